@@ -1,0 +1,1 @@
+"""helpdesk: a headless help-desk service."""

@@ -1,0 +1,143 @@
+"""The `helpdesk` command: serve, migrate, keys, openapi."""
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings, get_settings
+
+cli = typer.Typer(help="helpdesk: a headless help-desk service.", no_args_is_help=True)
+keys_cli = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+cli.add_typer(keys_cli, name="keys")
+
+
+def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL if set, else the embedded PostgreSQL under the data dir (started if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    from app.db import start_embedded_postgres
+
+    typer.echo(
+        f"DATABASE_URL is not set: using the embedded PostgreSQL in {settings.data_dir}/", err=True
+    )
+    return start_embedded_postgres(settings.data_dir)
+
+
+async def _bootstrap_admin_key(url: str) -> str | None:
+    """On the very first start there is no key at all: make an admin key and return its secret."""
+    from app.clock import utcnow
+    from app.db import make_engine, make_sessionmaker
+    from app.schemas import ApiKeyCreate
+    from app.services import auth
+
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as db:
+            if await auth.has_any_key(db):
+                return None
+            created = await auth.create_key(
+                db, ApiKeyCreate(name="bootstrap admin", role="admin"), now=utcnow()
+            )
+            return created.key
+    finally:
+        await engine.dispose()
+
+
+@cli.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Serve the API only; run 'helpdesk worker' apart.")
+    ] = False,
+) -> None:
+    """Run the API (and, unless --no-worker, the deadline worker) in this process."""
+    import uvicorn
+
+    from app.db import migrate
+    from app.logs import configure
+    from app.main import create_app
+
+    settings = get_settings()
+    configure(settings.log_level)
+    url = resolve_database_url(settings)
+    migrate(url)
+    secret = asyncio.run(_bootstrap_admin_key(url))
+    if secret:
+        typer.echo(
+            f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
+        )
+    app = create_app(settings, database_url=url)
+    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.command("migrate")
+def migrate_command() -> None:
+    """Bring the database schema to the newest migration."""
+    from app.db import migrate
+
+    url = resolve_database_url(get_settings())
+    migrate(url)
+    typer.echo("database schema is at the newest migration")
+
+
+@keys_cli.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="admin, supervisor, agent, integration or viewer")],
+    name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+) -> None:
+    """Create an API key and print it (once: only its hash is stored)."""
+    from pydantic import ValidationError
+
+    from app.clock import utcnow
+    from app.db import make_engine, make_sessionmaker, migrate
+    from app.schemas import ApiKeyCreate
+    from app.services import auth
+
+    try:
+        data = ApiKeyCreate(name=name, role=role)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        typer.echo(f"invalid key: {exc.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from None
+    url = resolve_database_url(get_settings())
+    migrate(url)
+
+    async def run() -> str:
+        engine = make_engine(url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as db:
+                return (await auth.create_key(db, data, now=utcnow())).key
+        finally:
+            await engine.dispose()
+
+    typer.echo(asyncio.run(run()))
+
+
+@cli.command()
+def openapi(
+    output: Annotated[Path, typer.Option(help="Where to write the document.")] = Path("openapi.md"),
+    check: Annotated[bool, typer.Option(help="Only check that the file is up to date.")] = False,
+) -> None:
+    """Render the OpenAPI description of the API into Markdown (openapi.md)."""
+    from app.openapi_doc import render
+
+    text = render()
+    if check:
+        if not output.exists() or output.read_text() != text:
+            typer.echo(f"{output} is stale: run 'helpdesk openapi'", err=True)
+            raise typer.Exit(1)
+        typer.echo(f"{output} is up to date")
+        return
+    output.write_text(text)
+    typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    cli(prog_name="helpdesk")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

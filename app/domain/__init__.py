@@ -1,0 +1,1 @@
+"""Pure policy: no I/O, no database, no clock (`now` is a parameter)."""

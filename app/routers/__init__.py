@@ -1,0 +1,1 @@
+"""HTTP routers: parse, authorize, call one service, shape the response."""

@@ -1,0 +1,88 @@
+"""Typed dependencies shared by the routers: the session, the caller, and the HTTP preconditions."""
+
+import re
+from collections.abc import AsyncIterator, Callable
+from typing import Annotated
+
+from fastapi import Depends, Header, Query, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import PreconditionFailed, PreconditionRequired
+from app.services import auth
+from app.services.auth import Capability, Principal
+
+
+async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessionmaker() as db:
+        yield db
+
+
+Db = Annotated[AsyncSession, Depends(session)]
+
+
+def _bearer(authorization: str | None) -> str | None:
+    if not authorization:
+        return None
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def principal(
+    request: Request,
+    db: Db,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> Principal:
+    return await auth.authenticate(db, _bearer(authorization), request.app.state.key_cache)
+
+
+def require(capability: Capability) -> Callable[..., object]:
+    async def dependency(who: Annotated[Principal, Depends(principal)]) -> Principal:
+        who.demand(capability)
+        return who
+
+    return dependency
+
+
+Reader = Annotated[Principal, Depends(require("read"))]
+Writer = Annotated[Principal, Depends(require("write"))]
+Admin = Annotated[Principal, Depends(require("manage"))]
+Configurer = Annotated[Principal, Depends(require("configure"))]
+
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=255,
+        description="Retry-safe POST: the same key and body return the original response.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The ETag of the version you are changing (required)."),
+]
+Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1–200).")]
+Cursor = Annotated[
+    str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
+]
+
+_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None) -> int:
+    """The version an If-Match header names; 428 when missing, 412 when it names no version."""
+    if if_match is None:
+        raise PreconditionRequired(
+            "send If-Match with the ETag you read, so concurrent edits cannot overwrite each other"
+        )
+    match = _ETAG.match(if_match)
+    if match is None:
+        raise PreconditionFailed(f"If-Match {if_match!r} is not an ETag this service issued")
+    return int(match.group(1))
+
+
+def with_etag(response: Response, version: int) -> None:
+    response.headers["ETag"] = etag(version)

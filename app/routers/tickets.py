@@ -1,0 +1,227 @@
+"""/v1/tickets: tickets, their interactions, history, links and splits."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.clock import utcnow
+from app.domain.lifecycle import Status
+from app.routers.deps import (
+    Cursor,
+    Db,
+    IdempotencyKey,
+    IfMatch,
+    Limit,
+    Reader,
+    Writer,
+    expected_version,
+    with_etag,
+)
+from app.schemas import (
+    Channel,
+    HistoryEntryOut,
+    InteractionCreate,
+    InteractionOut,
+    LinkCreate,
+    LinkOut,
+    Page,
+    Priority,
+    SlaState,
+    TicketCreate,
+    TicketOut,
+    TicketSlaDetail,
+    TicketSplit,
+    TicketType,
+    TicketUpdate,
+)
+from app.services import history, interactions, tickets
+from app.services.idempotency import Outcome
+
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+
+CREATED_OR_EXISTING = {
+    200: {"description": "A ticket with this channel and external_id already existed: returned."},
+    201: {"description": "Created."},
+}
+
+
+def _respond(response: Response, outcome: Outcome) -> dict:  # type: ignore[type-arg]
+    response.status_code = outcome.status
+    if "version" in outcome.body:
+        with_etag(response, outcome.body["version"])
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.body
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=TicketOut,
+    operation_id="tickets_create",
+    responses=CREATED_OR_EXISTING,
+)
+async def create_ticket(
+    body: TicketCreate, db: Db, who: Writer, response: Response, key: IdempotencyKey = None
+) -> dict:  # type: ignore[type-arg]
+    outcome = await tickets.create_ticket(db, body, actor=who, now=utcnow(), idempotency_key=key)
+    return _respond(response, outcome)
+
+
+@router.get("", response_model=Page[TicketOut], operation_id="tickets_list")
+async def list_tickets(
+    db: Db,
+    who: Reader,
+    status: Annotated[list[Status] | None, Query()] = None,
+    priority: Annotated[list[Priority] | None, Query()] = None,
+    type: Annotated[list[TicketType] | None, Query()] = None,
+    channel: Annotated[list[Channel] | None, Query()] = None,
+    team_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: Annotated[int | None, Query(ge=1)] = None,
+    customer_id: Annotated[int | None, Query(ge=1)] = None,
+    tag: Annotated[str | None, Query(max_length=100)] = None,
+    created_after: datetime | None = None,
+    created_before: datetime | None = None,
+    sla_state: Annotated[list[SlaState] | None, Query()] = None,
+    sort: Annotated[
+        Literal["created_at", "-created_at", "updated_at", "-updated_at", "sla_due_at"],
+        Query(description="`sla_due_at`: nearest running SLA deadline first."),
+    ] = "-created_at",
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[TicketOut]:
+    filters = tickets.TicketFilters(
+        status=status or (),
+        priority=priority or (),
+        type=type or (),
+        channel=channel or (),
+        team_id=team_id,
+        assignee_id=assignee_id,
+        customer_id=customer_id,
+        tag=tag,
+        created_after=created_after,
+        created_before=created_before,
+        sla_state=sla_state or (),
+    )
+    return await tickets.list_tickets(
+        db, filters, sort=sort, limit=limit, cursor=cursor, now=utcnow()
+    )
+
+
+@router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
+async def get_ticket(ticket_id: int, db: Db, who: Reader, response: Response) -> TicketOut:
+    ticket = await tickets.read_ticket(db, ticket_id, now=utcnow())
+    with_etag(response, ticket.version)
+    return ticket
+
+
+@router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
+async def get_ticket_sla(ticket_id: int, db: Db, who: Reader) -> TicketSlaDetail:
+    """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
+    return await tickets.read_ticket_sla(db, ticket_id, now=utcnow())
+
+
+@router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")
+async def update_ticket(
+    ticket_id: int,
+    body: TicketUpdate,
+    db: Db,
+    who: Writer,
+    response: Response,
+    if_match: IfMatch = None,
+) -> TicketOut:
+    ticket = await tickets.update_ticket(
+        db, ticket_id, body, expected_version=expected_version(if_match), actor=who, now=utcnow()
+    )
+    with_etag(response, ticket.version)
+    return ticket
+
+
+@router.post(
+    "/{ticket_id}/split", status_code=201, response_model=TicketOut, operation_id="tickets_split"
+)
+async def split_ticket(
+    ticket_id: int,
+    body: TicketSplit,
+    db: Db,
+    who: Writer,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> dict:  # type: ignore[type-arg]
+    outcome = await tickets.split_ticket(
+        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+    )
+    return _respond(response, outcome)
+
+
+@router.post(
+    "/{ticket_id}/links",
+    status_code=201,
+    response_model=LinkOut,
+    operation_id="ticket_links_create",
+)
+async def link_ticket(
+    ticket_id: int,
+    body: LinkCreate,
+    db: Db,
+    who: Writer,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> dict:  # type: ignore[type-arg]
+    outcome = await tickets.link_tickets(
+        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+    )
+    return _respond(response, outcome)
+
+
+@router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
+async def list_links(ticket_id: int, db: Db, who: Reader) -> list[LinkOut]:
+    return await tickets.list_links(db, ticket_id)
+
+
+@router.post(
+    "/{ticket_id}/interactions",
+    status_code=201,
+    response_model=InteractionOut,
+    operation_id="interactions_create",
+)
+async def log_interaction(
+    ticket_id: int,
+    body: InteractionCreate,
+    db: Db,
+    who: Writer,
+    response: Response,
+    key: IdempotencyKey = None,
+) -> dict:  # type: ignore[type-arg]
+    outcome = await interactions.log_interaction(
+        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+    )
+    return _respond(response, outcome)
+
+
+@router.get(
+    "/{ticket_id}/interactions",
+    response_model=Page[InteractionOut],
+    operation_id="interactions_list",
+)
+async def list_interactions(
+    ticket_id: int,
+    db: Db,
+    who: Reader,
+    public_only: bool = False,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Page[InteractionOut]:
+    return await interactions.list_interactions(
+        db, ticket_id, limit=limit, cursor=cursor, public_only=public_only
+    )
+
+
+@router.get(
+    "/{ticket_id}/history", response_model=Page[HistoryEntryOut], operation_id="ticket_history"
+)
+async def ticket_history(
+    ticket_id: int, db: Db, who: Reader, limit: Limit = 100, cursor: Cursor = None
+) -> Page[HistoryEntryOut]:
+    return await history.list_history(db, ticket_id, limit=limit, cursor=cursor)

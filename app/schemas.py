@@ -1,0 +1,694 @@
+"""Request and response shapes of the API: <Resource>Create, <Resource>Update (all optional), <Resource>Out."""
+
+from datetime import date, datetime, time
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+
+from app.domain.lifecycle import Status
+
+T = TypeVar("T")
+
+Role = Literal["admin", "supervisor", "agent", "integration", "viewer"]
+TicketType = Literal["incident", "service_request", "question", "problem", "planned"]
+Impact = Literal["organization", "department", "user", "none"]
+Urgency = Literal["critical", "high", "medium", "low"]
+Priority = Literal["critical", "high", "medium", "low"]
+Channel = Literal["phone", "email", "chat", "web", "api"]
+InteractionKind = Literal["call", "email", "chat", "note", "callback", "sms"]
+Direction = Literal["inbound", "outbound", "internal"]
+AuthorType = Literal["agent", "customer", "system"]
+LinkKind = Literal["related", "split_from", "duplicate_of"]
+Tier = Annotated[int, Field(ge=1, le=3)]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-03-01T09:00:00Z")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone '{value}'") from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+class Strict(BaseModel):
+    """Requests: unknown fields are an error, not silently dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null at the end."
+    )
+
+
+# ---- customers -------------------------------------------------------------------------------
+
+
+class CustomerCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Ada Lovelace",
+                    "email": "ada@example.com",
+                    "phone": "+31 20 555 0100",
+                    "organization": "Analytical Engines BV",
+                    "account_number": "AE-1001",
+                    "language": "en",
+                    "time_zone": "Europe/Amsterdam",
+                }
+            ]
+        },
+    )
+    name: Name
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    organization: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    language: LanguageTag | None = None
+    time_zone: TimeZoneName | None = None
+
+
+class CustomerUpdate(Strict):
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    organization: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    language: LanguageTag | None = None
+    time_zone: TimeZoneName | None = None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    name: str
+    email: str | None
+    phone: str | None
+    organization: str | None
+    account_number: str | None
+    language: str | None
+    time_zone: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# ---- teams and agents ------------------------------------------------------------------------
+
+
+class TeamCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Service desk", "tier": 1, "description": "First line"}]
+        },
+    )
+    name: Name
+    tier: Tier = 1
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TeamUpdate(Strict):
+    name: Name | None = None
+    tier: Tier | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    tier: int
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AgentCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Grace Hopper",
+                    "email": "grace@desk.example.com",
+                    "team_id": 1,
+                    "role": "agent",
+                    "languages": ["en", "nl"],
+                }
+            ]
+        },
+    )
+    name: Name
+    email: EmailStr
+    team_id: Id | None = None
+    role: Literal["admin", "supervisor", "agent"] = "agent"
+    languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
+    active: bool = True
+
+
+class AgentUpdate(Strict):
+    name: Name | None = None
+    email: EmailStr | None = None
+    team_id: Id | None = None
+    role: Literal["admin", "supervisor", "agent"] | None = None
+    languages: list[LanguageTag] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+class AgentOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    team_id: int | None
+    role: str
+    languages: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+# ---- API keys --------------------------------------------------------------------------------
+
+
+class ApiKeyCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"name": "email gateway", "role": "integration"}]},
+    )
+    name: Name
+    role: Role
+    agent_id: Id | None = Field(
+        default=None, description="The agent this key acts as (authors its interactions)."
+    )
+
+
+class ApiKeyOut(BaseModel):
+    id: int
+    name: str
+    role: str
+    prefix: str = Field(description="The first characters of the key, to recognise it by.")
+    agent_id: int | None
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class ApiKeyCreated(ApiKeyOut):
+    key: str = Field(description="The secret itself. Shown once: only its hash is stored.")
+
+
+# ---- tickets ---------------------------------------------------------------------------------
+
+
+class CustomerRef(Strict):
+    """Inline contact details: the customer with this email is reused, or created."""
+
+    name: Name
+    email: EmailStr
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    organization: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    language: LanguageTag | None = None
+    time_zone: TimeZoneName | None = None
+
+
+class TicketFields(Strict):
+    """Fields a ticket shares between create and split."""
+
+    description: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+    type: TicketType = "incident"
+    impact: Impact = "user"
+    urgency: Urgency = "medium"
+    category: ShortText | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    tier: Tier | None = Field(default=None, description="Defaults to the team's tier, else 1.")
+    language: LanguageTag | None = None
+    product: ShortText | None = None
+    model_number: ShortText | None = None
+    serial_number: ShortText | None = Field(default=None, description="Serial or licence number.")
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    equipment_location: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class TicketCreate(TicketFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "VPN drops every 10 minutes",
+                    "description": "Since this morning the VPN disconnects for the whole floor.",
+                    "type": "incident",
+                    "impact": "department",
+                    "urgency": "high",
+                    "channel": "phone",
+                    "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+                    "category": "network/vpn",
+                    "tags": ["vpn", "floor-3"],
+                    "language": "en",
+                    "product": "Corporate VPN",
+                    "equipment_location": "Amsterdam HQ, floor 3",
+                }
+            ]
+        },
+    )
+    subject: Subject
+    channel: Channel = "api"
+    customer_id: Id | None = None
+    customer: CustomerRef | None = None
+    priority: Priority | None = Field(
+        default=None, description="Override the computed priority; needs `priority_reason`."
+    )
+    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = Field(
+        default=None,
+        description="The gateway's own id; unique per channel. A retry with the same one "
+        "returns the existing ticket with 200.",
+    )
+    created_at: AwareDatetime | None = Field(
+        default=None,
+        description="Admin and integration keys only: when importing history, the moment the "
+        "ticket was really opened (SLA clocks start there). Not in the future.",
+    )
+
+
+class TicketUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "pending", "urgency": "high"}]},
+    )
+    subject: Subject | None = None
+    description: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+    status: Status | None = None
+    type: TicketType | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    priority: Priority | None = Field(
+        default=None, description="Override the computed priority; needs `priority_reason`."
+    )
+    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    clear_priority_override: bool | None = Field(
+        default=None, description="true: drop the override and use the matrix again."
+    )
+    category: ShortText | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    channel: Channel | None = None
+    customer_id: Id | None = None
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    tier: Tier | None = None
+    language: LanguageTag | None = None
+    product: ShortText | None = None
+    model_number: ShortText | None = None
+    serial_number: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    equipment_location: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class TicketSplit(TicketFields):
+    """A new problem found while handling a ticket: a new ticket linked `split_from` the original.
+
+    Customer, channel, team, language, product and location are copied unless given here."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"subject": "Printer on floor 3 jams", "type": "incident"}]
+        },
+    )
+    subject: Subject
+
+
+class TicketOut(BaseModel):
+    id: int
+    subject: str
+    description: str | None
+    type: str
+    status: str
+    impact: str
+    urgency: str
+    priority: str
+    priority_reason: str
+    priority_overridden: bool
+    category: str | None
+    tags: list[str]
+    channel: str
+    customer_id: int | None
+    team_id: int | None
+    assignee_id: int | None
+    tier: int
+    language: str | None
+    external_id: str | None
+    product: str | None
+    model_number: str | None
+    serial_number: str | None
+    account_number: str | None
+    equipment_location: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopen_count: int
+    agent_reply_count: int
+    customer_reply_count: int
+    interaction_count: int
+    version: int
+    sla: "TicketSlaOut"
+
+
+class LinkCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"ticket_id": 42, "kind": "related"}]}
+    )
+    ticket_id: Id = Field(description="The other ticket.")
+    kind: LinkKind = "related"
+
+
+class LinkOut(BaseModel):
+    id: int
+    ticket_id: int
+    linked_ticket_id: int
+    kind: str
+    direction: Literal["outgoing", "incoming"] = Field(
+        description="outgoing: this ticket → linked one (e.g. this one is split_from it)."
+    )
+    created_at: datetime
+
+
+# ---- interactions and history ----------------------------------------------------------------
+
+
+class InteractionCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "call",
+                    "direction": "outbound",
+                    "public": True,
+                    "author_type": "agent",
+                    "author_id": 3,
+                    "body": "Called back; VPN profile reinstalled, customer confirms it holds.",
+                    "duration_seconds": 420,
+                }
+            ]
+        },
+    )
+    kind: InteractionKind
+    direction: Direction
+    public: bool = True
+    author_type: AuthorType = "agent"
+    author_id: Id | None = Field(
+        default=None,
+        description="Agent or customer id. For agents it defaults to the key's agent; for "
+        "customers to the ticket's customer.",
+    )
+    author_name: Name | None = None
+    body: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    occurred_at: AwareDatetime | None = Field(default=None, description="Defaults to now.")
+    duration_seconds: Annotated[int, Field(ge=0, le=86_400)] | None = Field(
+        default=None, description="Calls and callbacks only."
+    )
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+
+
+class InteractionOut(BaseModel):
+    id: int
+    ticket_id: int
+    kind: str
+    direction: str
+    public: bool
+    author_type: str
+    author_id: int | None
+    author_name: str | None
+    body: str
+    occurred_at: datetime
+    duration_seconds: int | None
+    external_id: str | None
+    created_at: datetime
+
+
+class HistoryEntryOut(BaseModel):
+    id: int
+    ticket_id: int
+    at: datetime
+    action: str = Field(description="created, changed, interaction, linked, split, …")
+    field: str | None
+    old_value: Any
+    new_value: Any
+    actor_type: str
+    actor_name: str | None
+    interaction_id: int | None
+    note: str | None
+
+
+# ---- SLA: calendars, policies, the priority matrix, clocks on tickets ---------------------------
+
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SlaState = Literal["on_track", "warning", "breached", "met", "paused"]
+Metric = Literal["first_response", "next_update", "resolution"]
+
+
+class WorkingHoursIn(Strict):
+    day: Weekday
+    start: time = Field(description="Local wall-clock time, e.g. 09:00.")
+    end: time = Field(description="End ≤ start runs past midnight; 00:00–00:00 is the whole day.")
+
+
+class HolidayIn(Strict):
+    date: date
+    recurring: bool = Field(default=False, description="The same day every year.")
+    name: ShortText | None = None
+
+
+class CalendarCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Office NL",
+                    "time_zone": "Europe/Amsterdam",
+                    "hours": [
+                        {"day": d, "start": "09:00", "end": "17:00"}
+                        for d in ("mon", "tue", "wed", "thu", "fri")
+                    ],
+                    "holidays": [{"date": "2026-12-25", "recurring": True, "name": "Christmas"}],
+                }
+            ]
+        },
+    )
+    name: Name
+    time_zone: TimeZoneName
+    hours: list[WorkingHoursIn] = Field(min_length=1, max_length=100)
+    holidays: list[HolidayIn] = Field(default_factory=list, max_length=1000)
+
+
+class CalendarOut(BaseModel):
+    id: int
+    name: str
+    time_zone: str
+    hours: list[WorkingHoursIn]
+    holidays: list[HolidayIn]
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+Minutes = Annotated[int, Field(ge=0, le=525_600)]
+
+
+class SlaTargetsIn(Strict):
+    first_response_minutes: Minutes
+    next_update_minutes: Annotated[int, Field(ge=1, le=525_600)] = Field(
+        default=1440, description="Periodic follow-up: at most this long between public replies."
+    )
+    resolution_minutes: Minutes
+
+
+class PolicyConditionsIn(Strict):
+    """All given lists must match (an empty list matches anything)."""
+
+    priorities: list[Priority] = Field(default_factory=list)
+    types: list[TicketType] = Field(default_factory=list)
+    team_ids: list[Id] = Field(default_factory=list)
+    organizations: list[ShortText] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+
+
+PausingStatus = Literal["new", "open", "pending", "on_hold"]
+
+
+class SlaPolicyCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Enterprise",
+                    "position": 10,
+                    "conditions": {"organizations": ["Analytical Engines BV"]},
+                    "targets": {
+                        p: {
+                            "first_response_minutes": m,
+                            "next_update_minutes": 1440,
+                            "resolution_minutes": m * 8,
+                        }
+                        for p, m in (("critical", 15), ("high", 30), ("medium", 120), ("low", 480))
+                    },
+                    "calendar_id": 1,
+                    "pause_statuses": ["pending", "on_hold"],
+                    "warning_percent": 80,
+                }
+            ]
+        },
+    )
+    name: Name
+    position: Annotated[int, Field(ge=0, le=999_999)] = Field(
+        description="Policies are tried in ascending position; the first that matches applies."
+    )
+    conditions: PolicyConditionsIn = Field(default_factory=PolicyConditionsIn)
+    targets: dict[Priority, SlaTargetsIn] = Field(description="One entry for every priority.")
+    calendar_id: Id
+    pause_statuses: list[PausingStatus] = Field(default_factory=lambda: ["pending", "on_hold"])
+    warning_percent: Annotated[int, Field(ge=1, le=99)] = 80
+
+
+class SlaPolicyOut(BaseModel):
+    id: int
+    name: str
+    position: int
+    is_default: bool
+    conditions: PolicyConditionsIn
+    targets: dict[str, SlaTargetsIn]
+    calendar_id: int
+    pause_statuses: list[str]
+    warning_percent: int
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class PriorityMatrixIn(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "cells": {
+                        "organization": {
+                            "critical": "critical",
+                            "high": "critical",
+                            "medium": "high",
+                            "low": "medium",
+                        },
+                        "department": {
+                            "critical": "critical",
+                            "high": "high",
+                            "medium": "medium",
+                            "low": "low",
+                        },
+                        "user": {
+                            "critical": "high",
+                            "high": "medium",
+                            "medium": "medium",
+                            "low": "low",
+                        },
+                        "none": {
+                            "critical": "medium",
+                            "high": "low",
+                            "medium": "low",
+                            "low": "low",
+                        },
+                    }
+                }
+            ]
+        },
+    )
+    cells: dict[str, dict[str, str]] = Field(description="impact → urgency → priority, every cell.")
+
+
+class PriorityMatrixOut(BaseModel):
+    cells: dict[str, dict[str, str]]
+    updated_at: datetime
+    version: int
+
+
+class SlaMetricOut(BaseModel):
+    metric: Metric
+    state: SlaState
+    target_seconds: int = Field(description="Business seconds allowed.")
+    started_at: datetime
+    stopped_at: datetime | None
+    due_at: datetime | None = Field(description="Null while the clock is paused.")
+    warning_at: datetime | None
+    business_seconds_used: int
+    business_seconds_remaining: int = Field(description="Negative once over the target.")
+    percent_used: float
+    explanation: str
+
+
+class SlaPauseOut(BaseModel):
+    start: datetime
+    end: datetime | None
+    status: str
+
+
+class TicketSlaOut(BaseModel):
+    state: SlaState = Field(description="The worst state among the clocks.")
+    policy_id: int
+    policy_name: str
+    calendar: str
+    first_response: SlaMetricOut
+    next_update: SlaMetricOut | None = Field(
+        description="Only after a public agent reply, while the ticket is not resolved."
+    )
+    resolution: SlaMetricOut
+
+
+class TicketSlaDetail(TicketSlaOut):
+    ticket_id: int
+    pauses: list[SlaPauseOut]
+
+
+# ---- health ----------------------------------------------------------------------------------
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None
+
+
+TicketOut.model_rebuild()

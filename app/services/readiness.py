@@ -1,0 +1,19 @@
+"""Whether this replica can serve: database reachable, schema migrated to head."""
+
+import asyncio
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db import current_revision, head_revision
+
+
+async def check(engine: AsyncEngine, limit_seconds: float = 2.0) -> str | None:
+    """None when ready, else what is wrong."""
+    try:
+        revision = await asyncio.wait_for(current_revision(engine), limit_seconds)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return f"database unreachable: {type(exc).__name__}"
+    head = head_revision()
+    if revision != head:
+        return f"database schema at {revision}, expected {head}: run 'helpdesk migrate'"
+    return None

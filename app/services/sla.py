@@ -1,0 +1,265 @@
+"""SLA clocks on tickets: which policy applies, the clocks from the ticket's history, due times and timers."""
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import sla as clocks
+from app.domain.calendar import BusinessCalendar, Holiday, WorkingHours, make_calendar
+from app.models import BusinessCalendarRow, SlaPolicy, Ticket, Timer
+from app.schemas import WEEKDAYS, SlaMetricOut, SlaPauseOut, TicketSlaDetail, TicketSlaOut
+
+SLA_TIMER_KINDS = tuple(f"{m}_{k}" for m in clocks.METRICS for k in ("warning", "breach"))
+TIMERS_CHANNEL = "helpdesk_timers"
+STATE_ORDER = ("breached", "warning", "on_track", "paused", "met")
+
+
+def calendar_from_row(row: BusinessCalendarRow) -> BusinessCalendar:
+    return make_calendar(
+        row.zone,
+        [
+            WorkingHours(
+                WEEKDAYS.index(h["day"]),
+                time.fromisoformat(h["start"]),
+                time.fromisoformat(h["end"]),
+            )
+            for h in row.hours
+        ],
+        [
+            Holiday(datetime.fromisoformat(h["date"]).date(), h.get("recurring", False))
+            for h in row.holidays
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class LoadedPolicy:
+    id: int
+    name: str
+    conditions: clocks.PolicyConditions
+    targets: dict[str, clocks.Targets]
+    calendar: BusinessCalendar
+    calendar_name: str
+    pause_statuses: frozenset[str]
+    warning_ratio: float
+
+    def clock(self, priority: str) -> clocks.ClockPolicy:
+        return clocks.ClockPolicy(
+            targets=self.targets[priority],
+            calendar=self.calendar,
+            pause_statuses=self.pause_statuses,
+            warning_ratio=self.warning_ratio,
+        )
+
+
+@dataclass(frozen=True)
+class PolicyBook:
+    """Every SLA policy in the order they are tried; the default one last."""
+
+    policies: tuple[LoadedPolicy, ...]
+
+    def for_ticket(self, ticket: Ticket, organization: str | None) -> LoadedPolicy:
+        traits = clocks.TicketTraits(
+            priority=ticket.priority,
+            type=ticket.type,
+            team_id=ticket.team_id,
+            organization=organization,
+            channel=ticket.channel,
+        )
+        chosen = clocks.select_policy([(p, p.conditions) for p in self.policies], traits)
+        return chosen if chosen is not None else self.policies[-1]
+
+    def by_id(self, policy_id: int | None) -> LoadedPolicy | None:
+        return next((p for p in self.policies if p.id == policy_id), None)
+
+
+def load_policy(row: SlaPolicy, calendar: BusinessCalendarRow) -> LoadedPolicy:
+    c = row.conditions
+    return LoadedPolicy(
+        id=row.id,  # type: ignore[arg-type]
+        name=row.name,
+        conditions=clocks.PolicyConditions(
+            priorities=frozenset(c.get("priorities", ())),
+            types=frozenset(c.get("types", ())),
+            team_ids=frozenset(c.get("team_ids", ())),
+            organizations=frozenset(c.get("organizations", ())),
+            channels=frozenset(c.get("channels", ())),
+        ),
+        targets={p: clocks.Targets(**t) for p, t in row.targets.items()},
+        calendar=calendar_from_row(calendar),
+        calendar_name=calendar.name,
+        pause_statuses=frozenset(row.pause_statuses),
+        warning_ratio=row.warning_percent / 100,
+    )
+
+
+async def load_book(db: AsyncSession) -> PolicyBook:
+    rows = (
+        await db.execute(
+            select(SlaPolicy, BusinessCalendarRow)
+            .join(BusinessCalendarRow, BusinessCalendarRow.id == SlaPolicy.calendar_id)
+            .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
+        )
+    ).all()
+    return PolicyBook(tuple(load_policy(p, c) for p, c in rows))
+
+
+def timeline(ticket: Ticket) -> clocks.TicketTimeline:
+    log = ticket.status_log or [[ticket.created_at.isoformat(), ticket.status]]
+    return clocks.TicketTimeline(
+        created_at=ticket.created_at,
+        statuses=tuple(
+            clocks.StatusChange(datetime.fromisoformat(at), status) for at, status in log
+        ),
+        first_responded_at=ticket.first_responded_at,
+        last_public_reply_at=ticket.last_public_reply_at,
+    )
+
+
+def log_status(ticket: Ticket, status: str, at: datetime) -> None:
+    # A new list, not an append: the JSONB column only notices assignment.
+    ticket.status_log = [*(ticket.status_log or []), [at.isoformat(), status]]
+
+
+def evaluate(ticket: Ticket, policy: LoadedPolicy, now: datetime) -> clocks.SlaReport:
+    return clocks.evaluate(policy.clock(ticket.priority), timeline(ticket), now)
+
+
+def overall_state(report: clocks.SlaReport) -> str:
+    states = [c.state for c in _metrics(report)]
+    return min(states, key=STATE_ORDER.index)
+
+
+def _metrics(report: clocks.SlaReport) -> list[clocks.MetricClock]:
+    return [
+        c for c in (report.first_response, report.next_update, report.resolution) if c is not None
+    ]
+
+
+async def apply(
+    db: AsyncSession,
+    ticket: Ticket,
+    book: PolicyBook,
+    now: datetime,
+    *,
+    organization: str | None,
+    fresh: bool = False,
+) -> clocks.SlaReport:
+    """Re-derive the ticket's clocks from its history; store due times; arm and disarm its timers.
+
+    Runs in the caller's transaction, after every change to the ticket."""
+    policy = book.for_ticket(ticket, organization)
+    report = evaluate(ticket, policy, now)
+    running = [c for c in _metrics(report) if c.due_at is not None and c.stopped_at is None]
+    ticket.sla_policy_id = policy.id
+    ticket.first_response_due_at = report.first_response.due_at
+    ticket.next_update_due_at = report.next_update.due_at if report.next_update else None
+    ticket.resolution_due_at = report.resolution.due_at
+    ticket.sla_due_at = min((c.due_at for c in running), default=None)  # type: ignore[type-var]
+    ticket.sla_warning_at = min((c.warning_at for c in running if c.warning_at), default=None)
+    ticket.sla_paused = any(c.state == "paused" for c in _metrics(report))
+    ticket.sla_breached = any(
+        c.stopped_at is not None and c.state == "breached" for c in _metrics(report)
+    )
+    if ticket.id is None:
+        await db.flush()
+    await sync_timers(db, ticket.id, clocks.due_timers(report), fresh=fresh)  # type: ignore[arg-type]
+    return report
+
+
+async def sync_timers(
+    db: AsyncSession, ticket_id: int, wanted: tuple[clocks.TimerSpec, ...], *, fresh: bool
+) -> None:
+    """Make the ticket's pending SLA timers exactly `wanted`: stale ones are deleted, never fired."""
+    wanted_keys = {(t.kind, t.due_at) for t in wanted}
+    pending: set[tuple[str, datetime]] = set()
+    if not fresh:
+        rows = (
+            await db.execute(
+                select(Timer.id, Timer.kind, Timer.due_at).where(
+                    Timer.ticket_id == ticket_id,
+                    Timer.fired_at.is_(None),  # type: ignore[union-attr]
+                    Timer.kind.in_(SLA_TIMER_KINDS),  # type: ignore[attr-defined]
+                )
+            )
+        ).all()
+        stale = [r.id for r in rows if (r.kind, r.due_at) not in wanted_keys]
+        if stale:
+            await db.execute(delete(Timer).where(Timer.id.in_(stale)))  # type: ignore[union-attr]
+        pending = {(r.kind, r.due_at) for r in rows}
+    new = sorted(wanted_keys - pending, key=lambda k: k[1])
+    if not new:
+        return
+    await db.execute(
+        insert(Timer)
+        .values(
+            [
+                {"ticket_id": ticket_id, "kind": k, "due_at": d, "created_at": func.now()}
+                for k, d in new
+            ]
+        )
+        .on_conflict_do_nothing(constraint="timers_ticket_kind_due_key")
+    )
+    # Delivered on commit: a sleeping worker wakes if this is sooner than what it waits for.
+    await db.execute(select(func.pg_notify(TIMERS_CHANNEL, new[0][1].isoformat())))
+
+
+def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut:
+    return SlaMetricOut(
+        metric=clock.metric,
+        state=clock.state,
+        target_seconds=clock.target_seconds,
+        started_at=clock.started_at,
+        stopped_at=clock.stopped_at,
+        due_at=clock.due_at,
+        warning_at=clock.warning_at,
+        business_seconds_used=clock.used_seconds,
+        business_seconds_remaining=clock.remaining_seconds,
+        percent_used=clock.percent_used,
+        explanation=clocks.explain(clock, policy.name, policy.calendar_name),
+    )
+
+
+def view(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaOut:
+    """The ticket's clocks as of `now`, under the policy its last change selected."""
+    policy = book.by_id(ticket.sla_policy_id) or book.policies[-1]
+    report = evaluate(ticket, policy, now)
+    return TicketSlaOut(
+        state=overall_state(report),  # type: ignore[arg-type]
+        policy_id=policy.id,
+        policy_name=policy.name,
+        calendar=policy.calendar_name,
+        first_response=_metric_out(report.first_response, policy),
+        next_update=_metric_out(report.next_update, policy) if report.next_update else None,
+        resolution=_metric_out(report.resolution, policy),
+    )
+
+
+def detail(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaDetail:
+    policy = book.by_id(ticket.sla_policy_id) or book.policies[-1]
+    report = evaluate(ticket, policy, now)
+    summary = view(ticket, book, now)
+    return TicketSlaDetail(
+        **summary.model_dump(),
+        ticket_id=ticket.id,  # type: ignore[arg-type]
+        pauses=[SlaPauseOut(start=p.start, end=p.end, status=p.status) for p in report.pauses],
+    )
+
+
+def state_condition(state: str, now: datetime) -> Any:
+    """SQL for tickets whose overall SLA state at `now` is `state` (as `view` would say)."""
+    t: Any = Ticket
+    breached = t.sla_breached.is_(True) | func.coalesce(t.sla_due_at <= now, False)
+    warned = func.coalesce(t.sla_warning_at <= now, False)
+    conditions = {
+        "breached": breached,
+        "warning": ~breached & warned,
+        "on_track": ~breached & ~warned & t.sla_due_at.is_not(None),
+        "paused": ~breached & t.sla_due_at.is_(None) & t.sla_paused.is_(True),
+        "met": ~breached & t.sla_due_at.is_(None) & t.sla_paused.is_(False),
+    }
+    return conditions[state]

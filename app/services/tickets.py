@@ -1,0 +1,629 @@
+"""Ticket use cases: create (idempotent), read, list, update with If-Match, split and link."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.domain import lifecycle
+from app.domain.priority import decide_priority
+from app.errors import Conflict, InvalidTransition, PreconditionFailed, UnprocessableEntity
+from app.models import Agent, Customer, Team, Ticket, TicketLink
+from app.schemas import (
+    CustomerRef,
+    LinkCreate,
+    LinkOut,
+    Page,
+    TicketCreate,
+    TicketOut,
+    TicketSlaDetail,
+    TicketSplit,
+    TicketUpdate,
+)
+from app.services import config, history, idempotency, pagination, records, sla
+from app.services.auth import Principal
+from app.services.idempotency import Outcome
+
+# A clock a few minutes fast on the caller's side is not an attempt to create the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+SORTS: dict[str, tuple[str, bool]] = {
+    "created_at": ("created_at", False),
+    "-created_at": ("created_at", True),
+    "updated_at": ("updated_at", False),
+    "-updated_at": ("updated_at", True),
+    "sla_due_at": ("sla_due_at", False),
+}
+FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
+
+# Fields a PATCH copies onto the ticket as they are; the others have rules of their own.
+PLAIN_FIELDS = (
+    "subject",
+    "description",
+    "category",
+    "tags",
+    "channel",
+    "customer_id",
+    "team_id",
+    "assignee_id",
+    "tier",
+    "language",
+    "product",
+    "model_number",
+    "serial_number",
+    "account_number",
+    "equipment_location",
+)
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    type: Sequence[str] = ()
+    channel: Sequence[str] = ()
+    team_id: int | None = None
+    assignee_id: int | None = None
+    customer_id: int | None = None
+    tag: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sla_state: Sequence[str] = ()
+
+
+def ticket_out(ticket: Ticket, book: sla.PolicyBook, now: datetime) -> TicketOut:
+    return TicketOut.model_validate(
+        {
+            **ticket.model_dump(),
+            "priority_overridden": ticket.priority_override is not None,
+            "sla": sla.view(ticket, book, now),
+        }
+    )
+
+
+async def organization_of(db: AsyncSession, customer_id: int | None) -> str | None:
+    if customer_id is None:
+        return None
+    return await db.scalar(select(Customer.organization).where(Customer.id == customer_id))
+
+
+async def refresh_sla(
+    db: AsyncSession, ticket: Ticket, now: datetime, *, fresh: bool = False
+) -> sla.PolicyBook:
+    """Recompute the ticket's clocks after a change; returns the policies used, for rendering."""
+    book = await sla.load_book(db)
+    organization = await organization_of(db, ticket.customer_id)
+    await sla.apply(db, ticket, book, now, organization=organization, fresh=fresh)
+    return book
+
+
+def _invalid(field: str, message: str) -> UnprocessableEntity:
+    return UnprocessableEntity(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+async def get_for_update(db: AsyncSession, ticket_id: int) -> Ticket:
+    return await records.get(db, Ticket, ticket_id, for_update=True)
+
+
+# ---- create ----------------------------------------------------------------------------------
+
+
+async def create_ticket(
+    db: AsyncSession,
+    data: TicketCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Outcome:
+    """201 with the new ticket; 200 with the existing one when `external_id` was seen before."""
+    actor.demand("write")
+    if data.created_at is not None:
+        actor.demand("import_history")
+        if data.created_at > now + CLOCK_SKEW:
+            raise _invalid("created_at", "must not be in the future")
+    payload = data.model_dump(mode="json", exclude_unset=True)
+    # Two gateway retries racing on one external_id: the loser's insert violates the unique index,
+    # its transaction rolls back whole, and the second pass finds the winner's ticket.
+    for attempt in range(2):
+        try:
+            return await idempotency.once(
+                db,
+                actor,
+                idempotency_key,
+                "tickets.create",
+                payload,
+                lambda: _create(db, data, actor=actor, now=now),
+                now=now,
+            )
+        except IntegrityError as exc:
+            if attempt == 0 and records.unique_violation(exc) == "tickets_channel_external_id_key":
+                continue
+            raise
+    raise AssertionError("unreachable")
+
+
+async def _create(
+    db: AsyncSession, data: TicketCreate, *, actor: Principal, now: datetime
+) -> Outcome:
+    if data.external_id is not None:
+        existing = await db.scalar(
+            select(Ticket).where(
+                Ticket.channel == data.channel, Ticket.external_id == data.external_id
+            )
+        )
+        if existing is not None:
+            book = await sla.load_book(db)
+            return Outcome(200, ticket_out(existing, book, now).model_dump(mode="json"))
+    if data.customer_id is not None and data.customer is not None:
+        raise _invalid("customer", "give customer_id or customer, not both")
+    customer_id = data.customer_id
+    if data.customer is not None:
+        customer_id = await _customer_for(db, data.customer, now=now)
+    else:
+        await records.ensure_exists(db, Customer, customer_id, "customer_id")
+    ticket = await _new_ticket(
+        db,
+        data,
+        subject=data.subject,
+        channel=data.channel,
+        customer_id=customer_id,
+        external_id=data.external_id,
+        opened_at=data.created_at or now,
+        actor=actor,
+    )
+    history.record(
+        db, ticket.id, actor, now, "created", new={"status": "new", "priority": ticket.priority}
+    )
+    book = await refresh_sla(db, ticket, now, fresh=True)
+    return Outcome(201, ticket_out(ticket, book, now).model_dump(mode="json"))
+
+
+async def _new_ticket(
+    db: AsyncSession,
+    fields: TicketCreate | TicketSplit,
+    *,
+    subject: str,
+    channel: str,
+    customer_id: int | None,
+    external_id: str | None,
+    opened_at: datetime,
+    actor: Principal,
+) -> Ticket:
+    tier = fields.tier or await _team_tier(db, fields.team_id)
+    await _check_assignee(db, fields.assignee_id)
+    override = getattr(fields, "priority", None)
+    override_reason = getattr(fields, "priority_reason", None)
+    if override is not None and not override_reason:
+        raise _invalid("priority_reason", "required when setting the priority by hand")
+    decision = decide_priority(
+        impact=fields.impact,
+        urgency=fields.urgency,
+        ticket_type=fields.type,
+        matrix=await config.load_matrix(db),
+        override=override,
+        override_reason=override_reason,
+    )
+    ticket = Ticket(
+        subject=subject,
+        description=fields.description,
+        type=fields.type,
+        status="new",
+        impact=fields.impact,
+        urgency=fields.urgency,
+        priority=decision.priority,
+        priority_reason=decision.reason,
+        priority_override=override,
+        priority_override_reason=override_reason if override else None,
+        category=fields.category,
+        tags=_unique(fields.tags),
+        channel=channel,
+        customer_id=customer_id,
+        team_id=fields.team_id,
+        assignee_id=fields.assignee_id,
+        tier=tier,
+        language=fields.language,
+        external_id=external_id,
+        product=fields.product,
+        model_number=fields.model_number,
+        serial_number=fields.serial_number,
+        account_number=fields.account_number,
+        equipment_location=fields.equipment_location,
+        created_at=opened_at,
+        updated_at=opened_at,
+        created_by_key_id=actor.key_id or None,
+        version=1,
+        status_log=[[opened_at.isoformat(), "new"]],
+    )
+    db.add(ticket)
+    await db.flush()
+    return ticket
+
+
+async def _customer_for(db: AsyncSession, ref: CustomerRef, *, now: datetime) -> int:
+    """The customer with this email (case-insensitive), created from `ref` if there is none."""
+    values = ref.model_dump()
+    stmt = (
+        insert(Customer)
+        .values(**values, created_at=now, updated_at=now, version=1)
+        .on_conflict_do_update(
+            index_elements=[literal_column("lower(email)")],
+            set_={"updated_at": Customer.updated_at},  # a no-op that still returns the row
+        )
+        .returning(Customer.id)
+    )
+    customer_id = await db.scalar(stmt)
+    assert customer_id is not None
+    return customer_id
+
+
+async def _team_tier(db: AsyncSession, team_id: int | None) -> int:
+    if team_id is None:
+        return 1
+    tier = await db.scalar(select(Team.tier).where(Team.id == team_id))
+    if tier is None:
+        raise _invalid("team_id", f"team {team_id} does not exist")
+    return tier
+
+
+async def _check_assignee(db: AsyncSession, agent_id: int | None) -> None:
+    if agent_id is None:
+        return
+    active = await db.scalar(select(Agent.active).where(Agent.id == agent_id))
+    if active is None:
+        raise _invalid("assignee_id", f"agent {agent_id} does not exist")
+    if not active:
+        raise _invalid("assignee_id", f"agent {agent_id} is inactive")
+
+
+def _unique(tags: Sequence[str]) -> list[str]:
+    return list(dict.fromkeys(tags))
+
+
+# ---- read ------------------------------------------------------------------------------------
+
+
+async def read_ticket(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketOut:
+    async with db.begin():
+        ticket = await records.get(db, Ticket, ticket_id)
+        return ticket_out(ticket, await sla.load_book(db), now)
+
+
+async def read_ticket_sla(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketSlaDetail:
+    async with db.begin():
+        ticket = await records.get(db, Ticket, ticket_id)
+        return sla.detail(ticket, await sla.load_book(db), now)
+
+
+async def list_tickets(
+    db: AsyncSession,
+    filters: TicketFilters,
+    *,
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+) -> Page[TicketOut]:
+    key, descending = SORTS[sort]
+    key_columns: list[Any] = [_sort_key(key), Ticket.id]
+    stmt = select(Ticket).where(*_conditions(filters, now))
+    if cursor:
+        values = pagination.decode_cursor(cursor, sort, [datetime, int])
+        stmt = pagination.after(stmt, key_columns, values, descending=descending)
+    stmt = pagination.order(stmt, key_columns, descending=descending).limit(limit + 1)
+    async with db.begin():
+        rows = (await db.scalars(stmt)).all()
+        book = await sla.load_book(db)
+    items = [ticket_out(t, book, now) for t in rows[:limit]]
+    next_cursor = None
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        sort_value = getattr(last, key) if key != "sla_due_at" else (last.sla_due_at or FAR_FUTURE)
+        next_cursor = pagination.encode_cursor(sort, [sort_value, last.id])
+    return Page(items=items, next_cursor=next_cursor)
+
+
+def _sort_key(key: str) -> Any:
+    if key == "sla_due_at":
+        # Matches the expression index: tickets with no running clock sort last.
+        return func.coalesce(Ticket.sla_due_at, literal_column("'infinity'::timestamptz"))
+    return getattr(Ticket, key)
+
+
+def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
+    where: list[ColumnElement[bool]] = []
+    if f.sla_state:
+        where.append(or_(*[sla.state_condition(state, now) for state in f.sla_state]))
+    for column, wanted in (
+        (Ticket.status, f.status),
+        (Ticket.priority, f.priority),
+        (Ticket.type, f.type),
+        (Ticket.channel, f.channel),
+    ):
+        if wanted:
+            where.append(column.in_(list(wanted)))
+    for column, ident in (
+        (Ticket.team_id, f.team_id),
+        (Ticket.assignee_id, f.assignee_id),
+        (Ticket.customer_id, f.customer_id),
+    ):
+        if ident is not None:
+            where.append(column == ident)
+    if f.tag:
+        where.append(Ticket.tags.contains([f.tag]))  # type: ignore[attr-defined]
+    if f.created_after:
+        where.append(Ticket.created_at >= f.created_after)
+    if f.created_before:
+        where.append(Ticket.created_at < f.created_before)
+    return where
+
+
+# ---- update ----------------------------------------------------------------------------------
+
+
+async def update_ticket(
+    db: AsyncSession,
+    ticket_id: int,
+    data: TicketUpdate,
+    *,
+    expected_version: int,
+    actor: Principal,
+    now: datetime,
+) -> TicketOut:
+    actor.demand("write")
+    given = data.model_dump(exclude_unset=True)
+    async with db.begin():
+        ticket = await get_for_update(db, ticket_id)
+        if ticket.version != expected_version:
+            raise PreconditionFailed(
+                f"ticket {ticket_id} is at version {ticket.version}, not {expected_version}: "
+                "fetch it again and reapply your change",
+                current_version=ticket.version,
+            )
+        changes: dict[str, tuple[Any, Any]] = {}
+        await _apply_references(db, ticket, given)
+        for field in PLAIN_FIELDS:
+            if field in given:
+                value = _unique(given[field]) if field == "tags" else given[field]
+                if getattr(ticket, field) != value:
+                    changes[field] = (getattr(ticket, field), value)
+                    setattr(ticket, field, value)
+        changes |= _apply_priority(ticket, given, await config.load_matrix(db))
+        if "status" in given and given["status"] != ticket.status:
+            changes |= _apply_status(ticket, given["status"], now)
+        if changes:
+            ticket.version += 1
+            ticket.updated_at = now
+            history.record_changes(db, ticket.id, actor, now, changes)
+            book = await refresh_sla(db, ticket, now)
+        else:
+            book = await sla.load_book(db)
+        return ticket_out(ticket, book, now)
+
+
+async def _apply_references(db: AsyncSession, ticket: Ticket, given: dict[str, Any]) -> None:
+    if given.get("customer_id") is not None:
+        await records.ensure_exists(db, Customer, given["customer_id"], "customer_id")
+    if "team_id" in given and given["team_id"] != ticket.team_id:
+        tier = await _team_tier(db, given["team_id"])
+        given.setdefault("tier", tier)
+    if given.get("assignee_id") is not None and given["assignee_id"] != ticket.assignee_id:
+        await _check_assignee(db, given["assignee_id"])
+    for field in ("subject", "channel", "tags"):
+        if field in given and given[field] is None:
+            raise _invalid(field, "may not be null")
+
+
+def _apply_priority(
+    ticket: Ticket, given: dict[str, Any], matrix: dict[str, dict[str, str]]
+) -> dict[str, tuple[Any, Any]]:
+    """Impact, urgency, type and a manual override all feed one decision, explained in the reason."""
+    changes: dict[str, tuple[Any, Any]] = {}
+    for field in ("impact", "urgency", "type"):
+        if given.get(field) is not None and given[field] != getattr(ticket, field):
+            changes[field] = (getattr(ticket, field), given[field])
+            setattr(ticket, field, given[field])
+    override, reason = ticket.priority_override, ticket.priority_override_reason
+    if given.get("clear_priority_override"):
+        override, reason = None, None
+    if given.get("priority") is not None:
+        if not given.get("priority_reason"):
+            raise _invalid("priority_reason", "required when setting the priority by hand")
+        override, reason = given["priority"], given["priority_reason"]
+    decision = decide_priority(
+        impact=ticket.impact,
+        urgency=ticket.urgency,
+        ticket_type=ticket.type,
+        matrix=matrix,
+        override=override,
+        override_reason=reason,
+    )
+    if override != ticket.priority_override or reason != ticket.priority_override_reason:
+        changes["priority_override"] = (ticket.priority_override, override)
+        ticket.priority_override, ticket.priority_override_reason = override, reason
+    if decision.priority != ticket.priority:
+        changes["priority"] = (ticket.priority, decision.priority)
+        ticket.priority = decision.priority
+    if decision.reason != ticket.priority_reason:
+        changes["priority_reason"] = (ticket.priority_reason, decision.reason)
+        ticket.priority_reason = decision.reason
+    return changes
+
+
+def _apply_status(ticket: Ticket, target: str, now: datetime) -> dict[str, tuple[Any, Any]]:
+    try:
+        move = lifecycle.transition(ticket.status, target)  # type: ignore[arg-type]
+    except lifecycle.TransitionError as exc:
+        raise InvalidTransition(
+            str(exc), current=exc.current, requested=exc.target, allowed=exc.allowed
+        ) from None
+    changes: dict[str, tuple[Any, Any]] = {"status": (ticket.status, target)}
+    ticket.status = target
+    sla.log_status(ticket, target, now)
+    if move.is_reopen:
+        ticket.reopen_count += 1
+        changes["reopen_count"] = (ticket.reopen_count - 1, ticket.reopen_count)
+        ticket.resolved_at = None
+    if move.resolves:
+        ticket.resolved_at = now
+    if move.closes:
+        ticket.closed_at = now
+    return changes
+
+
+# ---- split and links -------------------------------------------------------------------------
+
+
+async def split_ticket(
+    db: AsyncSession,
+    ticket_id: int,
+    data: TicketSplit,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Outcome:
+    """One caller, another problem: a new ticket that copies the contact and context, linked back."""
+    actor.demand("write")
+
+    async def action() -> Outcome:
+        origin = await get_for_update(db, ticket_id)
+        given = data.model_dump(exclude_unset=True)
+        inherited = {
+            k: getattr(origin, k)
+            for k in (
+                "team_id",
+                "language",
+                "product",
+                "model_number",
+                "serial_number",
+                "account_number",
+                "equipment_location",
+                "category",
+            )
+            if k not in given
+        }
+        fields = data.model_copy(update=inherited)
+        ticket = await _new_ticket(
+            db,
+            fields,
+            subject=data.subject,
+            channel=origin.channel,
+            customer_id=origin.customer_id,
+            external_id=None,
+            opened_at=now,
+            actor=actor,
+        )
+        db.add(
+            TicketLink(
+                ticket_id=ticket.id,
+                linked_ticket_id=origin.id,
+                kind="split_from",
+                created_at=now,
+                created_by_key_id=actor.key_id or None,
+            )
+        )
+        history.record(
+            db, ticket.id, actor, now, "created", new={"status": "new", "split_from": origin.id}
+        )
+        history.record(db, origin.id, actor, now, "split", new={"ticket_id": ticket.id})
+        book = await refresh_sla(db, ticket, now, fresh=True)
+        return Outcome(201, ticket_out(ticket, book, now).model_dump(mode="json"))
+
+    return await idempotency.once(
+        db,
+        actor,
+        idempotency_key,
+        f"tickets.split:{ticket_id}",
+        data.model_dump(mode="json", exclude_unset=True),
+        action,
+        now=now,
+    )
+
+
+async def link_tickets(
+    db: AsyncSession,
+    ticket_id: int,
+    data: LinkCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Outcome:
+    actor.demand("write")
+
+    async def action() -> Outcome:
+        if data.ticket_id == ticket_id:
+            raise _invalid("ticket_id", "a ticket cannot be linked to itself")
+        await get_for_update(db, ticket_id)
+        await records.ensure_exists(db, Ticket, data.ticket_id, "ticket_id")
+        link = TicketLink(
+            ticket_id=ticket_id,
+            linked_ticket_id=data.ticket_id,
+            kind=data.kind,
+            created_at=now,
+            created_by_key_id=actor.key_id or None,
+        )
+        db.add(link)
+        try:
+            async with db.begin_nested():
+                await db.flush()
+        except IntegrityError as exc:
+            if records.unique_violation(exc):
+                raise Conflict(
+                    f"ticket {ticket_id} is already linked to {data.ticket_id} as {data.kind}"
+                ) from None
+            raise
+        note = {"ticket_id": data.ticket_id, "kind": data.kind}
+        history.record(db, ticket_id, actor, now, "linked", new=note)
+        history.record(
+            db,
+            data.ticket_id,
+            actor,
+            now,
+            "linked",
+            new={"ticket_id": ticket_id, "kind": data.kind},
+        )
+        return Outcome(201, _link_out(link, ticket_id).model_dump(mode="json"))
+
+    return await idempotency.once(
+        db,
+        actor,
+        idempotency_key,
+        f"tickets.link:{ticket_id}",
+        data.model_dump(mode="json"),
+        action,
+        now=now,
+    )
+
+
+def _link_out(link: TicketLink, seen_from: int) -> LinkOut:
+    outgoing = link.ticket_id == seen_from
+    return LinkOut(
+        id=link.id,  # type: ignore[arg-type]
+        ticket_id=seen_from,
+        linked_ticket_id=link.linked_ticket_id if outgoing else link.ticket_id,
+        kind=link.kind,
+        direction="outgoing" if outgoing else "incoming",
+        created_at=link.created_at,
+    )
+
+
+async def list_links(db: AsyncSession, ticket_id: int) -> list[LinkOut]:
+    async with db.begin():
+        await records.get(db, Ticket, ticket_id)
+        links = (
+            await db.scalars(
+                select(TicketLink)
+                .where(
+                    or_(TicketLink.ticket_id == ticket_id, TicketLink.linked_ticket_id == ticket_id)
+                )
+                .order_by(TicketLink.id)
+            )
+        ).all()
+    return [_link_out(link, ticket_id) for link in links]

@@ -1,0 +1,30 @@
+"""Service settings, read from the environment (prefix-free names as documented in README)."""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; unset → an embedded PostgreSQL under the data dir.",
+    )
+    data_dir: Path = Field(default=Path(".data"), validation_alias="HELPDESK_DATA_DIR")
+    log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
+    max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")
+    db_pool_size: int = Field(default=20, validation_alias="HELPDESK_DB_POOL_SIZE")
+    api_key_cache_seconds: float = Field(
+        default=5.0,
+        validation_alias="HELPDESK_API_KEY_CACHE_SECONDS",
+        description="How long a verified API key is trusted without asking the database again.",
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

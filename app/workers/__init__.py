@@ -1,0 +1,1 @@
+"""Background loops: deadline timers and housekeeping."""

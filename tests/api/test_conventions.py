@@ -1,0 +1,124 @@
+"""API conventions: problems for bad input, idempotent POSTs, body limits, request ids, health."""
+
+import asyncio
+
+import httpx
+
+from tests.api.factories import make_ticket
+
+
+async def test_malformed_json_is_a_422_problem(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/tickets", content=b'{"subject": "x",', headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    problem = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert problem["errors"][0]["field"] == "body"
+    assert "malformed JSON" in problem["errors"][0]["message"]
+
+
+async def test_wrong_types_and_unknown_fields_name_the_field(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/v1/tickets", json={"subject": "x", "tier": "high", "impact": "galaxy", "colour": "red"}
+    )
+    assert response.status_code == 422
+    fields = {e["field"]: e["message"] for e in response.json()["errors"]}
+    assert set(fields) == {"tier", "impact", "colour"}
+    assert fields["colour"] == "unknown field"
+    assert (await client.get("/v1/tickets")).json()["items"] == []
+
+
+async def test_missing_required_field(client: httpx.AsyncClient) -> None:
+    response = await client.post("/v1/tickets", json={"description": "no subject"})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "subject"
+
+
+async def test_bad_query_and_path_parameters(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/v1/tickets", params={"limit": 0})).status_code == 422
+    assert (await client.get("/v1/tickets", params={"status": "sleeping"})).status_code == 422
+    response = await client.get("/v1/tickets/abc")
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "path.ticket_id"
+
+
+async def test_oversize_body_is_413(client: httpx.AsyncClient) -> None:
+    big = {"subject": "x", "description": "a" * (1024 * 1024 + 10)}
+    response = await client.post("/v1/tickets", json=big)
+    assert response.status_code == 413
+    assert response.json()["type"].endswith("/payload-too-large")
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        for _ in range(20):
+            yield b"a" * 100_000
+
+    streamed = await client.post(
+        "/v1/tickets", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert streamed.status_code == 413
+    assert (await client.get("/v1/tickets")).json()["items"] == []
+
+
+async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) -> None:
+    missing = await client.get("/v1/nothing-here")
+    assert missing.status_code == 404 and missing.json()["type"].endswith("/not-found")
+    wrong = await client.put("/v1/tickets")
+    assert wrong.status_code == 405 and wrong.headers["content-type"] == "application/problem+json"
+
+
+async def test_idempotency_key_replays_the_original_response(client: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "abc-1"}
+    body = {"subject": "Once only"}
+    first = await client.post("/v1/tickets", json=body, headers=headers)
+    again = await client.post("/v1/tickets", json=body, headers=headers)
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    other = await client.post("/v1/tickets", json={"subject": "Something else"}, headers=headers)
+    assert other.status_code == 422
+    assert other.json()["type"].endswith("/idempotency-key-reused")
+    assert len((await client.get("/v1/tickets")).json()["items"]) == 1
+
+
+async def test_twenty_concurrent_posts_with_one_key_make_one_ticket(
+    client: httpx.AsyncClient,
+) -> None:
+    headers = {"Idempotency-Key": "burst"}
+    responses = await asyncio.gather(
+        *[client.post("/v1/tickets", json={"subject": "Burst"}, headers=headers) for _ in range(20)]
+    )
+    assert {r.status_code for r in responses} == {201}
+    assert len({r.json()["id"] for r in responses}) == 1
+    assert len((await client.get("/v1/tickets")).json()["items"]) == 1
+
+
+async def test_failed_request_does_not_burn_the_key(client: httpx.AsyncClient) -> None:
+    headers = {"Idempotency-Key": "retry-me"}
+    failed = await client.post("/v1/tickets", json={"subject": "x", "team_id": 77}, headers=headers)
+    assert failed.status_code == 422
+    ok = await client.post("/v1/tickets", json={"subject": "x"}, headers=headers)
+    assert ok.status_code == 201
+
+
+async def test_idempotency_on_interactions(client: httpx.AsyncClient) -> None:
+    ticket = await make_ticket(client)
+    path = f"/v1/tickets/{ticket['id']}/interactions"
+    body = {"kind": "email", "direction": "outbound", "body": "hi"}
+    a = await client.post(path, json=body, headers={"Idempotency-Key": "k"})
+    b = await client.post(path, json=body, headers={"Idempotency-Key": "k"})
+    assert a.json()["id"] == b.json()["id"]
+    assert len((await client.get(path)).json()["items"]) == 1
+
+
+async def test_request_id_is_echoed_or_generated(client: httpx.AsyncClient) -> None:
+    echoed = await client.get("/healthz", headers={"X-Request-ID": "req-123"})
+    assert echoed.headers["X-Request-ID"] == "req-123"
+    generated = await client.get("/healthz")
+    assert len(generated.headers["X-Request-ID"]) == 32
+
+
+async def test_health_probes_are_open(anonymous: httpx.AsyncClient) -> None:
+    assert (await anonymous.get("/healthz")).json() == {"status": "ok", "detail": None}
+    ready = await anonymous.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["status"] == "ok"

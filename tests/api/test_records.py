@@ -1,0 +1,60 @@
+"""Customers, teams and agents: create, read, list, update with If-Match."""
+
+import httpx
+
+from tests.api.factories import make_agent, make_customer, make_team, patch
+
+
+async def test_customer_lifecycle(client: httpx.AsyncClient) -> None:
+    customer = await make_customer(
+        client, name="Ada", email="ada@example.com", organization="AE", time_zone="Europe/Amsterdam"
+    )
+    path = f"/v1/customers/{customer['id']}"
+    assert (await client.get(path)).json() == customer
+    updated = await patch(client, path, phone="+31 6 1234")
+    assert updated.status_code == 200 and updated.json()["version"] == 2
+    stale = await patch(client, path, version=1, phone="+1")
+    assert stale.status_code == 412
+    duplicate = await client.post(
+        "/v1/customers", json={"name": "Other", "email": "ADA@example.com"}
+    )
+    assert duplicate.status_code == 409
+    found = (await client.get("/v1/customers", params={"email": "ADA@EXAMPLE.COM"})).json()["items"]
+    assert [c["id"] for c in found] == [customer["id"]]
+    bad = await client.post("/v1/customers", json={"name": "Z", "time_zone": "Mars/Olympus"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "time_zone"
+    bad_email = await client.post("/v1/customers", json={"name": "Z", "email": "not-an-email"})
+    assert bad_email.status_code == 422
+    assert (await client.get("/v1/customers/9999")).status_code == 404
+
+
+async def test_teams_and_agents(client: httpx.AsyncClient) -> None:
+    l1 = await make_team(client, name="Service desk", tier=1)
+    l2 = await make_team(client, name="Network", tier=2)
+    assert (await client.post("/v1/teams", json={"name": "Network"})).status_code == 409
+    assert (await client.post("/v1/teams", json={"name": "L4", "tier": 4})).status_code == 422
+    tier2 = (await client.get("/v1/teams", params={"tier": 2})).json()["items"]
+    assert [t["id"] for t in tier2] == [l2["id"]]
+    agent = await make_agent(client, team_id=l1["id"], languages=["en", "nl"])
+    moved = await patch(client, f"/v1/agents/{agent['id']}", team_id=l2["id"])
+    assert moved.json()["team_id"] == l2["id"]
+    unknown_team = await patch(client, f"/v1/agents/{agent['id']}", team_id=999)
+    assert unknown_team.status_code == 422
+    in_l2 = (await client.get("/v1/agents", params={"team_id": l2["id"]})).json()["items"]
+    assert [a["id"] for a in in_l2] == [agent["id"]]
+    renamed = await patch(client, f"/v1/teams/{l1['id']}", name="Desk")
+    assert renamed.json()["name"] == "Desk"
+
+
+async def test_record_pages(client: httpx.AsyncClient) -> None:
+    for _ in range(5):
+        await make_customer(client)
+    first = (await client.get("/v1/customers", params={"limit": 2})).json()
+    second = (
+        await client.get("/v1/customers", params={"limit": 2, "cursor": first["next_cursor"]})
+    ).json()
+    third = (
+        await client.get("/v1/customers", params={"limit": 2, "cursor": second["next_cursor"]})
+    ).json()
+    ids = [c["id"] for c in first["items"] + second["items"] + third["items"]]
+    assert ids == sorted(ids) and len(set(ids)) == 5 and third["next_cursor"] is None
