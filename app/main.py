@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import problems
+from app.clock import Clock, SystemClock
 from app.db import make_engine, make_sessionmaker
 from app.middleware import BodyLimit, RequestContext
 from app.routers import health, keys, records, sla, tickets
@@ -29,6 +30,7 @@ def create_app(
     *,
     engine: AsyncEngine | None = None,
     database_url: str | None = None,
+    clock: Clock | None = None,
 ) -> FastAPI:
     """The app over `engine`, or over a new engine to `database_url` made at startup."""
     settings = settings or get_settings()
@@ -55,6 +57,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.clock = clock or SystemClock()
     app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
     app.state.engine = None
     if engine is not None:

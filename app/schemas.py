@@ -576,7 +576,7 @@ class SlaPolicyCreate(Strict):
         },
     )
     name: Name
-    position: Annotated[int, Field(ge=0, le=999_999)] = Field(
+    position: Annotated[int, Field(ge=0, le=1_000_000)] = Field(
         description="Policies are tried in ascending position; the first that matches applies."
     )
     conditions: PolicyConditionsIn = Field(default_factory=PolicyConditionsIn)

@@ -326,7 +326,8 @@ def _clock(
         cal.between(s, _clip(e, now))
         for s, e in _segments(spans, start, stop, lambda status: status in policy.pause_statuses)
     )
-    due_at = warning_at = None
+    due_at: datetime | None = None
+    warning_at: datetime | None = None
     if not paused:
         # A stopped clock is projected past its stop, so a met clock still shows its due time.
         path = running if stop is None else [*running, (stop, None)]

@@ -2,6 +2,7 @@
 
 import re
 from collections.abc import AsyncIterator, Callable
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Query, Request, Response
@@ -18,6 +19,14 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Db = Annotated[AsyncSession, Depends(session)]
+
+
+def current_time(request: Request) -> datetime:
+    """The app's clock (a fake one in tests), read once per request."""
+    return request.app.state.clock.now()
+
+
+Now = Annotated[datetime, Depends(current_time)]
 
 
 def _bearer(authorization: str | None) -> str | None:

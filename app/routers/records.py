@@ -4,13 +4,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
-from app.clock import utcnow
 from app.routers.deps import (
     Admin,
     Cursor,
     Db,
     IfMatch,
     Limit,
+    Now,
     Reader,
     Writer,
     expected_version,
@@ -44,8 +44,10 @@ def _tagged(response: Response, record: Any) -> Any:
 
 
 @customers.post("", status_code=201, response_model=CustomerOut, operation_id="customers_create")
-async def create_customer(body: CustomerCreate, db: Db, who: Writer, response: Response) -> Any:
-    return _tagged(response, await records.create(db, "customer", body, now=utcnow()))
+async def create_customer(
+    now: Now, body: CustomerCreate, db: Db, who: Writer, response: Response
+) -> Any:
+    return _tagged(response, await records.create(db, "customer", body, now=now))
 
 
 @customers.get("", response_model=Page[CustomerOut], operation_id="customers_list")
@@ -68,6 +70,7 @@ async def get_customer(customer_id: int, db: Db, who: Reader, response: Response
 
 @customers.patch("/{customer_id}", response_model=CustomerOut, operation_id="customers_update")
 async def update_customer(
+    now: Now,
     customer_id: int,
     body: CustomerUpdate,
     db: Db,
@@ -77,7 +80,7 @@ async def update_customer(
 ) -> Any:
     version = expected_version(if_match)
     record = await records.update(
-        db, "customer", customer_id, body, expected_version=version, now=utcnow()
+        db, "customer", customer_id, body, expected_version=version, now=now
     )
     return _tagged(response, record)
 
@@ -86,8 +89,8 @@ async def update_customer(
 
 
 @teams.post("", status_code=201, response_model=TeamOut, operation_id="teams_create")
-async def create_team(body: TeamCreate, db: Db, who: Admin, response: Response) -> Any:
-    return _tagged(response, await records.create(db, "team", body, now=utcnow()))
+async def create_team(now: Now, body: TeamCreate, db: Db, who: Admin, response: Response) -> Any:
+    return _tagged(response, await records.create(db, "team", body, now=now))
 
 
 @teams.get("", response_model=Page[TeamOut], operation_id="teams_list")
@@ -108,10 +111,16 @@ async def get_team(team_id: int, db: Db, who: Reader, response: Response) -> Any
 
 @teams.patch("/{team_id}", response_model=TeamOut, operation_id="teams_update")
 async def update_team(
-    team_id: int, body: TeamUpdate, db: Db, who: Admin, response: Response, if_match: IfMatch = None
+    now: Now,
+    team_id: int,
+    body: TeamUpdate,
+    db: Db,
+    who: Admin,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> Any:
     version = expected_version(if_match)
-    record = await records.update(db, "team", team_id, body, expected_version=version, now=utcnow())
+    record = await records.update(db, "team", team_id, body, expected_version=version, now=now)
     return _tagged(response, record)
 
 
@@ -119,8 +128,8 @@ async def update_team(
 
 
 @agents.post("", status_code=201, response_model=AgentOut, operation_id="agents_create")
-async def create_agent(body: AgentCreate, db: Db, who: Admin, response: Response) -> Any:
-    return _tagged(response, await records.create(db, "agent", body, now=utcnow()))
+async def create_agent(now: Now, body: AgentCreate, db: Db, who: Admin, response: Response) -> Any:
+    return _tagged(response, await records.create(db, "agent", body, now=now))
 
 
 @agents.get("", response_model=Page[AgentOut], operation_id="agents_list")
@@ -143,6 +152,7 @@ async def get_agent(agent_id: int, db: Db, who: Reader, response: Response) -> A
 
 @agents.patch("/{agent_id}", response_model=AgentOut, operation_id="agents_update")
 async def update_agent(
+    now: Now,
     agent_id: int,
     body: AgentUpdate,
     db: Db,
@@ -151,7 +161,5 @@ async def update_agent(
     if_match: IfMatch = None,
 ) -> Any:
     version = expected_version(if_match)
-    record = await records.update(
-        db, "agent", agent_id, body, expected_version=version, now=utcnow()
-    )
+    record = await records.update(db, "agent", agent_id, body, expected_version=version, now=now)
     return _tagged(response, record)

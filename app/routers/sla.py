@@ -2,8 +2,7 @@
 
 from fastapi import APIRouter, Response
 
-from app.clock import utcnow
-from app.routers.deps import Configurer, Db, IfMatch, Reader, expected_version, with_etag
+from app.routers.deps import Configurer, Db, IfMatch, Now, Reader, expected_version, with_etag
 from app.schemas import (
     CalendarCreate,
     CalendarOut,
@@ -21,9 +20,9 @@ router = APIRouter(prefix="/v1", tags=["sla"])
     "/calendars", status_code=201, response_model=CalendarOut, operation_id="calendars_create"
 )
 async def create_calendar(
-    body: CalendarCreate, db: Db, who: Configurer, response: Response
+    now: Now, body: CalendarCreate, db: Db, who: Configurer, response: Response
 ) -> CalendarOut:
-    calendar = await config.create_calendar(db, body, now=utcnow())
+    calendar = await config.create_calendar(db, body, now=now)
     with_etag(response, calendar.version)
     return calendar
 
@@ -44,6 +43,7 @@ async def get_calendar(calendar_id: int, db: Db, who: Reader, response: Response
     "/calendars/{calendar_id}", response_model=CalendarOut, operation_id="calendars_replace"
 )
 async def replace_calendar(
+    now: Now,
     calendar_id: int,
     body: CalendarCreate,
     db: Db,
@@ -54,7 +54,7 @@ async def replace_calendar(
     """Replace a calendar; the clocks of every live ticket are recomputed from their history."""
     version = expected_version(if_match)
     calendar = await config.replace_calendar(
-        db, calendar_id, body, expected_version=version, now=utcnow()
+        db, calendar_id, body, expected_version=version, now=now
     )
     with_etag(response, calendar.version)
     return calendar
@@ -67,9 +67,9 @@ async def replace_calendar(
     operation_id="sla_policies_create",
 )
 async def create_policy(
-    body: SlaPolicyCreate, db: Db, who: Configurer, response: Response
+    now: Now, body: SlaPolicyCreate, db: Db, who: Configurer, response: Response
 ) -> SlaPolicyOut:
-    policy = await config.create_policy(db, body, now=utcnow())
+    policy = await config.create_policy(db, body, now=now)
     with_etag(response, policy.version)
     return policy
 
@@ -93,6 +93,7 @@ async def get_policy(policy_id: int, db: Db, who: Reader, response: Response) ->
     "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_replace"
 )
 async def replace_policy(
+    now: Now,
     policy_id: int,
     body: SlaPolicyCreate,
     db: Db,
@@ -102,9 +103,7 @@ async def replace_policy(
 ) -> SlaPolicyOut:
     """Replace a policy; the clocks of every live ticket are recomputed from their history."""
     version = expected_version(if_match)
-    policy = await config.replace_policy(
-        db, policy_id, body, expected_version=version, now=utcnow()
-    )
+    policy = await config.replace_policy(db, policy_id, body, expected_version=version, now=now)
     with_etag(response, policy.version)
     return policy
 
@@ -122,10 +121,15 @@ async def get_matrix(db: Db, who: Reader, response: Response) -> PriorityMatrixO
     "/priority-matrix", response_model=PriorityMatrixOut, operation_id="priority_matrix_replace"
 )
 async def replace_matrix(
-    body: PriorityMatrixIn, db: Db, who: Configurer, response: Response, if_match: IfMatch = None
+    now: Now,
+    body: PriorityMatrixIn,
+    db: Db,
+    who: Configurer,
+    response: Response,
+    if_match: IfMatch = None,
 ) -> PriorityMatrixOut:
     """Every impact × urgency cell must name a priority. Applies to tickets triaged from now on."""
     version = expected_version(if_match)
-    matrix = await config.replace_matrix(db, body, expected_version=version, now=utcnow())
+    matrix = await config.replace_matrix(db, body, expected_version=version, now=now)
     with_etag(response, matrix.version)
     return matrix

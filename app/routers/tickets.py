@@ -5,7 +5,6 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
-from app.clock import utcnow
 from app.domain.lifecycle import Status
 from app.routers.deps import (
     Cursor,
@@ -13,6 +12,7 @@ from app.routers.deps import (
     IdempotencyKey,
     IfMatch,
     Limit,
+    Now,
     Reader,
     Writer,
     expected_version,
@@ -63,14 +63,20 @@ def _respond(response: Response, outcome: Outcome) -> dict:  # type: ignore[type
     responses=CREATED_OR_EXISTING,
 )
 async def create_ticket(
-    body: TicketCreate, db: Db, who: Writer, response: Response, key: IdempotencyKey = None
+    now: Now,
+    body: TicketCreate,
+    db: Db,
+    who: Writer,
+    response: Response,
+    key: IdempotencyKey = None,
 ) -> dict:  # type: ignore[type-arg]
-    outcome = await tickets.create_ticket(db, body, actor=who, now=utcnow(), idempotency_key=key)
+    outcome = await tickets.create_ticket(db, body, actor=who, now=now, idempotency_key=key)
     return _respond(response, outcome)
 
 
 @router.get("", response_model=Page[TicketOut], operation_id="tickets_list")
 async def list_tickets(
+    now: Now,
     db: Db,
     who: Reader,
     status: Annotated[list[Status] | None, Query()] = None,
@@ -104,26 +110,27 @@ async def list_tickets(
         created_before=created_before,
         sla_state=sla_state or (),
     )
-    return await tickets.list_tickets(
-        db, filters, sort=sort, limit=limit, cursor=cursor, now=utcnow()
-    )
+    return await tickets.list_tickets(db, filters, sort=sort, limit=limit, cursor=cursor, now=now)
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
-async def get_ticket(ticket_id: int, db: Db, who: Reader, response: Response) -> TicketOut:
-    ticket = await tickets.read_ticket(db, ticket_id, now=utcnow())
+async def get_ticket(
+    now: Now, ticket_id: int, db: Db, who: Reader, response: Response
+) -> TicketOut:
+    ticket = await tickets.read_ticket(db, ticket_id, now=now)
     with_etag(response, ticket.version)
     return ticket
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
-async def get_ticket_sla(ticket_id: int, db: Db, who: Reader) -> TicketSlaDetail:
+async def get_ticket_sla(now: Now, ticket_id: int, db: Db, who: Reader) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
-    return await tickets.read_ticket_sla(db, ticket_id, now=utcnow())
+    return await tickets.read_ticket_sla(db, ticket_id, now=now)
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")
 async def update_ticket(
+    now: Now,
     ticket_id: int,
     body: TicketUpdate,
     db: Db,
@@ -132,7 +139,7 @@ async def update_ticket(
     if_match: IfMatch = None,
 ) -> TicketOut:
     ticket = await tickets.update_ticket(
-        db, ticket_id, body, expected_version=expected_version(if_match), actor=who, now=utcnow()
+        db, ticket_id, body, expected_version=expected_version(if_match), actor=who, now=now
     )
     with_etag(response, ticket.version)
     return ticket
@@ -142,6 +149,7 @@ async def update_ticket(
     "/{ticket_id}/split", status_code=201, response_model=TicketOut, operation_id="tickets_split"
 )
 async def split_ticket(
+    now: Now,
     ticket_id: int,
     body: TicketSplit,
     db: Db,
@@ -150,7 +158,7 @@ async def split_ticket(
     key: IdempotencyKey = None,
 ) -> dict:  # type: ignore[type-arg]
     outcome = await tickets.split_ticket(
-        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+        db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
     return _respond(response, outcome)
 
@@ -162,6 +170,7 @@ async def split_ticket(
     operation_id="ticket_links_create",
 )
 async def link_ticket(
+    now: Now,
     ticket_id: int,
     body: LinkCreate,
     db: Db,
@@ -170,7 +179,7 @@ async def link_ticket(
     key: IdempotencyKey = None,
 ) -> dict:  # type: ignore[type-arg]
     outcome = await tickets.link_tickets(
-        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+        db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
     return _respond(response, outcome)
 
@@ -187,6 +196,7 @@ async def list_links(ticket_id: int, db: Db, who: Reader) -> list[LinkOut]:
     operation_id="interactions_create",
 )
 async def log_interaction(
+    now: Now,
     ticket_id: int,
     body: InteractionCreate,
     db: Db,
@@ -195,7 +205,7 @@ async def log_interaction(
     key: IdempotencyKey = None,
 ) -> dict:  # type: ignore[type-arg]
     outcome = await interactions.log_interaction(
-        db, ticket_id, body, actor=who, now=utcnow(), idempotency_key=key
+        db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
     return _respond(response, outcome)
 

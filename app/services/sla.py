@@ -162,9 +162,9 @@ async def apply(
     ticket.sla_due_at = min((c.due_at for c in running), default=None)  # type: ignore[type-var]
     ticket.sla_warning_at = min((c.warning_at for c in running if c.warning_at), default=None)
     ticket.sla_paused = any(c.state == "paused" for c in _metrics(report))
-    ticket.sla_breached = any(
-        c.stopped_at is not None and c.state == "breached" for c in _metrics(report)
-    )
+    # A running clock past due is found by `sla_due_at <= now`; a stopped or paused one that has
+    # used up its target is flagged here.
+    ticket.sla_breached = any(c.state == "breached" and c not in running for c in _metrics(report))
     if ticket.id is None:
         await db.flush()
     await sync_timers(db, ticket.id, clocks.due_timers(report), fresh=fresh)  # type: ignore[arg-type]

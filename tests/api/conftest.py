@@ -78,3 +78,17 @@ async def client(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-un
 async def anonymous(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     async with client_for(app, None) as c:
         yield c
+
+
+@pytest.fixture
+def clock(app):  # type: ignore[no-untyped-def]
+    """Puts the app on a fake clock for one test; the test sets the time of each request."""
+    from datetime import UTC, datetime
+
+    from tests.fakes import FakeClock
+
+    fake = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    real = app.state.clock
+    app.state.clock = fake
+    yield fake
+    app.state.clock = real
