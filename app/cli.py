@@ -70,8 +70,43 @@ def serve(
         typer.echo(
             f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
         )
-    app = create_app(settings, database_url=url)
+    app = create_app(settings, database_url=url, run_worker=not no_worker)
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+
+
+@cli.command()
+def worker() -> None:
+    """Run only the deadline worker (as many replicas as you like); stops cleanly on SIGTERM."""
+    import signal
+
+    from app.clock import SystemClock
+    from app.db import libpq_url, make_engine, make_sessionmaker, migrate
+    from app.logs import configure
+    from app.workers.deadlines import DeadlineWorker
+
+    settings = get_settings()
+    configure(settings.log_level)
+    url = resolve_database_url(settings)
+    migrate(url)
+
+    async def run() -> None:
+        engine = make_engine(url, pool_size=4)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await DeadlineWorker(
+                make_sessionmaker(engine),
+                SystemClock(),
+                listen_url=libpq_url(url),
+                batch=settings.worker_batch,
+                max_sleep=settings.worker_max_sleep_seconds,
+            ).run(stop)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
 
 
 @cli.command("migrate")

@@ -1,5 +1,6 @@
 """The FastAPI application: routers, problem handlers, middleware and the database lifecycle."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -8,11 +9,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app import problems
 from app.clock import Clock, SystemClock
-from app.db import make_engine, make_sessionmaker
+from app.db import libpq_url, make_engine, make_sessionmaker
 from app.middleware import BodyLimit, RequestContext
-from app.routers import health, keys, records, sla, tickets
+from app.routers import followups, health, keys, records, sla, tickets
 from app.services.auth import KeyCache
 from app.settings import Settings, get_settings
+from app.workers.deadlines import DeadlineWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
 their deadlines over a REST API.
@@ -31,8 +33,10 @@ def create_app(
     engine: AsyncEngine | None = None,
     database_url: str | None = None,
     clock: Clock | None = None,
+    run_worker: bool = False,
 ) -> FastAPI:
-    """The app over `engine`, or over a new engine to `database_url` made at startup."""
+    """The app over `engine`, or over a new engine to `database_url` made at startup; with
+    `run_worker`, the deadline worker runs in the same process and stops with it."""
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -44,9 +48,23 @@ def create_app(
                 raise RuntimeError("no database URL: set DATABASE_URL or use 'helpdesk serve'")
             owned = make_engine(url, pool_size=settings.db_pool_size)
             _bind(app, owned)
+        stop = asyncio.Event()
+        worker_task = None
+        if run_worker:
+            worker = DeadlineWorker(
+                app.state.sessionmaker,
+                app.state.clock,
+                listen_url=libpq_url(app.state.engine.url.render_as_string(hide_password=False)),
+                batch=settings.worker_batch,
+                max_sleep=settings.worker_max_sleep_seconds,
+            )
+            worker_task = asyncio.create_task(worker.run(stop), name="deadline-worker")
         try:
             yield
         finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
             if owned is not None:
                 await owned.dispose()
 
@@ -73,6 +91,7 @@ def create_app(
         records.agents,
         keys.router,
         sla.router,
+        followups.router,
     ):
         app.include_router(router)
     return app

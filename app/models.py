@@ -301,7 +301,84 @@ class Timer(SQLModel, table=True):
     )
 
 
+class SlaEvent(SQLModel, table=True):
+    """A warning or breach the worker recorded: once per ticket, metric, kind and due moment."""
+
+    __tablename__ = "sla_events"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id", index=True)
+    metric: str = Field(sa_type=String(30))
+    kind: str = Field(sa_type=String(20))
+    due_at: datetime = _ts()
+    recorded_at: datetime = _ts()
+    team_id: int | None = Field(default=None, sa_type=BigInteger)
+    assignee_id: int | None = Field(default=None, sa_type=BigInteger)
+    priority: str | None = Field(default=None, sa_type=String(20))
+    policy_id: int | None = Field(default=None, sa_type=BigInteger)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "metric", "kind", "due_at", name="sla_events_once_key"),
+        Index("sla_events_recorded_idx", "recorded_at", "id"),
+    )
+
+
+class Callback(SQLModel, table=True):
+    """A customer asked to be called back at a given moment."""
+
+    __tablename__ = "callbacks"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id", index=True)
+    requested_at: datetime = _ts()
+    missed_at: datetime = _ts()
+    phone: str | None = Field(default=None, sa_type=String(50))
+    note: str | None = Field(default=None, sa_type=Text)
+    assignee_id: int | None = _fk("agents.id", index=False)
+    status: str = Field(sa_type=String(20))
+    created_at: datetime = _ts()
+    done_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    created_by_key_id: int | None = _fk("api_keys.id", index=False)
+
+
+class Reminder(SQLModel, table=True):
+    """Something an agent (or their team) must do now: follow up with a customer, call back."""
+
+    __tablename__ = "reminders"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id", index=True)
+    kind: str = Field(sa_type=String(20))
+    assignee_id: int | None = Field(default=None, sa_type=BigInteger)
+    team_id: int | None = Field(default=None, sa_type=BigInteger)
+    callback_id: int | None = _fk("callbacks.id", index=False)
+    due_at: datetime = _ts()
+    status: str = Field(sa_type=String(20))
+    created_at: datetime = _ts()
+    done_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    version: int = Field(default=1)
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "kind", "due_at", name="reminders_once_key"),
+        Index("reminders_status_due_idx", "status", "due_at"),
+        Index("reminders_assignee_status_idx", "assignee_id", "status"),
+    )
+
+
+class WorkerReplica(SQLModel, table=True):
+    """One running deadline worker, as it last reported itself."""
+
+    __tablename__ = "worker_replicas"
+    id: str = Field(sa_type=String(64), primary_key=True)
+    hostname: str = Field(sa_type=String(255))
+    pid: int
+    started_at: datetime = _ts()
+    last_seen_at: datetime = _ts()
+    last_cycle_ms: float = Field(default=0)
+    fired_total: int = Field(default=0, sa_type=BigInteger)
+    fired_last_minute: int = Field(default=0)
+
+
 ALL_TABLES_IN_TRUNCATE_ORDER = (
+    "worker_replicas",
+    "reminders",
+    "callbacks",
+    "sla_events",
     "timers",
     "idempotent_requests",
     "ticket_history",

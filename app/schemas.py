@@ -683,6 +683,93 @@ class TicketSlaDetail(TicketSlaOut):
     pauses: list[SlaPauseOut]
 
 
+# ---- the deadline worker: events, reminders, callbacks, status ---------------------------------
+
+
+class SlaEventOut(BaseModel):
+    id: int
+    ticket_id: int
+    metric: Literal["first_response", "next_update", "resolution", "callback"]
+    kind: Literal["warning", "breach", "missed"]
+    due_at: datetime
+    recorded_at: datetime
+    team_id: int | None
+    assignee_id: int | None
+    priority: str | None
+    policy_id: int | None
+
+
+class ReminderOut(BaseModel):
+    id: int
+    ticket_id: int
+    kind: Literal["follow_up", "callback"]
+    assignee_id: int | None
+    team_id: int | None
+    callback_id: int | None
+    due_at: datetime = Field(description="The deadline the reminder is about.")
+    status: Literal["open", "done", "dismissed"]
+    created_at: datetime
+    done_at: datetime | None
+    version: int
+
+
+class ReminderUpdate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"status": "done"}]})
+    status: Literal["done", "dismissed", "open"]
+
+
+class CallbackCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "requested_at": "2026-03-03T14:00:00Z",
+                    "phone": "+31 20 555 0100",
+                    "note": "After the 13:00 meeting",
+                }
+            ]
+        },
+    )
+    requested_at: AwareDatetime = Field(description="When the customer wants to be called.")
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    assignee_id: Id | None = Field(default=None, description="Defaults to the ticket's assignee.")
+
+
+class CallbackOut(BaseModel):
+    id: int
+    ticket_id: int
+    requested_at: datetime
+    missed_at: datetime = Field(description="No outbound call by then → a callback_missed event.")
+    phone: str | None
+    note: str | None
+    assignee_id: int | None
+    status: Literal["scheduled", "done", "missed"]
+    created_at: datetime
+    done_at: datetime | None
+
+
+class WorkerReplicaOut(BaseModel):
+    id: str
+    hostname: str
+    pid: int
+    started_at: datetime
+    last_seen_at: datetime
+    last_cycle_ms: float
+    fired_total: int
+    fired_last_minute: int
+
+
+class WorkerStatus(BaseModel):
+    replicas: list[WorkerReplicaOut] = Field(description="Workers seen in the last 2 minutes.")
+    timers_pending: int
+    timers_overdue: int = Field(description="Due but not yet fired: should stay near 0.")
+    oldest_overdue_seconds: float = Field(description="The lag monitoring should alert on.")
+    last_cycle_ms: float | None
+    fired_last_minute: int
+
+
 # ---- health ----------------------------------------------------------------------------------
 
 

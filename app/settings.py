@@ -24,6 +24,26 @@ class Settings(BaseSettings):
         description="How long a verified API key is trusted without asking the database again.",
     )
 
+    follow_up_lead_seconds: int = Field(
+        default=2 * 3600,
+        validation_alias="HELPDESK_FOLLOW_UP_LEAD_SECONDS",
+        description="How long before a next-update deadline the follow-up reminder is raised.",
+    )
+    callback_grace_seconds: int = Field(
+        default=30 * 60,
+        validation_alias="HELPDESK_CALLBACK_GRACE_SECONDS",
+        description="How long after a requested callback time an outbound call may still come.",
+    )
+    auto_close_days: int = Field(
+        default=7,
+        validation_alias="HELPDESK_AUTO_CLOSE_DAYS",
+        description="A ticket resolved this many days is closed.",
+    )
+    worker_batch: int = Field(default=500, validation_alias="HELPDESK_WORKER_BATCH")
+    worker_max_sleep_seconds: float = Field(
+        default=30.0, validation_alias="HELPDESK_WORKER_MAX_SLEEP_SECONDS"
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

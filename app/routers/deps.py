@@ -3,7 +3,7 @@
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import PreconditionFailed, PreconditionRequired
 from app.services import auth
 from app.services.auth import Capability, Principal
+from app.services.idempotency import Outcome
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -95,3 +96,13 @@ def expected_version(if_match: str | None) -> int:
 
 def with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
+
+
+def respond(response: Response, outcome: Outcome) -> dict[str, Any]:
+    """A write's outcome as the HTTP response: its status, ETag, and whether it was a replay."""
+    response.status_code = outcome.status
+    if "version" in outcome.body:
+        with_etag(response, outcome.body["version"])
+    if outcome.replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return outcome.body

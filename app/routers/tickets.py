@@ -16,6 +16,7 @@ from app.routers.deps import (
     Reader,
     Writer,
     expected_version,
+    respond,
     with_etag,
 )
 from app.schemas import (
@@ -36,7 +37,6 @@ from app.schemas import (
     TicketUpdate,
 )
 from app.services import history, interactions, tickets
-from app.services.idempotency import Outcome
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -44,15 +44,6 @@ CREATED_OR_EXISTING = {
     200: {"description": "A ticket with this channel and external_id already existed: returned."},
     201: {"description": "Created."},
 }
-
-
-def _respond(response: Response, outcome: Outcome) -> dict:  # type: ignore[type-arg]
-    response.status_code = outcome.status
-    if "version" in outcome.body:
-        with_etag(response, outcome.body["version"])
-    if outcome.replayed:
-        response.headers["Idempotent-Replayed"] = "true"
-    return outcome.body
 
 
 @router.post(
@@ -71,7 +62,7 @@ async def create_ticket(
     key: IdempotencyKey = None,
 ) -> dict:  # type: ignore[type-arg]
     outcome = await tickets.create_ticket(db, body, actor=who, now=now, idempotency_key=key)
-    return _respond(response, outcome)
+    return respond(response, outcome)
 
 
 @router.get("", response_model=Page[TicketOut], operation_id="tickets_list")
@@ -160,7 +151,7 @@ async def split_ticket(
     outcome = await tickets.split_ticket(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return _respond(response, outcome)
+    return respond(response, outcome)
 
 
 @router.post(
@@ -181,7 +172,7 @@ async def link_ticket(
     outcome = await tickets.link_tickets(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return _respond(response, outcome)
+    return respond(response, outcome)
 
 
 @router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
@@ -207,7 +198,7 @@ async def log_interaction(
     outcome = await interactions.log_interaction(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return _respond(response, outcome)
+    return respond(response, outcome)
 
 
 @router.get(

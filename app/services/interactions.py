@@ -9,7 +9,7 @@ from app.domain import lifecycle
 from app.errors import Conflict, UnprocessableEntity
 from app.models import Agent, Customer, Interaction, Ticket
 from app.schemas import InteractionCreate, InteractionOut, Page
-from app.services import history, idempotency, pagination, records, sla
+from app.services import followups, history, idempotency, pagination, records, sla
 from app.services.auth import Principal
 from app.services.idempotency import Outcome
 from app.services.tickets import CLOCK_SKEW, get_for_update, refresh_sla
@@ -81,6 +81,10 @@ async def log_interaction(
             interaction_id=interaction.id,
         )
         _apply_to_ticket(db, ticket, interaction, actor, now)
+        if interaction.direction == "outbound":
+            await followups.close_follow_ups(db, ticket.id, now)  # type: ignore[arg-type]
+            if interaction.kind in ("call", "callback"):
+                await followups.complete_callbacks(db, ticket.id, now)  # type: ignore[arg-type]
         await refresh_sla(db, ticket, now)
         return Outcome(201, interaction_out(interaction).model_dump(mode="json"))
 

@@ -1,7 +1,7 @@
 """SLA clocks on tickets: which policy applies, the clocks from the ticket's history, due times and timers."""
 
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -12,8 +12,13 @@ from app.domain import sla as clocks
 from app.domain.calendar import BusinessCalendar, Holiday, WorkingHours, make_calendar
 from app.models import BusinessCalendarRow, SlaPolicy, Ticket, Timer
 from app.schemas import WEEKDAYS, SlaMetricOut, SlaPauseOut, TicketSlaDetail, TicketSlaOut
+from app.settings import get_settings
 
 SLA_TIMER_KINDS = tuple(f"{m}_{k}" for m in clocks.METRICS for k in ("warning", "breach"))
+FOLLOW_UP = "follow_up_reminder"
+AUTO_CLOSE = "auto_close"
+# Timers that follow from the ticket itself and are re-derived on every change.
+DERIVED_TIMER_KINDS = (*SLA_TIMER_KINDS, FOLLOW_UP, AUTO_CLOSE)
 TIMERS_CHANNEL = "helpdesk_timers"
 STATE_ORDER = ("breached", "warning", "on_track", "paused", "met")
 
@@ -167,8 +172,24 @@ async def apply(
     ticket.sla_breached = any(c.state == "breached" and c not in running for c in _metrics(report))
     if ticket.id is None:
         await db.flush()
-    await sync_timers(db, ticket.id, clocks.due_timers(report), fresh=fresh)  # type: ignore[arg-type]
+    wanted = (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
+    await sync_timers(db, ticket.id, wanted, fresh=fresh)  # type: ignore[arg-type]
     return report
+
+
+def _housekeeping_timers(ticket: Ticket, report: clocks.SlaReport) -> list[clocks.TimerSpec]:
+    """The follow-up reminder ahead of the next-update deadline, and the auto-close of a resolved
+    ticket."""
+    settings = get_settings()
+    timers = []
+    update = report.next_update
+    if update is not None and update.due_at is not None and update.stopped_at is None:
+        lead = timedelta(seconds=settings.follow_up_lead_seconds)
+        timers.append(clocks.TimerSpec(FOLLOW_UP, max(update.started_at, update.due_at - lead)))
+    if ticket.status == "resolved" and ticket.resolved_at is not None:
+        close_at = ticket.resolved_at + timedelta(days=settings.auto_close_days)
+        timers.append(clocks.TimerSpec(AUTO_CLOSE, close_at))
+    return timers
 
 
 async def sync_timers(
@@ -183,29 +204,45 @@ async def sync_timers(
                 select(Timer.id, Timer.kind, Timer.due_at).where(
                     Timer.ticket_id == ticket_id,
                     Timer.fired_at.is_(None),  # type: ignore[union-attr]
-                    Timer.kind.in_(SLA_TIMER_KINDS),  # type: ignore[attr-defined]
+                    Timer.kind.in_(DERIVED_TIMER_KINDS),  # type: ignore[attr-defined]
                 )
             )
         ).all()
         stale = [r.id for r in rows if (r.kind, r.due_at) not in wanted_keys]
         if stale:
-            await db.execute(delete(Timer).where(Timer.id.in_(stale)))  # type: ignore[union-attr]
+            # fired_at IS NULL again: a worker may have fired one since we read it; keep that row.
+            await db.execute(
+                delete(Timer).where(Timer.id.in_(stale), Timer.fired_at.is_(None))  # type: ignore[union-attr]
+            )
         pending = {(r.kind, r.due_at) for r in rows}
     new = sorted(wanted_keys - pending, key=lambda k: k[1])
-    if not new:
-        return
+    if new:
+        await arm_timers(db, ticket_id, [clocks.TimerSpec(kind, due_at) for kind, due_at in new])
+
+
+async def arm_timers(db: AsyncSession, ticket_id: int, timers: list[clocks.TimerSpec]) -> None:
+    """Add timers that are not derived from the ticket (e.g. a requested callback)."""
     await db.execute(
         insert(Timer)
         .values(
             [
-                {"ticket_id": ticket_id, "kind": k, "due_at": d, "created_at": func.now()}
-                for k, d in new
+                {
+                    "ticket_id": ticket_id,
+                    "kind": t.kind,
+                    "due_at": t.due_at,
+                    "created_at": func.now(),
+                }
+                for t in timers
             ]
         )
         .on_conflict_do_nothing(constraint="timers_ticket_kind_due_key")
     )
+    await _notify(db, min(t.due_at for t in timers))
+
+
+async def _notify(db: AsyncSession, due_at: datetime) -> None:
     # Delivered on commit: a sleeping worker wakes if this is sooner than what it waits for.
-    await db.execute(select(func.pg_notify(TIMERS_CHANNEL, new[0][1].isoformat())))
+    await db.execute(select(func.pg_notify(TIMERS_CHANNEL, due_at.isoformat())))
 
 
 def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut:

@@ -114,6 +114,8 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     timers = await pending_timers(engine, ticket["id"])
     assert "first_response_breach" not in timers
     assert timers["next_update_breach"] == datetime.fromisoformat("2026-04-01T10:30:00+02:00")
+    # The follow-up reminder comes two (wall-clock) hours ahead of the next-update deadline.
+    assert timers["follow_up_reminder"] == datetime.fromisoformat("2026-04-01T08:30:00+02:00")
 
     # Wed 1 Apr 10:00 resolved: 10 h of resolution used (Fri 1 h, Tue 8 h, Wed 1 h): met.
     clock.set(datetime.fromisoformat("2026-04-01T10:00:00+02:00"))
@@ -122,7 +124,10 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     assert resolved["resolution"]["business_seconds_used"] == 10 * 3600
     assert resolved["next_update"] is None
     assert resolved["state"] == "met"
-    assert await pending_timers(engine, ticket["id"]) == {}
+    # Only the auto-close, seven days after resolution, is left armed.
+    assert await pending_timers(engine, ticket["id"]) == {
+        "auto_close": datetime.fromisoformat("2026-04-08T10:00:00+02:00")
+    }
 
     # Thu 2 Apr 09:00 reopened: resolution resumes with 6 h left → due 15:00.
     clock.set(datetime.fromisoformat("2026-04-02T09:00:00+02:00"))
