@@ -98,7 +98,8 @@ async def list_callbacks(db: AsyncSession, ticket_id: int) -> list[CallbackOut]:
 
 
 async def complete_callbacks(db: AsyncSession, ticket_id: int, now: datetime) -> None:
-    """An outbound call was logged: scheduled callbacks are done, their timers disarmed."""
+    """An outbound call was logged: scheduled callbacks are done and their timers disarmed; the
+    reminders to call back (missed ones included: the call has now happened) are closed."""
     done = (
         await db.execute(
             update(Callback)
@@ -107,31 +108,28 @@ async def complete_callbacks(db: AsyncSession, ticket_id: int, now: datetime) ->
             .returning(Callback.id)
         )
     ).all()
-    if not done:
-        return
-    await db.execute(
-        delete(Timer).where(
-            Timer.ticket_id == ticket_id,
-            Timer.kind.in_((CALLBACK_DUE, CALLBACK_MISSED)),  # type: ignore[attr-defined]
-            Timer.fired_at.is_(None),  # type: ignore[union-attr]
+    if done:
+        await db.execute(
+            delete(Timer).where(
+                Timer.ticket_id == ticket_id,
+                Timer.kind.in_((CALLBACK_DUE, CALLBACK_MISSED)),  # type: ignore[attr-defined]
+                Timer.fired_at.is_(None),  # type: ignore[union-attr]
+            )
         )
-    )
+    await _close_reminders(db, ticket_id, "callback", now)
+
+
+async def _close_reminders(db: AsyncSession, ticket_id: int, kind: str, now: datetime) -> None:
     await db.execute(
         update(Reminder)
-        .where(Reminder.callback_id.in_([r.id for r in done]), Reminder.status == "open")  # type: ignore[union-attr]
+        .where(Reminder.ticket_id == ticket_id, Reminder.status == "open", Reminder.kind == kind)
         .values(status="done", done_at=now, version=Reminder.version + 1)
     )
 
 
 async def close_follow_ups(db: AsyncSession, ticket_id: int, now: datetime) -> None:
     """An outbound interaction is the follow-up the open reminders asked for."""
-    await db.execute(
-        update(Reminder)
-        .where(
-            Reminder.ticket_id == ticket_id, Reminder.status == "open", Reminder.kind == "follow_up"
-        )
-        .values(status="done", done_at=now, version=Reminder.version + 1)
-    )
+    await _close_reminders(db, ticket_id, "follow_up", now)
 
 
 # ---- reminders -------------------------------------------------------------------------------

@@ -1,0 +1,93 @@
+"""Worker tests: each gets a fresh database (their code commits, locks across connections, NOTIFYs)."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.clock import utcnow
+from app.db import libpq_url, make_engine, make_sessionmaker
+from app.main import create_app
+from app.schemas import ApiKeyCreate
+from app.services import auth
+from app.settings import Settings
+from app.workers.deadlines import DeadlineWorker
+from tests.fakes import FakeClock
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class Desk:
+    """The app and a worker over one fresh database, sharing one fake clock."""
+
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    clock: FakeClock
+    client: httpx.AsyncClient
+    worker: DeadlineWorker
+
+    async def at(self, when: datetime) -> int:
+        """Move the clock and run one worker pass; returns how many timers fired."""
+        self.clock.set(when)
+        return (await self.worker.run_once()).claimed
+
+    async def sql(self, query: str, *args: object) -> list[asyncpg.Record]:
+        conn = await asyncpg.connect(libpq_url(self.url))
+        try:
+            return await conn.fetch(query, *args)
+        finally:
+            await conn.close()
+
+
+@pytest.fixture
+async def desk(fresh_database: str) -> AsyncIterator[Desk]:
+    engine = make_engine(fresh_database, pool_size=10)
+    clock = FakeClock(T0)
+    app = create_app(Settings(database_url=fresh_database), engine=engine, clock=clock)
+    sessions = make_sessionmaker(engine)
+    async with sessions() as db:
+        key = await auth.create_key(db, ApiKeyCreate(name="admin", role="admin"), now=utcnow())
+    client = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://test",
+        headers={"Authorization": f"Bearer {key.key}"},
+    )
+    worker = DeadlineWorker(sessions, clock, listen_url=libpq_url(fresh_database), batch=500)
+    yield Desk(fresh_database, engine, sessions, clock, client, worker)
+    await client.aclose()
+    await engine.dispose()
+
+
+async def seed_due_timers(url: str, count: int, due_at: datetime) -> None:
+    """`count` open tickets whose resolution is due at `due_at`, each with its breach timer."""
+    conn = await asyncpg.connect(libpq_url(url))
+    try:
+        await conn.execute(
+            """
+            INSERT INTO tickets (subject, type, status, impact, urgency, priority, priority_reason,
+                channel, tier, created_at, updated_at, reopen_count, agent_reply_count,
+                customer_reply_count, interaction_count, version, status_log, sla_policy_id,
+                resolution_due_at, sla_due_at)
+            SELECT 'load ' || n, 'incident', 'new', 'user', 'medium', 'medium', 'seeded', 'email', 1,
+                $1::timestamptz - interval '1 day', $1::timestamptz - interval '1 day', 0, 0, 0, 0, 1,
+                '[]'::jsonb, 1, $1, $1
+            FROM generate_series(1, $2) AS n
+            """,
+            due_at,
+            count,
+        )
+        await conn.execute(
+            """
+            INSERT INTO timers (ticket_id, kind, due_at, created_at)
+            SELECT id, 'resolution_breach', $1, now() FROM tickets
+            """,
+            due_at,
+        )
+    finally:
+        await conn.close()

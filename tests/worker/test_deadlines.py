@@ -1,0 +1,221 @@
+"""The deadline worker on an injected clock: every timer kind fires once, at its moment."""
+
+import asyncio
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from app.clock import SystemClock
+from app.db import make_engine, make_sessionmaker
+from app.services import deadlines
+from app.workers.deadlines import DeadlineWorker
+from tests.api.factories import created, log, patch
+from tests.worker.conftest import T0, Desk, seed_due_timers
+
+
+def at(hours: float = 0, **delta: float) -> datetime:
+    return T0 + timedelta(hours=hours, **delta)
+
+
+async def events(desk: Desk, **params: Any) -> list[tuple[str, str]]:
+    page = (await desk.client.get("/v1/sla-events", params=params | {"limit": 200})).json()
+    return [(e["metric"], e["kind"]) for e in reversed(page["items"])]
+
+
+async def new_ticket(desk: Desk, **fields: Any) -> dict[str, Any]:
+    body = {"subject": "Printer on fire", "impact": "user", "urgency": "medium"} | fields
+    return await created(await desk.client.post("/v1/tickets", json=body))
+
+
+async def test_every_timer_kind_fires_once_at_its_moment(desk: Desk) -> None:
+    # Default policy, 24x7, medium: first response 4 h, next update 24 h, resolution 24 h.
+    ticket = await new_ticket(desk)
+    tid = ticket["id"]
+    assert await desk.at(at(3, minutes=11, seconds=59)) == 0
+    assert await desk.at(at(3, minutes=12)) == 1  # 80 % of 4 h
+    assert await desk.at(at(3, minutes=12)) == 0
+    assert await events(desk) == [("first_response", "warning")]
+    assert await desk.at(at(4)) == 1
+    assert await events(desk) == [("first_response", "warning"), ("first_response", "breach")]
+    breached = (await desk.client.get(f"/v1/tickets/{tid}")).json()["sla"]
+    assert breached["state"] == "breached"
+    history = (await desk.client.get(f"/v1/tickets/{tid}/history")).json()["items"]
+    assert [h["action"] for h in history if h["action"].startswith("sla_")] == [
+        "sla_warning",
+        "sla_breach",
+    ]
+
+    # A late reply; the customer asks to be called back at 16:00.
+    desk.clock.set(at(4, minutes=30))
+    await log(desk.client, tid)
+    callback = await created(
+        await desk.client.post(
+            f"/v1/tickets/{tid}/callbacks", json={"requested_at": at(7).isoformat()}
+        )
+    )
+    assert callback["missed_at"] == (at(7.5)).isoformat().replace("+00:00", "Z")
+    assert await desk.at(at(7)) == 1
+    reminders = (await desk.client.get("/v1/reminders", params={"status": "open"})).json()["items"]
+    assert [(r["kind"], r["callback_id"]) for r in reminders] == [("callback", callback["id"])]
+    assert await desk.at(at(7.5)) == 1
+    assert (await events(desk, metric="callback")) == [("callback", "missed")]
+    callbacks = (await desk.client.get(f"/v1/tickets/{tid}/callbacks")).json()
+    assert callbacks[0]["status"] == "missed"
+
+    # Resolution: warning at 80 % of 24 h, breach at 24 h; the next update (24 h after the
+    # 13:30 reply) warns at 08:42 in between.
+    assert await desk.at(at(19, minutes=11)) == 0
+    assert await desk.at(at(19, minutes=12)) == 1
+    assert await desk.at(at(23, minutes=42)) == 1
+    assert await desk.at(at(24)) == 1
+    assert (await events(desk, metric="resolution")) == [
+        ("resolution", "warning"),
+        ("resolution", "breach"),
+    ]
+
+    # The follow-up reminder two hours before the next update is due (reply at 13:30 + 24 h).
+    assert await desk.at(at(26, minutes=29)) == 0
+    assert await desk.at(at(26, minutes=30)) == 1
+    open_now = (await desk.client.get("/v1/reminders", params={"status": "open"})).json()["items"]
+    # The missed callback's reminder stays open until someone calls.
+    assert [r["kind"] for r in open_now] == ["callback", "follow_up"]
+    follow_up = [r for r in open_now if r["kind"] == "follow_up"]
+    assert follow_up[0]["due_at"] == at(28, minutes=30).isoformat().replace("+00:00", "Z")
+    desk.clock.set(at(27))
+    await log(desk.client, tid, kind="call", direction="outbound", duration_seconds=60)
+    assert (await desk.client.get("/v1/reminders", params={"status": "open"})).json()["items"] == []
+    # The reply re-anchored the next update: the old deadline does not breach.
+    assert await desk.at(at(28, minutes=30)) == 0
+    assert (await events(desk, metric="next_update")) == [("next_update", "warning")]
+
+    # Resolved, and closed by the worker seven days later.
+    desk.clock.set(at(30))
+    await patch(desk.client, f"/v1/tickets/{tid}", status="resolved")
+    assert await desk.at(at(30) + timedelta(days=7) - timedelta(seconds=1)) == 0
+    assert await desk.at(at(30) + timedelta(days=7)) == 1
+    closed = (await desk.client.get(f"/v1/tickets/{tid}")).json()
+    assert closed["status"] == "closed" and closed["version"] > ticket["version"]
+    pending = await desk.sql("SELECT kind FROM timers WHERE fired_at IS NULL")
+    assert pending == []
+
+
+async def test_reply_before_the_deadline_means_no_breach(desk: Desk) -> None:
+    ticket = await new_ticket(desk)
+    desk.clock.set(at(1))
+    await log(desk.client, ticket["id"])
+    assert await desk.at(at(10)) == 0
+    assert await events(desk) == []
+
+
+async def test_a_pause_moves_the_deadline(desk: Desk) -> None:
+    ticket = await new_ticket(desk)
+    path = f"/v1/tickets/{ticket['id']}"
+    desk.clock.set(at(1))
+    await patch(desk.client, path, status="pending")
+    desk.clock.set(at(2))
+    await patch(desk.client, path, status="open")
+    # Due at 13:00 before the pause, 14:00 after it (warning 12:12 → 13:12).
+    assert await desk.at(at(4)) == 0
+    assert await desk.at(at(4, minutes=12)) == 1
+    assert await desk.at(at(5)) == 1
+    breach = (await desk.client.get("/v1/sla-events", params={"kind": "breach"})).json()["items"]
+    assert breach[0]["due_at"] == at(5).isoformat().replace("+00:00", "Z")
+
+
+async def test_priority_change_rearms_instead_of_firing_stale_timers(desk: Desk) -> None:
+    ticket = await new_ticket(desk)  # medium: first response due 13:00
+    desk.clock.set(at(0.5))
+    await patch(desk.client, f"/v1/tickets/{ticket['id']}", urgency="critical")  # high: due 10:00
+    assert await desk.at(at(1)) == 2  # the new warning (09:48) and breach (10:00)
+    assert await desk.at(at(5)) == 0  # the medium timers were cancelled, never fired
+    breach = (await desk.client.get("/v1/sla-events", params={"kind": "breach"})).json()["items"]
+    assert [b["due_at"] for b in breach] == [at(1).isoformat().replace("+00:00", "Z")]
+
+
+async def test_three_workers_fire_5000_timers_exactly_once(desk: Desk) -> None:
+    await seed_due_timers(desk.url, 5000, at(1))
+    engines = [make_engine(desk.url, pool_size=2) for _ in range(3)]
+    workers = [DeadlineWorker(make_sessionmaker(e), desk.clock, batch=250) for e in engines]
+    desk.clock.set(at(2))
+
+    async def drain(worker: DeadlineWorker) -> int:
+        total = 0
+        while (fired := (await worker.run_once()).claimed) > 0:
+            total += fired
+        return total
+
+    try:
+        counts = await asyncio.gather(*[drain(w) for w in workers])
+    finally:
+        for e in engines:
+            await e.dispose()
+    assert sum(counts) == 5000
+    assert all(c > 0 for c in counts), counts  # the work really was shared
+    rows = await desk.sql(
+        "SELECT count(*) AS events, count(DISTINCT ticket_id) AS tickets FROM sla_events"
+    )
+    assert (rows[0]["events"], rows[0]["tickets"]) == (5000, 5000)
+    unfired = await desk.sql("SELECT count(*) AS n FROM timers WHERE fired_at IS NULL")
+    assert unfired[0]["n"] == 0
+
+
+async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await seed_due_timers(desk.url, 50, at(1))
+    real = deadlines._record_sla_events
+
+    async def half_then_fail(db: Any, timers: Any, now: Any) -> int:
+        await real(db, timers[:25], now)
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(deadlines, "_record_sla_events", half_then_fail)
+    with pytest.raises(RuntimeError):
+        await desk.at(at(2))
+    assert (await desk.sql("SELECT count(*) AS n FROM sla_events"))[0]["n"] == 0
+    assert (await desk.sql("SELECT count(*) AS n FROM timers WHERE fired_at IS NULL"))[0]["n"] == 50
+    monkeypatch.setattr(deadlines, "_record_sla_events", real)
+    assert await desk.at(at(2)) == 50
+    assert (await desk.sql("SELECT count(*) AS n FROM sla_events"))[0]["n"] == 50
+
+
+async def test_the_loop_wakes_on_notify_and_reports_its_status(desk: Desk) -> None:
+    """The loop sleeps (here up to 60 s) until NOTIFY says a sooner timer was written."""
+    desk.clock.set(SystemClock().now())
+    worker = DeadlineWorker(
+        desk.sessions, SystemClock(), listen_url=desk.worker.listen_url, max_sleep=60
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(0.3)  # let it reach its long sleep: nothing is due
+        ticket = await new_ticket(desk)
+        past = (SystemClock().now() - timedelta(seconds=1)).isoformat()
+        await created(
+            await desk.client.post(
+                f"/v1/tickets/{ticket['id']}/callbacks", json={"requested_at": past}
+            )
+        )
+        for _ in range(50):
+            reminders = (await desk.client.get("/v1/reminders")).json()["items"]
+            if reminders:
+                break
+            await asyncio.sleep(0.1)
+        assert [r["kind"] for r in reminders] == ["callback"]
+        desk.clock.set(SystemClock().now())
+        status = (await desk.client.get("/v1/worker/status")).json()
+        assert [r["id"] for r in status["replicas"]] == [worker.replica_id]
+        assert status["timers_overdue"] == 0 and status["timers_pending"] >= 1
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    gone = (await desk.client.get("/v1/worker/status")).json()
+    assert gone["replicas"] == []
+
+
+async def test_status_shows_the_lag_of_overdue_timers(desk: Desk) -> None:
+    await seed_due_timers(desk.url, 3, at(1))
+    desk.clock.set(at(1, seconds=90))
+    status = (await desk.client.get("/v1/worker/status")).json()
+    assert status["timers_overdue"] == 3 and status["oldest_overdue_seconds"] == 90.0
