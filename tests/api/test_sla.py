@@ -377,3 +377,18 @@ async def test_only_admin_configures(app, client: httpx.AsyncClient) -> None:  #
         )
         assert refused.status_code == 403
         assert (await supervisor.post("/v1/calendars", json={})).status_code in (403, 422)
+
+
+async def test_a_paused_clock_past_its_target_is_breached_in_view_and_filter(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    ticket = await make_ticket(client, impact="department", urgency="high")  # 1 h first response
+    clock.set(datetime(2026, 3, 2, 10, 30, tzinfo=UTC))
+    paused = (await patch(client, f"/v1/tickets/{ticket['id']}", status="pending")).json()["sla"]
+    assert paused["first_response"]["state"] == "breached"
+    assert paused["resolution"]["state"] == "paused"
+    assert paused["state"] == "breached"
+    page = (await client.get("/v1/tickets", params={"sla_state": "breached"})).json()["items"]
+    assert [t["id"] for t in page] == [ticket["id"]]
+    assert (await client.get("/v1/tickets", params={"sla_state": "paused"})).json()["items"] == []
