@@ -69,7 +69,17 @@ class Page(BaseModel, Generic[T]):
 # ---- customers -------------------------------------------------------------------------------
 
 
-class CustomerCreate(Strict):
+class CustomerUpdate(Strict):
+    name: Name | None = None
+    email: EmailStr | None = None
+    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
+    organization: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    language: LanguageTag | None = None
+    time_zone: TimeZoneName | None = None
+
+
+class CustomerCreate(CustomerUpdate):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -87,22 +97,6 @@ class CustomerCreate(Strict):
         },
     )
     name: Name
-    email: EmailStr | None = None
-    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
-    organization: ShortText | None = None
-    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
-    language: LanguageTag | None = None
-    time_zone: TimeZoneName | None = None
-
-
-class CustomerUpdate(Strict):
-    name: Name | None = None
-    email: EmailStr | None = None
-    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
-    organization: ShortText | None = None
-    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
-    language: LanguageTag | None = None
-    time_zone: TimeZoneName | None = None
 
 
 class CustomerOut(BaseModel):
@@ -122,7 +116,13 @@ class CustomerOut(BaseModel):
 # ---- teams and agents ------------------------------------------------------------------------
 
 
-class TeamCreate(Strict):
+class TeamUpdate(Strict):
+    name: Name | None = None
+    tier: Tier | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TeamCreate(TeamUpdate):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -131,13 +131,6 @@ class TeamCreate(Strict):
     )
     name: Name
     tier: Tier = 1
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
-
-
-class TeamUpdate(Strict):
-    name: Name | None = None
-    tier: Tier | None = None
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 
 class TeamOut(BaseModel):
@@ -150,7 +143,16 @@ class TeamOut(BaseModel):
     version: int
 
 
-class AgentCreate(Strict):
+class AgentUpdate(Strict):
+    name: Name | None = None
+    email: EmailStr | None = None
+    team_id: Id | None = None
+    role: Literal["admin", "supervisor", "agent"] | None = None
+    languages: list[LanguageTag] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+class AgentCreate(AgentUpdate):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
@@ -167,19 +169,9 @@ class AgentCreate(Strict):
     )
     name: Name
     email: EmailStr
-    team_id: Id | None = None
     role: Literal["admin", "supervisor", "agent"] = "agent"
     languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
     active: bool = True
-
-
-class AgentUpdate(Strict):
-    name: Name | None = None
-    email: EmailStr | None = None
-    team_id: Id | None = None
-    role: Literal["admin", "supervisor", "agent"] | None = None
-    languages: list[LanguageTag] | None = Field(default=None, max_length=20)
-    active: bool | None = None
 
 
 class AgentOut(BaseModel):
@@ -227,16 +219,11 @@ class ApiKeyCreated(ApiKeyOut):
 # ---- tickets ---------------------------------------------------------------------------------
 
 
-class CustomerRef(Strict):
+class CustomerRef(CustomerUpdate):
     """Inline contact details: the customer with this email is reused, or created."""
 
     name: Name
     email: EmailStr
-    phone: Annotated[str, StringConstraints(max_length=50)] | None = None
-    organization: ShortText | None = None
-    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
-    language: LanguageTag | None = None
-    time_zone: TimeZoneName | None = None
 
 
 class TicketFields(Strict):
