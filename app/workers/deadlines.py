@@ -36,12 +36,16 @@ class DeadlineWorker:
         listen_url: str | None = None,
         batch: int = 500,
         max_sleep: float = 30.0,
+        min_sleep: float = 0.1,
     ) -> None:
         self.sessions = sessions
         self.clock = clock
         self.listen_url = listen_url
         self.batch = batch
         self.max_sleep = max_sleep
+        # Timers falling due milliseconds apart are taken together in one pass: a pass per timer
+        # cost most of a core at 170 timers/s, for latency far below the one-second target.
+        self.min_sleep = min_sleep
         self.replica_id = uuid.uuid4().hex
         self.started_at = clock.now()
         self.fired_total = 0
@@ -93,7 +97,7 @@ class DeadlineWorker:
         delay = (next_due - self.clock.now()).total_seconds()
         if delay <= 0:
             return 0.0 if fired.claimed else CONTENDED_PAUSE
-        return min(delay, self.max_sleep)
+        return min(max(delay, self.min_sleep), self.max_sleep)
 
     async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
         if seconds <= 0:
