@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
@@ -89,6 +90,11 @@ class BusinessCalendar:
         object.__setattr__(self, "hours", tuple(self.hours))
         object.__setattr__(self, "holidays", tuple(self.holidays))
         _validate(self)
+        # Calendars key the interval caches below; hash the nested tuples once, not per lookup.
+        object.__setattr__(self, "_hash", hash((self.zone, self.hours, self.holidays)))
+
+    def __hash__(self) -> int:
+        return self._hash  # type: ignore[attr-defined,no-any-return]
 
     def add(self, start: datetime, seconds: int) -> datetime:
         """See `add_business_time`."""
@@ -151,6 +157,8 @@ def add_business_time(cal: BusinessCalendar, start: datetime, seconds: int) -> d
     t = _to_seconds(start)
     if seconds == 0:
         return start.astimezone(UTC)
+    if _is_continuous(cal):
+        return _from_seconds(t + seconds)
     remaining = seconds
     for s, e in _intervals(cal, _local_date(cal, t) - _ONE_DAY):
         if e <= t:
@@ -173,6 +181,8 @@ def business_seconds_between(cal: BusinessCalendar, start: datetime, end: dateti
     b = _to_seconds(end)
     if b <= a:
         return 0
+    if _is_continuous(cal):
+        return b - a
     total = 0
     # Intervals starting two local days after `end` cannot begin before it, whatever DST does.
     for s, e in _intervals(cal, _local_date(cal, a) - _ONE_DAY, _local_date(cal, b) + 2 * _ONE_DAY):
@@ -305,30 +315,60 @@ def _intervals(
     Without `last_day` the sequence is endless, but raises CalendarError after ten years without
     any working time. Zero-length intervals (entirely inside a DST gap) are skipped.
     """
-    by_weekday: list[list[tuple[time, time, bool]]] = [[] for _ in range(7)]
-    for h in sorted(cal.hours, key=lambda h: (h.weekday, h.start)):
-        by_weekday[h.weekday].append((h.start, h.end, h.end <= h.start))
-    fixed = frozenset(h.day for h in cal.holidays if not h.recurring)
-    recurring = frozenset((h.day.month, h.day.day) for h in cal.holidays if h.recurring)
-    zone = cal.zone
     day = first_day
     idle = 0
     while last_day is None or day <= last_day:
-        worked = False
-        if not _is_holiday(fixed, recurring, day):
-            for start, end, overnight in by_weekday[day.weekday()]:
-                s = _instant(zone, day, start)
-                e = _instant(zone, day + _ONE_DAY if overnight else day, end)
-                if e > s:
-                    worked = True
-                    yield s, e
-        idle = 0 if worked else idle + 1
+        intervals = _day_intervals(cal, day)
+        yield from intervals
+        idle = 0 if intervals else idle + 1
         if last_day is None and idle > _MAX_IDLE_DAYS:
             raise CalendarError(
                 f"no working time in the ten years from {day - timedelta(days=idle - 1)}: "
                 "every interval falls on a holiday"
             )
         day += _ONE_DAY
+
+
+@dataclass(frozen=True)
+class _Week:
+    by_weekday: tuple[tuple[tuple[time, time, bool], ...], ...]
+    fixed: frozenset[date]
+    recurring: frozenset[tuple[int, int]]
+
+
+@lru_cache(maxsize=256)
+def _week(cal: BusinessCalendar) -> _Week:
+    by_weekday: list[list[tuple[time, time, bool]]] = [[] for _ in range(7)]
+    for h in sorted(cal.hours, key=lambda h: (h.weekday, h.start)):
+        by_weekday[h.weekday].append((h.start, h.end, h.end <= h.start))
+    return _Week(
+        by_weekday=tuple(tuple(d) for d in by_weekday),
+        fixed=frozenset(h.day for h in cal.holidays if not h.recurring),
+        recurring=frozenset((h.day.month, h.day.day) for h in cal.holidays if h.recurring),
+    )
+
+
+# Clocks of many tickets cover the same recent days: resolving a day's wall-clock hours to
+# instants (zoneinfo, DST bisection) once per calendar and day makes a page of tickets cheap.
+@lru_cache(maxsize=65_536)
+def _day_intervals(cal: BusinessCalendar, day: date) -> tuple[tuple[int, int], ...]:
+    week = _week(cal)
+    if _is_holiday(week.fixed, week.recurring, day):
+        return ()
+    intervals = []
+    for start, end, overnight in week.by_weekday[day.weekday()]:
+        s = _instant(cal.zone, day, start)
+        e = _instant(cal.zone, day + _ONE_DAY if overnight else day, end)
+        if e > s:
+            intervals.append((s, e))
+    return tuple(intervals)
+
+
+@lru_cache(maxsize=256)
+def _is_continuous(cal: BusinessCalendar) -> bool:
+    """Open around the clock with no holidays: business time is elapsed time."""
+    whole_days = {h.weekday for h in cal.hours if h.start == h.end == time(0)}
+    return whole_days == set(range(7)) and not cal.holidays
 
 
 ALWAYS_OPEN: BusinessCalendar = make_calendar(
