@@ -15,6 +15,7 @@ from pathlib import Path
 
 import asyncpg
 import httpx
+from loadgen import Connection, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -24,7 +25,7 @@ from app.schemas import ApiKeyCreate  # noqa: E402
 from app.services import auth  # noqa: E402
 
 SERVICE_PORT, REFERENCE_PORT = 18081, 18082
-Request = Callable[[httpx.AsyncClient, int], Awaitable[httpx.Response]]
+Request = Callable[[Connection, int], Awaitable[Response]]
 
 
 def server_url() -> tuple[str, object | None]:
@@ -95,28 +96,31 @@ async def wait_ready(port: int, path: str) -> None:
 async def drive(
     base: str, headers: dict[str, str], request: Request, count: int, concurrency: int
 ) -> tuple[float, list[float], int]:
-    """`count` requests, `concurrency` at a time: (requests/s, latencies in ms, errors)."""
+    """`count` requests over `concurrency` keep-alive connections: (requests/s, ms each, errors)."""
+    host, port = base.removeprefix("http://").split(":")
     latencies: list[float] = []
     errors = 0
     next_index = 0
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as c:
+    connections = [Connection(host, int(port), headers) for _ in range(concurrency)]
 
-        async def lane() -> None:
-            nonlocal next_index, errors
-            while next_index < count:
-                i = next_index
-                next_index += 1
-                started = time.perf_counter()
-                response = await request(c, i)
-                latencies.append((time.perf_counter() - started) * 1000)
-                if response.status_code >= 400:
-                    errors += 1
+    async def lane(connection: Connection) -> None:
+        nonlocal next_index, errors
+        while next_index < count:
+            i = next_index
+            next_index += 1
+            started = time.perf_counter()
+            response = await request(connection, i)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if response.status_code >= 400:
+                errors += 1
 
-        started = time.perf_counter()
-        await asyncio.gather(*[lane() for _ in range(concurrency)])
-        elapsed = time.perf_counter() - started
-    return count / elapsed, latencies, errors
+    started = time.perf_counter()
+    try:
+        await asyncio.gather(*[lane(c) for c in connections])
+    finally:
+        for c in connections:
+            await c.close()
+    return count / (time.perf_counter() - started), latencies, errors
 
 
 def pct(values: list[float], p: float) -> float:
@@ -210,17 +214,17 @@ async def main(args: argparse.Namespace) -> None:
             ids: list[int] = []
 
             async def create(
-                client: httpx.AsyncClient, i: int, path: str = path, ids: list[int] = ids
-            ) -> httpx.Response:
-                response = await client.post(path, json=ticket_body(i))
+                client: Connection, i: int, path: str = path, ids: list[int] = ids
+            ) -> Response:
+                response = await client.request("POST", path, ticket_body(i))
                 if response.status_code == 201:
                     ids.append(response.json()["id"])
                 return response
 
             async def get_one(
-                client: httpx.AsyncClient, i: int, path: str = path, ids: list[int] = ids
-            ) -> httpx.Response:
-                return await client.get(f"{path}/{random.choice(ids)}")
+                client: Connection, i: int, path: str = path, ids: list[int] = ids
+            ) -> Response:
+                return await client.request("GET", f"{path}/{random.choice(ids)}")
 
             await drive(base, headers, create, 200, c)  # warm-up
             results[(name, "create")] = await drive(base, headers, create, n, c)
@@ -246,21 +250,25 @@ async def main(args: argparse.Namespace) -> None:
         third = page2["next_cursor"]
         lists: dict[str, tuple[float, list[float], int]] = {}
         lists["service first page"] = await drive(
-            base, headers, lambda cl, i: cl.get("/v1/tickets?limit=50"), args.list_requests, c
+            base,
+            headers,
+            lambda cl, i: cl.request("GET", "/v1/tickets?limit=50"),
+            args.list_requests,
+            c,
         )
         lists["service status=open first page"] = await drive(
             base,
             headers,
-            lambda cl, i: cl.get("/v1/tickets?limit=50&status=open"),
+            lambda cl, i: cl.request("GET", "/v1/tickets?limit=50&status=open"),
             args.list_requests,
             c,
         )
         lists["service third page (cursor)"] = await drive(
-            base, headers, lambda cl, i: cl.get("/v1/tickets", params={"limit": 50, "cursor": third}),
+            base, headers, lambda cl, i: cl.request("GET", f"/v1/tickets?limit=50&cursor={third}"),
             args.list_requests, c,
         )  # fmt: skip
         lists["reference first page"] = await drive(
-            ref[0], {}, lambda cl, i: cl.get("/tickets?limit=50"), args.list_requests, c
+            ref[0], {}, lambda cl, i: cl.request("GET", "/tickets?limit=50"), args.list_requests, c
         )
         print(f"list pages at {args.list_rows:,} tickets, limit 50, concurrency {c}")
         for name, result in lists.items():

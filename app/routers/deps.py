@@ -22,7 +22,7 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(session)]
 
 
-def current_time(request: Request) -> datetime:
+async def current_time(request: Request) -> datetime:
     """The app's clock (a fake one in tests), read once per request."""
     return request.app.state.clock.now()
 

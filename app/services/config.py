@@ -270,6 +270,7 @@ async def recompute_live_tickets(db: AsyncSession, now: datetime) -> int:
 
     Resolved tickets keep the due times they ended with; they are recomputed on reopen."""
 
+    sla_service.forget_cached_book()
     book = await sla_service.load_book(db)
     stmt = (
         select(Ticket, Customer.organization)

@@ -1,5 +1,6 @@
 """SLA clocks on tickets: which policy applies, the clocks from the ticket's history, due times and timers."""
 
+import time as time_module
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -111,6 +112,39 @@ async def load_book(db: AsyncSession) -> PolicyBook:
         )
     ).all()
     return PolicyBook(tuple(load_policy(p, c) for p, c in rows))
+
+
+class _BookCache:
+    """The policy book for rendering reads, reloaded at most every `ttl` seconds.
+
+    Only reads use it: every write loads the book fresh, so stored due times and armed timers
+    never come from a stale policy; a read on another replica may show the previous policy for
+    up to `ttl` seconds after an admin edit."""
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self.book: PolicyBook | None = None
+        self.loaded = 0.0
+
+    async def get(self, db: AsyncSession) -> PolicyBook:
+        if self.book is None or time_module.monotonic() - self.loaded > self.ttl:
+            self.book = await load_book(db)
+            self.loaded = time_module.monotonic()
+        return self.book
+
+    def forget(self) -> None:
+        self.book = None
+
+
+READ_BOOK = _BookCache(ttl=2.0)
+
+
+async def book_for_reading(db: AsyncSession) -> PolicyBook:
+    return await READ_BOOK.get(db)
+
+
+def forget_cached_book() -> None:
+    READ_BOOK.forget()
 
 
 def timeline(ticket: Ticket) -> clocks.TicketTimeline:

@@ -291,13 +291,13 @@ def _unique(tags: Sequence[str]) -> list[str]:
 async def read_ticket(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketOut:
     async with db.begin():
         ticket = await records.get(db, Ticket, ticket_id)
-        return ticket_out(ticket, await sla.load_book(db), now)
+        return ticket_out(ticket, await sla.book_for_reading(db), now)
 
 
 async def read_ticket_sla(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketSlaDetail:
     async with db.begin():
         ticket = await records.get(db, Ticket, ticket_id)
-        return sla.detail(ticket, await sla.load_book(db), now)
+        return sla.detail(ticket, await sla.book_for_reading(db), now)
 
 
 async def list_tickets(
@@ -318,7 +318,7 @@ async def list_tickets(
     stmt = pagination.order(stmt, key_columns, descending=descending).limit(limit + 1)
     async with db.begin():
         rows = (await db.scalars(stmt)).all()
-        book = await sla.load_book(db)
+        book = await sla.book_for_reading(db)
     items = [ticket_out(t, book, now) for t in rows[:limit]]
     next_cursor = None
     if len(rows) > limit:

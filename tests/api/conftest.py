@@ -12,7 +12,7 @@ from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.models import ALL_TABLES_IN_TRUNCATE_ORDER, CONFIG_TABLES
 from app.schemas import ApiKeyCreate
-from app.services import auth
+from app.services import auth, sla
 from app.settings import Settings
 from tests.conftest import create_database_from_template
 
@@ -48,6 +48,7 @@ async def clean(engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-de
                     )
                 )
     app.state.key_cache.clear()
+    sla.forget_cached_book()
 
 
 async def new_key(app, role: str, name: str | None = None, agent_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
