@@ -5,6 +5,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal, Protocol, TypeVar
 
 from app.domain.lifecycle import DONE
@@ -83,9 +84,14 @@ class ClockPolicy:
             raise ValueError(f"warning_ratio must be within 0..1, got {self.warning_ratio!r}")
 
     def warning_seconds(self, target: int) -> int:
-        # Via the decimal the ratio was written as: 0.7 × 100 in floats is 70.00000000000001,
-        # whose ceiling would warn a second late.
-        return math.ceil(Fraction(str(self.warning_ratio)) * target)
+        return _warning_seconds(self.warning_ratio, target)
+
+
+@lru_cache(maxsize=4096)
+def _warning_seconds(ratio: float, target: int) -> int:
+    # Via the decimal the ratio was written as: 0.7 × 100 in floats is 70.00000000000001, whose
+    # ceiling would warn a second late. Cached: a page of tickets asks the same few questions.
+    return math.ceil(Fraction(str(ratio)) * target)
 
 
 @dataclass(frozen=True)
