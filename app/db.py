@@ -1,7 +1,5 @@
 """Database plumbing: the URL to use (embedded PostgreSQL when none is set), engines, sessions, migrations."""
 
-import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import text
@@ -52,11 +50,6 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    async with factory() as session:
-        yield session
-
-
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 
@@ -87,7 +80,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
         if not exists:
             return None
         return await conn.scalar(text("SELECT version_num FROM alembic_version"))
-
-
-def run_sync(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)

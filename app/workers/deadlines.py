@@ -8,7 +8,6 @@ import socket
 import time
 import uuid
 from collections import deque
-from datetime import datetime
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -137,7 +136,3 @@ class DeadlineWorker:
         )
         async with self.sessions() as db:
             await worker_status.heartbeat(db, replica)
-
-    @property
-    def now(self) -> datetime:
-        return self.clock.now()
