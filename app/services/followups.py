@@ -60,7 +60,7 @@ async def schedule_callback(
             sla.clocks.TimerSpec(CALLBACK_DUE, callback.requested_at),
             sla.clocks.TimerSpec(CALLBACK_MISSED, callback.missed_at),
         ]
-        await sla.arm_timers(db, ticket_id, timers)
+        await sla.arm_timers(db, ticket_id, timers, now=now)
         history.record(
             db,
             ticket_id,

@@ -207,7 +207,7 @@ async def apply(
     if ticket.id is None:
         await db.flush()
     wanted = (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
-    await sync_timers(db, ticket.id, wanted, fresh=fresh)  # type: ignore[arg-type]
+    await sync_timers(db, ticket.id, wanted, fresh=fresh, now=now)  # type: ignore[arg-type]
     return report
 
 
@@ -227,7 +227,12 @@ def _housekeeping_timers(ticket: Ticket, report: clocks.SlaReport) -> list[clock
 
 
 async def sync_timers(
-    db: AsyncSession, ticket_id: int, wanted: tuple[clocks.TimerSpec, ...], *, fresh: bool
+    db: AsyncSession,
+    ticket_id: int,
+    wanted: tuple[clocks.TimerSpec, ...],
+    *,
+    fresh: bool,
+    now: datetime,
 ) -> None:
     """Make the ticket's pending SLA timers exactly `wanted`: stale ones are deleted, never fired."""
     wanted_keys = {(t.kind, t.due_at) for t in wanted}
@@ -251,10 +256,13 @@ async def sync_timers(
         pending = {(r.kind, r.due_at) for r in rows}
     new = sorted(wanted_keys - pending, key=lambda k: k[1])
     if new:
-        await arm_timers(db, ticket_id, [clocks.TimerSpec(kind, due_at) for kind, due_at in new])
+        specs = [clocks.TimerSpec(kind, due_at) for kind, due_at in new]
+        await arm_timers(db, ticket_id, specs, now=now)
 
 
-async def arm_timers(db: AsyncSession, ticket_id: int, timers: list[clocks.TimerSpec]) -> None:
+async def arm_timers(
+    db: AsyncSession, ticket_id: int, timers: list[clocks.TimerSpec], *, now: datetime
+) -> None:
     """Add timers that are not derived from the ticket (e.g. a requested callback)."""
     await db.execute(
         insert(Timer)
@@ -271,12 +279,11 @@ async def arm_timers(db: AsyncSession, ticket_id: int, timers: list[clocks.Timer
         )
         .on_conflict_do_nothing(constraint="timers_ticket_kind_due_key")
     )
-    await _notify(db, min(t.due_at for t in timers))
-
-
-async def _notify(db: AsyncSession, due_at: datetime) -> None:
-    # Delivered on commit: a sleeping worker wakes if this is sooner than what it waits for.
-    await db.execute(select(func.pg_notify(TIMERS_CHANNEL, due_at.isoformat())))
+    soonest = min(t.due_at for t in timers)
+    # A worker never sleeps longer than its cap before looking for the next due time again, so
+    # only a timer due sooner than that needs to wake it (delivered on commit).
+    if (soonest - now).total_seconds() < get_settings().worker_max_sleep_seconds:
+        await db.execute(select(func.pg_notify(TIMERS_CHANNEL, soonest.isoformat())))
 
 
 def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut:
