@@ -1,9 +1,17 @@
 """Request and response shapes of the API: <Resource>Create, <Resource>Update (all optional), <Resource>Out."""
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, EmailStr, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
 from app.domain.lifecycle import Status
 
@@ -34,6 +42,12 @@ Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 def _aware(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("must include a time zone offset, e.g. 2026-03-01T09:00:00Z")
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 9999:
+        raise ValueError("must be between the years 1900 and 9999")
     return value
 
 
@@ -53,10 +67,28 @@ def _known_zone(value: str) -> str:
 TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 
 
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 class Strict(BaseModel):
-    """Requests: unknown fields are an error, not silently dropped."""
+    """Requests: unknown fields are an error, not silently dropped; text cannot hold NUL
+    characters (PostgreSQL text cannot store them)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return data
 
 
 class Page(BaseModel, Generic[T]):

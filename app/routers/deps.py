@@ -5,10 +5,11 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Query, Request, Response
+from fastapi import Depends, Header, Path, Query, Request, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PreconditionFailed, PreconditionRequired
+from app.schemas import AwareDatetime
 from app.services import auth
 from app.services.auth import Capability, Principal
 from app.services.idempotency import Outcome
@@ -70,6 +71,15 @@ IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description="The ETag of the version you are changing (required)."),
 ]
+# Ids are bigints: anything outside 1 … 2^63-1 names nothing, and must not reach the database.
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
+
+# Free text and instants in query strings: no NUL characters, offsets required, years in range.
+QueryText = Annotated[str | None, Query(max_length=320, pattern=r"^[^\x00]*$")]
+QueryInstant = Annotated[AwareDatetime | None, Query()]
+
 Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1–200).")]
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")

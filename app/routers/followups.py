@@ -1,9 +1,8 @@
 """Callbacks on tickets, reminders, SLA events and the deadline worker's status."""
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
 from app.routers.deps import (
     Cursor,
@@ -12,6 +11,9 @@ from app.routers.deps import (
     IfMatch,
     Limit,
     Now,
+    PathId,
+    QueryId,
+    QueryInstant,
     Reader,
     Writer,
     expected_version,
@@ -40,7 +42,7 @@ router = APIRouter(tags=["deadlines"])
 )
 async def schedule_callback(
     now: Now,
-    ticket_id: int,
+    ticket_id: PathId,
     body: CallbackCreate,
     db: Db,
     who: Writer,
@@ -60,7 +62,7 @@ async def schedule_callback(
     response_model=list[CallbackOut],
     operation_id="callbacks_list",
 )
-async def list_callbacks(ticket_id: int, db: Db, who: Reader) -> list[CallbackOut]:
+async def list_callbacks(ticket_id: PathId, db: Db, who: Reader) -> list[CallbackOut]:
     return await followups.list_callbacks(db, ticket_id)
 
 
@@ -68,10 +70,10 @@ async def list_callbacks(ticket_id: int, db: Db, who: Reader) -> list[CallbackOu
 async def list_reminders(
     db: Db,
     who: Reader,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
-    team_id: Annotated[int | None, Query(ge=1)] = None,
+    assignee_id: QueryId = None,
+    team_id: QueryId = None,
     status: Literal["open", "done", "dismissed"] | None = None,
-    due_before: datetime | None = None,
+    due_before: QueryInstant = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[ReminderOut]:
@@ -91,7 +93,7 @@ async def list_reminders(
 )
 async def update_reminder(
     now: Now,
-    reminder_id: int,
+    reminder_id: PathId,
     body: ReminderUpdate,
     db: Db,
     who: Writer,
@@ -109,12 +111,12 @@ async def update_reminder(
 async def list_sla_events(
     db: Db,
     who: Reader,
-    ticket_id: Annotated[int | None, Query(ge=1)] = None,
+    ticket_id: QueryId = None,
     metric: Literal["first_response", "next_update", "resolution", "callback"] | None = None,
     kind: Literal["warning", "breach", "missed"] | None = None,
-    team_id: Annotated[int | None, Query(ge=1)] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    team_id: QueryId = None,
+    since: QueryInstant = None,
+    until: QueryInstant = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[SlaEventOut]:

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter, Request
 
-from app.routers.deps import Admin, Db, Now
+from app.routers.deps import Admin, Db, Now, PathId
 from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from app.services import auth
 
@@ -20,5 +20,5 @@ async def list_keys(db: Db, who: Admin) -> list[ApiKeyOut]:
 
 
 @router.delete("/{key_id}", response_model=ApiKeyOut, operation_id="api_keys_revoke")
-async def revoke_key(now: Now, key_id: int, db: Db, who: Admin, request: Request) -> ApiKeyOut:
+async def revoke_key(now: Now, key_id: PathId, db: Db, who: Admin, request: Request) -> ApiKeyOut:
     return await auth.revoke_key(db, key_id, now=now, cache=request.app.state.key_cache)

@@ -11,6 +11,9 @@ from app.routers.deps import (
     IfMatch,
     Limit,
     Now,
+    PathId,
+    QueryId,
+    QueryText,
     Reader,
     Writer,
     expected_version,
@@ -54,8 +57,8 @@ async def create_customer(
 async def list_customers(
     db: Db,
     who: Reader,
-    email: Annotated[str | None, Query(max_length=320)] = None,
-    organization: Annotated[str | None, Query(max_length=200)] = None,
+    email: QueryText = None,
+    organization: QueryText = None,
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Page[Any]:
@@ -64,14 +67,14 @@ async def list_customers(
 
 
 @customers.get("/{customer_id}", response_model=CustomerOut, operation_id="customers_get")
-async def get_customer(customer_id: int, db: Db, who: Reader, response: Response) -> Any:
+async def get_customer(customer_id: PathId, db: Db, who: Reader, response: Response) -> Any:
     return _tagged(response, await records.read(db, "customer", customer_id))
 
 
 @customers.patch("/{customer_id}", response_model=CustomerOut, operation_id="customers_update")
 async def update_customer(
     now: Now,
-    customer_id: int,
+    customer_id: PathId,
     body: CustomerUpdate,
     db: Db,
     who: Writer,
@@ -105,14 +108,14 @@ async def list_teams(
 
 
 @teams.get("/{team_id}", response_model=TeamOut, operation_id="teams_get")
-async def get_team(team_id: int, db: Db, who: Reader, response: Response) -> Any:
+async def get_team(team_id: PathId, db: Db, who: Reader, response: Response) -> Any:
     return _tagged(response, await records.read(db, "team", team_id))
 
 
 @teams.patch("/{team_id}", response_model=TeamOut, operation_id="teams_update")
 async def update_team(
     now: Now,
-    team_id: int,
+    team_id: PathId,
     body: TeamUpdate,
     db: Db,
     who: Admin,
@@ -136,7 +139,7 @@ async def create_agent(now: Now, body: AgentCreate, db: Db, who: Admin, response
 async def list_agents(
     db: Db,
     who: Reader,
-    team_id: Annotated[int | None, Query(ge=1)] = None,
+    team_id: QueryId = None,
     active: bool | None = None,
     limit: Limit = 50,
     cursor: Cursor = None,
@@ -146,14 +149,14 @@ async def list_agents(
 
 
 @agents.get("/{agent_id}", response_model=AgentOut, operation_id="agents_get")
-async def get_agent(agent_id: int, db: Db, who: Reader, response: Response) -> Any:
+async def get_agent(agent_id: PathId, db: Db, who: Reader, response: Response) -> Any:
     return _tagged(response, await records.read(db, "agent", agent_id))
 
 
 @agents.patch("/{agent_id}", response_model=AgentOut, operation_id="agents_update")
 async def update_agent(
     now: Now,
-    agent_id: int,
+    agent_id: PathId,
     body: AgentUpdate,
     db: Db,
     who: Admin,

@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter, Response
 
-from app.routers.deps import Configurer, Db, IfMatch, Now, Reader, expected_version, with_etag
+from app.routers.deps import (
+    Configurer,
+    Db,
+    IfMatch,
+    Now,
+    PathId,
+    Reader,
+    expected_version,
+    with_etag,
+)
 from app.schemas import (
     CalendarCreate,
     CalendarOut,
@@ -33,7 +42,7 @@ async def list_calendars(db: Db, who: Reader) -> list[CalendarOut]:
 
 
 @router.get("/calendars/{calendar_id}", response_model=CalendarOut, operation_id="calendars_get")
-async def get_calendar(calendar_id: int, db: Db, who: Reader, response: Response) -> CalendarOut:
+async def get_calendar(calendar_id: PathId, db: Db, who: Reader, response: Response) -> CalendarOut:
     calendar = await config.read_calendar(db, calendar_id)
     with_etag(response, calendar.version)
     return calendar
@@ -44,7 +53,7 @@ async def get_calendar(calendar_id: int, db: Db, who: Reader, response: Response
 )
 async def replace_calendar(
     now: Now,
-    calendar_id: int,
+    calendar_id: PathId,
     body: CalendarCreate,
     db: Db,
     who: Configurer,
@@ -83,7 +92,7 @@ async def list_policies(db: Db, who: Reader) -> list[SlaPolicyOut]:
 @router.get(
     "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
 )
-async def get_policy(policy_id: int, db: Db, who: Reader, response: Response) -> SlaPolicyOut:
+async def get_policy(policy_id: PathId, db: Db, who: Reader, response: Response) -> SlaPolicyOut:
     policy = await config.read_policy(db, policy_id)
     with_etag(response, policy.version)
     return policy
@@ -94,7 +103,7 @@ async def get_policy(policy_id: int, db: Db, who: Reader, response: Response) ->
 )
 async def replace_policy(
     now: Now,
-    policy_id: int,
+    policy_id: PathId,
     body: SlaPolicyCreate,
     db: Db,
     who: Configurer,

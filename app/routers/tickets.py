@@ -1,6 +1,5 @@
 """/v1/tickets: tickets, their interactions, history, links and splits."""
 
-from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
@@ -13,6 +12,10 @@ from app.routers.deps import (
     IfMatch,
     Limit,
     Now,
+    PathId,
+    QueryId,
+    QueryInstant,
+    QueryText,
     Reader,
     Writer,
     expected_version,
@@ -74,12 +77,12 @@ async def list_tickets(
     priority: Annotated[list[Priority] | None, Query()] = None,
     type: Annotated[list[TicketType] | None, Query()] = None,
     channel: Annotated[list[Channel] | None, Query()] = None,
-    team_id: Annotated[int | None, Query(ge=1)] = None,
-    assignee_id: Annotated[int | None, Query(ge=1)] = None,
-    customer_id: Annotated[int | None, Query(ge=1)] = None,
-    tag: Annotated[str | None, Query(max_length=100)] = None,
-    created_after: datetime | None = None,
-    created_before: datetime | None = None,
+    team_id: QueryId = None,
+    assignee_id: QueryId = None,
+    customer_id: QueryId = None,
+    tag: QueryText = None,
+    created_after: QueryInstant = None,
+    created_before: QueryInstant = None,
     sla_state: Annotated[list[SlaState] | None, Query()] = None,
     sort: Annotated[
         Literal["created_at", "-created_at", "updated_at", "-updated_at", "sla_due_at"],
@@ -106,7 +109,7 @@ async def list_tickets(
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
 async def get_ticket(
-    now: Now, ticket_id: int, db: Db, who: Reader, response: Response
+    now: Now, ticket_id: PathId, db: Db, who: Reader, response: Response
 ) -> TicketOut:
     ticket = await tickets.read_ticket(db, ticket_id, now=now)
     with_etag(response, ticket.version)
@@ -114,7 +117,7 @@ async def get_ticket(
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
-async def get_ticket_sla(now: Now, ticket_id: int, db: Db, who: Reader) -> TicketSlaDetail:
+async def get_ticket_sla(now: Now, ticket_id: PathId, db: Db, who: Reader) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
     return await tickets.read_ticket_sla(db, ticket_id, now=now)
 
@@ -122,7 +125,7 @@ async def get_ticket_sla(now: Now, ticket_id: int, db: Db, who: Reader) -> Ticke
 @router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")
 async def update_ticket(
     now: Now,
-    ticket_id: int,
+    ticket_id: PathId,
     body: TicketUpdate,
     db: Db,
     who: Writer,
@@ -141,7 +144,7 @@ async def update_ticket(
 )
 async def split_ticket(
     now: Now,
-    ticket_id: int,
+    ticket_id: PathId,
     body: TicketSplit,
     db: Db,
     who: Writer,
@@ -162,7 +165,7 @@ async def split_ticket(
 )
 async def link_ticket(
     now: Now,
-    ticket_id: int,
+    ticket_id: PathId,
     body: LinkCreate,
     db: Db,
     who: Writer,
@@ -176,7 +179,7 @@ async def link_ticket(
 
 
 @router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
-async def list_links(ticket_id: int, db: Db, who: Reader) -> list[LinkOut]:
+async def list_links(ticket_id: PathId, db: Db, who: Reader) -> list[LinkOut]:
     return await tickets.list_links(db, ticket_id)
 
 
@@ -188,7 +191,7 @@ async def list_links(ticket_id: int, db: Db, who: Reader) -> list[LinkOut]:
 )
 async def log_interaction(
     now: Now,
-    ticket_id: int,
+    ticket_id: PathId,
     body: InteractionCreate,
     db: Db,
     who: Writer,
@@ -207,7 +210,7 @@ async def log_interaction(
     operation_id="interactions_list",
 )
 async def list_interactions(
-    ticket_id: int,
+    ticket_id: PathId,
     db: Db,
     who: Reader,
     public_only: bool = False,
@@ -223,6 +226,6 @@ async def list_interactions(
     "/{ticket_id}/history", response_model=Page[HistoryEntryOut], operation_id="ticket_history"
 )
 async def ticket_history(
-    ticket_id: int, db: Db, who: Reader, limit: Limit = 100, cursor: Cursor = None
+    ticket_id: PathId, db: Db, who: Reader, limit: Limit = 100, cursor: Cursor = None
 ) -> Page[HistoryEntryOut]:
     return await history.list_history(db, ticket_id, limit=limit, cursor=cursor)

@@ -61,6 +61,10 @@ PLAIN_FIELDS = (
 )
 
 
+# Fields a PATCH may set but not clear.
+NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency", "tier")
+
+
 @dataclass(frozen=True)
 class TicketFilters:
     status: Sequence[str] = ()
@@ -414,7 +418,7 @@ async def _apply_references(db: AsyncSession, ticket: Ticket, given: dict[str, A
         given.setdefault("tier", tier)
     if given.get("assignee_id") is not None and given["assignee_id"] != ticket.assignee_id:
         await _check_assignee(db, given["assignee_id"])
-    for field in ("subject", "channel", "tags"):
+    for field in NOT_NULL:
         if field in given and given[field] is None:
             raise _invalid(field, "may not be null")
 
