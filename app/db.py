@@ -46,8 +46,13 @@ def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
     )
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+def make_sessionmaker(
+    engine: AsyncEngine, *, autocommit: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`'s pool. `autocommit` is for reads made of one statement: they need no
+    BEGIN and COMMIT round trips around it."""
+    bind = engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
+    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """The FastAPI application: routers, problem handlers, middleware and the database lifecycle."""
 
 import asyncio
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -59,6 +60,10 @@ def create_app(
                 max_sleep=settings.worker_max_sleep_seconds,
             )
             worker_task = asyncio.create_task(worker.run(stop), name="deadline-worker")
+        # What is alive now (modules, the app, SQLAlchemy's mappers) lives as long as the process:
+        # out of the collector's sight, full collections stop scanning it between requests.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:
@@ -100,3 +105,4 @@ def create_app(
 def _bind(app: FastAPI, engine: AsyncEngine) -> None:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_sessionmaker(engine, autocommit=True)

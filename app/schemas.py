@@ -697,6 +697,20 @@ class TicketSlaOut(BaseModel):
     resolution: SlaMetricOut
 
 
+class TicketSlaSummary(BaseModel):
+    """The SLA as a ticket list shows it, from the due times stored with the ticket; the full
+    clocks are on `GET /v1/tickets/{id}` and `/v1/tickets/{id}/sla`."""
+
+    state: SlaState = Field(description="The worst state among the clocks (as the full view says).")
+    due_at: datetime | None = Field(description="The nearest deadline of a running clock.")
+    warning_at: datetime | None = Field(description="The nearest warning of a running clock.")
+    policy_id: int | None
+
+
+class TicketListItem(TicketOut):
+    sla: TicketSlaSummary  # type: ignore[assignment]
+
+
 class TicketSlaDetail(TicketSlaOut):
     ticket_id: int
     pauses: list[SlaPauseOut]

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request, Response
+from pydantic_core import to_json
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import PreconditionFailed, PreconditionRequired
@@ -21,6 +22,15 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Db = Annotated[AsyncSession, Depends(session)]
+
+
+async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """For reads of a single statement: no transaction around it."""
+    async with request.app.state.read_sessionmaker() as db:
+        yield db
+
+
+ReadDb = Annotated[AsyncSession, Depends(read_session)]
 
 
 async def current_time(request: Request) -> datetime:
@@ -108,11 +118,20 @@ def with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
-def respond(response: Response, outcome: Outcome) -> dict[str, Any]:
+def json_body(body: Any, *, status: int = 200, version: int | None = None) -> Response:
+    """`body`, already in the route's response shape, as JSON with its ETag.
+
+    Services build these bodies from validated input and stored rows, and tests check them
+    against the schema; letting FastAPI validate them again would double the cost of a read."""
+    headers = {"ETag": etag(version)} if version is not None else None
+    return Response(
+        to_json(body), status_code=status, media_type="application/json", headers=headers
+    )
+
+
+def respond(outcome: Outcome) -> Response:
     """A write's outcome as the HTTP response: its status, ETag, and whether it was a replay."""
-    response.status_code = outcome.status
-    if "version" in outcome.body:
-        with_etag(response, outcome.body["version"])
+    response = json_body(outcome.body, status=outcome.status, version=outcome.body.get("version"))
     if outcome.replayed:
         response.headers["Idempotent-Replayed"] = "true"
-    return outcome.body
+    return response

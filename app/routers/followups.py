@@ -46,15 +46,14 @@ async def schedule_callback(
     body: CallbackCreate,
     db: Db,
     who: Writer,
-    response: Response,
     key: IdempotencyKey = None,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     """The worker raises a reminder at `requested_at` and records `callback_missed` if no
     outbound call is logged by `missed_at`."""
     outcome = await followups.schedule_callback(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return respond(response, outcome)
+    return respond(outcome)
 
 
 @router.get(

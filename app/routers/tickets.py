@@ -16,11 +16,12 @@ from app.routers.deps import (
     QueryId,
     QueryInstant,
     QueryText,
+    ReadDb,
     Reader,
     Writer,
     expected_version,
+    json_body,
     respond,
-    with_etag,
 )
 from app.schemas import (
     Channel,
@@ -33,13 +34,14 @@ from app.schemas import (
     Priority,
     SlaState,
     TicketCreate,
+    TicketListItem,
     TicketOut,
     TicketSlaDetail,
     TicketSplit,
     TicketType,
     TicketUpdate,
 )
-from app.services import history, interactions, tickets
+from app.services import history, interactions, ticket_list, tickets
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -61,17 +63,16 @@ async def create_ticket(
     body: TicketCreate,
     db: Db,
     who: Writer,
-    response: Response,
     key: IdempotencyKey = None,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     outcome = await tickets.create_ticket(db, body, actor=who, now=now, idempotency_key=key)
-    return respond(response, outcome)
+    return respond(outcome)
 
 
-@router.get("", response_model=Page[TicketOut], operation_id="tickets_list")
+@router.get("", response_model=Page[TicketListItem], operation_id="tickets_list")
 async def list_tickets(
     now: Now,
-    db: Db,
+    db: ReadDb,
     who: Reader,
     status: Annotated[list[Status] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -90,8 +91,10 @@ async def list_tickets(
     ] = "-created_at",
     limit: Limit = 50,
     cursor: Cursor = None,
-) -> Page[TicketOut]:
-    filters = tickets.TicketFilters(
+) -> Response:
+    """Tickets, newest first by default. Each item's `sla` is a summary from the stored due times;
+    the full clocks are on the ticket itself."""
+    filters = ticket_list.TicketFilters(
         status=status or (),
         priority=priority or (),
         type=type or (),
@@ -104,20 +107,18 @@ async def list_tickets(
         created_before=created_before,
         sla_state=sla_state or (),
     )
-    return await tickets.list_tickets(db, filters, sort=sort, limit=limit, cursor=cursor, now=now)
+    page = await tickets.list_tickets(db, filters, sort=sort, limit=limit, cursor=cursor, now=now)
+    return json_body(page)
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
-async def get_ticket(
-    now: Now, ticket_id: PathId, db: Db, who: Reader, response: Response
-) -> TicketOut:
+async def get_ticket(now: Now, ticket_id: PathId, db: ReadDb, who: Reader) -> Response:
     ticket = await tickets.read_ticket(db, ticket_id, now=now)
-    with_etag(response, ticket.version)
-    return ticket
+    return json_body(ticket, version=ticket["version"])
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
-async def get_ticket_sla(now: Now, ticket_id: PathId, db: Db, who: Reader) -> TicketSlaDetail:
+async def get_ticket_sla(now: Now, ticket_id: PathId, db: ReadDb, who: Reader) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
     return await tickets.read_ticket_sla(db, ticket_id, now=now)
 
@@ -129,14 +130,12 @@ async def update_ticket(
     body: TicketUpdate,
     db: Db,
     who: Writer,
-    response: Response,
     if_match: IfMatch = None,
-) -> TicketOut:
+) -> Response:
     ticket = await tickets.update_ticket(
         db, ticket_id, body, expected_version=expected_version(if_match), actor=who, now=now
     )
-    with_etag(response, ticket.version)
-    return ticket
+    return json_body(ticket, version=ticket["version"])
 
 
 @router.post(
@@ -148,13 +147,12 @@ async def split_ticket(
     body: TicketSplit,
     db: Db,
     who: Writer,
-    response: Response,
     key: IdempotencyKey = None,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     outcome = await tickets.split_ticket(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return respond(response, outcome)
+    return respond(outcome)
 
 
 @router.post(
@@ -169,13 +167,12 @@ async def link_ticket(
     body: LinkCreate,
     db: Db,
     who: Writer,
-    response: Response,
     key: IdempotencyKey = None,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     outcome = await tickets.link_tickets(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return respond(response, outcome)
+    return respond(outcome)
 
 
 @router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
@@ -195,13 +192,12 @@ async def log_interaction(
     body: InteractionCreate,
     db: Db,
     who: Writer,
-    response: Response,
     key: IdempotencyKey = None,
-) -> dict:  # type: ignore[type-arg]
+) -> Response:
     outcome = await interactions.log_interaction(
         db, ticket_id, body, actor=who, now=now, idempotency_key=key
     )
-    return respond(response, outcome)
+    return respond(outcome)
 
 
 @router.get(

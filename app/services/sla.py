@@ -329,16 +329,32 @@ def detail(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaDetail:
     )
 
 
-def state_condition(state: str, now: datetime) -> Any:
-    """SQL for tickets whose overall SLA state at `now` is `state` (as `view` would say)."""
-    t: Any = Ticket
-    breached = t.sla_breached.is_(True) | func.coalesce(t.sla_due_at <= now, False)
-    warned = func.coalesce(t.sla_warning_at <= now, False)
-    conditions = {
+def state_sql(now: str) -> dict[str, str]:
+    """SQL for each overall SLA state at `now` (a query parameter), from the due times stored
+    with the ticket, as `view` would say: they are re-derived on every change and do not depend
+    on `now`. The ticket list filters and summarises by these."""
+    breached = f"(sla_breached OR coalesce(sla_due_at <= {now}, false))"
+    warned = f"coalesce(sla_warning_at <= {now}, false)"
+    return {
         "breached": breached,
-        "warning": ~breached & warned,
-        "on_track": ~breached & ~warned & t.sla_due_at.is_not(None),
-        "paused": ~breached & t.sla_due_at.is_(None) & t.sla_paused.is_(True),
-        "met": ~breached & t.sla_due_at.is_(None) & t.sla_paused.is_(False),
+        "warning": f"(NOT {breached} AND {warned})",
+        "on_track": f"(NOT {breached} AND NOT {warned} AND sla_due_at IS NOT NULL)",
+        "paused": f"(NOT {breached} AND sla_due_at IS NULL AND sla_paused)",
+        "met": f"(NOT {breached} AND sla_due_at IS NULL AND NOT sla_paused)",
     }
-    return conditions[state]
+
+
+def state_case(states: dict[str, str]) -> str:
+    """One CASE naming the state, the worst first."""
+    whens = " ".join(f"WHEN {states[s]} THEN '{s}'" for s in STATE_ORDER if s != "met")
+    return f"CASE {whens} ELSE 'met' END"
+
+
+def summary(row: Any) -> dict[str, Any]:
+    """A list item's `sla` (TicketSlaSummary) from a row selected with `state_case`."""
+    return {
+        "state": row["sla_state"],
+        "due_at": row["sla_due_at"],
+        "warning_at": row["sla_warning_at"],
+        "policy_id": row["sla_policy_id"],
+    }

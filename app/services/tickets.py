@@ -1,45 +1,41 @@
 """Ticket use cases: create (idempotent), read, list, update with If-Match, split and link."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal_column, or_, select
+from pydantic_core import to_jsonable_python
+from sqlalchemy import Row, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.domain import lifecycle
 from app.domain.priority import decide_priority
-from app.errors import Conflict, InvalidTransition, PreconditionFailed, UnprocessableEntity
+from app.errors import (
+    Conflict,
+    InvalidTransition,
+    NotFound,
+    PreconditionFailed,
+    UnprocessableEntity,
+)
 from app.models import Agent, Customer, Team, Ticket, TicketLink
 from app.schemas import (
     CustomerRef,
     LinkCreate,
     LinkOut,
-    Page,
     TicketCreate,
     TicketOut,
     TicketSlaDetail,
     TicketSplit,
     TicketUpdate,
 )
-from app.services import config, history, idempotency, pagination, records, sla
+from app.services import config, history, idempotency, records, sla, ticket_list
 from app.services.auth import Principal
 from app.services.idempotency import Outcome
 
 # A clock a few minutes fast on the caller's side is not an attempt to create the future.
 CLOCK_SKEW = timedelta(minutes=5)
-
-SORTS: dict[str, tuple[str, bool]] = {
-    "created_at": ("created_at", False),
-    "-created_at": ("created_at", True),
-    "updated_at": ("updated_at", False),
-    "-updated_at": ("updated_at", True),
-    "sla_due_at": ("sla_due_at", False),
-}
-FAR_FUTURE = datetime.max.replace(tzinfo=UTC)
 
 # Fields a PATCH copies onto the ticket as they are; the others have rules of their own.
 PLAIN_FIELDS = (
@@ -65,29 +61,40 @@ PLAIN_FIELDS = (
 NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency", "tier")
 
 
-@dataclass(frozen=True)
-class TicketFilters:
-    status: Sequence[str] = ()
-    priority: Sequence[str] = ()
-    type: Sequence[str] = ()
-    channel: Sequence[str] = ()
-    team_id: int | None = None
-    assignee_id: int | None = None
-    customer_id: int | None = None
-    tag: str | None = None
-    created_after: datetime | None = None
-    created_before: datetime | None = None
-    sla_state: Sequence[str] = ()
+# TicketOut's fields in its order, and the table behind them. Reads render rows straight into
+# this shape: rendering is the hot path of every read, and validating what the database returned
+# would only check it against itself (tests check the shape against the schema).
+OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
+TICKETS = Ticket.__table__  # type: ignore[attr-defined]
+# A ticket read as a row (attribute access like the model's), or the model itself.
+TicketLike = Ticket | Row[Any]
 
 
-def ticket_out(ticket: Ticket, book: sla.PolicyBook, now: datetime) -> TicketOut:
-    return TicketOut.model_validate(
-        {
-            **ticket.model_dump(),
-            "priority_overridden": ticket.priority_override is not None,
-            "sla": sla.view(ticket, book, now),
-        }
-    )
+def ticket_fields(ticket: TicketLike) -> dict[str, Any]:
+    """The ticket's own fields as TicketOut shows them (Python values, not yet JSON)."""
+    return {
+        name: ticket.priority_override is not None
+        if name == "priority_overridden"
+        else getattr(ticket, name)
+        for name in OUT_FIELDS
+    }
+
+
+# A list item: the plain fields in TicketOut's order, then what the summary and flags need.
+_PLAIN_OUT = tuple(name for name in OUT_FIELDS if name != "priority_overridden")
+LIST_COLUMNS = (*_PLAIN_OUT, "priority_override", "sla_policy_id", "sla_due_at", "sla_warning_at")
+
+
+def _list_item(row: Any) -> dict[str, Any]:
+    item = dict(zip(_PLAIN_OUT, row, strict=False))
+    item["priority_overridden"] = row["priority_override"] is not None
+    item["sla"] = sla.summary(row)
+    return item
+
+
+def ticket_out(ticket: TicketLike, book: sla.PolicyBook, now: datetime) -> dict[str, Any]:
+    """The ticket as TicketOut, with its full SLA clocks, JSON-ready."""
+    return to_jsonable_python({**ticket_fields(ticket), "sla": sla.view(ticket, book, now)})
 
 
 async def organization_of(db: AsyncSession, customer_id: int | None) -> str | None:
@@ -163,7 +170,7 @@ async def _create(
         )
         if existing is not None:
             book = await sla.load_book(db)
-            return Outcome(200, ticket_out(existing, book, now).model_dump(mode="json"))
+            return Outcome(200, ticket_out(existing, book, now))
     if data.customer_id is not None and data.customer is not None:
         raise _invalid("customer", "give customer_id or customer, not both")
     customer_id = data.customer_id
@@ -185,7 +192,7 @@ async def _create(
         db, ticket.id, actor, now, "created", new={"status": "new", "priority": ticket.priority}
     )
     book = await refresh_sla(db, ticket, now, fresh=True)
-    return Outcome(201, ticket_out(ticket, book, now).model_dump(mode="json"))
+    return Outcome(201, ticket_out(ticket, book, now))
 
 
 async def _new_ticket(
@@ -292,79 +299,40 @@ def _unique(tags: Sequence[str]) -> list[str]:
 # ---- read ------------------------------------------------------------------------------------
 
 
-async def read_ticket(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketOut:
+async def _read_row(db: AsyncSession, ticket_id: int) -> Row[Any]:
+    row = (await db.execute(select(TICKETS).where(TICKETS.c.id == ticket_id))).first()
+    if row is None:
+        raise NotFound(f"ticket {ticket_id} does not exist")
+    return row
+
+
+async def read_ticket(db: AsyncSession, ticket_id: int, *, now: datetime) -> dict[str, Any]:
     async with db.begin():
-        ticket = await records.get(db, Ticket, ticket_id)
-        return ticket_out(ticket, await sla.book_for_reading(db), now)
+        row = await _read_row(db, ticket_id)
+        return ticket_out(row, await sla.book_for_reading(db), now)
 
 
 async def read_ticket_sla(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketSlaDetail:
     async with db.begin():
-        ticket = await records.get(db, Ticket, ticket_id)
-        return sla.detail(ticket, await sla.book_for_reading(db), now)
+        row = await _read_row(db, ticket_id)
+        return sla.detail(row, await sla.book_for_reading(db), now)
 
 
 async def list_tickets(
     db: AsyncSession,
-    filters: TicketFilters,
+    filters: ticket_list.TicketFilters,
     *,
     sort: str,
     limit: int,
     cursor: str | None,
     now: datetime,
-) -> Page[TicketOut]:
-    key, descending = SORTS[sort]
-    key_columns: list[Any] = [_sort_key(key), Ticket.id]
-    stmt = select(Ticket).where(*_conditions(filters, now))
-    if cursor:
-        values = pagination.decode_cursor(cursor, sort, [datetime, int])
-        stmt = pagination.after(stmt, key_columns, values, descending=descending)
-    stmt = pagination.order(stmt, key_columns, descending=descending).limit(limit + 1)
+) -> dict[str, Any]:
+    """A page of tickets (TicketListItem: `sla` summarised from the stored due times)."""
     async with db.begin():
-        rows = (await db.scalars(stmt)).all()
-        book = await sla.book_for_reading(db)
-    items = [ticket_out(t, book, now) for t in rows[:limit]]
-    next_cursor = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        sort_value = getattr(last, key) if key != "sla_due_at" else (last.sla_due_at or FAR_FUTURE)
-        next_cursor = pagination.encode_cursor(sort, [sort_value, last.id])
-    return Page(items=items, next_cursor=next_cursor)
-
-
-def _sort_key(key: str) -> Any:
-    if key == "sla_due_at":
-        # Matches the expression index: tickets with no running clock sort last.
-        return func.coalesce(Ticket.sla_due_at, literal_column("'infinity'::timestamptz"))
-    return getattr(Ticket, key)
-
-
-def _conditions(f: TicketFilters, now: datetime) -> list[ColumnElement[bool]]:
-    where: list[ColumnElement[bool]] = []
-    if f.sla_state:
-        where.append(or_(*[sla.state_condition(state, now) for state in f.sla_state]))
-    for column, wanted in (
-        (Ticket.status, f.status),
-        (Ticket.priority, f.priority),
-        (Ticket.type, f.type),
-        (Ticket.channel, f.channel),
-    ):
-        if wanted:
-            where.append(column.in_(list(wanted)))
-    for column, ident in (
-        (Ticket.team_id, f.team_id),
-        (Ticket.assignee_id, f.assignee_id),
-        (Ticket.customer_id, f.customer_id),
-    ):
-        if ident is not None:
-            where.append(column == ident)
-    if f.tag:
-        where.append(Ticket.tags.contains([f.tag]))  # type: ignore[attr-defined]
-    if f.created_after:
-        where.append(Ticket.created_at >= f.created_after)
-    if f.created_before:
-        where.append(Ticket.created_at < f.created_before)
-    return where
+        rows, next_cursor = await ticket_list.fetch_page(
+            db, LIST_COLUMNS, filters, sort=sort, limit=limit, cursor=cursor, now=now
+        )
+    return {"items": [_list_item(row) for row in rows], "next_cursor": next_cursor}
 
 
 # ---- update ----------------------------------------------------------------------------------
@@ -378,7 +346,7 @@ async def update_ticket(
     expected_version: int,
     actor: Principal,
     now: datetime,
-) -> TicketOut:
+) -> dict[str, Any]:
     actor.demand("write")
     given = data.model_dump(exclude_unset=True)
     async with db.begin():
@@ -537,7 +505,7 @@ async def split_ticket(
         )
         history.record(db, origin.id, actor, now, "split", new={"ticket_id": ticket.id})
         book = await refresh_sla(db, ticket, now, fresh=True)
-        return Outcome(201, ticket_out(ticket, book, now).model_dump(mode="json"))
+        return Outcome(201, ticket_out(ticket, book, now))
 
     return await idempotency.once(
         db,

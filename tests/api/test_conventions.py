@@ -4,6 +4,7 @@ import asyncio
 
 import httpx
 
+from app.schemas import TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
 from tests.api.factories import make_ticket
 
 
@@ -122,3 +123,31 @@ async def test_health_probes_are_open(anonymous: httpx.AsyncClient) -> None:
     assert (await anonymous.get("/healthz")).json() == {"status": "ok", "detail": None}
     ready = await anonymous.get("/readyz")
     assert ready.status_code == 200 and ready.json()["status"] == "ok"
+
+
+async def test_ticket_bodies_have_exactly_the_documented_shape(client: httpx.AsyncClient) -> None:
+    """Ticket reads are rendered from rows without FastAPI re-validating them: the schema is
+    checked here instead, field for field."""
+    created = await make_ticket(client, tags=["vpn"], customer={"name": "Ann", "email": "a@x.io"})
+    tid = created["id"]
+    got = await client.get(f"/v1/tickets/{tid}")
+    patched = await client.patch(
+        f"/v1/tickets/{tid}", json={"status": "open"}, headers={"If-Match": got.headers["ETag"]}
+    )
+    listed = (await client.get("/v1/tickets")).json()
+    for body in (created, got.json(), patched.json()):
+        assert set(body) == set(TicketOut.model_fields)
+        assert set(body["sla"]) == set(TicketSlaOut.model_fields)
+        TicketOut.model_validate(body)
+    assert patched.headers["ETag"] == '"2"' and got.headers["ETag"] == '"1"'
+    assert got.headers["content-type"] == "application/json"
+    (item,) = listed["items"]
+    assert set(listed) == {"items", "next_cursor"}
+    assert set(item) == set(TicketListItem.model_fields)
+    assert set(item["sla"]) == set(TicketSlaSummary.model_fields)
+    TicketListItem.model_validate(item)
+    assert {
+        k: v for k, v in item.items() if k not in ("sla", "updated_at", "status", "version")
+    } == {k: v for k, v in created.items() if k not in ("sla", "updated_at", "status", "version")}
+    assert item["sla"]["due_at"] == created["sla"]["first_response"]["due_at"]
+    assert item["created_at"].endswith("Z")

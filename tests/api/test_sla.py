@@ -163,6 +163,16 @@ async def test_states_as_time_passes_and_list_filters(
 
     async def ids(**params: Any) -> list[int]:
         page = (await client.get("/v1/tickets", params=params)).json()
+        # A list item's SLA summary says what the ticket's full clocks say.
+        for item in page["items"]:
+            full = (await client.get(f"/v1/tickets/{item['id']}")).json()["sla"]
+            assert item["sla"]["state"] == full["state"], (item["id"], item["sla"], full)
+            running = [
+                full[m]["due_at"]
+                for m in ("first_response", "next_update", "resolution")
+                if full[m] and full[m]["stopped_at"] is None and full[m]["state"] != "paused"
+            ]
+            assert item["sla"]["due_at"] == min(running, default=None)
         return [t["id"] for t in page["items"]]
 
     assert await ids(sla_state="on_track") == [quiet["id"], ticket["id"]]
@@ -392,3 +402,24 @@ async def test_a_paused_clock_past_its_target_is_breached_in_view_and_filter(
     page = (await client.get("/v1/tickets", params={"sla_state": "breached"})).json()["items"]
     assert [t["id"] for t in page] == [ticket["id"]]
     assert (await client.get("/v1/tickets", params={"sla_state": "paused"})).json()["items"] == []
+
+
+async def test_sla_due_sort_pages_through_tickets_without_a_running_clock(
+    client: httpx.AsyncClient,
+) -> None:
+    running = await make_ticket(client)
+    held = [await make_ticket(client) for _ in range(3)]
+    for ticket in held:
+        await patch(client, f"/v1/tickets/{ticket['id']}", status="on_hold")
+    seen: list[int] = []
+    cursor = None
+    for _ in range(6):
+        params: dict[str, Any] = {"sort": "sla_due_at", "limit": 1}
+        if cursor:
+            params["cursor"] = cursor
+        page = (await client.get("/v1/tickets", params=params)).json()
+        seen += [t["id"] for t in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [running["id"], *sorted(t["id"] for t in held)]
