@@ -3,10 +3,11 @@
 A change to any of them recomputes the clocks of every live ticket it may affect, from each
 ticket's history, in the same transaction."""
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -234,6 +235,49 @@ async def _policy(db: AsyncSession, policy_id: int, for_update: bool = False) ->
 
 async def load_matrix(db: AsyncSession) -> dict[str, dict[str, str]]:
     return (await db.get(PriorityMatrixRow, 1)).cells  # type: ignore[union-attr]
+
+
+# ---- the configuration a ticket write works with -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    book: sla_service.PolicyBook
+    matrix: dict[str, dict[str, str]]
+
+
+_REVISION = text("SELECT revision FROM config_revision")
+
+
+class _WriteCache:
+    """The policy book and matrix for ticket writes, reloaded whenever the stored revision moves.
+
+    Every change to calendars, policies or the matrix bumps `config_revision` in its own
+    transaction (a trigger, migration 0004), so a writer that reads the new revision also reads
+    the new configuration: a write never uses a configuration older than one it could see.
+    Only ticket writes use it; a transaction that changes the configuration loads it directly,
+    so nothing it has not committed is ever cached."""
+
+    def __init__(self) -> None:
+        self.revision: int | None = None
+        self.snapshot: Snapshot | None = None
+
+    async def get(self, db: AsyncSession) -> Snapshot:
+        connection = await db.connection()
+        revision = (await connection.execute(_REVISION)).scalar()
+        if self.snapshot is not None and revision is not None and revision == self.revision:
+            return self.snapshot
+        snapshot = Snapshot(await sla_service.load_book(db), await load_matrix(db))
+        if revision is not None:
+            self.revision, self.snapshot = revision, snapshot
+        return snapshot
+
+
+WRITE_CONFIG = _WriteCache()
+
+
+async def for_writing(db: AsyncSession) -> Snapshot:
+    return await WRITE_CONFIG.get(db)
 
 
 async def read_matrix(db: AsyncSession) -> PriorityMatrixOut:

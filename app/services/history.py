@@ -21,6 +21,15 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def actor_columns(actor: Principal) -> dict[str, Any]:
+    """Who made a change, as a history row records it."""
+    return {
+        "actor_type": "system" if actor is SYSTEM else ("agent" if actor.agent_id else "api_key"),
+        "actor_key_id": actor.key_id or None,
+        "actor_name": actor.name,
+    }
+
+
 def record(
     db: AsyncSession,
     ticket_id: int,
@@ -41,9 +50,7 @@ def record(
         field=field,
         old_value=_jsonable(old),
         new_value=_jsonable(new),
-        actor_type="system" if actor is SYSTEM else ("agent" if actor.agent_id else "api_key"),
-        actor_key_id=actor.key_id or None,
-        actor_name=actor.name,
+        **actor_columns(actor),
         interaction_id=interaction_id,
         note=note,
     )

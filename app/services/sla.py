@@ -1,6 +1,7 @@
 """SLA clocks on tickets: which policy applies, the clocks from the ticket's history, due times and timers."""
 
 import time as time_module
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -179,6 +180,31 @@ def _metrics(report: clocks.SlaReport) -> list[clocks.MetricClock]:
     ]
 
 
+def clock_fields(
+    ticket: Any, book: PolicyBook, now: datetime, *, organization: str | None
+) -> tuple[dict[str, Any], tuple[clocks.TimerSpec, ...]]:
+    """The ticket's SLA columns re-derived from its history, and the timers it must have.
+
+    `ticket` is a Ticket or anything with its attributes (a new ticket not yet inserted)."""
+    policy = book.for_ticket(ticket, organization)
+    report = evaluate(ticket, policy, now)
+    metrics = _metrics(report)
+    running = [c for c in metrics if c.due_at is not None and c.stopped_at is None]
+    fields = {
+        "sla_policy_id": policy.id,
+        "first_response_due_at": report.first_response.due_at,
+        "next_update_due_at": report.next_update.due_at if report.next_update else None,
+        "resolution_due_at": report.resolution.due_at,
+        "sla_due_at": min((c.due_at for c in running), default=None),  # type: ignore[type-var]
+        "sla_warning_at": min((c.warning_at for c in running if c.warning_at), default=None),
+        "sla_paused": any(c.state == "paused" for c in metrics),
+        # A running clock past due is found by `sla_due_at <= now`; a stopped or paused one
+        # that has used up its target is flagged here.
+        "sla_breached": any(c.state == "breached" and c not in running for c in metrics),
+    }
+    return fields, (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
+
+
 async def apply(
     db: AsyncSession,
     ticket: Ticket,
@@ -187,31 +213,19 @@ async def apply(
     *,
     organization: str | None,
     fresh: bool = False,
-) -> clocks.SlaReport:
+) -> None:
     """Re-derive the ticket's clocks from its history; store due times; arm and disarm its timers.
 
     Runs in the caller's transaction, after every change to the ticket."""
-    policy = book.for_ticket(ticket, organization)
-    report = evaluate(ticket, policy, now)
-    running = [c for c in _metrics(report) if c.due_at is not None and c.stopped_at is None]
-    ticket.sla_policy_id = policy.id
-    ticket.first_response_due_at = report.first_response.due_at
-    ticket.next_update_due_at = report.next_update.due_at if report.next_update else None
-    ticket.resolution_due_at = report.resolution.due_at
-    ticket.sla_due_at = min((c.due_at for c in running), default=None)  # type: ignore[type-var]
-    ticket.sla_warning_at = min((c.warning_at for c in running if c.warning_at), default=None)
-    ticket.sla_paused = any(c.state == "paused" for c in _metrics(report))
-    # A running clock past due is found by `sla_due_at <= now`; a stopped or paused one that has
-    # used up its target is flagged here.
-    ticket.sla_breached = any(c.state == "breached" and c not in running for c in _metrics(report))
+    fields, wanted = clock_fields(ticket, book, now, organization=organization)
+    for name, value in fields.items():
+        setattr(ticket, name, value)
     if ticket.id is None:
         await db.flush()
-    wanted = (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
     await sync_timers(db, ticket.id, wanted, fresh=fresh, now=now)  # type: ignore[arg-type]
-    return report
 
 
-def _housekeeping_timers(ticket: Ticket, report: clocks.SlaReport) -> list[clocks.TimerSpec]:
+def _housekeeping_timers(ticket: Any, report: clocks.SlaReport) -> list[clocks.TimerSpec]:
     """The follow-up reminder ahead of the next-update deadline, and the auto-close of a resolved
     ticket."""
     settings = get_settings()
@@ -279,11 +293,22 @@ async def arm_timers(
         )
         .on_conflict_do_nothing(constraint="timers_ticket_kind_due_key")
     )
+    wake = wake_payload(timers, now)
+    if wake is not None:
+        await db.execute(select(func.pg_notify(TIMERS_CHANNEL, wake)))
+
+
+def wake_payload(timers: Sequence[clocks.TimerSpec], now: datetime) -> str | None:
+    """What to NOTIFY the workers with (delivered on commit), if any of `timers` needs it.
+
+    A worker never sleeps longer than its cap before looking for the next due time again, so
+    only a timer due sooner than that needs to wake it."""
+    if not timers:
+        return None
     soonest = min(t.due_at for t in timers)
-    # A worker never sleeps longer than its cap before looking for the next due time again, so
-    # only a timer due sooner than that needs to wake it (delivered on commit).
     if (soonest - now).total_seconds() < get_settings().worker_max_sleep_seconds:
-        await db.execute(select(func.pg_notify(TIMERS_CHANNEL, soonest.isoformat())))
+        return soonest.isoformat()
+    return None
 
 
 def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut:

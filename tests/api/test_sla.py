@@ -357,6 +357,8 @@ async def test_calendar_edit_moves_due_times(client: httpx.AsyncClient, clock: F
 async def test_priority_matrix_is_validated_and_applies_to_new_tickets(
     client: httpx.AsyncClient,
 ) -> None:
+    before = await make_ticket(client, impact="user", urgency="medium")  # caches the matrix
+    assert before["priority"] == "medium"
     current = await client.get("/v1/priority-matrix")
     assert current.headers["ETag"] == '"1"'
     cells = current.json()["cells"]
@@ -423,3 +425,21 @@ async def test_sla_due_sort_pages_through_tickets_without_a_running_clock(
         if cursor is None:
             break
     assert seen == [running["id"], *sorted(t["id"] for t in held)]
+
+
+async def test_writes_see_a_configuration_changed_behind_the_api(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Ticket writes cache policies and matrix per process; a change committed anywhere (another
+    replica, a migration, psql) moves the stored revision, and the next write reloads."""
+    first = await make_ticket(client, impact="user", urgency="medium")
+    assert first["sla"]["first_response"]["target_seconds"] == 4 * 3600
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "UPDATE sla_policies SET targets = jsonb_set(targets, "
+                "'{medium,first_response}', '600') WHERE is_default"
+            )
+        )
+    second = await make_ticket(client, impact="user", urgency="medium")
+    assert second["sla"]["first_response"]["target_seconds"] == 600
