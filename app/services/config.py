@@ -262,9 +262,10 @@ class _WriteCache:
         self.revision: int | None = None
         self.snapshot: Snapshot | None = None
 
-    async def get(self, db: AsyncSession) -> Snapshot:
-        connection = await db.connection()
-        revision = (await connection.execute(_REVISION)).scalar()
+    async def get(self, db: AsyncSession, revision: int | None = None) -> Snapshot:
+        if revision is None:
+            connection = await db.connection()
+            revision = (await connection.execute(_REVISION)).scalar()
         if self.snapshot is not None and revision is not None and revision == self.revision:
             return self.snapshot
         snapshot = Snapshot(await sla_service.load_book(db), await load_matrix(db))
@@ -276,8 +277,10 @@ class _WriteCache:
 WRITE_CONFIG = _WriteCache()
 
 
-async def for_writing(db: AsyncSession) -> Snapshot:
-    return await WRITE_CONFIG.get(db)
+async def for_writing(db: AsyncSession, *, revision: int | None = None) -> Snapshot:
+    """The configuration for a ticket write; `revision`, if the caller has already read it in
+    this transaction, saves reading it again."""
+    return await WRITE_CONFIG.get(db, revision)
 
 
 async def read_matrix(db: AsyncSession) -> PriorityMatrixOut:

@@ -61,7 +61,10 @@ def _where(f: TicketFilters, p: _Params, states: dict[str, str]) -> list[str]:
         ("type", f.type),
         ("channel", f.channel),
     ):
-        if wanted:
+        if len(wanted) == 1:
+            # Equality, not ANY: the (status, created_at, id) index then also gives the order.
+            where.append(f"{column} = {p(wanted[0], '::text')}")
+        elif wanted:
             where.append(f"{column} = ANY({p(list(wanted), '::text[]')})")
     for column, ident in (
         ("team_id", f.team_id),

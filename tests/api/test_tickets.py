@@ -231,6 +231,11 @@ async def test_list_filters_and_keyset_pages(client: httpx.AsyncClient) -> None:
         await client.get("/v1/tickets", params=[("channel", "email"), ("status", "new")])
     ).json()["items"]
     assert {t["subject"] for t in by_channels} == {"t0", "t1", "t2"}
+    either = (
+        await client.get("/v1/tickets", params=[("status", "new"), ("status", "closed")])
+    ).json()["items"]
+    assert len(either) == 7
+    assert (await client.get("/v1/tickets", params={"status": "closed"})).json()["items"] == []
     none = (
         await client.get("/v1/tickets", params={"created_before": "2000-01-01T00:00:00Z"})
     ).json()
