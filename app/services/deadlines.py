@@ -144,8 +144,7 @@ async def _record_sla_events(db: AsyncSession, timers: list[Claimed], now: datet
                         "action": f"sla_{r.kind}",
                         "field": r.metric,
                         "new_value": {"due_at": r.due_at.isoformat()},
-                        "actor_type": "system",
-                        "actor_name": SYSTEM.name,
+                        **history.actor_columns(SYSTEM),
                     }
                     for r in recorded
                 ]

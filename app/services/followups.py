@@ -76,7 +76,7 @@ async def schedule_callback(
         actor,
         idempotency_key,
         f"callbacks.create:{ticket_id}",
-        data.model_dump(mode="json", exclude_unset=True),
+        data,
         action,
         now=now,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -35,7 +36,7 @@ async def once(
     actor: Principal,
     key: str | None,
     operation: str,
-    payload: Any,
+    request: BaseModel,
     action: Callable[[], Awaitable[Outcome]],
     *,
     now: datetime,
@@ -44,11 +45,13 @@ async def once(
 
     The key row is inserted first, inside the action's transaction: a concurrent request with the
     same key blocks on the unique index until the first commits (then replays its response) or
-    rolls back (then does the work itself). A failed action stores nothing, so it may be retried."""
+    rolls back (then does the work itself). A failed action stores nothing, so it may be retried.
+    Requests are compared by meaning: a field left out and the same field sent with its default
+    are the same request."""
     if key is None:
         async with db.begin():
             return await action()
-    request_hash = fingerprint(operation, payload)
+    request_hash = fingerprint(operation, request.model_dump(mode="json"))
     async with db.begin():
         claimed = await db.scalar(
             insert(IdempotentRequest)

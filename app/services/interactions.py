@@ -93,7 +93,7 @@ async def log_interaction(
         actor,
         idempotency_key,
         f"interactions.create:{ticket_id}",
-        data.model_dump(mode="json", exclude_unset=True),
+        data,
         action,
         now=now,
     )

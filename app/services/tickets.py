@@ -99,10 +99,19 @@ def ticket_out(ticket: TicketLike, book: sla.PolicyBook, now: datetime) -> dict[
     return to_jsonable_python({**ticket_fields(ticket), "sla": sla.view(ticket, book, now)})
 
 
-async def organization_of(db: AsyncSession, customer_id: int | None) -> str | None:
+async def organization_of(
+    db: AsyncSession, customer_id: int | None, *, named_by: str | None = None
+) -> str | None:
+    """The organization of a ticket's customer (policies may match on it). With `named_by`, the
+    request field that named the customer: 422 on that field if there is no such customer."""
     if customer_id is None:
         return None
-    return await db.scalar(select(Customer.organization).where(Customer.id == customer_id))
+    row = (
+        await db.execute(select(Customer.organization).where(Customer.id == customer_id))
+    ).first()
+    if row is None and named_by is not None:
+        raise _invalid(named_by, f"customer {customer_id} does not exist")
+    return row.organization if row is not None else None
 
 
 async def refresh_sla(
@@ -140,7 +149,6 @@ async def create_ticket(
         actor.demand("import_history")
         if data.created_at > now + CLOCK_SKEW:
             raise _invalid("created_at", "must not be in the future")
-    payload = data.model_dump(mode="json", exclude_unset=True)
     # Two gateway retries racing on one external_id: the loser's insert violates the unique index,
     # its transaction rolls back whole, and the second pass finds the winner's ticket.
     for attempt in range(2):
@@ -150,7 +158,7 @@ async def create_ticket(
                 actor,
                 idempotency_key,
                 "tickets.create",
-                payload,
+                data,
                 lambda: _create(db, data, actor=actor, now=now),
                 now=now,
             )
@@ -181,7 +189,8 @@ async def _create(
     if data.customer is not None:
         customer_id, organization, revision = await _customer_for(db, data.customer, now=now)
     else:
-        customer_id, organization = data.customer_id, await _organization_of_known(db, data)
+        customer_id = data.customer_id
+        organization = await organization_of(db, customer_id, named_by="customer_id")
     snapshot = await config.for_writing(db, revision=revision)
     ticket = await _new_ticket(
         db,
@@ -198,18 +207,6 @@ async def _create(
         created={"status": "new"},
     )
     return Outcome(201, ticket_out(ticket, snapshot.book, now))
-
-
-async def _organization_of_known(db: AsyncSession, data: TicketCreate) -> str | None:
-    """The organization of the customer a create names by id; 422 if there is no such customer."""
-    if data.customer_id is None:
-        return None
-    row = (
-        await db.execute(select(Customer.organization).where(Customer.id == data.customer_id))
-    ).first()
-    if row is None:
-        raise _invalid("customer_id", f"customer {data.customer_id} does not exist")
-    return row.organization
 
 
 # Every column a new ticket is inserted with, in one statement together with its "created"
@@ -335,9 +332,9 @@ async def _new_ticket(
     }
     if wake is None:
         del params["wake"]
+    assert set(values) == set(_NEW_TICKET_COLUMNS), "every column of a new ticket is given"
     connection = await db.connection()
     ticket_id = (await connection.execute(_INSERT_NEW_TICKET[wake is not None], params)).scalar()
-    assert set(values) == set(_NEW_TICKET_COLUMNS), "every column of a new ticket is given"
     return SimpleNamespace(**values, id=ticket_id)
 
 
@@ -606,7 +603,7 @@ async def split_ticket(
         actor,
         idempotency_key,
         f"tickets.split:{ticket_id}",
-        data.model_dump(mode="json", exclude_unset=True),
+        data,
         action,
         now=now,
     )
@@ -662,7 +659,7 @@ async def link_tickets(
         actor,
         idempotency_key,
         f"tickets.link:{ticket_id}",
-        data.model_dump(mode="json"),
+        data,
         action,
         now=now,
     )

@@ -76,6 +76,11 @@ async def test_idempotency_key_replays_the_original_response(client: httpx.Async
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.json() == first.json()
     assert again.headers["Idempotent-Replayed"] == "true"
+    # Spelling out a default is the same request.
+    spelled = await client.post(
+        "/v1/tickets", json={**body, "type": "incident", "tags": []}, headers=headers
+    )
+    assert spelled.status_code == 201 and spelled.json()["id"] == first.json()["id"]
     other = await client.post("/v1/tickets", json={"subject": "Something else"}, headers=headers)
     assert other.status_code == 422
     assert other.json()["type"].endswith("/idempotency-key-reused")
