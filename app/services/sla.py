@@ -69,7 +69,7 @@ class PolicyBook:
 
     policies: tuple[LoadedPolicy, ...]
 
-    def for_ticket(self, ticket: Ticket, organization: str | None) -> LoadedPolicy:
+    def for_ticket(self, ticket: Any, organization: str | None) -> LoadedPolicy:
         traits = clocks.TicketTraits(
             priority=ticket.priority,
             type=ticket.type,
@@ -148,7 +148,7 @@ def forget_cached_book() -> None:
     READ_BOOK.forget()
 
 
-def timeline(ticket: Ticket) -> clocks.TicketTimeline:
+def timeline(ticket: Any) -> clocks.TicketTimeline:
     log = ticket.status_log or [[ticket.created_at.isoformat(), ticket.status]]
     return clocks.TicketTimeline(
         created_at=ticket.created_at,
@@ -165,7 +165,7 @@ def log_status(ticket: Ticket, status: str, at: datetime) -> None:
     ticket.status_log = [*(ticket.status_log or []), [at.isoformat(), status]]
 
 
-def evaluate(ticket: Ticket, policy: LoadedPolicy, now: datetime) -> clocks.SlaReport:
+def evaluate(ticket: Any, policy: LoadedPolicy, now: datetime) -> clocks.SlaReport:
     return clocks.evaluate(policy.clock(ticket.priority), timeline(ticket), now)
 
 
@@ -328,10 +328,13 @@ def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut
     )
 
 
-def view(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaOut:
+def view(ticket: Any, book: PolicyBook, now: datetime) -> TicketSlaOut:
     """The ticket's clocks as of `now`, under the policy its last change selected."""
     policy = book.by_id(ticket.sla_policy_id) or book.policies[-1]
-    report = evaluate(ticket, policy, now)
+    return _view(policy, evaluate(ticket, policy, now))
+
+
+def _view(policy: LoadedPolicy, report: clocks.SlaReport) -> TicketSlaOut:
     return TicketSlaOut.model_construct(
         state=overall_state(report),  # type: ignore[arg-type]
         policy_id=policy.id,
@@ -343,13 +346,12 @@ def view(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaOut:
     )
 
 
-def detail(ticket: Ticket, book: PolicyBook, now: datetime) -> TicketSlaDetail:
+def detail(ticket: Any, book: PolicyBook, now: datetime) -> TicketSlaDetail:
     policy = book.by_id(ticket.sla_policy_id) or book.policies[-1]
     report = evaluate(ticket, policy, now)
-    summary = view(ticket, book, now)
     return TicketSlaDetail(
-        **summary.model_dump(),
-        ticket_id=ticket.id,  # type: ignore[arg-type]
+        **_view(policy, report).model_dump(),
+        ticket_id=ticket.id,
         pauses=[SlaPauseOut(start=p.start, end=p.end, status=p.status) for p in report.pauses],
     )
 
