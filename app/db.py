@@ -1,7 +1,10 @@
 """Database plumbing: the URL to use (embedded PostgreSQL when none is set), engines, sessions, migrations."""
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -10,6 +13,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
@@ -53,6 +57,35 @@ def make_sessionmaker(
     BEGIN and COMMIT round trips around it."""
     bind = engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of `engine`'s pool as asyncpg's own, for the hot paths written in SQL.
+
+    A session costs about 0.3 ms of CPU per request before its first statement (session,
+    transaction bookkeeping, greenlet hops); this lease costs a tenth of that. Transactions on it
+    are asyncpg's (`async with conn.transaction()`), so nothing is left open when it goes back:
+    SQLAlchemy's reset-on-return finds no transaction of its own to roll back."""
+    fairy = await engine.raw_connection()
+    driver = fairy.driver_connection
+    if driver is None or driver.is_closed():
+        await greenlet_spawn(fairy.invalidate)
+        fairy = await engine.raw_connection()
+        driver = fairy.driver_connection
+    assert driver is not None
+    healthy = True
+    try:
+        yield driver
+    except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+        healthy = False  # the connection may be dead: the pool must not hand it out again
+        raise
+    finally:
+        # A transaction still open means a cancelled request (asyncpg's context closes its own).
+        if healthy and not driver.is_in_transaction():
+            fairy.close()
+        else:
+            await greenlet_spawn(fairy.invalidate)
 
 
 def alembic_config(url: str):  # type: ignore[no-untyped-def]

@@ -105,4 +105,3 @@ def create_app(
 def _bind(app: FastAPI, engine: AsyncEngine) -> None:
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
-    app.state.read_sessionmaker = make_sessionmaker(engine, autocommit=True)

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Header, Path, Query, Request, Response
 from pydantic_core import to_json
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.errors import PreconditionFailed, PreconditionRequired
 from app.schemas import AwareDatetime
@@ -24,13 +24,13 @@ async def session(request: Request) -> AsyncIterator[AsyncSession]:
 Db = Annotated[AsyncSession, Depends(session)]
 
 
-async def read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """For reads of a single statement: no transaction around it."""
-    async with request.app.state.read_sessionmaker() as db:
-        yield db
+async def engine(request: Request) -> AsyncEngine:
+    """For the hot paths that lease a connection themselves (`app.db.raw_connection`): no
+    session, no generator dependency."""
+    return request.app.state.engine  # type: ignore[no-any-return]
 
 
-ReadDb = Annotated[AsyncSession, Depends(read_session)]
+Engine = Annotated[AsyncEngine, Depends(engine)]
 
 
 async def current_time(request: Request) -> datetime:
@@ -50,10 +50,10 @@ def _bearer(authorization: str | None) -> str | None:
 
 async def principal(
     request: Request,
-    db: Db,
     authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
 ) -> Principal:
-    return await auth.authenticate(db, _bearer(authorization), request.app.state.key_cache)
+    state = request.app.state
+    return await auth.authenticate(state.engine, _bearer(authorization), state.key_cache)
 
 
 def require(capability: Capability) -> Callable[..., object]:

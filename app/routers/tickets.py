@@ -8,6 +8,7 @@ from app.domain.lifecycle import Status
 from app.routers.deps import (
     Cursor,
     Db,
+    Engine,
     IdempotencyKey,
     IfMatch,
     Limit,
@@ -16,7 +17,6 @@ from app.routers.deps import (
     QueryId,
     QueryInstant,
     QueryText,
-    ReadDb,
     Reader,
     Writer,
     expected_version,
@@ -72,7 +72,7 @@ async def create_ticket(
 @router.get("", response_model=Page[TicketListItem], operation_id="tickets_list")
 async def list_tickets(
     now: Now,
-    db: ReadDb,
+    engine: Engine,
     who: Reader,
     status: Annotated[list[Status] | None, Query()] = None,
     priority: Annotated[list[Priority] | None, Query()] = None,
@@ -107,20 +107,24 @@ async def list_tickets(
         created_before=created_before,
         sla_state=sla_state or (),
     )
-    page = await tickets.list_tickets(db, filters, sort=sort, limit=limit, cursor=cursor, now=now)
+    page = await tickets.list_tickets(
+        engine, filters, sort=sort, limit=limit, cursor=cursor, now=now
+    )
     return json_body(page)
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
-async def get_ticket(now: Now, ticket_id: PathId, db: ReadDb, who: Reader) -> Response:
-    ticket = await tickets.read_ticket(db, ticket_id, now=now)
+async def get_ticket(now: Now, ticket_id: PathId, engine: Engine, who: Reader) -> Response:
+    ticket = await tickets.read_ticket(engine, ticket_id, now=now)
     return json_body(ticket, version=ticket["version"])
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
-async def get_ticket_sla(now: Now, ticket_id: PathId, db: ReadDb, who: Reader) -> TicketSlaDetail:
+async def get_ticket_sla(
+    now: Now, ticket_id: PathId, engine: Engine, who: Reader
+) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
-    return await tickets.read_ticket_sla(db, ticket_id, now=now)
+    return await tickets.read_ticket_sla(engine, ticket_id, now=now)
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")

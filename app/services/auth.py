@@ -8,8 +8,9 @@ from datetime import datetime
 from typing import Literal
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.db import raw_connection
 from app.errors import Forbidden, NotFound, Unauthorized
 from app.models import Agent, ApiKey
 from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
@@ -79,24 +80,26 @@ class KeyCache:
         self._entries.clear()
 
 
-async def authenticate(db: AsyncSession, secret: str | None, cache: KeyCache) -> Principal:
+async def authenticate(engine: AsyncEngine, secret: str | None, cache: KeyCache) -> Principal:
+    """The caller behind `secret`: from the cache, else one query on a leased connection (every
+    request authenticates, so this path stays off the ORM)."""
     if not secret:
         raise Unauthorized("send 'Authorization: Bearer <api key>'")
     key_hash = hash_key(secret)
     cached = cache.get(key_hash)
     if cached is not None:
         return cached
-    async with db.begin():
-        row = (
-            await db.execute(
-                select(ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.agent_id).where(
-                    ApiKey.key_hash == key_hash, ApiKey.revoked_at.is_(None)
-                )
-            )
-        ).first()
+    async with raw_connection(engine) as conn:
+        row = await conn.fetchrow(
+            "SELECT id, name, role, agent_id FROM api_keys"
+            " WHERE key_hash = $1 AND revoked_at IS NULL",
+            key_hash,
+        )
     if row is None:
         raise Unauthorized("the API key is unknown or revoked")
-    principal = Principal(key_id=row.id, name=row.name, role=row.role, agent_id=row.agent_id)
+    principal = Principal(
+        key_id=row["id"], name=row["name"], role=row["role"], agent_id=row["agent_id"]
+    )
     cache.put(key_hash, principal)
     return principal
 

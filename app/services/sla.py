@@ -8,8 +8,9 @@ from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.db import make_sessionmaker
 from app.domain import sla as clocks
 from app.domain.calendar import BusinessCalendar, Holiday, WorkingHours, make_calendar
 from app.models import BusinessCalendarRow, SlaPolicy, Ticket, Timer
@@ -118,18 +119,19 @@ async def load_book(db: AsyncSession) -> PolicyBook:
 class _BookCache:
     """The policy book for rendering reads, reloaded at most every `ttl` seconds.
 
-    Only reads use it: every write loads the book fresh, so stored due times and armed timers
-    never come from a stale policy; a read on another replica may show the previous policy for
-    up to `ttl` seconds after an admin edit."""
+    Only reads use it. Writes check the configuration revision (`config.for_writing`), so stored
+    due times and armed timers never come from a stale policy; a read on another replica may
+    show the previous policy for up to `ttl` seconds after an admin edit."""
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self.book: PolicyBook | None = None
         self.loaded = 0.0
 
-    async def get(self, db: AsyncSession) -> PolicyBook:
+    async def get(self, engine: AsyncEngine) -> PolicyBook:
         if self.book is None or time_module.monotonic() - self.loaded > self.ttl:
-            self.book = await load_book(db)
+            async with make_sessionmaker(engine, autocommit=True)() as db:
+                self.book = await load_book(db)
             self.loaded = time_module.monotonic()
         return self.book
 
@@ -140,8 +142,8 @@ class _BookCache:
 READ_BOOK = _BookCache(ttl=2.0)
 
 
-async def book_for_reading(db: AsyncSession) -> PolicyBook:
-    return await READ_BOOK.get(db)
+async def book_for_reading(engine: AsyncEngine) -> PolicyBook:
+    return await READ_BOOK.get(engine)
 
 
 def forget_cached_book() -> None:

@@ -1,5 +1,5 @@
 """The ticket list: filters, keyset pages and each item's SLA summary in one hand-written
-statement, run on the session's asyncpg connection.
+statement, run on a leased asyncpg connection.
 
 It is the busiest read a help desk serves (every agent's queue view polls it), and building it
 with the SQL expression language cost more than PostgreSQL took to answer. One piece of SQL,
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
+import asyncpg
 
 from app.services import pagination, sla
 
@@ -83,7 +83,7 @@ def _where(f: TicketFilters, p: _Params, states: dict[str, str]) -> list[str]:
 
 
 async def fetch_page(
-    db: AsyncSession,
+    conn: asyncpg.Connection,
     columns: Sequence[str],
     filters: TicketFilters,
     *,
@@ -108,10 +108,7 @@ async def fetch_page(
         f"FROM tickets {'WHERE ' + ' AND '.join(where) if where else ''} "
         f"ORDER BY {key} {direction}, id {direction} LIMIT {p(limit + 1)}"
     )
-    connection = await db.connection()
-    driver = (await connection.get_raw_connection()).driver_connection
-    assert driver is not None
-    rows = await driver.fetch(sql, *p.values)
+    rows = await conn.fetch(sql, *p.values)
     next_cursor = None
     if len(rows) > limit:
         last = rows[limit - 1]

@@ -7,10 +7,11 @@ from types import SimpleNamespace
 from typing import Any
 
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Row, bindparam, or_, select, text
+from sqlalchemy import Row, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.db import raw_connection
 from app.domain import lifecycle
 from app.domain.priority import decide_priority
 from app.errors import (
@@ -385,31 +386,29 @@ def _unique(tags: Sequence[str]) -> list[str]:
 # ---- read ------------------------------------------------------------------------------------
 
 
-_READ_TICKET = select(TICKETS).where(TICKETS.c.id == bindparam("ticket_id"))
+_READ_TICKET = f"SELECT {', '.join(c.name for c in TICKETS.columns)} FROM tickets WHERE id = $1"
 
 
-async def _read_row(db: AsyncSession, ticket_id: int) -> Row[Any]:
-    connection = await db.connection()
-    row = (await connection.execute(_READ_TICKET, {"ticket_id": ticket_id})).first()
+async def _read_row(engine: AsyncEngine, ticket_id: int) -> SimpleNamespace:
+    async with raw_connection(engine) as conn:
+        row = await conn.fetchrow(_READ_TICKET, ticket_id)
     if row is None:
         raise NotFound(f"ticket {ticket_id} does not exist")
-    return row
+    return SimpleNamespace(**row)
 
 
-async def read_ticket(db: AsyncSession, ticket_id: int, *, now: datetime) -> dict[str, Any]:
-    async with db.begin():
-        row = await _read_row(db, ticket_id)
-        return ticket_out(row, await sla.book_for_reading(db), now)
+async def read_ticket(engine: AsyncEngine, ticket_id: int, *, now: datetime) -> dict[str, Any]:
+    row = await _read_row(engine, ticket_id)
+    return ticket_out(row, await sla.book_for_reading(engine), now)
 
 
-async def read_ticket_sla(db: AsyncSession, ticket_id: int, *, now: datetime) -> TicketSlaDetail:
-    async with db.begin():
-        row = await _read_row(db, ticket_id)
-        return sla.detail(row, await sla.book_for_reading(db), now)
+async def read_ticket_sla(engine: AsyncEngine, ticket_id: int, *, now: datetime) -> TicketSlaDetail:
+    row = await _read_row(engine, ticket_id)
+    return sla.detail(row, await sla.book_for_reading(engine), now)
 
 
 async def list_tickets(
-    db: AsyncSession,
+    engine: AsyncEngine,
     filters: ticket_list.TicketFilters,
     *,
     sort: str,
@@ -418,9 +417,9 @@ async def list_tickets(
     now: datetime,
 ) -> dict[str, Any]:
     """A page of tickets (TicketListItem: `sla` summarised from the stored due times)."""
-    async with db.begin():
+    async with raw_connection(engine) as conn:
         rows, next_cursor = await ticket_list.fetch_page(
-            db, LIST_COLUMNS, filters, sort=sort, limit=limit, cursor=cursor, now=now
+            conn, LIST_COLUMNS, filters, sort=sort, limit=limit, cursor=cursor, now=now
         )
     return {"items": [_list_item(row) for row in rows], "next_cursor": next_cursor}
 
