@@ -5,8 +5,9 @@ from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Depends, Header, Path, Query, Request, Response
-from pydantic_core import to_json
+from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.errors import PreconditionFailed, PreconditionRequired
@@ -118,6 +119,11 @@ def with_etag(response: Response, version: int) -> None:
     response.headers["ETag"] = etag(version)
 
 
+# orjson writes UTC instants as pydantic does ("…Z", microseconds when there are some) at a third
+# of the cost; what it does not know (models, decimals) goes through pydantic.
+_ORJSON = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
+
+
 def json_body(body: Any, *, status: int = 200, version: int | None = None) -> Response:
     """`body`, already in the route's response shape, as JSON with its ETag.
 
@@ -125,7 +131,10 @@ def json_body(body: Any, *, status: int = 200, version: int | None = None) -> Re
     against the schema; letting FastAPI validate them again would double the cost of a read."""
     headers = {"ETag": etag(version)} if version is not None else None
     return Response(
-        to_json(body), status_code=status, media_type="application/json", headers=headers
+        orjson.dumps(body, default=to_jsonable_python, option=_ORJSON),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
     )
 
 
