@@ -91,6 +91,13 @@ class Strict(BaseModel):
         return data
 
 
+# Ids are bigints: anything outside 1 … 2^63-1 names nothing, and must not reach the database.
+MAX_ID = 2**63 - 1
+QueryIdValue = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Free text in query strings: bounded, no NUL characters.
+QueryTextValue = Annotated[str, Field(max_length=320, pattern=r"^[^\x00]*$")]
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(
@@ -709,6 +716,33 @@ class TicketSlaSummary(BaseModel):
 
 class TicketListItem(TicketOut):
     sla: TicketSlaSummary  # type: ignore[assignment]
+
+
+TicketSort = Literal["created_at", "-created_at", "updated_at", "-updated_at", "sla_due_at"]
+
+
+class TicketListQuery(BaseModel):
+    """The ticket list's query string. Repeat a list parameter to match any of its values
+    (`?status=new&status=open`); unknown parameters are ignored."""
+
+    status: list[Status] | None = None
+    priority: list[Priority] | None = None
+    type: list[TicketType] | None = None
+    channel: list[Channel] | None = None
+    team_id: QueryIdValue | None = None
+    assignee_id: QueryIdValue | None = None
+    customer_id: QueryIdValue | None = None
+    tag: QueryTextValue | None = None
+    created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
+    sla_state: list[SlaState] | None = None
+    sort: TicketSort = Field(
+        default="-created_at", description="`sla_due_at`: nearest running SLA deadline first."
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
 
 
 class TicketSlaDetail(TicketSlaOut):

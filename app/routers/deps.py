@@ -3,18 +3,23 @@
 import re
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 import orjson
 from fastapi import Depends, Header, Path, Query, Request, Response
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
 from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.errors import PreconditionFailed, PreconditionRequired
-from app.schemas import AwareDatetime
+from app.schemas import MAX_ID, AwareDatetime
 from app.services import auth
 from app.services.auth import Capability, Principal
 from app.services.idempotency import Outcome
+
+M = TypeVar("M", bound=BaseModel)
 
 
 async def session(request: Request) -> AsyncIterator[AsyncSession]:
@@ -82,8 +87,6 @@ IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description="The ETag of the version you are changing (required)."),
 ]
-# Ids are bigints: anything outside 1 … 2^63-1 names nothing, and must not reach the database.
-MAX_ID = 2**63 - 1
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 QueryId = Annotated[int | None, Query(ge=1, le=MAX_ID)]
 
@@ -95,6 +98,49 @@ Limit = Annotated[int, Query(ge=1, le=200, description="Page size (1–200).")]
 Cursor = Annotated[
     str | None, Query(max_length=512, description="`next_cursor` of the previous page.")
 ]
+
+
+def query_model(model: type[M]) -> Any:
+    """A dependency reading the query string into `model` with one validation, for hot lists.
+
+    FastAPI checks each declared query parameter on its own, which cost the ticket list ~0.3 ms
+    per request for its 14; `query_parameters(model)` declares the same parameters to OpenAPI.
+    Errors are FastAPI's own, located at `query.<name>`."""
+    many = frozenset(name for name, field in model.model_fields.items() if _is_list(field))
+
+    async def parse(request: Request) -> M:
+        query = request.query_params
+        data = {
+            name: query.getlist(name) if name in many else query[name]
+            for name in query.keys()
+            if name in model.model_fields
+        }
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("query", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from None
+
+    return Depends(parse)
+
+
+def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
+    """`openapi_extra` declaring `model`'s fields as the operation's query parameters."""
+    properties = model.model_json_schema()["properties"]
+    parameters = []
+    for name, schema in properties.items():
+        description = schema.pop("description", None)
+        parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+        if description:
+            parameter["description"] = description
+        parameters.append(parameter)
+    return {"parameters": parameters}
+
+
+def _is_list(field: FieldInfo) -> bool:
+    return any(get_origin(a) is list for a in (field.annotation, *get_args(field.annotation)))
+
 
 _ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
 

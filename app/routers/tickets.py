@@ -1,10 +1,9 @@
 """/v1/tickets: tickets, their interactions, history, links and splits."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
-from app.domain.lifecycle import Status
 from app.routers.deps import (
     Cursor,
     Db,
@@ -14,31 +13,27 @@ from app.routers.deps import (
     Limit,
     Now,
     PathId,
-    QueryId,
-    QueryInstant,
-    QueryText,
     Reader,
     Writer,
     expected_version,
     json_body,
+    query_model,
+    query_parameters,
     respond,
 )
 from app.schemas import (
-    Channel,
     HistoryEntryOut,
     InteractionCreate,
     InteractionOut,
     LinkCreate,
     LinkOut,
     Page,
-    Priority,
-    SlaState,
     TicketCreate,
     TicketListItem,
+    TicketListQuery,
     TicketOut,
     TicketSlaDetail,
     TicketSplit,
-    TicketType,
     TicketUpdate,
 )
 from app.services import history, interactions, ticket_list, tickets
@@ -69,46 +64,35 @@ async def create_ticket(
     return respond(outcome)
 
 
-@router.get("", response_model=Page[TicketListItem], operation_id="tickets_list")
+@router.get(
+    "",
+    response_model=Page[TicketListItem],
+    operation_id="tickets_list",
+    openapi_extra=query_parameters(TicketListQuery),
+)
 async def list_tickets(
     now: Now,
     engine: Engine,
     who: Reader,
-    status: Annotated[list[Status] | None, Query()] = None,
-    priority: Annotated[list[Priority] | None, Query()] = None,
-    type: Annotated[list[TicketType] | None, Query()] = None,
-    channel: Annotated[list[Channel] | None, Query()] = None,
-    team_id: QueryId = None,
-    assignee_id: QueryId = None,
-    customer_id: QueryId = None,
-    tag: QueryText = None,
-    created_after: QueryInstant = None,
-    created_before: QueryInstant = None,
-    sla_state: Annotated[list[SlaState] | None, Query()] = None,
-    sort: Annotated[
-        Literal["created_at", "-created_at", "updated_at", "-updated_at", "sla_due_at"],
-        Query(description="`sla_due_at`: nearest running SLA deadline first."),
-    ] = "-created_at",
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    query: Annotated[TicketListQuery, query_model(TicketListQuery)],
 ) -> Response:
     """Tickets, newest first by default. Each item's `sla` is a summary from the stored due times;
     the full clocks are on the ticket itself."""
     filters = ticket_list.TicketFilters(
-        status=status or (),
-        priority=priority or (),
-        type=type or (),
-        channel=channel or (),
-        team_id=team_id,
-        assignee_id=assignee_id,
-        customer_id=customer_id,
-        tag=tag,
-        created_after=created_after,
-        created_before=created_before,
-        sla_state=sla_state or (),
+        status=query.status or (),
+        priority=query.priority or (),
+        type=query.type or (),
+        channel=query.channel or (),
+        team_id=query.team_id,
+        assignee_id=query.assignee_id,
+        customer_id=query.customer_id,
+        tag=query.tag,
+        created_after=query.created_after,
+        created_before=query.created_before,
+        sla_state=query.sla_state or (),
     )
     page = await tickets.list_tickets(
-        engine, filters, sort=sort, limit=limit, cursor=cursor, now=now
+        engine, filters, sort=query.sort, limit=query.limit, cursor=query.cursor, now=now
     )
     return json_body(page)
 

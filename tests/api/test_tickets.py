@@ -6,9 +6,13 @@ import httpx
 
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import make_agent, make_customer, make_team, make_ticket, patch
+from tests.fakes import FakeClock
 
 
-async def test_create_ticket_computes_priority_and_returns_etag(client: httpx.AsyncClient) -> None:
+async def test_create_ticket_computes_priority_and_returns_etag(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    # On a fixed clock: the read must equal the create to the second of SLA time used.
     response = await client.post(
         "/v1/tickets",
         json={
