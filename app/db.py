@@ -88,6 +88,18 @@ async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connectio
             await greenlet_spawn(fairy.invalidate)
 
 
+async def in_transaction(db: AsyncSession) -> asyncpg.Connection:
+    """The asyncpg connection under `db`, with `db`'s transaction begun on it: SQL run there is
+    part of that transaction. SQLAlchemy's asyncpg adapter issues BEGIN lazily, with the first
+    statement it runs itself; this issues it now if it has not."""
+    raw = await (await db.connection()).get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    if not driver.is_in_transaction():
+        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+    return driver
+
+
 def alembic_config(url: str):  # type: ignore[no-untyped-def]
     from alembic.config import Config
 

@@ -56,11 +56,11 @@ CREATED_OR_EXISTING = {
 async def create_ticket(
     now: Now,
     body: TicketCreate,
-    db: Db,
+    engine: Engine,
     who: Writer,
     key: IdempotencyKey = None,
 ) -> Response:
-    outcome = await tickets.create_ticket(db, body, actor=who, now=now, idempotency_key=key)
+    outcome = await tickets.create_ticket(engine, body, actor=who, now=now, idempotency_key=key)
     return respond(outcome)
 
 

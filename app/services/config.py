@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+import asyncpg
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import in_transaction
 from app.domain.calendar import CalendarError
 from app.domain.lifecycle import ACTIVE
 from app.domain.priority import PRIORITIES, MatrixError, validate_matrix
@@ -233,8 +235,8 @@ async def _policy(db: AsyncSession, policy_id: int, for_update: bool = False) ->
 # ---- the priority matrix ---------------------------------------------------------------------
 
 
-async def load_matrix(db: AsyncSession) -> dict[str, dict[str, str]]:
-    return (await db.get(PriorityMatrixRow, 1)).cells  # type: ignore[union-attr]
+async def load_matrix(conn: asyncpg.Connection) -> dict[str, dict[str, str]]:
+    return await conn.fetchval("SELECT cells FROM priority_matrix WHERE id = 1")  # type: ignore[no-any-return]
 
 
 # ---- the configuration a ticket write works with -------------------------------------------
@@ -246,7 +248,7 @@ class Snapshot:
     matrix: dict[str, dict[str, str]]
 
 
-_REVISION = text("SELECT revision FROM config_revision")
+_REVISION = "SELECT revision FROM config_revision"
 
 
 class _WriteCache:
@@ -262,13 +264,12 @@ class _WriteCache:
         self.revision: int | None = None
         self.snapshot: Snapshot | None = None
 
-    async def get(self, db: AsyncSession, revision: int | None = None) -> Snapshot:
+    async def get(self, conn: asyncpg.Connection, revision: int | None = None) -> Snapshot:
         if revision is None:
-            connection = await db.connection()
-            revision = (await connection.execute(_REVISION)).scalar()
+            revision = await conn.fetchval(_REVISION)
         if self.snapshot is not None and revision is not None and revision == self.revision:
             return self.snapshot
-        snapshot = Snapshot(await sla_service.load_book(db), await load_matrix(db))
+        snapshot = Snapshot(await sla_service.load_book(conn), await load_matrix(conn))
         if revision is not None:
             self.revision, self.snapshot = revision, snapshot
         return snapshot
@@ -277,10 +278,10 @@ class _WriteCache:
 WRITE_CONFIG = _WriteCache()
 
 
-async def for_writing(db: AsyncSession, *, revision: int | None = None) -> Snapshot:
-    """The configuration for a ticket write; `revision`, if the caller has already read it in
-    this transaction, saves reading it again."""
-    return await WRITE_CONFIG.get(db, revision)
+async def for_writing(conn: asyncpg.Connection, *, revision: int | None = None) -> Snapshot:
+    """The configuration for a ticket write, on the write's connection; `revision`, if the
+    caller has already read it in this transaction, saves reading it again."""
+    return await WRITE_CONFIG.get(conn, revision)
 
 
 async def read_matrix(db: AsyncSession) -> PriorityMatrixOut:
@@ -318,7 +319,8 @@ async def recompute_live_tickets(db: AsyncSession, now: datetime) -> int:
     Resolved tickets keep the due times they ended with; they are recomputed on reopen."""
 
     sla_service.forget_cached_book()
-    book = await sla_service.load_book(db)
+    await db.flush()  # the book is read in SQL: it must see this transaction's changes
+    book = await sla_service.load_book(await in_transaction(db))
     stmt = (
         select(Ticket, Customer.organization)
         .outerjoin(Customer, Customer.id == Ticket.customer_id)

@@ -7,13 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import asyncpg
+import orjson
 from pydantic import BaseModel
-from sqlalchemy import update
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, IdempotencyKeyReused
-from app.models import IdempotentRequest
 from app.services.auth import Principal
 
 
@@ -31,8 +29,22 @@ def fingerprint(operation: str, payload: Any) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
+_CLAIM = (
+    "INSERT INTO idempotent_requests (api_key_id, key, operation, request_hash, created_at)"
+    " VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING key"
+)
+_STORE = (
+    "UPDATE idempotent_requests SET status_code = $3, response_body = $4"
+    " WHERE api_key_id = $1 AND key = $2"
+)
+_SEEN = (
+    "SELECT operation, request_hash, status_code, response_body FROM idempotent_requests"
+    " WHERE api_key_id = $1 AND key = $2"
+)
+
+
 async def once(
-    db: AsyncSession,
+    conn: asyncpg.Connection,
     actor: Principal,
     key: str | None,
     operation: str,
@@ -41,46 +53,32 @@ async def once(
     *,
     now: datetime,
 ) -> Outcome:
-    """Run `action` in one transaction, at most once per (API key, Idempotency-Key).
+    """Run `action` at most once per (API key, Idempotency-Key), inside the caller's transaction
+    on `conn` (a leased connection, or a session's: `app.db.in_transaction`).
 
-    The key row is inserted first, inside the action's transaction: a concurrent request with the
+    The key row is inserted first, in the action's transaction: a concurrent request with the
     same key blocks on the unique index until the first commits (then replays its response) or
     rolls back (then does the work itself). A failed action stores nothing, so it may be retried.
     Requests are compared by meaning: a field left out and the same field sent with its default
     are the same request."""
     if key is None:
-        async with db.begin():
-            return await action()
+        return await action()
     request_hash = fingerprint(operation, request.model_dump(mode="json"))
-    async with db.begin():
-        claimed = await db.scalar(
-            insert(IdempotentRequest)
-            .values(
-                api_key_id=actor.key_id,
-                key=key,
-                operation=operation,
-                request_hash=request_hash,
-                created_at=now,
-            )
-            .on_conflict_do_nothing()
-            .returning(IdempotentRequest.key)
-        )
-        if claimed is not None:
-            outcome = await action()
-            await db.execute(
-                update(IdempotentRequest)
-                .where(IdempotentRequest.api_key_id == actor.key_id, IdempotentRequest.key == key)
-                .values(status_code=outcome.status, response_body=outcome.body)
-            )
-            return outcome
-    async with db.begin():
-        seen = await db.get(IdempotentRequest, (actor.key_id, key), populate_existing=True)
-    if seen is None or seen.status_code is None:
+    claimed = await conn.fetchval(_CLAIM, actor.key_id, key, operation, request_hash, now)
+    if claimed is not None:
+        outcome = await action()
+        # The pool's connections take JSON text for jsonb (SQLAlchemy's codec).
+        body = orjson.dumps(outcome.body, option=orjson.OPT_UTC_Z).decode()
+        await conn.execute(_STORE, actor.key_id, key, outcome.status, body)
+        return outcome
+    # The first request has committed (the claim waited for it): its row is visible now.
+    seen = await conn.fetchrow(_SEEN, actor.key_id, key)
+    if seen is None or seen["status_code"] is None:
         raise Conflict("a request with this Idempotency-Key is still being processed; retry")
-    if seen.request_hash != request_hash:
+    if seen["request_hash"] != request_hash:
         raise IdempotencyKeyReused(
             "this Idempotency-Key was already used with a different request "
-            f"({seen.operation}); use a new key for a new request",
+            f"({seen['operation']}); use a new key for a new request",
             field="Idempotency-Key",
         )
-    return Outcome(status=seen.status_code, body=seen.response_body, replayed=True)
+    return Outcome(status=seen["status_code"], body=seen["response_body"], replayed=True)

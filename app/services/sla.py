@@ -4,16 +4,18 @@ import time as time_module
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import make_sessionmaker
+from app.db import raw_connection
 from app.domain import sla as clocks
 from app.domain.calendar import BusinessCalendar, Holiday, WorkingHours, make_calendar
-from app.models import BusinessCalendarRow, SlaPolicy, Ticket, Timer
+from app.models import Ticket, Timer
 from app.schemas import WEEKDAYS, SlaMetricOut, SlaPauseOut, TicketSlaDetail, TicketSlaOut
 from app.settings import get_settings
 
@@ -26,7 +28,7 @@ TIMERS_CHANNEL = "helpdesk_timers"
 STATE_ORDER = ("breached", "warning", "on_track", "paused", "met")
 
 
-def calendar_from_row(row: BusinessCalendarRow) -> BusinessCalendar:
+def calendar_from_row(row: Any) -> BusinessCalendar:
     return make_calendar(
         row.zone,
         [
@@ -85,7 +87,8 @@ class PolicyBook:
         return next((p for p in self.policies if p.id == policy_id), None)
 
 
-def load_policy(row: SlaPolicy, calendar: BusinessCalendarRow) -> LoadedPolicy:
+def load_policy(row: Any, calendar: Any) -> LoadedPolicy:
+    """A policy from its row and its calendar's (models, or rows with their column names)."""
     c = row.conditions
     return LoadedPolicy(
         id=row.id,  # type: ignore[arg-type]
@@ -105,15 +108,20 @@ def load_policy(row: SlaPolicy, calendar: BusinessCalendarRow) -> LoadedPolicy:
     )
 
 
-async def load_book(db: AsyncSession) -> PolicyBook:
-    rows = (
-        await db.execute(
-            select(SlaPolicy, BusinessCalendarRow)
-            .join(BusinessCalendarRow, BusinessCalendarRow.id == SlaPolicy.calendar_id)
-            .order_by(SlaPolicy.is_default, SlaPolicy.position, SlaPolicy.id)
-        )
-    ).all()
-    return PolicyBook(tuple(load_policy(p, c) for p, c in rows))
+async def load_book(conn: asyncpg.Connection) -> PolicyBook:
+    """Every policy with its calendar, read on `conn` (inside a transaction, what it can see)."""
+    calendars = {r["id"]: SimpleNamespace(**r) for r in await conn.fetch(_CALENDARS)}
+    policies = await conn.fetch(_POLICIES)
+    return PolicyBook(
+        tuple(load_policy(SimpleNamespace(**p), calendars[p["calendar_id"]]) for p in policies)
+    )
+
+
+_CALENDARS = "SELECT id, name, zone, hours, holidays FROM calendars"
+_POLICIES = (
+    "SELECT id, name, conditions, targets, calendar_id, pause_statuses, warning_percent"
+    " FROM sla_policies ORDER BY is_default, position, id"
+)
 
 
 class _BookCache:
@@ -130,8 +138,8 @@ class _BookCache:
 
     async def get(self, engine: AsyncEngine) -> PolicyBook:
         if self.book is None or time_module.monotonic() - self.loaded > self.ttl:
-            async with make_sessionmaker(engine, autocommit=True)() as db:
-                self.book = await load_book(db)
+            async with raw_connection(engine) as conn:
+                self.book = await load_book(conn)
             self.loaded = time_module.monotonic()
         return self.book
 

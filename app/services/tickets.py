@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
+import asyncpg
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Row, or_, select, text
+from sqlalchemy import Row, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from app.db import raw_connection
+from app.db import in_transaction, raw_connection
 from app.domain import lifecycle
 from app.domain.priority import decide_priority
 from app.errors import (
@@ -21,7 +22,7 @@ from app.errors import (
     PreconditionFailed,
     UnprocessableEntity,
 )
-from app.models import Agent, Customer, Team, Ticket, TicketLink
+from app.models import Customer, Ticket, TicketLink
 from app.schemas import (
     CustomerRef,
     LinkCreate,
@@ -68,6 +69,7 @@ NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency",
 # would only check it against itself (tests check the shape against the schema).
 OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
 TICKETS = Ticket.__table__  # type: ignore[attr-defined]
+_SELECT_TICKET = f"SELECT {', '.join(c.name for c in TICKETS.columns)} FROM tickets"
 # A ticket: the model, a row read from its table, or a new one just inserted (all with the
 # model's attribute names).
 TicketLike = Ticket | Row[Any] | SimpleNamespace
@@ -129,7 +131,7 @@ async def refresh_sla(
     db: AsyncSession, ticket: Ticket, now: datetime, *, fresh: bool = False
 ) -> sla.PolicyBook:
     """Recompute the ticket's clocks after a change; returns the policies used, for rendering."""
-    book = (await config.for_writing(db)).book
+    book = (await config.for_writing(await in_transaction(db))).book
     organization = await organization_of(db, ticket.customer_id)
     await sla.apply(db, ticket, book, now, organization=organization, fresh=fresh)
     return book
@@ -147,68 +149,94 @@ async def get_for_update(db: AsyncSession, ticket_id: int) -> Ticket:
 
 
 async def create_ticket(
-    db: AsyncSession,
+    engine: AsyncEngine,
     data: TicketCreate,
     *,
     actor: Principal,
     now: datetime,
     idempotency_key: str | None,
 ) -> Outcome:
-    """201 with the new ticket; 200 with the existing one when `external_id` was seen before."""
+    """201 with the new ticket; 200 with the existing one when `external_id` was seen before.
+
+    The busiest write, in SQL on a leased connection: a lookup of the customer and the
+    configuration revision, then one statement that inserts the ticket, its "created" history
+    line, its timers (and a new customer). A single statement is atomic on its own, so without
+    an Idempotency-Key there is no BEGIN or COMMIT to wait for."""
     actor.demand("write")
     if data.created_at is not None:
         actor.demand("import_history")
         if data.created_at > now + CLOCK_SKEW:
             raise _invalid("created_at", "must not be in the future")
+    if data.customer_id is not None and data.customer is not None:
+        raise _invalid("customer", "give customer_id or customer, not both")
     # Two gateway retries racing on one external_id: the loser's insert violates the unique index,
-    # its transaction rolls back whole, and the second pass finds the winner's ticket.
+    # its statement (or transaction) rolls back whole, and the second pass finds the winner's
+    # ticket.
     for attempt in range(2):
         try:
-            return await idempotency.once(
-                db,
-                actor,
-                idempotency_key,
-                "tickets.create",
-                data,
-                lambda: _create(db, data, actor=actor, now=now),
-                now=now,
-            )
-        except IntegrityError as exc:
-            if attempt == 0 and records.unique_violation(exc) == "tickets_channel_external_id_key":
+            async with raw_connection(engine) as conn:
+                if idempotency_key is None:
+                    return await _create(conn, data, actor=actor, now=now)
+                async with conn.transaction():
+                    return await idempotency.once(
+                        conn,
+                        actor,
+                        idempotency_key,
+                        "tickets.create",
+                        data,
+                        lambda: _create(conn, data, actor=actor, now=now),
+                        now=now,
+                    )
+        except asyncpg.UniqueViolationError as exc:
+            if attempt == 0 and exc.constraint_name == "tickets_channel_external_id_key":
                 continue
             raise
     raise AssertionError("unreachable")
 
 
+_BY_EXTERNAL_ID = f"{_SELECT_TICKET} WHERE channel = $1 AND external_id = $2"
+# The customer a new ticket names (by id, or by email for an inline one) with the configuration
+# revision, in one round trip; no customer row when there is none.
+_CUSTOMER_BY_ID = (
+    "SELECT r.revision, c.id, c.organization FROM config_revision r"
+    " LEFT JOIN customers c ON c.id = $1"
+)
+_CUSTOMER_BY_EMAIL = (
+    "SELECT r.revision, c.id, c.organization FROM config_revision r"
+    " LEFT JOIN customers c ON lower(c.email) = lower($1)"
+)
+
+
 async def _create(
-    db: AsyncSession, data: TicketCreate, *, actor: Principal, now: datetime
+    conn: asyncpg.Connection, data: TicketCreate, *, actor: Principal, now: datetime
 ) -> Outcome:
     if data.external_id is not None:
-        existing = (
-            await db.execute(
-                select(TICKETS).where(
-                    TICKETS.c.channel == data.channel, TICKETS.c.external_id == data.external_id
-                )
-            )
-        ).first()
+        existing = await conn.fetchrow(_BY_EXTERNAL_ID, data.channel, data.external_id)
         if existing is not None:
-            book = (await config.for_writing(db)).book
-            return Outcome(200, ticket_out(existing, book, now))
-    if data.customer_id is not None and data.customer is not None:
-        raise _invalid("customer", "give customer_id or customer, not both")
-    revision = None
+            book = (await config.for_writing(conn)).book
+            return Outcome(200, ticket_out(SimpleNamespace(**existing), book, now))
+    new_customer = None
     if data.customer is not None:
-        customer_id, organization, revision = await _customer_for(db, data.customer, now=now)
+        found = await conn.fetchrow(_CUSTOMER_BY_EMAIL, data.customer.email)
+        if found["id"] is None:
+            new_customer = {**data.customer.model_dump(), "now": now}
+        organization = found["organization"] if found["id"] else data.customer.organization
+    elif data.customer_id is not None:
+        found = await conn.fetchrow(_CUSTOMER_BY_ID, data.customer_id)
+        if found["id"] is None:
+            raise _invalid("customer_id", f"customer {data.customer_id} does not exist")
+        organization = found["organization"]
     else:
-        customer_id = data.customer_id
-        organization = await organization_of(db, customer_id, named_by="customer_id")
-    snapshot = await config.for_writing(db, revision=revision)
+        found, organization = None, None
+    revision = found["revision"] if found is not None else None
+    snapshot = await config.for_writing(conn, revision=revision)
     ticket = await _new_ticket(
-        db,
+        conn,
         data,
         subject=data.subject,
         channel=data.channel,
-        customer_id=customer_id,
+        customer_id=found["id"] if found is not None else None,
+        new_customer=new_customer,
         organization=organization,
         external_id=data.external_id,
         opened_at=data.created_at or now,
@@ -221,43 +249,67 @@ async def _create(
 
 
 # Every column a new ticket is inserted with, in one statement together with its "created"
-# history line and its SLA timers: a create is the busiest write, and one round trip instead of
-# one per row is most of its cost.
+# history line, its SLA timers and, for a customer not seen before, the customer: a create is
+# the busiest write, and one round trip instead of one per row is most of its cost.
 _NEW_TICKET_COLUMNS = tuple(c.name for c in TICKETS.columns if c.name != "id")
+_CUSTOMER_FIELDS = tuple(CustomerRef.model_fields)
+_HISTORY_PARAMS = ("h_at", "h_new", "actor_type", "actor_key_id", "actor_name")
+_TIMER_PARAMS = ("timer_kinds", "timer_dues")
 
 
-def _insert_new_ticket_sql(*, notify: bool) -> Any:
-    columns = ", ".join(_NEW_TICKET_COLUMNS)
-    values = ", ".join(
-        f"CAST(:{c} AS jsonb)" if c == "status_log" else f":{c}" for c in _NEW_TICKET_COLUMNS
-    )
-    wake = f", pg_notify('{sla.TIMERS_CHANNEL}', :wake)" if notify else ""
-    return text(
-        f"""
-        WITH t AS (
-            INSERT INTO tickets ({columns}) VALUES ({values}) RETURNING id
+def _insert_new_ticket_sql(*, notify: bool, new_customer: bool) -> tuple[str, tuple[str, ...]]:
+    """The statement, and the names of its parameters in order ($1, $2, …)."""
+    # A new customer's id comes from the statement itself, not from a parameter.
+    given = [c for c in _NEW_TICKET_COLUMNS if not (new_customer and c == "customer_id")]
+    names = [*given, *_HISTORY_PARAMS, *_TIMER_PARAMS]
+    if new_customer:
+        names += [f"c_{f}" for f in _CUSTOMER_FIELDS]
+    if notify:
+        names.append("wake")
+    at = {name: f"${i}" for i, name in enumerate(names, start=1)}
+    values = {c: at.get(c, "(SELECT id FROM c)") for c in _NEW_TICKET_COLUMNS}
+    values["status_log"] = f"{at['status_log']}::jsonb"
+    customer = ""
+    if new_customer:
+        # "DO UPDATE" with a no-op rather than "DO NOTHING": a customer created by a concurrent
+        # request since the lookup is still returned.
+        customer = (
+            f"c AS (INSERT INTO customers ({', '.join(_CUSTOMER_FIELDS)}, created_at, updated_at,"
+            f" version) VALUES ({', '.join(at['c_' + f] for f in _CUSTOMER_FIELDS)},"
+            f" {at['h_at']}, {at['h_at']}, 1) ON CONFLICT (lower(email))"
+            " DO UPDATE SET updated_at = customers.updated_at RETURNING id), "
+        )
+    wake = f", pg_notify('{sla.TIMERS_CHANNEL}', {at['wake']})" if notify else ""
+    sql = f"""
+        WITH {customer}t AS (
+            INSERT INTO tickets ({", ".join(values)}) VALUES ({", ".join(values.values())})
+            RETURNING id, customer_id
         ), h AS (
             INSERT INTO ticket_history
                 (ticket_id, at, action, new_value, actor_type, actor_key_id, actor_name)
-            SELECT id, :h_at, 'created', CAST(:h_new AS jsonb), :actor_type,
-                CAST(:actor_key_id AS bigint), :actor_name
+            SELECT id, {at["h_at"]}, 'created', {at["h_new"]}::jsonb, {at["actor_type"]},
+                {at["actor_key_id"]}::bigint, {at["actor_name"]}
             FROM t
         ), armed AS (
             INSERT INTO timers (ticket_id, kind, due_at, created_at)
             SELECT t.id, x.kind, x.due_at, now()
-            FROM t, unnest(CAST(:timer_kinds AS text[]), CAST(:timer_dues AS timestamptz[]))
+            FROM t, unnest({at["timer_kinds"]}::text[], {at["timer_dues"]}::timestamptz[])
                 AS x(kind, due_at)
         )
-        SELECT id{wake} FROM t
+        SELECT id, customer_id{wake} FROM t
         """
-    )
+    return sql, tuple(names)
 
 
-_INSERT_NEW_TICKET = {notify: _insert_new_ticket_sql(notify=notify) for notify in (False, True)}
+_INSERT_NEW_TICKET = {
+    (notify, new_customer): _insert_new_ticket_sql(notify=notify, new_customer=new_customer)
+    for notify in (False, True)
+    for new_customer in (False, True)
+}
 
 
 async def _new_ticket(
-    db: AsyncSession,
+    conn: asyncpg.Connection,
     fields: TicketCreate | TicketSplit,
     *,
     subject: str,
@@ -270,11 +322,12 @@ async def _new_ticket(
     now: datetime,
     snapshot: config.Snapshot,
     created: dict[str, Any],
+    new_customer: dict[str, Any] | None = None,
 ) -> SimpleNamespace:
-    """Insert a new ticket with its clocks, timers and "created" history line; returns it (the
-    model's attributes, `id` included)."""
-    tier = fields.tier or await _team_tier(db, fields.team_id)
-    await _check_assignee(db, fields.assignee_id)
+    """Insert a new ticket with its clocks, timers and "created" history line (and the customer
+    `new_customer` describes, if given); returns it (the model's attributes, `id` included)."""
+    tier = fields.tier or await _team_tier(conn, fields.team_id)
+    await _check_assignee(conn, fields.assignee_id)
     override = getattr(fields, "priority", None)
     override_reason = getattr(fields, "priority_reason", None)
     if override is not None and not override_reason:
@@ -330,6 +383,7 @@ async def _new_ticket(
         SimpleNamespace(**values), snapshot.book, now, organization=organization
     )
     values |= clock_columns
+    assert set(values) == set(_NEW_TICKET_COLUMNS), "every column of a new ticket is given"
     wake = sla.wake_payload(timers, now)
     params = {
         **values,
@@ -340,49 +394,26 @@ async def _new_ticket(
         "timer_kinds": [t.kind for t in timers],
         "timer_dues": [t.due_at for t in timers],
         "wake": wake,
+        **{f"c_{f}": v for f, v in (new_customer or {}).items()},
     }
-    if wake is None:
-        del params["wake"]
-    assert set(values) == set(_NEW_TICKET_COLUMNS), "every column of a new ticket is given"
-    connection = await db.connection()
-    ticket_id = (await connection.execute(_INSERT_NEW_TICKET[wake is not None], params)).scalar()
-    return SimpleNamespace(**values, id=ticket_id)
+    sql, names = _INSERT_NEW_TICKET[(wake is not None, new_customer is not None)]
+    row = await conn.fetchrow(sql, *(params[name] for name in names))
+    return SimpleNamespace(**(values | {"customer_id": row["customer_id"]}), id=row["id"])
 
 
-_CUSTOMER_FIELDS = tuple(CustomerRef.model_fields)
-# "DO UPDATE" with a no-op rather than "DO NOTHING": it still returns the existing row.
-_UPSERT_CUSTOMER = text(
-    f"INSERT INTO customers ({', '.join(_CUSTOMER_FIELDS)}, created_at, updated_at, version) "
-    f"VALUES ({', '.join(':' + f for f in _CUSTOMER_FIELDS)}, :now, :now, 1) "
-    "ON CONFLICT (lower(email)) DO UPDATE SET updated_at = customers.updated_at "
-    # The configuration revision rides along, saving the write a round trip (see config).
-    "RETURNING id, organization, (SELECT revision FROM config_revision) AS config_revision"
-)
-
-
-async def _customer_for(
-    db: AsyncSession, ref: CustomerRef, *, now: datetime
-) -> tuple[int, str | None, int | None]:
-    """The customer with this email (case-insensitive), created from `ref` if there is none:
-    its id and organization, and the configuration revision."""
-    connection = await db.connection()
-    row = (await connection.execute(_UPSERT_CUSTOMER, {**ref.model_dump(), "now": now})).one()
-    return row.id, row.organization, row.config_revision
-
-
-async def _team_tier(db: AsyncSession, team_id: int | None) -> int:
+async def _team_tier(conn: asyncpg.Connection, team_id: int | None) -> int:
     if team_id is None:
         return 1
-    tier = await db.scalar(select(Team.tier).where(Team.id == team_id))
+    tier = await conn.fetchval("SELECT tier FROM teams WHERE id = $1", team_id)
     if tier is None:
         raise _invalid("team_id", f"team {team_id} does not exist")
-    return tier
+    return tier  # type: ignore[no-any-return]
 
 
-async def _check_assignee(db: AsyncSession, agent_id: int | None) -> None:
+async def _check_assignee(conn: asyncpg.Connection, agent_id: int | None) -> None:
     if agent_id is None:
         return
-    active = await db.scalar(select(Agent.active).where(Agent.id == agent_id))
+    active = await conn.fetchval("SELECT active FROM agents WHERE id = $1", agent_id)
     if active is None:
         raise _invalid("assignee_id", f"agent {agent_id} does not exist")
     if not active:
@@ -396,7 +427,7 @@ def _unique(tags: Sequence[str]) -> list[str]:
 # ---- read ------------------------------------------------------------------------------------
 
 
-_READ_TICKET = f"SELECT {', '.join(c.name for c in TICKETS.columns)} FROM tickets WHERE id = $1"
+_READ_TICKET = f"{_SELECT_TICKET} WHERE id = $1"
 
 
 async def _read_row(engine: AsyncEngine, ticket_id: int) -> SimpleNamespace:
@@ -464,7 +495,9 @@ async def update_ticket(
                 if getattr(ticket, field) != value:
                     changes[field] = (getattr(ticket, field), value)
                     setattr(ticket, field, value)
-        changes |= _apply_priority(ticket, given, (await config.for_writing(db)).matrix)
+        changes |= _apply_priority(
+            ticket, given, (await config.for_writing(await in_transaction(db))).matrix
+        )
         if "status" in given and given["status"] != ticket.status:
             changes |= _apply_status(ticket, given["status"], now)
         if changes:
@@ -473,7 +506,7 @@ async def update_ticket(
             history.record_changes(db, ticket.id, actor, now, changes)
             book = await refresh_sla(db, ticket, now)
         else:
-            book = (await config.for_writing(db)).book
+            book = (await config.for_writing(await in_transaction(db))).book
         return ticket_out(ticket, book, now)
 
 
@@ -481,10 +514,10 @@ async def _apply_references(db: AsyncSession, ticket: Ticket, given: dict[str, A
     if given.get("customer_id") is not None:
         await records.ensure_exists(db, Customer, given["customer_id"], "customer_id")
     if "team_id" in given and given["team_id"] != ticket.team_id:
-        tier = await _team_tier(db, given["team_id"])
+        tier = await _team_tier(await in_transaction(db), given["team_id"])
         given.setdefault("tier", tier)
     if given.get("assignee_id") is not None and given["assignee_id"] != ticket.assignee_id:
-        await _check_assignee(db, given["assignee_id"])
+        await _check_assignee(await in_transaction(db), given["assignee_id"])
     for field in NOT_NULL:
         if field in given and given[field] is None:
             raise _invalid(field, "may not be null")
@@ -580,9 +613,9 @@ async def split_ticket(
             if k not in given
         }
         fields = data.model_copy(update=inherited)
-        snapshot = await config.for_writing(db)
+        snapshot = await config.for_writing(await in_transaction(db))
         ticket = await _new_ticket(
-            db,
+            await in_transaction(db),
             fields,
             subject=data.subject,
             channel=origin.channel,
@@ -607,15 +640,16 @@ async def split_ticket(
         history.record(db, origin.id, actor, now, "split", new={"ticket_id": ticket.id})
         return Outcome(201, ticket_out(ticket, snapshot.book, now))
 
-    return await idempotency.once(
-        db,
-        actor,
-        idempotency_key,
-        f"tickets.split:{ticket_id}",
-        data,
-        action,
-        now=now,
-    )
+    async with db.begin():
+        return await idempotency.once(
+            await in_transaction(db),
+            actor,
+            idempotency_key,
+            f"tickets.split:{ticket_id}",
+            data,
+            action,
+            now=now,
+        )
 
 
 async def link_tickets(
@@ -663,15 +697,16 @@ async def link_tickets(
         )
         return Outcome(201, _link_out(link, ticket_id).model_dump(mode="json"))
 
-    return await idempotency.once(
-        db,
-        actor,
-        idempotency_key,
-        f"tickets.link:{ticket_id}",
-        data,
-        action,
-        now=now,
-    )
+    async with db.begin():
+        return await idempotency.once(
+            await in_transaction(db),
+            actor,
+            idempotency_key,
+            f"tickets.link:{ticket_id}",
+            data,
+            action,
+            now=now,
+        )
 
 
 def _link_out(link: TicketLink, seen_from: int) -> LinkOut:
