@@ -7,13 +7,14 @@ from fastapi import APIRouter, Response
 from app.routers.deps import (
     Cursor,
     Db,
-    Engine,
     IdempotencyKey,
     IfMatch,
     Limit,
     Now,
     PathId,
+    ReadCall,
     Reader,
+    WriteCall,
     Writer,
     expected_version,
     json_body,
@@ -54,13 +55,11 @@ CREATED_OR_EXISTING = {
     responses=CREATED_OR_EXISTING,
 )
 async def create_ticket(
-    now: Now,
-    body: TicketCreate,
-    engine: Engine,
-    who: Writer,
-    key: IdempotencyKey = None,
+    call: WriteCall, body: TicketCreate, key: IdempotencyKey = None
 ) -> Response:
-    outcome = await tickets.create_ticket(engine, body, actor=who, now=now, idempotency_key=key)
+    outcome = await tickets.create_ticket(
+        call.engine, body, actor=call.who, now=call.now, idempotency_key=key
+    )
     return respond(outcome)
 
 
@@ -69,12 +68,10 @@ async def create_ticket(
     response_model=Page[TicketListItem],
     operation_id="tickets_list",
     openapi_extra=query_parameters(TicketListQuery),
+    responses={422: {"description": "A query parameter is invalid (a problem naming it)."}},
 )
 async def list_tickets(
-    now: Now,
-    engine: Engine,
-    who: Reader,
-    query: Annotated[TicketListQuery, query_model(TicketListQuery)],
+    call: ReadCall, query: Annotated[TicketListQuery, query_model(TicketListQuery)]
 ) -> Response:
     """Tickets, newest first by default. Each item's `sla` is a summary from the stored due times;
     the full clocks are on the ticket itself."""
@@ -92,23 +89,21 @@ async def list_tickets(
         sla_state=query.sla_state or (),
     )
     page = await tickets.list_tickets(
-        engine, filters, sort=query.sort, limit=query.limit, cursor=query.cursor, now=now
+        call.engine, filters, sort=query.sort, limit=query.limit, cursor=query.cursor, now=call.now
     )
     return json_body(page)
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
-async def get_ticket(now: Now, ticket_id: PathId, engine: Engine, who: Reader) -> Response:
-    ticket = await tickets.read_ticket(engine, ticket_id, now=now)
+async def get_ticket(call: ReadCall, ticket_id: PathId) -> Response:
+    ticket = await tickets.read_ticket(call.engine, ticket_id, now=call.now)
     return json_body(ticket, version=ticket["version"])
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
-async def get_ticket_sla(
-    now: Now, ticket_id: PathId, engine: Engine, who: Reader
-) -> TicketSlaDetail:
+async def get_ticket_sla(call: ReadCall, ticket_id: PathId) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
-    return await tickets.read_ticket_sla(engine, ticket_id, now=now)
+    return await tickets.read_ticket_sla(call.engine, ticket_id, now=call.now)
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")

@@ -387,12 +387,12 @@ def state_case(states: dict[str, str]) -> str:
     return f"CASE {whens} ELSE 'met' END"
 
 
-def summary(item: dict[str, Any]) -> dict[str, Any]:
-    """A list item's `sla` (TicketSlaSummary), taken out of the columns selected for it
-    (`sla_state` from `state_case`, and the stored due times)."""
+def summary(row: Any) -> dict[str, Any]:
+    """A list item's `sla` (TicketSlaSummary) from the columns selected for it (`sla_state` from
+    `state_case`, and the stored due times)."""
     return {
-        "state": item.pop("sla_state"),
-        "due_at": item.pop("sla_due_at"),
-        "warning_at": item.pop("sla_warning_at"),
-        "policy_id": item.pop("sla_policy_id"),
+        "state": row["sla_state"],
+        "due_at": row["sla_due_at"],
+        "warning_at": row["sla_warning_at"],
+        "policy_id": row["sla_policy_id"],
     }

@@ -101,9 +101,9 @@ LIST_COLUMNS = (
 
 
 def _list_item(row: Any) -> dict[str, Any]:
-    item = dict(row)
-    del item["sort_key"]
-    item["sla"] = sla.summary(item)
+    # zip stops at OUT_FIELDS' end: the summary's columns come after them.
+    item = dict(zip(OUT_FIELDS, row))  # noqa: B905
+    item["sla"] = sla.summary(row)
     return item
 
 

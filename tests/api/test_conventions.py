@@ -1,11 +1,13 @@
 """API conventions: problems for bad input, idempotent POSTs, body limits, request ids, health."""
 
 import asyncio
+from datetime import UTC, datetime
 
 import httpx
 
 from app.schemas import TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
 from tests.api.factories import make_ticket
+from tests.fakes import FakeClock
 
 
 async def test_malformed_json_is_a_422_problem(client: httpx.AsyncClient) -> None:
@@ -156,3 +158,45 @@ async def test_ticket_bodies_have_exactly_the_documented_shape(client: httpx.Asy
     } == {k: v for k, v in created.items() if k not in ("sla", "updated_at", "status", "version")}
     assert item["sla"]["due_at"] == created["sla"]["first_response"]["due_at"]
     assert item["created_at"].endswith("Z")
+
+
+async def test_list_items_render_every_field_as_the_ticket_does(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """List items are rendered from their rows by a path of their own: the same ticket must read
+    the same in a list and alone, to the character (instants with and without microseconds,
+    text that needs escaping, nulls, overrides)."""
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    plain = await make_ticket(client)
+    clock.set(datetime(2026, 3, 2, 9, 0, 1, 250, tzinfo=UTC))
+    rich = await make_ticket(
+        client,
+        subject='Quote " backslash \\ tab \t newline \n emoji 🖨 ünïcode </script>',
+        description="line one\r\nline two \u2028 \x7f",
+        tags=['a"b', "ç"],
+        category="hardware",
+        product="Printer",
+        model_number="LJ-4",
+        serial_number="SN 1",
+        account_number="ACC-9",
+        equipment_location="Floor 3",
+        language="nl",
+        external_id="ext-1",
+        priority="critical",
+        priority_reason="CEO's printer",
+        customer={"name": "Ann", "email": "ann@example.com"},
+    )
+    listed = await client.get("/v1/tickets", params={"limit": 10})
+    assert listed.status_code == 200
+    items = {item["id"]: item for item in listed.json()["items"]}
+    assert set(items) == {plain["id"], rich["id"]}
+    for ticket in (plain, rich):
+        item = items[ticket["id"]]
+        single = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
+        assert {k: v for k, v in item.items() if k != "sla"} == {
+            k: v for k, v in single.items() if k != "sla"
+        }
+    assert items[plain["id"]]["created_at"] == "2026-03-02T09:00:00Z"
+    assert items[rich["id"]]["created_at"] == "2026-03-02T09:00:01.000250Z"
+    assert items[rich["id"]]["priority_overridden"] is True
+    assert items[rich["id"]]["sla"]["due_at"].endswith("Z")
