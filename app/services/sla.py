@@ -196,6 +196,22 @@ def clock_fields(
     """The ticket's SLA columns re-derived from its history, and the timers it must have.
 
     `ticket` is a Ticket or anything with its attributes (a new ticket not yet inserted)."""
+    _, _, fields, timers = _derive(ticket, book, now, organization)
+    return fields, timers
+
+
+def clock_fields_and_view(
+    ticket: Any, book: PolicyBook, now: datetime, *, organization: str | None
+) -> tuple[dict[str, Any], tuple[clocks.TimerSpec, ...], TicketSlaOut]:
+    """`clock_fields`, and the clocks as `view` shows them, from one evaluation (for a ticket
+    written and returned by the same request)."""
+    policy, report, fields, timers = _derive(ticket, book, now, organization)
+    return fields, timers, _view(policy, report)
+
+
+def _derive(
+    ticket: Any, book: PolicyBook, now: datetime, organization: str | None
+) -> tuple[LoadedPolicy, clocks.SlaReport, dict[str, Any], tuple[clocks.TimerSpec, ...]]:
     policy = book.for_ticket(ticket, organization)
     report = evaluate(ticket, policy, now)
     metrics = _metrics(report)
@@ -212,7 +228,8 @@ def clock_fields(
         # that has used up its target is flagged here.
         "sla_breached": any(c.state == "breached" and c not in running for c in metrics),
     }
-    return fields, (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
+    timers = (*clocks.due_timers(report), *_housekeeping_timers(ticket, report))
+    return policy, report, fields, timers
 
 
 async def apply(

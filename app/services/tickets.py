@@ -30,6 +30,7 @@ from app.schemas import (
     TicketCreate,
     TicketOut,
     TicketSlaDetail,
+    TicketSlaOut,
     TicketSplit,
     TicketUpdate,
 )
@@ -109,7 +110,12 @@ def _list_item(row: Any) -> dict[str, Any]:
 
 def ticket_out(ticket: TicketLike, book: sla.PolicyBook, now: datetime) -> dict[str, Any]:
     """The ticket as TicketOut, with its full SLA clocks, JSON-ready."""
-    return to_jsonable_python({**ticket_fields(ticket), "sla": sla.view(ticket, book, now)})
+    return with_clocks(ticket, sla.view(ticket, book, now))
+
+
+def with_clocks(ticket: TicketLike, clocks: TicketSlaOut) -> dict[str, Any]:
+    """The ticket as TicketOut with the clocks given, JSON-ready."""
+    return to_jsonable_python({**ticket_fields(ticket), "sla": clocks})
 
 
 async def organization_of(
@@ -230,7 +236,7 @@ async def _create(
         found, organization = None, None
     revision = found["revision"] if found is not None else None
     snapshot = await config.for_writing(conn, revision=revision)
-    ticket = await _new_ticket(
+    ticket, clocks = await _new_ticket(
         conn,
         data,
         subject=data.subject,
@@ -245,7 +251,7 @@ async def _create(
         snapshot=snapshot,
         created={"status": "new"},
     )
-    return Outcome(201, ticket_out(ticket, snapshot.book, now))
+    return Outcome(201, with_clocks(ticket, clocks))
 
 
 # Every column a new ticket is inserted with, in one statement together with its "created"
@@ -323,9 +329,10 @@ async def _new_ticket(
     snapshot: config.Snapshot,
     created: dict[str, Any],
     new_customer: dict[str, Any] | None = None,
-) -> SimpleNamespace:
+) -> tuple[SimpleNamespace, TicketSlaOut]:
     """Insert a new ticket with its clocks, timers and "created" history line (and the customer
-    `new_customer` describes, if given); returns it (the model's attributes, `id` included)."""
+    `new_customer` describes, if given); returns it (the model's attributes, `id` included) and
+    its clocks as shown."""
     tier = fields.tier or await _team_tier(conn, fields.team_id)
     await _check_assignee(conn, fields.assignee_id)
     override = getattr(fields, "priority", None)
@@ -379,7 +386,7 @@ async def _new_ticket(
         "version": 1,
         "status_log": [[opened_at.isoformat(), "new"]],
     }
-    clock_columns, timers = sla.clock_fields(
+    clock_columns, timers, clocks = sla.clock_fields_and_view(
         SimpleNamespace(**values), snapshot.book, now, organization=organization
     )
     values |= clock_columns
@@ -398,7 +405,8 @@ async def _new_ticket(
     }
     sql, names = _INSERT_NEW_TICKET[(wake is not None, new_customer is not None)]
     row = await conn.fetchrow(sql, *(params[name] for name in names))
-    return SimpleNamespace(**(values | {"customer_id": row["customer_id"]}), id=row["id"])
+    ticket = SimpleNamespace(**(values | {"customer_id": row["customer_id"]}), id=row["id"])
+    return ticket, clocks
 
 
 async def _team_tier(conn: asyncpg.Connection, team_id: int | None) -> int:
@@ -614,7 +622,7 @@ async def split_ticket(
         }
         fields = data.model_copy(update=inherited)
         snapshot = await config.for_writing(await in_transaction(db))
-        ticket = await _new_ticket(
+        ticket, clocks = await _new_ticket(
             await in_transaction(db),
             fields,
             subject=data.subject,
@@ -638,7 +646,7 @@ async def split_ticket(
             )
         )
         history.record(db, origin.id, actor, now, "split", new={"ticket_id": ticket.id})
-        return Outcome(201, ticket_out(ticket, snapshot.book, now))
+        return Outcome(201, with_clocks(ticket, clocks))
 
     async with db.begin():
         return await idempotency.once(
