@@ -59,6 +59,18 @@ def make_sessionmaker(
     return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
 
 
+# How a connection used through asyncpg directly says the database is gone (or going): the
+# connection is not to be reused, and the request is a 503, not a 500. A server that ends an
+# idle connection (restart, failover, pg_terminate_backend) sends its notice between requests;
+# asyncpg then fails the next operation with InternalClientError.
+CONNECTION_LOST: tuple[type[Exception], ...] = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.InternalClientError,
+)
+
+
 @asynccontextmanager
 async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
     """A connection of `engine`'s pool as asyncpg's own, for the hot paths written in SQL.
@@ -77,7 +89,7 @@ async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connectio
     healthy = True
     try:
         yield driver
-    except (OSError, asyncpg.InterfaceError, asyncpg.ConnectionDoesNotExistError):
+    except (*CONNECTION_LOST, asyncpg.InterfaceError):
         healthy = False  # the connection may be dead: the pool must not hand it out again
         raise
     finally:

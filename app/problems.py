@@ -6,8 +6,10 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.db import CONNECTION_LOST
 from app.errors import (
     PROBLEM_BASE,
     HelpdeskError,
@@ -80,14 +82,18 @@ def install(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
+    async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        return problem_response(ServiceUnavailable("the database is unreachable"), request)
+
+    # Handled here, as the request's answer, rather than by the catch-all below: that one
+    # answers and then lets the exception on to the server as an error.
+    for lost in (OperationalError, *CONNECTION_LOST):
+        app.add_exception_handler(lost, unavailable)
+
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
-        from sqlalchemy.exc import DBAPIError, OperationalError
-
-        if isinstance(exc, (OperationalError, ConnectionError, OSError)) or (
-            isinstance(exc, DBAPIError) and exc.connection_invalidated
-        ):
-            return problem_response(ServiceUnavailable("the database is unreachable"), request)
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            return await unavailable(request, exc)
         log.exception("unhandled error", extra={"path": request.url.path})
         body = {
             "type": PROBLEM_BASE + "internal-error",

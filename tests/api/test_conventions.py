@@ -3,8 +3,11 @@
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
 import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.db import libpq_url
 from app.schemas import TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
 from tests.api.factories import make_ticket
 from tests.fakes import FakeClock
@@ -200,3 +203,33 @@ async def test_list_items_render_every_field_as_the_ticket_does(
     assert items[rich["id"]]["created_at"] == "2026-03-02T09:00:01.000250Z"
     assert items[rich["id"]]["priority_overridden"] is True
     assert items[rich["id"]]["sla"]["due_at"].endswith("Z")
+
+
+async def test_lost_database_connections_are_503_or_replaced_never_500(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    """Every pooled connection is killed by the server (a failover, a restart): a request that
+    meets a dead one is a 503 problem, the dead one is not handed out again, and the service
+    recovers on its own."""
+    await make_ticket(client)
+    admin = await asyncpg.connect(libpq_url(engine.url.render_as_string(hide_password=False)))
+    try:
+        killed = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+    finally:
+        await admin.close()
+    assert killed >= 1
+    try:
+        statuses = [
+            (await client.get(path)).status_code
+            for _ in range(40)
+            for path in ("/v1/tickets", "/v1/tickets/1")
+        ]
+        assert set(statuses) <= {200, 503}, statuses
+        # A dead connection fails one request at most: it is not handed out again.
+        assert statuses.count(503) <= killed, statuses
+        assert statuses[-10:] == [200] * 10, statuses
+    finally:
+        await engine.dispose()  # other tests' sessions must not meet a dead connection
