@@ -80,12 +80,11 @@ async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connectio
     are asyncpg's (`async with conn.transaction()`), so nothing is left open when it goes back:
     SQLAlchemy's reset-on-return finds no transaction of its own to roll back."""
     fairy = await engine.raw_connection()
-    driver = fairy.driver_connection
-    if driver is None or driver.is_closed():
+    # Connections the server has closed since they were last used are dropped, one by one,
+    # until an open one (or a new one) comes out of the pool.
+    while (driver := fairy.driver_connection) is None or driver.is_closed():
         await greenlet_spawn(fairy.invalidate)
         fairy = await engine.raw_connection()
-        driver = fairy.driver_connection
-    assert driver is not None
     healthy = True
     try:
         yield driver
