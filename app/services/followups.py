@@ -6,7 +6,6 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import in_transaction
 from app.errors import Conflict, NotFound, PreconditionFailed, UnprocessableEntity
 from app.models import Agent, Callback, Reminder, SlaEvent, Ticket, Timer
 from app.schemas import CallbackCreate, CallbackOut, Page, ReminderOut, ReminderUpdate, SlaEventOut
@@ -72,16 +71,15 @@ async def schedule_callback(
         )
         return Outcome(201, callback_out(callback).model_dump(mode="json"))
 
-    async with db.begin():
-        return await idempotency.once(
-            await in_transaction(db),
-            actor,
-            idempotency_key,
-            f"callbacks.create:{ticket_id}",
-            data,
-            action,
-            now=now,
-        )
+    return await idempotency.once_in_session(
+        db,
+        actor,
+        idempotency_key,
+        f"callbacks.create:{ticket_id}",
+        data,
+        action,
+        now=now,
+    )
 
 
 def callback_out(row: Callback) -> CallbackOut:

@@ -10,7 +10,9 @@ from typing import Any
 import asyncpg
 import orjson
 from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import in_transaction
 from app.errors import Conflict, IdempotencyKeyReused
 from app.services.auth import Principal
 
@@ -82,3 +84,20 @@ async def once(
             field="Idempotency-Key",
         )
     return Outcome(status=seen["status_code"], body=seen["response_body"], replayed=True)
+
+
+async def once_in_session(
+    db: AsyncSession,
+    actor: Principal,
+    key: str | None,
+    operation: str,
+    request: BaseModel,
+    action: Callable[[], Awaitable[Outcome]],
+    *,
+    now: datetime,
+) -> Outcome:
+    """`once` for an action written with the ORM: one transaction of `db`, the key's rows
+    written on its connection."""
+    async with db.begin():
+        conn = await in_transaction(db)
+        return await once(conn, actor, key, operation, request, action, now=now)

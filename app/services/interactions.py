@@ -5,7 +5,6 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import in_transaction
 from app.domain import lifecycle
 from app.errors import Conflict, UnprocessableEntity
 from app.models import Agent, Customer, Interaction, Ticket
@@ -89,16 +88,15 @@ async def log_interaction(
         await refresh_sla(db, ticket, now)
         return Outcome(201, interaction_out(interaction).model_dump(mode="json"))
 
-    async with db.begin():
-        return await idempotency.once(
-            await in_transaction(db),
-            actor,
-            idempotency_key,
-            f"interactions.create:{ticket_id}",
-            data,
-            action,
-            now=now,
-        )
+    return await idempotency.once_in_session(
+        db,
+        actor,
+        idempotency_key,
+        f"interactions.create:{ticket_id}",
+        data,
+        action,
+        now=now,
+    )
 
 
 async def _new_interaction(

@@ -648,16 +648,15 @@ async def split_ticket(
         history.record(db, origin.id, actor, now, "split", new={"ticket_id": ticket.id})
         return Outcome(201, with_clocks(ticket, clocks))
 
-    async with db.begin():
-        return await idempotency.once(
-            await in_transaction(db),
-            actor,
-            idempotency_key,
-            f"tickets.split:{ticket_id}",
-            data,
-            action,
-            now=now,
-        )
+    return await idempotency.once_in_session(
+        db,
+        actor,
+        idempotency_key,
+        f"tickets.split:{ticket_id}",
+        data,
+        action,
+        now=now,
+    )
 
 
 async def link_tickets(
@@ -705,16 +704,15 @@ async def link_tickets(
         )
         return Outcome(201, _link_out(link, ticket_id).model_dump(mode="json"))
 
-    async with db.begin():
-        return await idempotency.once(
-            await in_transaction(db),
-            actor,
-            idempotency_key,
-            f"tickets.link:{ticket_id}",
-            data,
-            action,
-            now=now,
-        )
+    return await idempotency.once_in_session(
+        db,
+        actor,
+        idempotency_key,
+        f"tickets.link:{ticket_id}",
+        data,
+        action,
+        now=now,
+    )
 
 
 def _link_out(link: TicketLink, seen_from: int) -> LinkOut:
