@@ -3,10 +3,12 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import asyncpg
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +16,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.util import greenlet_spawn
+
+from app.errors import ServiceUnavailable
 
 ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
 
@@ -41,32 +45,40 @@ def libpq_url(url: str) -> str:
 
 
 def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    return create_async_engine(
+    engine = create_async_engine(
         async_url(url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=False,
         connect_args={"server_settings": {"timezone": "UTC", "application_name": "helpdesk"}},
     )
+    event.listen(engine.sync_engine, "checkout", _discard_if_closed)
+    return engine
 
 
-def make_sessionmaker(
-    engine: AsyncEngine, *, autocommit: bool = False
-) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`'s pool. `autocommit` is for reads made of one statement: they need no
-    BEGIN and COMMIT round trips around it."""
-    bind = engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit else engine
-    return async_sessionmaker(bind, expire_on_commit=False, autoflush=False)
+def _discard_if_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection the server has closed since its last use (restart, failover, idle
+    kill) is replaced before it is handed out: the pool retries on DisconnectionError. Free,
+    unlike a pre-ping round trip; a close not yet seen by the client is caught on first use."""
+    if dbapi_connection.driver_connection.is_closed():
+        raise DisconnectionError("the server closed this connection")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on `engine`'s pool."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 # How a connection used through asyncpg directly says the database is gone (or going): the
 # connection is not to be reused, and the request is a 503, not a 500. A server that ends an
 # idle connection (restart, failover, pg_terminate_backend) sends its notice between requests;
-# asyncpg then fails the next operation with InternalClientError.
+# asyncpg then fails the next operation with InternalClientError (its protocol is out of step).
 CONNECTION_LOST: tuple[type[Exception], ...] = (
     OSError,
     asyncpg.PostgresConnectionError,
-    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
     asyncpg.InternalClientError,
 )
 
@@ -77,37 +89,52 @@ async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connectio
 
     A session costs about 0.3 ms of CPU per request before its first statement (session,
     transaction bookkeeping, greenlet hops); this lease costs a tenth of that. Transactions on it
-    are asyncpg's (`async with conn.transaction()`), so nothing is left open when it goes back:
-    SQLAlchemy's reset-on-return finds no transaction of its own to roll back."""
+    are asyncpg's (`async with conn.transaction()`), which close themselves; a connection that
+    may be in an unknown state (lost, or its request cancelled mid-statement) is discarded
+    rather than returned."""
     fairy = await engine.raw_connection()
-    # Connections the server has closed since they were last used are dropped, one by one,
-    # until an open one (or a new one) comes out of the pool.
-    while (driver := fairy.driver_connection) is None or driver.is_closed():
-        await greenlet_spawn(fairy.invalidate)
-        fairy = await engine.raw_connection()
+    driver = fairy.driver_connection
+    assert driver is not None
     healthy = True
     try:
         yield driver
     except (*CONNECTION_LOST, asyncpg.InterfaceError):
-        healthy = False  # the connection may be dead: the pool must not hand it out again
+        healthy = False
+        raise
+    except BaseException as exc:
+        # Cancelled (shutdown, a timeout) while a statement or BEGIN may be half-way.
+        healthy = isinstance(exc, Exception)
         raise
     finally:
-        # A transaction still open means a cancelled request (asyncpg's context closes its own).
-        if healthy and not driver.is_in_transaction():
-            fairy.close()
-        else:
+        if not healthy or driver.is_in_transaction():
             await greenlet_spawn(fairy.invalidate)
+        elif engine.pool.checkedin() >= engine.pool.size():  # type: ignore[attr-defined]
+            # The pool is full: this overflow connection is closed on return, which awaits.
+            await greenlet_spawn(fairy.close)
+        else:
+            fairy.close()  # back in the pool: nothing to await
 
 
 async def in_transaction(db: AsyncSession) -> asyncpg.Connection:
     """The asyncpg connection under `db`, with `db`'s transaction begun on it: SQL run there is
     part of that transaction. SQLAlchemy's asyncpg adapter issues BEGIN lazily, with the first
     statement it runs itself; this issues it now if it has not."""
-    raw = await (await db.connection()).get_raw_connection()
+    connection = await db.connection()
+    raw = await connection.get_raw_connection()
+    adapted: Any = raw.dbapi_connection
+    assert adapted.isolation_level != "autocommit", "raw SQL here must be in the transaction"
     driver = raw.driver_connection
     assert driver is not None
     if not driver.is_in_transaction():
-        await raw.dbapi_connection._start_transaction()  # type: ignore[union-attr]
+        try:
+            if driver.is_closed():
+                raise asyncpg.ConnectionDoesNotExistError("the connection is closed")
+            await adapted._start_transaction()
+        except Exception as exc:
+            # The first I/O of the session's transaction: a dead connection shows here, and
+            # must leave the pool (SQLAlchemy would have done so for a statement of its own).
+            await connection.invalidate()
+            raise ServiceUnavailable("the database is unreachable") from exc
     return driver
 
 

@@ -83,6 +83,12 @@ def install(app: FastAPI) -> None:
         return response
 
     async def unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning(
+            "database unavailable: %s: %s",
+            type(exc).__name__,
+            exc,
+            extra={"path": request.url.path},
+        )
         return problem_response(ServiceUnavailable("the database is unreachable"), request)
 
     # Handled here, as the request's answer, rather than by the catch-all below: that one

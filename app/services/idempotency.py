@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import orjson
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import in_transaction
@@ -70,7 +71,9 @@ async def once(
     if claimed is not None:
         outcome = await action()
         # The pool's connections take JSON text for jsonb (SQLAlchemy's codec).
-        body = orjson.dumps(outcome.body, option=orjson.OPT_UTC_Z).decode()
+        body = orjson.dumps(
+            outcome.body, default=to_jsonable_python, option=orjson.OPT_UTC_Z
+        ).decode()
         await conn.execute(_STORE, actor.key_id, key, outcome.status, body)
         return outcome
     # The first request has committed (the claim waited for it): its row is visible now.

@@ -164,10 +164,11 @@ async def create_ticket(
 ) -> Outcome:
     """201 with the new ticket; 200 with the existing one when `external_id` was seen before.
 
-    The busiest write, in SQL on a leased connection: a lookup of the customer and the
-    configuration revision, then one statement that inserts the ticket, its "created" history
-    line, its timers (and a new customer). A single statement is atomic on its own, so without
-    an Idempotency-Key there is no BEGIN or COMMIT to wait for."""
+    The busiest write, in SQL on a leased connection: reads first (the customer with the
+    configuration revision; the team and assignee when given; an external_id's ticket), then one
+    statement that inserts the ticket, its "created" history line, its timers and a customer not
+    seen before. A single statement is atomic on its own, so without an Idempotency-Key there is
+    no BEGIN or COMMIT to wait for."""
     actor.demand("write")
     if data.created_at is not None:
         actor.demand("import_history")
@@ -225,7 +226,7 @@ async def _create(
     if data.customer is not None:
         found = await conn.fetchrow(_CUSTOMER_BY_EMAIL, data.customer.email)
         if found["id"] is None:
-            new_customer = {**data.customer.model_dump(), "now": now}
+            new_customer = data.customer.model_dump()
         organization = found["organization"] if found["id"] else data.customer.organization
     elif data.customer_id is not None:
         found = await conn.fetchrow(_CUSTOMER_BY_ID, data.customer_id)
