@@ -112,6 +112,22 @@ async def test_failed_request_does_not_burn_the_key(client: httpx.AsyncClient) -
     assert ok.status_code == 201
 
 
+async def test_a_failed_orm_write_does_not_burn_its_key(client: httpx.AsyncClient) -> None:
+    """Writes made with the ORM claim their key in raw SQL on the session's connection: the
+    claim must roll back with the failed write (it would run on its own, and stay, were the
+    session's transaction not begun under it)."""
+    ticket = await make_ticket(client)
+    path = f"/v1/tickets/{ticket['id']}/links"
+    body = {"ticket_id": ticket["id"] + 1, "kind": "related"}
+    headers = {"Idempotency-Key": "link-later"}
+    failed = await client.post(path, json=body, headers=headers)
+    assert failed.status_code in (404, 422), failed.text
+    assert (await make_ticket(client))["id"] == body["ticket_id"]
+    retried = await client.post(path, json=body, headers=headers)
+    assert retried.status_code == 201, retried.text
+    assert "Idempotent-Replayed" not in retried.headers
+
+
 async def test_idempotency_on_interactions(client: httpx.AsyncClient) -> None:
     ticket = await make_ticket(client)
     path = f"/v1/tickets/{ticket['id']}/interactions"
