@@ -166,9 +166,9 @@ async def create_ticket(
 
     The busiest write, in SQL on a leased connection: reads first (the customer with the
     configuration revision; the team and assignee when given; an external_id's ticket), then one
-    statement that inserts the ticket, its "created" history line, its timers and a customer not
-    seen before. A single statement is atomic on its own, so without an Idempotency-Key there is
-    no BEGIN or COMMIT to wait for."""
+    statement that inserts the ticket, its "created" history line and its timers. A single
+    statement is atomic on its own, so without an Idempotency-Key (and for a customer already
+    known) there is no BEGIN or COMMIT to wait for."""
     actor.demand("write")
     if data.created_at is not None:
         actor.demand("import_history")
@@ -222,28 +222,62 @@ async def _create(
         if existing is not None:
             book = (await config.for_writing(conn)).book
             return Outcome(200, ticket_out(SimpleNamespace(**existing), book, now))
-    new_customer = None
     if data.customer is not None:
         found = await conn.fetchrow(_CUSTOMER_BY_EMAIL, data.customer.email)
         if found["id"] is None:
-            new_customer = data.customer.model_dump()
-        organization = found["organization"] if found["id"] else data.customer.organization
+            # A customer not seen before is written first, in one transaction with the ticket
+            # (a savepoint under an idempotent request's): the policy is then chosen with the
+            # organization stored, which a concurrent request may have set a moment ago.
+            ref = data.customer.model_dump()
+            async with conn.transaction():
+                customer = await conn.fetchrow(
+                    _UPSERT_CUSTOMER, *(ref[f] for f in _CUSTOMER_FIELDS), now
+                )
+                return await _create_for(
+                    conn, data, customer["id"], customer["organization"], found["revision"],
+                    actor=actor, now=now,
+                )  # fmt: skip
     elif data.customer_id is not None:
         found = await conn.fetchrow(_CUSTOMER_BY_ID, data.customer_id)
         if found["id"] is None:
             raise _invalid("customer_id", f"customer {data.customer_id} does not exist")
-        organization = found["organization"]
     else:
-        found, organization = None, None
-    revision = found["revision"] if found is not None else None
+        return await _create_for(conn, data, None, None, None, actor=actor, now=now)
+    return await _create_for(
+        conn, data, found["id"], found["organization"], found["revision"], actor=actor, now=now
+    )
+
+
+_CUSTOMER_FIELDS = tuple(CustomerRef.model_fields)
+# "DO UPDATE" with a no-op rather than "DO NOTHING": a customer created by a concurrent request
+# since the lookup is still returned, with the organization stored.
+_UPSERT_CUSTOMER = (
+    f"INSERT INTO customers ({', '.join(_CUSTOMER_FIELDS)}, created_at, updated_at, version)"
+    f" VALUES ({', '.join(f'${i}' for i in range(1, len(_CUSTOMER_FIELDS) + 1))},"
+    f" ${len(_CUSTOMER_FIELDS) + 1}, ${len(_CUSTOMER_FIELDS) + 1}, 1)"
+    " ON CONFLICT (lower(email)) DO UPDATE SET updated_at = customers.updated_at"
+    " RETURNING id, organization"
+)
+
+
+async def _create_for(
+    conn: asyncpg.Connection,
+    data: TicketCreate,
+    customer_id: int | None,
+    organization: str | None,
+    revision: int | None,
+    *,
+    actor: Principal,
+    now: datetime,
+) -> Outcome:
+    """Create the ticket for this customer (the revision, if already read, saves a read)."""
     snapshot = await config.for_writing(conn, revision=revision)
     ticket, clocks = await _new_ticket(
         conn,
         data,
         subject=data.subject,
         channel=data.channel,
-        customer_id=found["id"] if found is not None else None,
-        new_customer=new_customer,
+        customer_id=customer_id,
         organization=organization,
         external_id=data.external_id,
         opened_at=data.created_at or now,
@@ -256,41 +290,26 @@ async def _create(
 
 
 # Every column a new ticket is inserted with, in one statement together with its "created"
-# history line, its SLA timers and, for a customer not seen before, the customer: a create is
-# the busiest write, and one round trip instead of one per row is most of its cost.
+# history line and its SLA timers: a create is the busiest write, and one round trip instead of
+# one per row is most of its cost.
 _NEW_TICKET_COLUMNS = tuple(c.name for c in TICKETS.columns if c.name != "id")
-_CUSTOMER_FIELDS = tuple(CustomerRef.model_fields)
 _HISTORY_PARAMS = ("h_at", "h_new", "actor_type", "actor_key_id", "actor_name")
 _TIMER_PARAMS = ("timer_kinds", "timer_dues")
 
 
-def _insert_new_ticket_sql(*, notify: bool, new_customer: bool) -> tuple[str, tuple[str, ...]]:
+def _insert_new_ticket_sql(*, notify: bool) -> tuple[str, tuple[str, ...]]:
     """The statement, and the names of its parameters in order ($1, $2, …)."""
-    # A new customer's id comes from the statement itself, not from a parameter.
-    given = [c for c in _NEW_TICKET_COLUMNS if not (new_customer and c == "customer_id")]
-    names = [*given, *_HISTORY_PARAMS, *_TIMER_PARAMS]
-    if new_customer:
-        names += [f"c_{f}" for f in _CUSTOMER_FIELDS]
+    names = [*_NEW_TICKET_COLUMNS, *_HISTORY_PARAMS, *_TIMER_PARAMS]
     if notify:
         names.append("wake")
     at = {name: f"${i}" for i, name in enumerate(names, start=1)}
-    values = {c: at.get(c, "(SELECT id FROM c)") for c in _NEW_TICKET_COLUMNS}
+    values = {c: at[c] for c in _NEW_TICKET_COLUMNS}
     values["status_log"] = f"{at['status_log']}::jsonb"
-    customer = ""
-    if new_customer:
-        # "DO UPDATE" with a no-op rather than "DO NOTHING": a customer created by a concurrent
-        # request since the lookup is still returned.
-        customer = (
-            f"c AS (INSERT INTO customers ({', '.join(_CUSTOMER_FIELDS)}, created_at, updated_at,"
-            f" version) VALUES ({', '.join(at['c_' + f] for f in _CUSTOMER_FIELDS)},"
-            f" {at['h_at']}, {at['h_at']}, 1) ON CONFLICT (lower(email))"
-            " DO UPDATE SET updated_at = customers.updated_at RETURNING id), "
-        )
     wake = f", pg_notify('{sla.TIMERS_CHANNEL}', {at['wake']})" if notify else ""
     sql = f"""
-        WITH {customer}t AS (
+        WITH t AS (
             INSERT INTO tickets ({", ".join(values)}) VALUES ({", ".join(values.values())})
-            RETURNING id, customer_id
+            RETURNING id
         ), h AS (
             INSERT INTO ticket_history
                 (ticket_id, at, action, new_value, actor_type, actor_key_id, actor_name)
@@ -303,16 +322,12 @@ def _insert_new_ticket_sql(*, notify: bool, new_customer: bool) -> tuple[str, tu
             FROM t, unnest({at["timer_kinds"]}::text[], {at["timer_dues"]}::timestamptz[])
                 AS x(kind, due_at)
         )
-        SELECT id, customer_id{wake} FROM t
+        SELECT id{wake} FROM t
         """
     return sql, tuple(names)
 
 
-_INSERT_NEW_TICKET = {
-    (notify, new_customer): _insert_new_ticket_sql(notify=notify, new_customer=new_customer)
-    for notify in (False, True)
-    for new_customer in (False, True)
-}
+_INSERT_NEW_TICKET = {notify: _insert_new_ticket_sql(notify=notify) for notify in (False, True)}
 
 
 async def _new_ticket(
@@ -329,11 +344,9 @@ async def _new_ticket(
     now: datetime,
     snapshot: config.Snapshot,
     created: dict[str, Any],
-    new_customer: dict[str, Any] | None = None,
 ) -> tuple[SimpleNamespace, TicketSlaOut]:
-    """Insert a new ticket with its clocks, timers and "created" history line (and the customer
-    `new_customer` describes, if given); returns it (the model's attributes, `id` included) and
-    its clocks as shown."""
+    """Insert a new ticket with its clocks, timers and "created" history line; returns it (the
+    model's attributes, `id` included) and its clocks as shown."""
     tier = fields.tier or await _team_tier(conn, fields.team_id)
     await _check_assignee(conn, fields.assignee_id)
     override = getattr(fields, "priority", None)
@@ -402,12 +415,10 @@ async def _new_ticket(
         "timer_kinds": [t.kind for t in timers],
         "timer_dues": [t.due_at for t in timers],
         "wake": wake,
-        **{f"c_{f}": v for f, v in (new_customer or {}).items()},
     }
-    sql, names = _INSERT_NEW_TICKET[(wake is not None, new_customer is not None)]
-    row = await conn.fetchrow(sql, *(params[name] for name in names))
-    ticket = SimpleNamespace(**(values | {"customer_id": row["customer_id"]}), id=row["id"])
-    return ticket, clocks
+    sql, names = _INSERT_NEW_TICKET[wake is not None]
+    ticket_id = await conn.fetchval(sql, *(params[name] for name in names))
+    return SimpleNamespace(**values, id=ticket_id), clocks
 
 
 async def _team_tier(conn: asyncpg.Connection, team_id: int | None) -> int:

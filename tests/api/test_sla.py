@@ -1,5 +1,6 @@
 """SLA over the API: calendars, policies, the priority matrix, and the clocks on tickets."""
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any
 
@@ -443,3 +444,41 @@ async def test_writes_see_a_configuration_changed_behind_the_api(
         )
     second = await make_ticket(client, impact="user", urgency="medium")
     assert second["sla"]["first_response"]["target_seconds"] == 600
+
+
+async def test_a_new_customers_first_tickets_use_the_organization_stored(
+    client: httpx.AsyncClient,
+) -> None:
+    """Concurrent first tickets for one new email, naming different organizations: one request
+    creates the customer and the others reuse it, so every ticket's policy must follow the
+    organization actually stored, not the one its own request named."""
+    await created(
+        await client.post(
+            "/v1/sla-policies",
+            json={
+                "name": "Acme",
+                "position": 5,
+                "conditions": {"organizations": ["Acme"]},
+                "targets": targets(10, 60, 120),
+                "calendar_id": 1,
+            },
+        )
+    )
+    bodies = [
+        {
+            "subject": f"Down {i}",
+            "customer": {
+                "name": "Eve",
+                "email": "eve@new.example",
+                "organization": "Acme" if i % 2 else "Globex",
+            },
+        }
+        for i in range(12)
+    ]
+    responses = await asyncio.gather(*(client.post("/v1/tickets", json=b) for b in bodies))
+    assert {r.status_code for r in responses} == {201}
+    tickets = [r.json() for r in responses]
+    (customer_id,) = {t["customer_id"] for t in tickets}
+    stored = (await client.get(f"/v1/customers/{customer_id}")).json()["organization"]
+    expected = "Acme" if stored == "Acme" else "Default"
+    assert {t["sla"]["policy_name"] for t in tickets} == {expected}
