@@ -86,6 +86,7 @@ def create_app(
     if engine is not None:
         _bind(app, engine)
     problems.install(app)
+    problems.document(app)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContext)
     for router in (

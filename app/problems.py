@@ -18,6 +18,7 @@ from app.errors import (
     ServiceUnavailable,
     UnprocessableEntity,
 )
+from app.schemas import Problem
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -54,6 +55,48 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str,
         errors.append({"field": field, "message": message, "type": err.get("type")})
     summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
     return summary, errors
+
+
+def document(app: FastAPI) -> None:
+    """Errors in the OpenAPI description as they are answered: problem+json, not FastAPI's
+    default `HTTPValidationError` (which this API never sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        problem_schemas = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schemas.pop("$defs", {}))
+        schemas["Problem"] = problem_schemas
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, item in spec["paths"].items():
+            for operation in item.values():
+                responses = operation["responses"]
+                if "422" in responses:
+                    described = responses["422"]["description"]
+                    responses["422"] = {
+                        "description": "Invalid input: each failing field is named"
+                        if described == "Validation Error"
+                        else described,
+                        "content": content,
+                    }
+                if not path.startswith("/v1/"):
+                    continue  # the open probes answer nothing else
+                responses.setdefault(
+                    "default",
+                    {
+                        "description": "Any other error (401, 403, 404, 409, 412, 428, 503)",
+                        "content": content,
+                    },
+                )
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def install(app: FastAPI) -> None:

@@ -113,6 +113,27 @@ QueryIdValue = Annotated[int, Field(ge=1, le=MAX_ID)]
 QueryTextValue = Annotated[str, Field(max_length=320, pattern=r"^[^\x00]*$")]
 
 
+class ProblemField(BaseModel):
+    field: str = Field(description="Where: a body field path, or `query.<name>`, `header.<name>`.")
+    message: str
+    type: str | None = Field(default=None, description="The validation rule that failed.")
+
+
+class Problem(BaseModel):
+    """Every error the API answers: an RFC 9457 problem (`application/problem+json`). Some
+    kinds add members: `errors` (each failing field), `field` (the one at fault), `allowed`
+    (the statuses a ticket may move to)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A stable URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong, for a person.")
+    instance: str | None = Field(default=None, description="The path the request was made to.")
+    errors: list[ProblemField] | None = None
+
+
 class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None = Field(

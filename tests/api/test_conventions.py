@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import libpq_url
-from app.schemas import TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
+from app.schemas import Problem, TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
 from tests.api.factories import make_ticket
 from tests.fakes import FakeClock
 
@@ -29,6 +29,7 @@ async def test_wrong_types_and_unknown_fields_name_the_field(client: httpx.Async
         "/v1/tickets", json={"subject": "x", "tier": "high", "impact": "galaxy", "colour": "red"}
     )
     assert response.status_code == 422
+    Problem.model_validate(response.json())  # the documented shape
     fields = {e["field"]: e["message"] for e in response.json()["errors"]}
     assert set(fields) == {"tier", "impact", "colour"}
     assert fields["colour"] == "unknown field"
