@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 from pydantic_core import to_jsonable_python
-from sqlalchemy import Row, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -71,9 +71,8 @@ NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency",
 OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
 TICKETS = Ticket.__table__  # type: ignore[attr-defined]
 _SELECT_TICKET = f"SELECT {', '.join(c.name for c in TICKETS.columns)} FROM tickets"
-# A ticket: the model, a row read from its table, or a new one just inserted (all with the
-# model's attribute names).
-TicketLike = Ticket | Row[Any] | SimpleNamespace
+# A ticket: the model, or a row read or inserted in SQL (a namespace of the model's attributes).
+TicketLike = Ticket | SimpleNamespace
 
 
 def ticket_fields(ticket: TicketLike) -> dict[str, Any]:
@@ -118,19 +117,11 @@ def with_clocks(ticket: TicketLike, clocks: TicketSlaOut) -> dict[str, Any]:
     return to_jsonable_python({**ticket_fields(ticket), "sla": clocks})
 
 
-async def organization_of(
-    db: AsyncSession, customer_id: int | None, *, named_by: str | None = None
-) -> str | None:
-    """The organization of a ticket's customer (policies may match on it). With `named_by`, the
-    request field that named the customer: 422 on that field if there is no such customer."""
+async def organization_of(db: AsyncSession, customer_id: int | None) -> str | None:
+    """The organization of a ticket's customer (policies may match on it)."""
     if customer_id is None:
         return None
-    row = (
-        await db.execute(select(Customer.organization).where(Customer.id == customer_id))
-    ).first()
-    if row is None and named_by is not None:
-        raise _invalid(named_by, f"customer {customer_id} does not exist")
-    return row.organization if row is not None else None
+    return await db.scalar(select(Customer.organization).where(Customer.id == customer_id))
 
 
 async def refresh_sla(
