@@ -1,4 +1,4 @@
-"""The `helpdesk` command: serve, migrate, keys, openapi."""
+"""The `helpdesk` command: serve, worker, migrate, keys, openapi. It alone reads the environment."""
 
 import asyncio
 import signal
@@ -8,7 +8,11 @@ from typing import Annotated
 
 import typer
 
+from app.domain.access import ROLES
 from app.settings import Settings, get_settings
+
+# "admin, supervisor, agent, integration or viewer"
+ROLE_CHOICES = f"{', '.join(ROLES[:-1])} or {ROLES[-1]}"
 
 cli = typer.Typer(help="helpdesk: a headless help-desk service.", no_args_is_help=True)
 keys_cli = typer.Typer(help="Manage API keys.", no_args_is_help=True)
@@ -27,24 +31,25 @@ def resolve_database_url(settings: Settings) -> str:
     return start_embedded_postgres(settings.data_dir)
 
 
-async def _bootstrap_admin_key(url: str) -> str | None:
+async def _bootstrap_admin_key(url: str, settings: Settings) -> str | None:
     """On the very first start there is no key at all: make an admin key and return its secret."""
     from app.clock import utcnow
-    from app.db import make_engine, make_sessionmaker
+    from app.db import Limits, connect
     from app.schemas import ApiKeyCreate
     from app.services import auth
+    from app.services.desk import Desk
 
-    engine = make_engine(url, pool_size=1)
+    db = await connect(url, Limits(pool_size=1))
     try:
-        async with make_sessionmaker(engine)() as db:
-            if await auth.has_any_key(db):
-                return None
-            created = await auth.create_key(
-                db, ApiKeyCreate(name="bootstrap admin", role="admin"), now=utcnow()
-            )
-            return created.key
+        desk = Desk.of(db, settings)
+        if await auth.has_any_key(desk):
+            return None
+        created = await auth.create_key(
+            desk, ApiKeyCreate(name="bootstrap admin", role="admin"), now=utcnow()
+        )
+        return created.key
     finally:
-        await engine.dispose()
+        await db.close()
 
 
 @cli.command()
@@ -66,7 +71,7 @@ def serve(
     configure(settings.log_level)
     url = resolve_database_url(settings)
     migrate(url)
-    secret = asyncio.run(_bootstrap_admin_key(url))
+    secret = asyncio.run(_bootstrap_admin_key(url, settings))
     if secret:
         typer.echo(
             f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
@@ -82,8 +87,10 @@ def serve(
 def worker() -> None:
     """Run only the deadline worker (as many replicas as you like); stops cleanly on SIGTERM."""
     from app.clock import SystemClock
-    from app.db import libpq_url, make_engine, make_sessionmaker, migrate
+    from app.db import connect, migrate
     from app.logs import configure
+    from app.main import limits_of
+    from app.services.desk import Desk
     from app.workers.deadlines import DeadlineWorker
 
     settings = get_settings()
@@ -92,21 +99,15 @@ def worker() -> None:
     migrate(url)
 
     async def run() -> None:
-        engine = make_engine(url, pool_size=4)
+        db = await connect(url, limits_of(settings))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await DeadlineWorker(
-                make_sessionmaker(engine),
-                SystemClock(),
-                listen_url=libpq_url(url),
-                batch=settings.worker_batch,
-                max_sleep=settings.worker_max_sleep_seconds,
-            ).run(stop)
+            await DeadlineWorker(Desk.of(db, settings), SystemClock()).run(stop)
         finally:
-            await engine.dispose()
+            await db.close()
 
     asyncio.run(run())
 
@@ -123,34 +124,48 @@ def migrate_command() -> None:
 
 @keys_cli.command("create")
 def create_key(
-    role: Annotated[str, typer.Option(help="admin, supervisor, agent, integration or viewer")],
+    role: Annotated[str, typer.Option(help=f"{ROLE_CHOICES}.")],
     name: Annotated[str, typer.Option(help="Who or what uses the key.")],
+    agent_id: Annotated[
+        int | None, typer.Option(help="The agent the key acts as (authors its interactions).")
+    ] = None,
 ) -> None:
     """Create an API key and print it (once: only its hash is stored)."""
     from pydantic import ValidationError
 
     from app.clock import utcnow
-    from app.db import make_engine, make_sessionmaker, migrate
+    from app.db import Limits, connect, migrate
+    from app.errors import HelpdeskError
     from app.schemas import ApiKeyCreate
     from app.services import auth
+    from app.services.desk import Desk
 
+    if role not in ROLES:
+        typer.echo(f"invalid role: {role}; choose {ROLE_CHOICES}", err=True)
+        raise typer.Exit(2)
     try:
-        data = ApiKeyCreate(name=name, role=role)  # type: ignore[arg-type]
+        data = ApiKeyCreate(name=name, role=role, agent_id=agent_id)  # type: ignore[arg-type]
     except ValidationError as exc:
-        typer.echo(f"invalid key: {exc.errors()[0]['msg']}", err=True)
+        error = exc.errors()[0]
+        typer.echo(f"invalid {'.'.join(map(str, error['loc']))}: {error['msg']}", err=True)
         raise typer.Exit(2) from None
-    url = resolve_database_url(get_settings())
+    settings = get_settings()
+    url = resolve_database_url(settings)
     migrate(url)
 
     async def run() -> str:
-        engine = make_engine(url, pool_size=1)
+        db = await connect(url, Limits(pool_size=1))
         try:
-            async with make_sessionmaker(engine)() as db:
-                return (await auth.create_key(db, data, now=utcnow())).key
+            return (await auth.create_key(Desk.of(db, settings), data, now=utcnow())).key
         finally:
-            await engine.dispose()
+            await db.close()
 
-    typer.echo(asyncio.run(run()))
+    try:
+        secret = asyncio.run(run())
+    except HelpdeskError as exc:  # an agent id that names no agent
+        typer.echo(f"cannot create the key: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(secret)
 
 
 @cli.command()

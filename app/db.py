@@ -1,25 +1,118 @@
-"""Database plumbing: the URL to use (embedded PostgreSQL when none is set), engines, sessions, migrations."""
+"""The database: the asyncpg pool, transactions on it, the embedded PostgreSQL, migrations."""
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-from sqlalchemy import event, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
-from sqlalchemy.ext.asyncio import (
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
-from sqlalchemy.util import greenlet_spawn
+import orjson
 
-from app.errors import ServiceUnavailable
+from app.store.errors import translated
 
-ALEMBIC_DIR = Path(__file__).resolve().parent.parent / "alembic"
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# Two replicas starting at once migrate one after the other: the second finds nothing to do.
+MIGRATION_LOCK = 0x68656C70  # "help"
+
+Connection = asyncpg.Connection
+Record = asyncpg.Record
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How long the service waits on the database before answering 503 rather than hanging."""
+
+    pool_size: int = 20
+    acquire_timeout: float = 5.0  # a free connection of the pool
+    lock_timeout_ms: int = 2000  # a row lock another transaction holds (a busy ticket)
+    statement_timeout_ms: int = 30000
+    idle_in_transaction_timeout_ms: int = 60000
+
+
+@dataclass(frozen=True)
+class Database:
+    """The app's one way to the database: an asyncpg pool and the limits it is used with."""
+
+    pool: asyncpg.Pool
+    limits: Limits
+    url: str
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS).decode()
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # JSON columns in and out as Python values (orjson: a third of json's cost).
+    for name in ("json", "jsonb"):
+        await conn.set_type_codec(
+            name, encoder=_dumps, decoder=orjson.loads, schema="pg_catalog", format="text"
+        )
+
+
+def libpq_url(url: str) -> str:
+    """The plain `postgresql://` form of any PostgreSQL URL (`postgres://`, `+asyncpg`, …)."""
+    parts = urlsplit(url)
+    if parts.scheme.startswith(("postgresql", "postgres")):
+        parts = parts._replace(scheme="postgresql")
+    return urlunsplit(parts)
+
+
+def with_database(url: str, name: str) -> str:
+    """`url` naming another database on the same server."""
+    return urlunsplit(urlsplit(libpq_url(url))._replace(path=f"/{name}"))
+
+
+async def connect(url: str, limits: Limits | None = None) -> Database:
+    """A pool to `url`: UTC sessions, bounded lock waits and statements."""
+    limits = limits or Limits()
+    pool = await asyncpg.create_pool(
+        libpq_url(url),
+        min_size=min(2, limits.pool_size),
+        max_size=limits.pool_size,
+        init=_init_connection,
+        # A connection unused for a while is closed: idle replicas do not hold the server's slots.
+        max_inactive_connection_lifetime=300,
+        server_settings={
+            "timezone": "UTC",
+            "application_name": "helpdesk",
+            "lock_timeout": str(limits.lock_timeout_ms),
+            "statement_timeout": str(limits.statement_timeout_ms),
+            "idle_in_transaction_session_timeout": str(limits.idle_in_transaction_timeout_ms),
+        },
+    )
+    return Database(pool, limits, libpq_url(url))
+
+
+@contextlib.asynccontextmanager
+async def connection(db: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection with no transaction: each statement commits on its own. For reads,
+    and for a write that is one statement."""
+    with translated():
+        async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
+            yield conn
+
+
+@contextlib.asynccontextmanager
+async def transaction(db: Database) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection inside a transaction: committed when the block ends, rolled back if
+    it raises. Database errors leave it as the error family (`app.store.errors`)."""
+    with translated():
+        async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
+            async with conn.transaction():
+                yield conn
+
+
+async def listen(url: str, channel: str, on_notify: Callable[[], None]) -> asyncpg.Connection:
+    """A connection of its own LISTENing on `channel`; `on_notify` runs on each NOTIFY."""
+    conn = await asyncpg.connect(libpq_url(url), timeout=10)
+    await conn.add_listener(channel, lambda *_: on_notify())
+    return conn
 
 
 def start_embedded_postgres(data_dir: Path) -> str:
@@ -28,143 +121,52 @@ def start_embedded_postgres(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data_dir.resolve() / "pgdata", cleanup_mode="stop")
-    return server.get_uri()
+    return str(server.get_uri())
 
 
-def async_url(url: str) -> str:
-    """The SQLAlchemy asyncpg form of any PostgreSQL URL (`postgres://`, `postgresql://`, …)."""
-    parsed = make_url(url)
-    if parsed.drivername in ("postgres", "postgresql", "postgresql+psycopg2", "postgresql+psycopg"):
-        parsed = parsed.set(drivername="postgresql+asyncpg")
-    return parsed.render_as_string(hide_password=False)
-
-
-def libpq_url(url: str) -> str:
-    """The plain `postgresql://` form, as asyncpg.connect() expects it."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def make_engine(url: str, *, pool_size: int = 20) -> AsyncEngine:
-    engine = create_async_engine(
-        async_url(url),
-        pool_size=pool_size,
-        max_overflow=pool_size,
-        pool_pre_ping=False,
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "helpdesk"}},
-    )
-    event.listen(engine.sync_engine, "checkout", _discard_if_closed)
-    return engine
-
-
-def _discard_if_closed(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-    """A pooled connection the server has closed since its last use (restart, failover, idle
-    kill) is replaced before it is handed out: the pool retries on DisconnectionError. Free,
-    unlike a pre-ping round trip; a close not yet seen by the client is caught on first use."""
-    if dbapi_connection.driver_connection.is_closed():
-        raise DisconnectionError("the server closed this connection")
-
-
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions on `engine`'s pool."""
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-
-
-# How a connection used through asyncpg directly says the database is gone (or going): the
-# connection is not to be reused, and the request is a 503, not a 500. A server that ends an
-# idle connection (restart, failover, pg_terminate_backend) sends its notice between requests;
-# asyncpg then fails the next operation with InternalClientError (its protocol is out of step).
-CONNECTION_LOST: tuple[type[Exception], ...] = (
-    OSError,
-    asyncpg.PostgresConnectionError,
-    asyncpg.AdminShutdownError,
-    asyncpg.CrashShutdownError,
-    asyncpg.CannotConnectNowError,
-    asyncpg.InternalClientError,
-)
-
-
-@asynccontextmanager
-async def raw_connection(engine: AsyncEngine) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of `engine`'s pool as asyncpg's own, for the hot paths written in SQL.
-
-    A session costs about 0.3 ms of CPU per request before its first statement (session,
-    transaction bookkeeping, greenlet hops); this lease costs a tenth of that. Transactions on it
-    are asyncpg's (`async with conn.transaction()`), which close themselves; a connection that
-    may be in an unknown state (lost, or its request cancelled mid-statement) is discarded
-    rather than returned."""
-    fairy = await engine.raw_connection()
-    driver = fairy.driver_connection
-    assert driver is not None
-    healthy = True
-    try:
-        yield driver
-    except (*CONNECTION_LOST, asyncpg.InterfaceError):
-        healthy = False
-        raise
-    except BaseException as exc:
-        # Cancelled (shutdown, a timeout) while a statement or BEGIN may be half-way.
-        healthy = isinstance(exc, Exception)
-        raise
-    finally:
-        if not healthy or driver.is_in_transaction():
-            await greenlet_spawn(fairy.invalidate)
-        elif engine.pool.checkedin() >= engine.pool.size():  # type: ignore[attr-defined]
-            # The pool is full: this overflow connection is closed on return, which awaits.
-            await greenlet_spawn(fairy.close)
-        else:
-            fairy.close()  # back in the pool: nothing to await
-
-
-async def in_transaction(db: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under `db`, with `db`'s transaction begun on it: SQL run there is
-    part of that transaction. SQLAlchemy's asyncpg adapter issues BEGIN lazily, with the first
-    statement it runs itself; this issues it now if it has not."""
-    connection = await db.connection()
-    raw = await connection.get_raw_connection()
-    adapted: Any = raw.dbapi_connection
-    assert adapted.isolation_level != "autocommit", "raw SQL here must be in the transaction"
-    driver = raw.driver_connection
-    assert driver is not None
-    if not driver.is_in_transaction():
-        try:
-            if driver.is_closed():
-                raise asyncpg.ConnectionDoesNotExistError("the connection is closed")
-            await adapted._start_transaction()
-        except Exception as exc:
-            # The first I/O of the session's transaction: a dead connection shows here, and
-            # must leave the pool (SQLAlchemy would have done so for a statement of its own).
-            await connection.invalidate()
-            raise ServiceUnavailable("the database is unreachable") from exc
-    return driver
-
-
-def alembic_config(url: str):  # type: ignore[no-untyped-def]
+def alembic_config(url: str) -> Any:
     from alembic.config import Config
 
     cfg = Config()
-    cfg.set_main_option("script_location", str(ALEMBIC_DIR))
-    cfg.set_main_option("sqlalchemy.url", async_url(url).replace("%", "%%"))
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url(url).replace("%", "%%"))
+    cfg.attributes["migration_lock"] = MIGRATION_LOCK
     return cfg
 
 
+def sqlalchemy_url(url: str) -> str:
+    """The URL as Alembic's SQLAlchemy engine wants it (the asyncpg dialect)."""
+    return urlunsplit(urlsplit(libpq_url(url))._replace(scheme="postgresql+asyncpg"))
+
+
 def migrate(url: str) -> None:
-    """Bring the schema at `url` to the newest migration (safe to run on every start)."""
+    """Bring the schema at `url` to the newest migration (safe to run on every start, and from
+    several replicas at once: they take an advisory lock in turn)."""
+    import logging
+
     from alembic import command
 
+    # Alembic reports each step at INFO; a command line wants only the outcome.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     command.upgrade(alembic_config(url), "head")
 
 
 def head_revision() -> str | None:
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(
-        alembic_config("postgresql://localhost/x")
-    ).get_current_head()
+    head: str | None = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+    return head
 
 
-async def current_revision(engine: AsyncEngine) -> str | None:
-    async with engine.connect() as conn:
-        exists = await conn.scalar(text("SELECT to_regclass('alembic_version') IS NOT NULL"))
-        if not exists:
+async def current_revision(db: Database, limit_seconds: float = 2.0) -> str | None:
+    """The schema revision the database is at (None before the first migration)."""
+    async with connection(db) as conn:
+        if (
+            await conn.fetchval("SELECT to_regclass('alembic_version')", timeout=limit_seconds)
+            is None
+        ):
             return None
-        return await conn.scalar(text("SELECT version_num FROM alembic_version"))
+        revision: str | None = await conn.fetchval(
+            "SELECT version_num FROM alembic_version", timeout=limit_seconds
+        )
+        return revision

@@ -10,9 +10,10 @@ class HelpdeskError(Exception):
     type: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, **extra: Any) -> None:
+    def __init__(self, detail: str, *, retry_after: int | None = None, **extra: Any) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.retry_after = retry_after  # seconds, sent as the Retry-After header
         self.extra = extra
 
     def problem(self, instance: str | None = None) -> dict[str, Any]:

@@ -6,15 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncEngine
+from starlette.middleware.cors import CORSMiddleware
 
-from app import problems
 from app.clock import Clock, SystemClock
-from app.db import libpq_url, make_engine, make_sessionmaker
-from app.middleware import BodyLimit, RequestContext
-from app.routers import followups, health, keys, records, sla, tickets
-from app.services.auth import KeyCache
-from app.settings import Settings, get_settings
+from app.db import Database, Limits, connect
+from app.http import problems
+from app.http.middleware import BodyLimit, JsonBodies, RequestContext
+from app.routers import followups, health, interactions, keys, records, sla, tickets
+from app.services.desk import Desk
+from app.settings import Settings
 from app.workers.deadlines import DeadlineWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
@@ -22,46 +22,51 @@ their deadlines over a REST API.
 
 * Auth: `Authorization: Bearer <api key>` (roles admin, supervisor, agent, integration, viewer).
 * Errors: RFC 9457 `application/problem+json`, with the failing fields for validation errors.
-* Lists: `?limit=&cursor=` → `{items, next_cursor}` (opaque keyset cursors).
+* Lists: `?limit=&cursor=` → `{items, next_cursor}` (opaque keyset cursors); unknown query
+  parameters are refused.
 * Updates: `PATCH` needs `If-Match: <ETag>`; a stale one is `412`, a missing one `428`.
 * Creates: `POST` accepts `Idempotency-Key`; a retry returns the original response.
+* A database that is unavailable, or a record locked by another request for too long, is a
+  `503` or `409` problem with `Retry-After`.
 """
 
 
+def limits_of(settings: Settings) -> Limits:
+    return Limits(
+        pool_size=settings.db_pool_size,
+        acquire_timeout=settings.db_acquire_timeout_seconds,
+        lock_timeout_ms=settings.db_lock_timeout_ms,
+        statement_timeout_ms=settings.db_statement_timeout_ms,
+    )
+
+
 def create_app(
-    settings: Settings | None = None,
+    settings: Settings,
     *,
-    engine: AsyncEngine | None = None,
+    db: Database | None = None,
     database_url: str | None = None,
     clock: Clock | None = None,
     run_worker: bool = False,
 ) -> FastAPI:
-    """The app over `engine`, or over a new engine to `database_url` made at startup; with
-    `run_worker`, the deadline worker runs in the same process and stops with it."""
-    settings = settings or get_settings()
+    """The app over `db`, or over a pool to `database_url` (else the settings' URL) opened at
+    startup; with `run_worker`, the deadline worker runs in the same process and stops with it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = None
-        if getattr(app.state, "engine", None) is None:
+        if app.state.desk is None:
             url = database_url or settings.database_url
             if url is None:
                 raise RuntimeError("no database URL: set DATABASE_URL or use 'helpdesk serve'")
-            owned = make_engine(url, pool_size=settings.db_pool_size)
-            _bind(app, owned)
+            owned = await connect(url, limits_of(settings))
+            app.state.desk = Desk.of(owned, settings)
         stop = asyncio.Event()
         worker_task = None
         if run_worker:
-            worker = DeadlineWorker(
-                app.state.sessionmaker,
-                app.state.clock,
-                listen_url=libpq_url(app.state.engine.url.render_as_string(hide_password=False)),
-                batch=settings.worker_batch,
-                max_sleep=settings.worker_max_sleep_seconds,
-            )
+            worker = DeadlineWorker(app.state.desk, app.state.clock)
             worker_task = asyncio.create_task(worker.run(stop), name="deadline-worker")
-        # What is alive now (modules, the app, SQLAlchemy's mappers) lives as long as the process:
-        # out of the collector's sight, full collections stop scanning it between requests.
+        # What is alive now (modules, the app) lives as long as the process: out of the
+        # collector's sight, full collections stop scanning it between requests.
         gc.collect()
         gc.freeze()
         try:
@@ -71,27 +76,44 @@ def create_app(
             if worker_task is not None:
                 await worker_task
             if owned is not None:
-                await owned.dispose()
+                await owned.close()
+                app.state.desk = None
 
-    app = FastAPI(
-        title="helpdesk",
-        version="0.1.0",
-        description=DESCRIPTION,
-        lifespan=lifespan,
-    )
+    app = FastAPI(title="helpdesk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
-    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
-    app.state.engine = None
-    if engine is not None:
-        _bind(app, engine)
+    app.state.desk = Desk.of(db, settings) if db is not None else None
     problems.install(app)
     problems.document(app)
+    app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        # Browsers of the frontend teams' own UIs: their preflights are answered here.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PUT", "PATCH", "DELETE"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=[
+                "ETag",
+                "Retry-After",
+                "Idempotent-Replayed",
+                "X-Request-ID",
+                "Location",
+            ],
+            max_age=600,
+        )
     app.add_middleware(RequestContext)
     for router in (
         health.router,
         tickets.router,
+        interactions.router,
         records.customers,
         records.teams,
         records.agents,
@@ -101,8 +123,3 @@ def create_app(
     ):
         app.include_router(router)
     return app
-
-
-def _bind(app: FastAPI, engine: AsyncEngine) -> None:
-    app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)

@@ -7,15 +7,51 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     Index,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, TSVECTOR
+from sqlalchemy.dialects.postgresql.base import ischema_names
+from sqlalchemy.types import UserDefinedType
 from sqlmodel import Field, SQLModel
+
+from app.domain.search import CONFIGS, PLAIN
+
+
+class Xid8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id: what feed cursors order by (see migration 0005)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "XID8"
+
+
+# Reflection (autogenerate's comparison) knows the type by this name.
+ischema_names["xid8"] = Xid8
+
+
+# The id of the transaction writing a row: a feed serves a row only once every transaction
+# older than it has ended, so a row committed late is never skipped by a cursor.
+def _txid() -> Any:
+    return Field(
+        default=None,
+        sa_column=Column(Xid8(), nullable=False, server_default=text("pg_current_xact_id()")),
+    )
+
+
+# A ticket's words, stemmed in its language (app.domain.search; migration 0005 spells it out).
+TICKET_SEARCH_VECTOR = (
+    "to_tsvector(CASE split_part(lower(coalesce(language, '')), '-', 1) "
+    + " ".join(f"WHEN '{tag}' THEN '{config}'::regconfig" for tag, config in CONFIGS.items())
+    + f" ELSE '{PLAIN}'::regconfig END, coalesce(subject, '') || ' ' || coalesce(description, ''))"
+)
 
 
 def _ts(nullable: bool = False, index: bool = False) -> Any:
@@ -145,7 +181,24 @@ class Ticket(SQLModel, table=True):
     sla_warning_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     sla_paused: bool = Field(default=False)
     sla_breached: bool = Field(default=False)
+    search_vector: Any = Field(
+        default=None,
+        sa_column=Column(TSVECTOR, Computed(TICKET_SEARCH_VECTOR, persisted=True)),
+    )
     __table_args__ = (
+        Index("tickets_search_idx", "search_vector", postgresql_using="gin"),
+        Index(
+            "tickets_subject_trgm_idx",
+            "subject",
+            postgresql_using="gin",
+            postgresql_ops={"subject": "gin_trgm_ops"},
+        ),
+        Index(
+            "tickets_description_trgm_idx",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ),
         Index(
             "tickets_sla_due_idx",
             text("coalesce(sla_due_at, 'infinity'::timestamptz)"),
@@ -199,7 +252,36 @@ class Interaction(SQLModel, table=True):
     external_id: str | None = Field(default=None, sa_type=String(300))
     created_at: datetime = _ts()
     created_by_key_id: int | None = _fk("api_keys.id", index=False)
-    __table_args__ = (Index("interactions_ticket_occurred_idx", "ticket_id", "occurred_at", "id"),)
+    # Interaction bodies are searched word by word in no particular language, and by trigram.
+    search_vector: Any = Field(
+        default=None,
+        sa_column=Column(
+            TSVECTOR, Computed("to_tsvector('simple'::regconfig, body)", persisted=True)
+        ),
+    )
+    __table_args__ = (
+        Index("interactions_ticket_occurred_idx", "ticket_id", "occurred_at", "id"),
+        # A gateway's message id, once per ticket: a retry finds the interaction it made.
+        Index(
+            "interactions_ticket_external_id_key",
+            "ticket_id",
+            "external_id",
+            unique=True,
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        Index(
+            "interactions_external_id_idx",
+            "external_id",
+            postgresql_where=text("external_id IS NOT NULL"),
+        ),
+        Index("interactions_search_idx", "search_vector", postgresql_using="gin"),
+        Index(
+            "interactions_body_trgm_idx",
+            "body",
+            postgresql_using="gin",
+            postgresql_ops={"body": "gin_trgm_ops"},
+        ),
+    )
 
 
 class TicketEvent(SQLModel, table=True):
@@ -315,9 +397,11 @@ class SlaEvent(SQLModel, table=True):
     assignee_id: int | None = Field(default=None, sa_type=BigInteger)
     priority: str | None = Field(default=None, sa_type=String(20))
     policy_id: int | None = Field(default=None, sa_type=BigInteger)
+    txid: int | None = _txid()
     __table_args__ = (
         UniqueConstraint("ticket_id", "metric", "kind", "due_at", name="sla_events_once_key"),
         Index("sla_events_recorded_idx", "recorded_at", "id"),
+        Index("sla_events_feed_idx", "txid", "id"),
     )
 
 
@@ -353,11 +437,26 @@ class Reminder(SQLModel, table=True):
     created_at: datetime = _ts()
     done_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     version: int = Field(default=1)
+    txid: int | None = _txid()
     __table_args__ = (
         UniqueConstraint("ticket_id", "kind", "due_at", name="reminders_once_key"),
+        Index("reminders_feed_idx", "txid", "id"),
         Index("reminders_status_due_idx", "status", "due_at"),
         Index("reminders_assignee_status_idx", "assignee_id", "status"),
     )
+
+
+class ConfigRevision(SQLModel, table=True):
+    """A counter every change to calendars, SLA policies or the matrix moves (a trigger)."""
+
+    __tablename__ = "config_revision"
+    id: int = Field(
+        primary_key=True,
+        sa_type=SmallInteger,
+        sa_column_kwargs={"autoincrement": False},
+    )
+    revision: int = Field(sa_type=BigInteger)
+    __table_args__ = (CheckConstraint("id = 1", name="config_revision_id_check"),)
 
 
 class WorkerReplica(SQLModel, table=True):

@@ -2,9 +2,10 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -18,6 +19,21 @@ class Settings(BaseSettings):
     log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
     max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")
     db_pool_size: int = Field(default=20, validation_alias="HELPDESK_DB_POOL_SIZE")
+    db_acquire_timeout_seconds: float = Field(
+        default=5.0,
+        validation_alias="HELPDESK_DB_ACQUIRE_TIMEOUT_SECONDS",
+        description="How long a request waits for a free database connection before a 503.",
+    )
+    db_lock_timeout_ms: int = Field(
+        default=2000,
+        validation_alias="HELPDESK_DB_LOCK_TIMEOUT_MS",
+        description="How long a write waits for a row another request holds before a 409.",
+    )
+    db_statement_timeout_ms: int = Field(
+        default=30000,
+        validation_alias="HELPDESK_DB_STATEMENT_TIMEOUT_MS",
+        description="The longest any one statement may run before the request is a 503.",
+    )
     api_key_cache_seconds: float = Field(
         default=5.0,
         validation_alias="HELPDESK_API_KEY_CACHE_SECONDS",
@@ -39,6 +55,19 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_AUTO_CLOSE_DAYS",
         description="A ticket resolved this many days is closed.",
     )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="HELPDESK_CORS_ORIGINS",
+        description="Browser origins allowed to call the API (comma-separated); none by default.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
     worker_batch: int = Field(default=500, validation_alias="HELPDESK_WORKER_BATCH")
     worker_max_sleep_seconds: float = Field(
         default=30.0, validation_alias="HELPDESK_WORKER_MAX_SLEEP_SECONDS"

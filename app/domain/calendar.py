@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
@@ -10,14 +11,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 __all__ = [
     "ALWAYS_OPEN",
+    "END_OF_DAY",
     "BusinessCalendar",
     "CalendarError",
     "Holiday",
     "WorkingHours",
     "add_business_time",
     "business_seconds_between",
+    "format_wall_time",
     "make_calendar",
     "next_business_moment",
+    "parse_wall_time",
 ]
 
 _DAY = 86_400
@@ -30,6 +34,11 @@ _EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
 # forever; ten years without a single working second can only be a misconfiguration.
 _MAX_IDLE_DAYS = 3653
 _WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_WALL_TIME = re.compile(r"([0-9]{2}):([0-9]{2})(?::([0-9]{2}))?")
+
+END_OF_DAY: time = time(0)
+"""24:00 as a `WorkingHours.end`: datetime.time stops at 23:59:59, and an end of 00:00 already
+means the midnight that ends the start's day (18:00–00:00 is 18:00–24:00)."""
 
 
 class CalendarError(ValueError):
@@ -42,7 +51,10 @@ class WorkingHours:
 
     `weekday` is 0 = Monday … 6 = Sunday. If `end <= start` the interval runs past midnight into
     the next day; 00:00–00:00 is the whole day. Any other `end == start` is rejected. Times must
-    be naive and whole seconds.
+    be naive and whole seconds. 24:00 is written `END_OF_DAY` (time(0)): an end of 00:00 is the
+    next midnight, so Monday 18:00–24:00 is `WorkingHours(0, time(18), END_OF_DAY)`; across a
+    DST change at midnight it ends where that midnight falls (a missing one: where the gap ends).
+    `parse_wall_time` reads "24:00" from text.
     """
 
     weekday: int
@@ -123,6 +135,7 @@ def make_calendar(
 ) -> BusinessCalendar:
     """Build a validated calendar from an IANA zone name, working hours and holidays.
 
+    An end of 24:00 is `END_OF_DAY` (see `WorkingHours`); messages show it as 24:00:00.
     Raises CalendarError naming the offending entry, e.g. "hours[2]: end must differ from
     start" or "hours[1]: Mon 11:00:00–17:00:00 overlaps hours[0]: Mon 09:00:00–12:00:00", for
     an unknown zone, a weekday outside 0..6, an interval with end == start (other than
@@ -136,6 +149,32 @@ def make_calendar(
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise CalendarError(f"zone: unknown time zone {zone!r}") from None
     return BusinessCalendar(zone=tz, hours=tuple(hours), holidays=tuple(holidays))
+
+
+def parse_wall_time(text: str, *, end: bool = False) -> time:
+    """A local wall-clock time from "HH:MM" or "HH:MM:SS"; with `end=True` also "24:00[:00]",
+    which becomes `END_OF_DAY`.
+
+    Raises CalendarError for anything else (24:00 as a start included).
+    """
+    match = _WALL_TIME.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise CalendarError(f"expected a time as HH:MM or HH:MM:SS, got {text!r}")
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if end and (hour, minute, second) == (24, 0, 0):
+        return END_OF_DAY
+    if hour > 23 or minute > 59 or second > 59:
+        allowed = "00:00–24:00" if end else "00:00–23:59:59"
+        raise CalendarError(f"time out of range {allowed}: {text!r}")
+    return time(hour, minute, second)
+
+
+def format_wall_time(at: time, *, end: bool = False) -> str:
+    """The text of a wall-clock time, "HH:MM" or "HH:MM:SS" if it has seconds; with `end=True`
+    midnight is "24:00", so `parse_wall_time(format_wall_time(t, end=e), end=e) == t`."""
+    if end and at == END_OF_DAY:
+        return "24:00"
+    return at.isoformat("seconds" if at.second else "minutes")
 
 
 def add_business_time(cal: BusinessCalendar, start: datetime, seconds: int) -> datetime:
@@ -250,7 +289,8 @@ def _validate(cal: BusinessCalendar) -> None:
 
 
 def _describe(h: WorkingHours) -> str:
-    return f"{_WEEKDAY_NAMES[h.weekday]} {h.start.isoformat()}–{h.end.isoformat()}"
+    end = "24:00:00" if h.end == END_OF_DAY else h.end.isoformat()
+    return f"{_WEEKDAY_NAMES[h.weekday]} {h.start.isoformat()}–{end}"
 
 
 def _time_seconds(t: time) -> int:

@@ -12,6 +12,7 @@ from app.domain.lifecycle import DONE
 
 __all__ = [
     "METRICS",
+    "STATE_ORDER",
     "BusinessTime",
     "ClockPolicy",
     "ClockState",
@@ -29,12 +30,24 @@ __all__ = [
     "evaluate",
     "explain",
     "matches",
+    "overall_state",
     "select_policy",
 ]
 
 Metric = Literal["first_response", "next_update", "resolution"]
 METRICS: tuple[Metric, ...] = ("first_response", "next_update", "resolution")
-ClockState = Literal["on_track", "warning", "breached", "met", "paused"]
+ClockState = Literal["on_track", "warning", "breached", "met", "paused", "not_applicable"]
+# The worst first. not_applicable comes last: a clock that was never owed (first response of a
+# ticket closed unanswered) must not colour the ticket's overall state, which is the worst of
+# the clocks that do apply; resolution always applies, so overall_state never answers it.
+STATE_ORDER: tuple[ClockState, ...] = (
+    "breached",
+    "warning",
+    "on_track",
+    "paused",
+    "met",
+    "not_applicable",
+)
 
 K = TypeVar("K")
 
@@ -123,9 +136,11 @@ class Pause:
 class MetricClock:
     """One metric's clock as of `now`.
 
-    `due_at`/`warning_at` are None while paused. For a stopped clock they are where the target
-    (warning point) was reached, or where it would have been had the clock kept running.
-    `paused_seconds` is the business time spent in pause statuses since `started_at`.
+    `due_at`/`warning_at` are None while paused, unless the clock ran out before the pause: a
+    breach stays at the instant it happened (with its warning point). For a stopped clock they
+    are where the target (warning point) was reached, or where it would have been had the clock
+    kept running. `paused` says the ticket sits in a pause status now (never for a stopped
+    clock); `paused_seconds` is the business time spent in pause statuses since `started_at`.
     """
 
     metric: Metric
@@ -139,6 +154,7 @@ class MetricClock:
     percent_used: float
     state: ClockState
     paused_seconds: int = 0
+    paused: bool = False
 
 
 @dataclass(frozen=True)
@@ -168,9 +184,10 @@ def evaluate(policy: ClockPolicy, timeline: TicketTimeline, now: datetime) -> Sl
     Due and warning instants depend on the history alone, never on `now`, so re-evaluating a
     running clock later yields the same timers. A clock does not run in a pause status nor while
     the ticket is resolved/closed; first_response stops at the first public agent reply (or,
-    without one, while the ticket is resolved/closed, resuming on reopen); resolution stops at
-    resolved/closed and resumes on reopen with the time already used. next_update exists once an
-    agent has replied publicly and the ticket is not resolved/closed, anchored at the last reply.
+    without one, while the ticket is resolved/closed, resuming on reopen; stopped so before its
+    due time it is not_applicable, never met); resolution stops at resolved/closed and resumes
+    on reopen with the time already used. next_update exists once an agent has replied publicly
+    and the ticket is not resolved/closed, anchored at the last reply.
 
     Raises ValueError for an empty or out-of-order status history; the calendar raises for
     naive datetimes.
@@ -180,13 +197,15 @@ def evaluate(policy: ClockPolicy, timeline: TicketTimeline, now: datetime) -> Sl
     # Spam closed unanswered must not breach first response forever: a done ticket stops it.
     done_since = _done_since(spans) if current in DONE else None
     created = timeline.created_at
+    replied = timeline.first_responded_at is not None
     first = _clock(
         "first_response",
         policy,
         spans,
         created,
-        timeline.first_responded_at if timeline.first_responded_at is not None else done_since,
+        timeline.first_responded_at if replied else done_since,
         now,
+        unanswered=not replied,
     )
     reply = timeline.last_public_reply_at or timeline.first_responded_at
     next_update = None
@@ -204,8 +223,10 @@ def evaluate(policy: ClockPolicy, timeline: TicketTimeline, now: datetime) -> Sl
 def due_timers(report: SlaReport) -> tuple[TimerSpec, ...]:
     """The timers to arm: warning (if before the due time) and breach of every running clock.
 
-    Stopped and paused clocks need none. Past instants are included: the worker's dedup by
-    (kind, due_at) keeps one already fired from firing again. Order: METRICS, warning first.
+    Stopped clocks need none, nor paused ones without a due time. A clock paused after its
+    breach keeps its timers, so a breach the worker had not fired yet when the pause began still
+    fires. Past instants are included: the worker's dedup by (kind, due_at) keeps one already
+    fired from firing again. Order: METRICS, warning first.
     """
     timers: list[TimerSpec] = []
     for clock in (report.first_response, report.next_update, report.resolution):
@@ -229,11 +250,13 @@ def explain(clock: MetricClock, policy_name: str, calendar_name: str) -> str:
     over = _duration(-clock.remaining_seconds)
     if clock.state == "met":
         parts.append(f"met at {_iso(clock.stopped_at)} with {_duration(clock.used_seconds)} used")
+    elif clock.state == "not_applicable":
+        parts.append("closed without a reply")
     elif clock.state == "breached" and clock.stopped_at is not None:
         parts.append(f"breached: stopped at {_iso(clock.stopped_at)}, {over} over")
     elif clock.state == "paused":
         parts.append(f"paused now with {_duration(clock.remaining_seconds)} left")
-    elif clock.state == "breached" and clock.due_at is None:
+    elif clock.state == "breached" and clock.paused:
         parts.append(f"paused now, breached {over} over")
     elif clock.state == "breached":
         parts.append(f"breached at {_iso(clock.due_at)}")
@@ -283,6 +306,12 @@ def select_policy(
     return next((key for key, conditions in candidates if matches(conditions, traits)), None)
 
 
+def overall_state(report: SlaReport) -> ClockState:
+    """The worst state among the report's clocks, by STATE_ORDER."""
+    clocks = (report.first_response, report.next_update, report.resolution)
+    return min((c.state for c in clocks if c is not None), key=STATE_ORDER.index)
+
+
 def _spans(timeline: TicketTimeline) -> list[_Span]:
     changes = timeline.statuses
     if not changes:
@@ -319,6 +348,8 @@ def _clock(
     start: datetime,
     stop: datetime | None,
     now: datetime,
+    *,
+    unanswered: bool = False,
 ) -> MetricClock:
     cal = policy.calendar
     target = policy.targets.of(metric)
@@ -334,13 +365,23 @@ def _clock(
     )
     due_at: datetime | None = None
     warning_at: datetime | None = None
-    if not paused:
+    if paused:
+        # Every running segment has ended, so this is the breach instant if the target ran out
+        # before the pause, and None otherwise: a pause must not hide a breach.
+        due_at = _reach(cal, running, target)
+        if due_at is not None:
+            warning_at = _reach(cal, running, policy.warning_seconds(target))
+    else:
         # A stopped clock is projected past its stop, so a met clock still shows its due time.
         path = running if stop is None else [*running, (stop, None)]
         due_at = _reach(cal, path, target)
         warning_at = _reach(cal, path, policy.warning_seconds(target))
     state: ClockState
-    if stop is not None:
+    if stop is not None and unanswered:
+        # Resolved/closed without a reply: nothing was owed if that came before the due time;
+        # at or after it, the running clock had already shown (and timed) the breach.
+        state = "not_applicable" if used < target else "breached"
+    elif stop is not None:
         state = "met" if used <= target else "breached"
     elif paused or due_at is None or warning_at is None:
         # Frozen where it stopped running; a clock that had already run out stays breached.
@@ -363,6 +404,7 @@ def _clock(
         percent_used=round(used * 100 / target, 1) if target else 100.0,
         state=state,
         paused_seconds=paused_seconds,
+        paused=paused,
     )
 
 

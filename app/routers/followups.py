@@ -1,25 +1,20 @@
 """Callbacks on tickets, reminders, SLA events and the deadline worker's status."""
 
-from typing import Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from app.routers.deps import (
-    Cursor,
-    Db,
+from app.http.deps import (
     IdempotencyKey,
     IfMatch,
-    Limit,
-    Now,
     PathId,
-    QueryId,
-    QueryInstant,
-    Reader,
-    Writer,
+    ReadCall,
+    WriteCall,
     expected_version,
-    respond,
-    with_etag,
+    query,
+    query_parameters,
 )
+from app.http.responses import json_body, written
 from app.schemas import (
     CallbackCreate,
     CallbackOut,
@@ -29,7 +24,8 @@ from app.schemas import (
     SlaEventOut,
     WorkerStatus,
 )
-from app.services import followups, worker_status
+from app.schemas.deadlines import ReminderListQuery, SlaEventListQuery
+from app.services import callbacks, reminders, sla_events, worker_status
 
 router = APIRouter(tags=["deadlines"])
 
@@ -41,19 +37,20 @@ router = APIRouter(tags=["deadlines"])
     operation_id="callbacks_create",
 )
 async def schedule_callback(
-    now: Now,
-    ticket_id: PathId,
-    body: CallbackCreate,
-    db: Db,
-    who: Writer,
-    key: IdempotencyKey = None,
+    ticket_id: PathId, body: CallbackCreate, call: WriteCall, key: IdempotencyKey = None
 ) -> Response:
     """The worker raises a reminder at `requested_at` and records `callback_missed` if no
     outbound call is logged by `missed_at`."""
-    outcome = await followups.schedule_callback(
-        db, ticket_id, body, actor=who, now=now, idempotency_key=key
+    result = await callbacks.schedule(
+        call.desk,
+        ticket_id,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
-    return respond(outcome)
+    return written(result)
 
 
 @router.get(
@@ -61,78 +58,48 @@ async def schedule_callback(
     response_model=list[CallbackOut],
     operation_id="callbacks_list",
 )
-async def list_callbacks(ticket_id: PathId, db: Db, who: Reader) -> list[CallbackOut]:
-    return await followups.list_callbacks(db, ticket_id)
+async def list_callbacks(ticket_id: PathId, call: ReadCall) -> Response:
+    return json_body(await callbacks.list_for_ticket(call.desk, ticket_id, visible=call.visible))
 
 
-@router.get("/v1/reminders", response_model=Page[ReminderOut], operation_id="reminders_list")
+@router.get(
+    "/v1/reminders",
+    response_model=Page[ReminderOut],
+    operation_id="reminders_list",
+    openapi_extra=query_parameters(ReminderListQuery),
+)
 async def list_reminders(
-    db: Db,
-    who: Reader,
-    assignee_id: QueryId = None,
-    team_id: QueryId = None,
-    status: Literal["open", "done", "dismissed"] | None = None,
-    due_before: QueryInstant = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[ReminderOut]:
-    return await followups.list_reminders(
-        db,
-        assignee_id=assignee_id,
-        team_id=team_id,
-        status=status,
-        due_before=due_before,
-        limit=limit,
-        cursor=cursor,
-    )
+    call: ReadCall, q: Annotated[ReminderListQuery, query(ReminderListQuery)]
+) -> Response:
+    """Soonest due first."""
+    return json_body(await reminders.list(call.desk, q))
 
 
 @router.patch(
     "/v1/reminders/{reminder_id}", response_model=ReminderOut, operation_id="reminders_update"
 )
 async def update_reminder(
-    now: Now,
-    reminder_id: PathId,
-    body: ReminderUpdate,
-    db: Db,
-    who: Writer,
-    response: Response,
-    if_match: IfMatch = None,
-) -> ReminderOut:
-    reminder = await followups.update_reminder(
-        db, reminder_id, body, expected_version=expected_version(if_match), now=now
+    reminder_id: PathId, body: ReminderUpdate, call: WriteCall, if_match: IfMatch = None
+) -> Response:
+    reminder = await reminders.update(
+        call.desk, reminder_id, body, expected_version=expected_version(if_match), now=call.now
     )
-    with_etag(response, reminder.version)
-    return reminder
+    return json_body(reminder)
 
 
-@router.get("/v1/sla-events", response_model=Page[SlaEventOut], operation_id="sla_events_list")
+@router.get(
+    "/v1/sla-events",
+    response_model=Page[SlaEventOut],
+    operation_id="sla_events_list",
+    openapi_extra=query_parameters(SlaEventListQuery),
+)
 async def list_sla_events(
-    db: Db,
-    who: Reader,
-    ticket_id: QueryId = None,
-    metric: Literal["first_response", "next_update", "resolution", "callback"] | None = None,
-    kind: Literal["warning", "breach", "missed"] | None = None,
-    team_id: QueryId = None,
-    since: QueryInstant = None,
-    until: QueryInstant = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[SlaEventOut]:
+    call: ReadCall, q: Annotated[SlaEventListQuery, query(SlaEventListQuery)]
+) -> Response:
     """Newest first."""
-    return await followups.list_sla_events(
-        db,
-        ticket_id=ticket_id,
-        metric=metric,
-        kind=kind,
-        team_id=team_id,
-        since=since,
-        until=until,
-        limit=limit,
-        cursor=cursor,
-    )
+    return json_body(await sla_events.list(call.desk, q))
 
 
 @router.get("/v1/worker/status", response_model=WorkerStatus, operation_id="worker_status")
-async def get_worker_status(now: Now, db: Db, who: Reader) -> WorkerStatus:
-    return await worker_status.status(db, now)
+async def get_worker_status(call: ReadCall) -> Response:
+    return json_body(await worker_status.status(call.desk, call.now))

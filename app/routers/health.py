@@ -23,7 +23,7 @@ async def healthz() -> Health:
 )
 async def readyz(request: Request) -> JSONResponse:
     """The database answers and its schema is at the newest migration."""
-    problem = await readiness.check(request.app.state.engine)
+    problem = await readiness.check(request.app.state.desk)
     if problem:
         return JSONResponse(Health(status="unavailable", detail=problem).model_dump(), 503)
     return JSONResponse(Health(status="ok").model_dump())

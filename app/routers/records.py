@@ -1,24 +1,20 @@
 """/v1/customers, /v1/teams, /v1/agents: the records tickets refer to."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Response
 
-from app.routers.deps import (
-    Admin,
-    Cursor,
-    Db,
+from app.http.deps import (
+    AdminCall,
     IfMatch,
-    Limit,
-    Now,
     PathId,
-    QueryId,
-    QueryText,
-    Reader,
-    Writer,
+    ReadCall,
+    WriteCall,
     expected_version,
-    with_etag,
+    query,
+    query_parameters,
 )
+from app.http.responses import json_body, written
 from app.schemas import (
     AgentCreate,
     AgentOut,
@@ -31,6 +27,9 @@ from app.schemas import (
     TeamOut,
     TeamUpdate,
 )
+from app.schemas.agents import AgentListQuery
+from app.schemas.customers import CustomerListQuery
+from app.schemas.teams import TeamListQuery
 from app.services import records
 
 customers = APIRouter(prefix="/v1/customers", tags=["customers"])
@@ -38,131 +37,109 @@ teams = APIRouter(prefix="/v1/teams", tags=["teams"])
 agents = APIRouter(prefix="/v1/agents", tags=["agents"])
 
 
-def _tagged(response: Response, record: Any) -> Any:
-    with_etag(response, record.version)
-    return record
-
-
 # ---- customers: any writer may record a caller -----------------------------------------------
 
 
 @customers.post("", status_code=201, response_model=CustomerOut, operation_id="customers_create")
-async def create_customer(
-    now: Now, body: CustomerCreate, db: Db, who: Writer, response: Response
-) -> Any:
-    return _tagged(response, await records.create(db, "customer", body, now=now))
+async def create_customer(body: CustomerCreate, call: WriteCall) -> Response:
+    return written(await records.create_customer(call.desk, body, actor=call.caller, now=call.now))
 
 
-@customers.get("", response_model=Page[CustomerOut], operation_id="customers_list")
+@customers.get(
+    "",
+    response_model=Page[CustomerOut],
+    operation_id="customers_list",
+    openapi_extra=query_parameters(CustomerListQuery),
+)
 async def list_customers(
-    db: Db,
-    who: Reader,
-    email: QueryText = None,
-    organization: QueryText = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[Any]:
-    filters = {"email": email, "organization": organization}
-    return await records.listing(db, "customer", filters=filters, limit=limit, cursor=cursor)
+    call: ReadCall, filters: Annotated[CustomerListQuery, query(CustomerListQuery)]
+) -> Response:
+    return json_body(await records.list_customers(call.desk, filters))
 
 
 @customers.get("/{customer_id}", response_model=CustomerOut, operation_id="customers_get")
-async def get_customer(customer_id: PathId, db: Db, who: Reader, response: Response) -> Any:
-    return _tagged(response, await records.read(db, "customer", customer_id))
+async def get_customer(customer_id: PathId, call: ReadCall) -> Response:
+    return json_body(await records.get_customer(call.desk, customer_id))
 
 
 @customers.patch("/{customer_id}", response_model=CustomerOut, operation_id="customers_update")
 async def update_customer(
-    now: Now,
-    customer_id: PathId,
-    body: CustomerUpdate,
-    db: Db,
-    who: Writer,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Any:
+    customer_id: PathId, body: CustomerUpdate, call: WriteCall, if_match: IfMatch = None
+) -> Response:
     version = expected_version(if_match)
-    record = await records.update(
-        db, "customer", customer_id, body, expected_version=version, now=now
+    customer = await records.update_customer(
+        call.desk, customer_id, body, expected_version=version, actor=call.caller, now=call.now
     )
-    return _tagged(response, record)
+    return json_body(customer)
 
 
 # ---- teams: admin only -----------------------------------------------------------------------
 
 
 @teams.post("", status_code=201, response_model=TeamOut, operation_id="teams_create")
-async def create_team(now: Now, body: TeamCreate, db: Db, who: Admin, response: Response) -> Any:
-    return _tagged(response, await records.create(db, "team", body, now=now))
+async def create_team(body: TeamCreate, call: AdminCall) -> Response:
+    return written(await records.create_team(call.desk, body, actor=call.caller, now=call.now))
 
 
-@teams.get("", response_model=Page[TeamOut], operation_id="teams_list")
+@teams.get(
+    "",
+    response_model=Page[TeamOut],
+    operation_id="teams_list",
+    openapi_extra=query_parameters(TeamListQuery),
+)
 async def list_teams(
-    db: Db,
-    who: Reader,
-    tier: Annotated[int | None, Query(ge=1, le=3)] = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[Any]:
-    return await records.listing(db, "team", filters={"tier": tier}, limit=limit, cursor=cursor)
+    call: ReadCall, filters: Annotated[TeamListQuery, query(TeamListQuery)]
+) -> Response:
+    return json_body(await records.list_teams(call.desk, filters))
 
 
 @teams.get("/{team_id}", response_model=TeamOut, operation_id="teams_get")
-async def get_team(team_id: PathId, db: Db, who: Reader, response: Response) -> Any:
-    return _tagged(response, await records.read(db, "team", team_id))
+async def get_team(team_id: PathId, call: ReadCall) -> Response:
+    return json_body(await records.get_team(call.desk, team_id))
 
 
 @teams.patch("/{team_id}", response_model=TeamOut, operation_id="teams_update")
 async def update_team(
-    now: Now,
-    team_id: PathId,
-    body: TeamUpdate,
-    db: Db,
-    who: Admin,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Any:
+    team_id: PathId, body: TeamUpdate, call: AdminCall, if_match: IfMatch = None
+) -> Response:
     version = expected_version(if_match)
-    record = await records.update(db, "team", team_id, body, expected_version=version, now=now)
-    return _tagged(response, record)
+    team = await records.update_team(
+        call.desk, team_id, body, expected_version=version, actor=call.caller, now=call.now
+    )
+    return json_body(team)
 
 
 # ---- agents: admin only ----------------------------------------------------------------------
 
 
 @agents.post("", status_code=201, response_model=AgentOut, operation_id="agents_create")
-async def create_agent(now: Now, body: AgentCreate, db: Db, who: Admin, response: Response) -> Any:
-    return _tagged(response, await records.create(db, "agent", body, now=now))
+async def create_agent(body: AgentCreate, call: AdminCall) -> Response:
+    return written(await records.create_agent(call.desk, body, actor=call.caller, now=call.now))
 
 
-@agents.get("", response_model=Page[AgentOut], operation_id="agents_list")
+@agents.get(
+    "",
+    response_model=Page[AgentOut],
+    operation_id="agents_list",
+    openapi_extra=query_parameters(AgentListQuery),
+)
 async def list_agents(
-    db: Db,
-    who: Reader,
-    team_id: QueryId = None,
-    active: bool | None = None,
-    limit: Limit = 50,
-    cursor: Cursor = None,
-) -> Page[Any]:
-    filters = {"team_id": team_id, "active": active}
-    return await records.listing(db, "agent", filters=filters, limit=limit, cursor=cursor)
+    call: ReadCall, filters: Annotated[AgentListQuery, query(AgentListQuery)]
+) -> Response:
+    return json_body(await records.list_agents(call.desk, filters))
 
 
 @agents.get("/{agent_id}", response_model=AgentOut, operation_id="agents_get")
-async def get_agent(agent_id: PathId, db: Db, who: Reader, response: Response) -> Any:
-    return _tagged(response, await records.read(db, "agent", agent_id))
+async def get_agent(agent_id: PathId, call: ReadCall) -> Response:
+    return json_body(await records.get_agent(call.desk, agent_id))
 
 
 @agents.patch("/{agent_id}", response_model=AgentOut, operation_id="agents_update")
 async def update_agent(
-    now: Now,
-    agent_id: PathId,
-    body: AgentUpdate,
-    db: Db,
-    who: Admin,
-    response: Response,
-    if_match: IfMatch = None,
-) -> Any:
+    agent_id: PathId, body: AgentUpdate, call: AdminCall, if_match: IfMatch = None
+) -> Response:
     version = expected_version(if_match)
-    record = await records.update(db, "agent", agent_id, body, expected_version=version, now=now)
-    return _tagged(response, record)
+    agent = await records.update_agent(
+        call.desk, agent_id, body, expected_version=version, actor=call.caller, now=call.now
+    )
+    return json_body(agent)

@@ -2,16 +2,8 @@
 
 from fastapi import APIRouter, Response
 
-from app.routers.deps import (
-    Configurer,
-    Db,
-    IfMatch,
-    Now,
-    PathId,
-    Reader,
-    expected_version,
-    with_etag,
-)
+from app.http.deps import ConfigCall, IfMatch, PathId, ReadCall, expected_version
+from app.http.responses import json_body, written
 from app.schemas import (
     CalendarCreate,
     CalendarOut,
@@ -20,7 +12,7 @@ from app.schemas import (
     SlaPolicyCreate,
     SlaPolicyOut,
 )
-from app.services import config
+from app.services.config import calendars, matrix, sla_policies
 
 router = APIRouter(prefix="/v1", tags=["sla"])
 
@@ -28,45 +20,38 @@ router = APIRouter(prefix="/v1", tags=["sla"])
 @router.post(
     "/calendars", status_code=201, response_model=CalendarOut, operation_id="calendars_create"
 )
-async def create_calendar(
-    now: Now, body: CalendarCreate, db: Db, who: Configurer, response: Response
-) -> CalendarOut:
-    calendar = await config.create_calendar(db, body, now=now)
-    with_etag(response, calendar.version)
-    return calendar
+async def create_calendar(call: ConfigCall, body: CalendarCreate) -> Response:
+    return written(
+        await calendars.create_calendar(call.desk, body, actor=call.caller, now=call.now)
+    )
 
 
 @router.get("/calendars", response_model=list[CalendarOut], operation_id="calendars_list")
-async def list_calendars(db: Db, who: Reader) -> list[CalendarOut]:
-    return await config.list_calendars(db)
+async def list_calendars(call: ReadCall) -> Response:
+    return json_body(await calendars.list_calendars(call.desk))
 
 
 @router.get("/calendars/{calendar_id}", response_model=CalendarOut, operation_id="calendars_get")
-async def get_calendar(calendar_id: PathId, db: Db, who: Reader, response: Response) -> CalendarOut:
-    calendar = await config.read_calendar(db, calendar_id)
-    with_etag(response, calendar.version)
-    return calendar
+async def get_calendar(calendar_id: PathId, call: ReadCall) -> Response:
+    return json_body(await calendars.read_calendar(call.desk, calendar_id))
 
 
 @router.put(
     "/calendars/{calendar_id}", response_model=CalendarOut, operation_id="calendars_replace"
 )
 async def replace_calendar(
-    now: Now,
-    calendar_id: PathId,
-    body: CalendarCreate,
-    db: Db,
-    who: Configurer,
-    response: Response,
-    if_match: IfMatch = None,
-) -> CalendarOut:
+    calendar_id: PathId, body: CalendarCreate, call: ConfigCall, if_match: IfMatch = None
+) -> Response:
     """Replace a calendar; the clocks of every live ticket are recomputed from their history."""
-    version = expected_version(if_match)
-    calendar = await config.replace_calendar(
-        db, calendar_id, body, expected_version=version, now=now
+    calendar = await calendars.replace_calendar(
+        call.desk,
+        calendar_id,
+        body,
+        expected_version=expected_version(if_match),
+        actor=call.caller,
+        now=call.now,
     )
-    with_etag(response, calendar.version)
-    return calendar
+    return json_body(calendar)
 
 
 @router.post(
@@ -75,70 +60,62 @@ async def replace_calendar(
     response_model=SlaPolicyOut,
     operation_id="sla_policies_create",
 )
-async def create_policy(
-    now: Now, body: SlaPolicyCreate, db: Db, who: Configurer, response: Response
-) -> SlaPolicyOut:
-    policy = await config.create_policy(db, body, now=now)
-    with_etag(response, policy.version)
-    return policy
+async def create_policy(call: ConfigCall, body: SlaPolicyCreate) -> Response:
+    return written(
+        await sla_policies.create_policy(call.desk, body, actor=call.caller, now=call.now)
+    )
 
 
 @router.get("/sla-policies", response_model=list[SlaPolicyOut], operation_id="sla_policies_list")
-async def list_policies(db: Db, who: Reader) -> list[SlaPolicyOut]:
+async def list_policies(call: ReadCall) -> Response:
     """In the order they are tried; the default policy last."""
-    return await config.list_policies(db)
+    return json_body(await sla_policies.list_policies(call.desk))
 
 
 @router.get(
     "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
 )
-async def get_policy(policy_id: PathId, db: Db, who: Reader, response: Response) -> SlaPolicyOut:
-    policy = await config.read_policy(db, policy_id)
-    with_etag(response, policy.version)
-    return policy
+async def get_policy(policy_id: PathId, call: ReadCall) -> Response:
+    return json_body(await sla_policies.read_policy(call.desk, policy_id))
 
 
 @router.put(
     "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_replace"
 )
 async def replace_policy(
-    now: Now,
-    policy_id: PathId,
-    body: SlaPolicyCreate,
-    db: Db,
-    who: Configurer,
-    response: Response,
-    if_match: IfMatch = None,
-) -> SlaPolicyOut:
+    policy_id: PathId, body: SlaPolicyCreate, call: ConfigCall, if_match: IfMatch = None
+) -> Response:
     """Replace a policy; the clocks of every live ticket are recomputed from their history."""
-    version = expected_version(if_match)
-    policy = await config.replace_policy(db, policy_id, body, expected_version=version, now=now)
-    with_etag(response, policy.version)
-    return policy
+    policy = await sla_policies.replace_policy(
+        call.desk,
+        policy_id,
+        body,
+        expected_version=expected_version(if_match),
+        actor=call.caller,
+        now=call.now,
+    )
+    return json_body(policy)
 
 
 @router.get(
     "/priority-matrix", response_model=PriorityMatrixOut, operation_id="priority_matrix_get"
 )
-async def get_matrix(db: Db, who: Reader, response: Response) -> PriorityMatrixOut:
-    matrix = await config.read_matrix(db)
-    with_etag(response, matrix.version)
-    return matrix
+async def get_matrix(call: ReadCall) -> Response:
+    return json_body(await matrix.read_matrix(call.desk))
 
 
 @router.put(
     "/priority-matrix", response_model=PriorityMatrixOut, operation_id="priority_matrix_replace"
 )
 async def replace_matrix(
-    now: Now,
-    body: PriorityMatrixIn,
-    db: Db,
-    who: Configurer,
-    response: Response,
-    if_match: IfMatch = None,
-) -> PriorityMatrixOut:
+    body: PriorityMatrixIn, call: ConfigCall, if_match: IfMatch = None
+) -> Response:
     """Every impact × urgency cell must name a priority. Applies to tickets triaged from now on."""
-    version = expected_version(if_match)
-    matrix = await config.replace_matrix(db, body, expected_version=version, now=now)
-    with_etag(response, matrix.version)
-    return matrix
+    updated = await matrix.replace_matrix(
+        call.desk,
+        body,
+        expected_version=expected_version(if_match),
+        actor=call.caller,
+        now=call.now,
+    )
+    return json_body(updated)

@@ -4,24 +4,17 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from app.routers.deps import (
-    Cursor,
-    Db,
+from app.http.deps import (
     IdempotencyKey,
     IfMatch,
-    Limit,
-    Now,
     PathId,
     ReadCall,
-    Reader,
     WriteCall,
-    Writer,
     expected_version,
-    json_body,
-    query_model,
+    query,
     query_parameters,
-    respond,
 )
+from app.http.responses import json_body, written
 from app.schemas import (
     HistoryEntryOut,
     InteractionCreate,
@@ -37,12 +30,18 @@ from app.schemas import (
     TicketSplit,
     TicketUpdate,
 )
-from app.services import history, interactions, ticket_list, tickets
+from app.schemas.history import HistoryListQuery
+from app.schemas.interactions import InteractionListQuery
+from app.services import interactions
+from app.services.tickets import create, links, read, split, update
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
 CREATED_OR_EXISTING = {
-    200: {"description": "A ticket with this channel and external_id already existed: returned."},
+    200: {
+        "description": "A ticket with this channel and external_id already existed: returned.",
+        "model": TicketOut,
+    },
     201: {"description": "Created."},
 }
 
@@ -52,15 +51,15 @@ CREATED_OR_EXISTING = {
     status_code=201,
     response_model=TicketOut,
     operation_id="tickets_create",
-    responses=CREATED_OR_EXISTING,
+    responses=CREATED_OR_EXISTING,  # type: ignore[arg-type]
 )
 async def create_ticket(
     call: WriteCall, body: TicketCreate, key: IdempotencyKey = None
 ) -> Response:
-    outcome = await tickets.create_ticket(
-        call.engine, body, actor=call.who, now=call.now, idempotency_key=key
+    result = await create.create_ticket(
+        call.desk, body, actor=call.caller, visible=call.visible, now=call.now, idempotency_key=key
     )
-    return respond(outcome)
+    return written(result)
 
 
 @router.get(
@@ -68,74 +67,66 @@ async def create_ticket(
     response_model=Page[TicketListItem],
     operation_id="tickets_list",
     openapi_extra=query_parameters(TicketListQuery),
-    responses={422: {"description": "A query parameter is invalid (a problem naming it)."}},
 )
 async def list_tickets(
-    call: ReadCall, query: Annotated[TicketListQuery, query_model(TicketListQuery)]
+    call: ReadCall, q: Annotated[TicketListQuery, query(TicketListQuery)]
 ) -> Response:
     """Tickets, newest first by default. Each item's `sla` is a summary from the stored due times;
     the full clocks are on the ticket itself."""
-    filters = ticket_list.TicketFilters(
-        status=query.status or (),
-        priority=query.priority or (),
-        type=query.type or (),
-        channel=query.channel or (),
-        team_id=query.team_id,
-        assignee_id=query.assignee_id,
-        customer_id=query.customer_id,
-        tag=query.tag,
-        created_after=query.created_after,
-        created_before=query.created_before,
-        sla_state=query.sla_state or (),
-    )
-    page = await tickets.list_tickets(
-        call.engine, filters, sort=query.sort, limit=query.limit, cursor=query.cursor, now=call.now
+    page = await read.list_tickets(
+        call.desk, q, caller=call.caller, visible=call.visible, now=call.now
     )
     return json_body(page)
 
 
 @router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
 async def get_ticket(call: ReadCall, ticket_id: PathId) -> Response:
-    ticket = await tickets.read_ticket(call.engine, ticket_id, now=call.now)
-    return json_body(ticket, version=ticket["version"])
+    return json_body(
+        await read.read_ticket(call.desk, ticket_id, visible=call.visible, now=call.now)
+    )
 
 
 @router.get("/{ticket_id}/sla", response_model=TicketSlaDetail, operation_id="tickets_sla")
 async def get_ticket_sla(call: ReadCall, ticket_id: PathId) -> TicketSlaDetail:
     """The ticket's SLA clocks with the policy, calendar and pauses behind each due time."""
-    return await tickets.read_ticket_sla(call.engine, ticket_id, now=call.now)
+    return await read.read_ticket_sla(call.desk, ticket_id, visible=call.visible, now=call.now)
 
 
 @router.patch("/{ticket_id}", response_model=TicketOut, operation_id="tickets_update")
 async def update_ticket(
-    now: Now,
-    ticket_id: PathId,
-    body: TicketUpdate,
-    db: Db,
-    who: Writer,
-    if_match: IfMatch = None,
+    call: WriteCall, ticket_id: PathId, body: TicketUpdate, if_match: IfMatch = None
 ) -> Response:
-    ticket = await tickets.update_ticket(
-        db, ticket_id, body, expected_version=expected_version(if_match), actor=who, now=now
+    ticket = await update.update_ticket(
+        call.desk,
+        ticket_id,
+        body,
+        expected_version=expected_version(if_match),
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
     )
-    return json_body(ticket, version=ticket["version"])
+    return json_body(ticket)
 
 
 @router.post(
     "/{ticket_id}/split", status_code=201, response_model=TicketOut, operation_id="tickets_split"
 )
 async def split_ticket(
-    now: Now,
-    ticket_id: PathId,
-    body: TicketSplit,
-    db: Db,
-    who: Writer,
-    key: IdempotencyKey = None,
+    call: WriteCall, ticket_id: PathId, body: TicketSplit, key: IdempotencyKey = None
 ) -> Response:
-    outcome = await tickets.split_ticket(
-        db, ticket_id, body, actor=who, now=now, idempotency_key=key
+    """One caller, another problem: a new ticket with the contact and context (language,
+    product, asset and account fields), linked `split_from` this one. Category, type and team
+    are the new problem's own, or none."""
+    result = await split.split_ticket(
+        call.desk,
+        ticket_id,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
-    return respond(outcome)
+    return written(result)
 
 
 @router.post(
@@ -145,22 +136,23 @@ async def split_ticket(
     operation_id="ticket_links_create",
 )
 async def link_ticket(
-    now: Now,
-    ticket_id: PathId,
-    body: LinkCreate,
-    db: Db,
-    who: Writer,
-    key: IdempotencyKey = None,
+    call: WriteCall, ticket_id: PathId, body: LinkCreate, key: IdempotencyKey = None
 ) -> Response:
-    outcome = await tickets.link_tickets(
-        db, ticket_id, body, actor=who, now=now, idempotency_key=key
+    result = await links.link_tickets(
+        call.desk,
+        ticket_id,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
-    return respond(outcome)
+    return written(result)
 
 
 @router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
-async def list_links(ticket_id: PathId, db: Db, who: Reader) -> list[LinkOut]:
-    return await tickets.list_links(db, ticket_id)
+async def list_links(call: ReadCall, ticket_id: PathId) -> list[LinkOut]:
+    return await links.list_links(call.desk, ticket_id, visible=call.visible)
 
 
 @router.post(
@@ -168,43 +160,60 @@ async def list_links(ticket_id: PathId, db: Db, who: Reader) -> list[LinkOut]:
     status_code=201,
     response_model=InteractionOut,
     operation_id="interactions_create",
+    responses={
+        200: {
+            "description": "The ticket already had an interaction with this external_id: "
+            "returned (a gateway's retry).",
+            "model": InteractionOut,
+        },
+        201: {"description": "Logged."},
+    },
 )
 async def log_interaction(
-    now: Now,
-    ticket_id: PathId,
-    body: InteractionCreate,
-    db: Db,
-    who: Writer,
-    key: IdempotencyKey = None,
+    call: WriteCall, ticket_id: PathId, body: InteractionCreate, key: IdempotencyKey = None
 ) -> Response:
-    outcome = await interactions.log_interaction(
-        db, ticket_id, body, actor=who, now=now, idempotency_key=key
+    result = await interactions.log_interaction(
+        call.desk,
+        ticket_id,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
-    return respond(outcome)
+    return written(result)
 
 
 @router.get(
     "/{ticket_id}/interactions",
     response_model=Page[InteractionOut],
     operation_id="interactions_list",
+    openapi_extra=query_parameters(InteractionListQuery),
 )
 async def list_interactions(
+    call: ReadCall,
     ticket_id: PathId,
-    db: Db,
-    who: Reader,
-    public_only: bool = False,
-    limit: Limit = 50,
-    cursor: Cursor = None,
+    q: Annotated[InteractionListQuery, query(InteractionListQuery)],
 ) -> Page[InteractionOut]:
     return await interactions.list_interactions(
-        db, ticket_id, limit=limit, cursor=cursor, public_only=public_only
+        call.desk,
+        ticket_id,
+        visible=call.visible,
+        public_only=q.public_only,
+        limit=q.limit,
+        cursor=q.cursor,
     )
 
 
 @router.get(
-    "/{ticket_id}/history", response_model=Page[HistoryEntryOut], operation_id="ticket_history"
+    "/{ticket_id}/history",
+    response_model=Page[HistoryEntryOut],
+    operation_id="ticket_history",
+    openapi_extra=query_parameters(HistoryListQuery),
 )
 async def ticket_history(
-    ticket_id: PathId, db: Db, who: Reader, limit: Limit = 100, cursor: Cursor = None
+    call: ReadCall, ticket_id: PathId, q: Annotated[HistoryListQuery, query(HistoryListQuery)]
 ) -> Page[HistoryEntryOut]:
-    return await history.list_history(db, ticket_id, limit=limit, cursor=cursor)
+    return await interactions.list_history(
+        call.desk, ticket_id, visible=call.visible, limit=q.limit, cursor=q.cursor
+    )

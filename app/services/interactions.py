@@ -1,27 +1,27 @@
 """Logging calls, emails, chats, notes and callbacks on a ticket, and what each one implies."""
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from app.db import Connection, connection
 from app.domain import lifecycle
-from app.errors import Conflict, UnprocessableEntity
-from app.models import Agent, Customer, Interaction, Ticket
-from app.schemas import InteractionCreate, InteractionOut, Page
-from app.services import followups, history, idempotency, pagination, records, sla
-from app.services.auth import Principal
-from app.services.idempotency import Outcome
-from app.services.tickets import CLOCK_SKEW, get_for_update, refresh_sla
+from app.domain.access import Principal, Visibility
+from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
+from app.services import callbacks, clocks, history, idempotency, reminders
+from app.services.desk import Desk
+from app.services.idempotency import Written
+from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
+from app.services.tickets.update import refuse_if_closed
+from app.store import agents, customers, tickets
+from app.store import history as history_store
+from app.store import interactions as store
+from app.store.interactions import InteractionRow, NewInteraction
+from app.store.tickets import TicketRow
 
 
-def _invalid(field: str, message: str) -> UnprocessableEntity:
-    return UnprocessableEntity(f"{field}: {message}", errors=[{"field": field, "message": message}])
-
-
-def interaction_out(row: Interaction) -> InteractionOut:
+def interaction_out(row: InteractionRow) -> InteractionOut:
     return InteractionOut(
-        id=row.id,  # type: ignore[arg-type]
+        id=row.id,
         ticket_id=row.ticket_id,
         kind=row.kind,
         direction=row.direction,
@@ -40,91 +40,114 @@ def interaction_out(row: Interaction) -> InteractionOut:
 def _check_shape(data: InteractionCreate) -> None:
     """Combinations that describe no real interaction are refused, naming the field."""
     if data.direction == "internal" and data.public:
-        raise _invalid("public", "an internal interaction cannot be public")
+        raise invalid("public", "an internal interaction cannot be public")
     if data.kind == "note" and data.direction != "internal":
-        raise _invalid("direction", "a note is internal")
+        raise invalid("direction", "a note is internal")
     if data.duration_seconds is not None and data.kind not in ("call", "callback"):
-        raise _invalid("duration_seconds", "only calls and callbacks have a duration")
+        raise invalid("duration_seconds", "only calls and callbacks have a duration")
     if data.author_type == "customer" and data.direction == "outbound":
-        raise _invalid("direction", "a customer's message is inbound")
+        raise invalid("direction", "a customer's message is inbound")
+
+
+def is_public_agent_reply(interaction: NewInteraction) -> bool:
+    """What stops the first-response clock and restarts the next-update one: a public agent
+    message to the customer, or a call the agent took live (phone desks answer inbound calls)."""
+    if interaction.author_type != "agent" or not interaction.public:
+        return False
+    return interaction.direction == "outbound" or interaction.kind == "call"
 
 
 async def log_interaction(
-    db: AsyncSession,
+    desk: Desk,
     ticket_id: int,
     data: InteractionCreate,
     *,
     actor: Principal,
+    visible: Visibility,
     now: datetime,
     idempotency_key: str | None,
-) -> Outcome:
-    actor.demand("write")
+) -> Written[InteractionOut]:
     _check_shape(data)
-    occurred_at = data.occurred_at or now
-    if occurred_at > now + CLOCK_SKEW:
-        raise _invalid("occurred_at", "must not be in the future")
+    if data.occurred_at is not None and data.occurred_at > now + CLOCK_SKEW:
+        raise invalid("occurred_at", "must not be in the future")
 
-    async def action() -> Outcome:
-        ticket = await get_for_update(db, ticket_id)
-        if ticket.status == "closed":
-            raise Conflict(f"ticket {ticket_id} is closed; open a new ticket and link it")
+    async def work(conn: Connection) -> Written[InteractionOut]:
+        ticket = await tickets.lock(conn, ticket_id, visible)
+        if ticket is None:
+            raise no_ticket(ticket_id)
+        refuse_if_closed(ticket)
+        if data.external_id is not None:
+            # A gateway's retry: the ticket's lock orders it after the first, whose row is there.
+            seen = await store.by_external_id(conn, ticket.id, data.external_id)
+            if seen is not None:
+                return Written(interaction_out(seen), created=False)
+        at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
+        occurred_at = data.occurred_at or at
         if occurred_at < ticket.created_at:
-            raise _invalid("occurred_at", "is before the ticket was created")
-        interaction = await _new_interaction(db, ticket, data, occurred_at, actor, now)
-        history.record(
-            db,
-            ticket.id,
-            actor,
-            now,
-            "interaction",
-            new={"kind": data.kind, "direction": data.direction, "public": data.public},
-            interaction_id=interaction.id,
+            raise invalid("occurred_at", "is before the ticket was created")
+        new = await _new_interaction(conn, ticket, data, occurred_at, actor, at)
+        row = await store.insert(conn, new)
+        lines = [
+            history.line(
+                ticket.id,
+                actor,
+                at,
+                "interaction",
+                new={"kind": data.kind, "direction": data.direction, "public": data.public},
+                interaction_id=row.id,
+            )
+        ]
+        changed, columns = _implied(ticket, new, at)
+        lines += history.changes(ticket.id, actor, at, changed, note="after interaction")
+        await history.write(conn, lines)
+        if new.direction == "outbound":
+            await reminders.close_follow_ups(conn, ticket.id, at)
+            if new.kind in ("call", "callback"):
+                await callbacks.complete(conn, ticket.id, at)
+        snapshot = await desk.policies.for_writing(conn)
+        await clocks.settle(
+            conn,
+            ticket,
+            columns,
+            book=snapshot.book,
+            organization=await customers.organization_of(conn, ticket.customer_id),
+            now=at,
+            settings=desk.settings,
         )
-        _apply_to_ticket(db, ticket, interaction, actor, now)
-        if interaction.direction == "outbound":
-            await followups.close_follow_ups(db, ticket.id, now)  # type: ignore[arg-type]
-            if interaction.kind in ("call", "callback"):
-                await followups.complete_callbacks(db, ticket.id, now)  # type: ignore[arg-type]
-        await refresh_sla(db, ticket, now)
-        return Outcome(201, interaction_out(interaction).model_dump(mode="json"))
+        return Written(interaction_out(row))
 
-    return await idempotency.once_in_session(
-        db,
-        actor,
-        idempotency_key,
-        f"interactions.create:{ticket_id}",
-        data,
-        action,
-        now=now,
-    )
+    async with desk.tickets.enter(ticket_id):
+        return await idempotency.run(
+            desk, actor, idempotency_key, f"interactions.create:{ticket_id}", data, work, now=now
+        )
 
 
 async def _new_interaction(
-    db: AsyncSession,
-    ticket: Ticket,
+    conn: Connection,
+    ticket: TicketRow,
     data: InteractionCreate,
     occurred_at: datetime,
     actor: Principal,
     now: datetime,
-) -> Interaction:
+) -> NewInteraction:
     agent_id = customer_id = None
     author_name = data.author_name
     if data.author_type == "agent":
         agent_id = data.author_id or actor.agent_id
         if agent_id is not None:
-            name = await db.scalar(select(Agent.name).where(Agent.id == agent_id))
+            name = await agents.name_of(conn, agent_id)
             if name is None:
-                raise _invalid("author_id", f"agent {agent_id} does not exist")
+                raise invalid("author_id", f"agent {agent_id} does not exist")
             author_name = author_name or name
     elif data.author_type == "customer":
         customer_id = data.author_id or ticket.customer_id
         if customer_id is not None:
-            name = await db.scalar(select(Customer.name).where(Customer.id == customer_id))
+            name = await customers.name_of(conn, customer_id)
             if name is None:
-                raise _invalid("author_id", f"customer {customer_id} does not exist")
+                raise invalid("author_id", f"customer {customer_id} does not exist")
             author_name = author_name or name
-    interaction = Interaction(
-        ticket_id=ticket.id,  # type: ignore[arg-type]
+    return NewInteraction(
+        ticket_id=ticket.id,
         kind=data.kind,
         direction=data.direction,
         public=data.public,
@@ -139,65 +162,88 @@ async def _new_interaction(
         created_at=now,
         created_by_key_id=actor.key_id or None,
     )
-    db.add(interaction)
-    await db.flush()
-    return interaction
 
 
-def is_public_agent_reply(interaction: Interaction) -> bool:
-    return (
-        interaction.author_type == "agent"
-        and interaction.direction == "outbound"
-        and interaction.public
-    )
-
-
-def _apply_to_ticket(
-    db: AsyncSession, ticket: Ticket, interaction: Interaction, actor: Principal, now: datetime
-) -> None:
-    """Counts, first response and the status moves an interaction implies, with their history."""
-    changes = {}
-    ticket.interaction_count += 1
+def _implied(
+    ticket: TicketRow, interaction: NewInteraction, at: datetime
+) -> tuple[dict[str, tuple[Any, Any]], dict[str, Any]]:
+    """Counts, first response and the status move an interaction implies: history's (old, new)
+    pairs and the columns to store."""
+    changed: dict[str, tuple[Any, Any]] = {}
+    columns: dict[str, Any] = {
+        "interaction_count": ticket.interaction_count + 1,
+        "version": ticket.version + 1,
+        "updated_at": at,
+    }
+    status = ticket.status
     if is_public_agent_reply(interaction):
-        ticket.agent_reply_count += 1
-        at = interaction.occurred_at
-        if ticket.first_responded_at is None or at < ticket.first_responded_at:
-            changes["first_responded_at"] = (ticket.first_responded_at, at)
-            ticket.first_responded_at = at
-        if ticket.last_public_reply_at is None or at > ticket.last_public_reply_at:
-            ticket.last_public_reply_at = at
-        target = lifecycle.status_after_agent_reply(ticket.status)  # type: ignore[arg-type]
+        columns["agent_reply_count"] = ticket.agent_reply_count + 1
+        replied = interaction.occurred_at
+        if ticket.first_responded_at is None or replied < ticket.first_responded_at:
+            changed["first_responded_at"] = (ticket.first_responded_at, replied)
+            columns["first_responded_at"] = replied
+        if ticket.last_public_reply_at is None or replied > ticket.last_public_reply_at:
+            columns["last_public_reply_at"] = replied
+        status = lifecycle.status_after_agent_reply(ticket.status)  # type: ignore[arg-type]
     elif interaction.author_type == "customer" and interaction.direction == "inbound":
-        ticket.customer_reply_count += 1
-        target = lifecycle.status_after_customer_message(ticket.status)  # type: ignore[arg-type]
-    else:
-        target = ticket.status  # type: ignore[assignment]
-    if target != ticket.status:
-        changes["status"] = (ticket.status, target)
-        ticket.status = target
-        sla.log_status(ticket, target, now)
-    ticket.version += 1
-    ticket.updated_at = now
-    history.record_changes(db, ticket.id, actor, now, changes, note="after interaction")  # type: ignore[arg-type]
+        columns["customer_reply_count"] = ticket.customer_reply_count + 1
+        status = lifecycle.status_after_customer_message(ticket.status)  # type: ignore[arg-type]
+    if status != ticket.status:
+        changed["status"] = (ticket.status, status)
+        columns["status"] = status
+        columns["status_log"] = clocks.with_status(ticket, status, at)
+    return changed, columns
 
 
 async def list_interactions(
-    db: AsyncSession, ticket_id: int, *, limit: int, cursor: str | None, public_only: bool
+    desk: Desk,
+    ticket_id: int,
+    *,
+    visible: Visibility,
+    public_only: bool,
+    limit: int,
+    cursor: str | None,
 ) -> Page[InteractionOut]:
-    stmt = select(Interaction).where(Interaction.ticket_id == ticket_id)
-    if public_only:
-        stmt = stmt.where(Interaction.public.is_(True))  # type: ignore[attr-defined]
-    key = [Interaction.occurred_at, Interaction.id]
-    if cursor:
-        values = pagination.decode_cursor(cursor, "interactions", [datetime, int])
-        stmt = pagination.after(stmt, key, values, descending=False)  # type: ignore[arg-type]
-    stmt = pagination.order(stmt, key, descending=False).limit(limit + 1)  # type: ignore[arg-type]
-    async with db.begin():
-        await records.get(db, Ticket, ticket_id)
-        rows = (await db.scalars(stmt)).all()
-    items = [interaction_out(r) for r in rows[:limit]]
-    nxt = None
-    if len(rows) > limit:
-        last = rows[limit - 1]
-        nxt = pagination.encode_cursor("interactions", [last.occurred_at, last.id])
-    return Page(items=items, next_cursor=nxt)
+    async with connection(desk.db) as conn:
+        if not await tickets.exists(conn, ticket_id, visible):
+            raise no_ticket(ticket_id)
+        rows, next_cursor = await store.page(
+            conn, ticket_id, public_only=public_only, limit=limit, cursor=cursor
+        )
+    return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def find_by_external_id(
+    desk: Desk, external_id: str, *, visible: Visibility, limit: int, cursor: str | None
+) -> Page[InteractionOut]:
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await store.with_external_id(
+            conn, external_id, visible, limit=limit, cursor=cursor
+        )
+    return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def list_history(
+    desk: Desk, ticket_id: int, *, visible: Visibility, limit: int, cursor: str | None
+) -> Page[HistoryEntryOut]:
+    async with connection(desk.db) as conn:
+        if not await tickets.exists(conn, ticket_id, visible):
+            raise no_ticket(ticket_id)
+        rows, next_cursor = await history_store.page(conn, ticket_id, limit=limit, cursor=cursor)
+    items = [
+        HistoryEntryOut(
+            id=r.id,
+            ticket_id=r.ticket_id,
+            at=r.at,
+            action=r.action,
+            field=r.field,
+            old_value=r.old_value,
+            new_value=r.new_value,
+            actor_type=r.actor_type,
+            actor_name=r.actor_name,
+            interaction_id=r.interaction_id,
+            note=r.note,
+        )
+        for r in rows
+    ]
+    return Page(items=items, next_cursor=next_cursor)

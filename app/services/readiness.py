@@ -1,16 +1,13 @@
 """Whether this replica can serve: database reachable, schema migrated to head."""
 
-import asyncio
-
-from sqlalchemy.ext.asyncio import AsyncEngine
-
 from app.db import current_revision, head_revision
+from app.services.desk import Desk
 
 
-async def check(engine: AsyncEngine, limit_seconds: float = 2.0) -> str | None:
+async def check(desk: Desk, limit_seconds: float = 2.0) -> str | None:
     """None when ready, else what is wrong."""
     try:
-        revision = await asyncio.wait_for(current_revision(engine), limit_seconds)
+        revision = await current_revision(desk.db, limit_seconds)
     except Exception as exc:  # any failure to reach the database means "not ready"
         return f"database unreachable: {type(exc).__name__}"
     head = head_revision()

@@ -1,153 +1,242 @@
-"""The plain records behind tickets: customers, teams (service centres) and agents.
+"""The records tickets refer to: customers, teams (service centres) and agents."""
 
-They share one shape of use case — create, read, list by id, update with If-Match — so one set of
-functions serves all three; what differs (uniqueness, references) is passed in."""
-
-from collections.abc import Sequence
+from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import Any
 
-from pydantic import BaseModel
-from sqlalchemy import ColumnElement, func, select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from app.db import Connection, connection, transaction
+from app.domain.access import Principal
+from app.errors import Conflict, NotFound, UnprocessableEntity
+from app.schemas import Page
+from app.schemas.agents import AgentCreate, AgentListQuery, AgentOut, AgentUpdate
+from app.schemas.customers import CustomerCreate, CustomerListQuery, CustomerOut, CustomerUpdate
+from app.schemas.teams import TeamCreate, TeamListQuery, TeamOut, TeamUpdate
+from app.services import versions
+from app.services.desk import Desk
+from app.services.idempotency import Written
+from app.store import agents, customers, teams
+from app.store.agents import AgentRow
+from app.store.customers import CustomerRow
+from app.store.teams import TeamRow
 
-from app.errors import Conflict, NotFound, PreconditionFailed, UnprocessableEntity
-from app.models import Agent, Customer, Team, Ticket
-from app.schemas import AgentOut, CustomerOut, Page, TeamOut
-from app.services import pagination
+# Fields an update may leave out but not clear: their columns hold a value on every row.
+CUSTOMER_REQUIRED = ("name",)
+TEAM_REQUIRED = ("name", "tier")
+AGENT_REQUIRED = ("name", "email", "role", "languages", "active")
 
-M = TypeVar("M", bound=SQLModel)
-
-LABELS = {Customer: "customer", Team: "team", Agent: "agent", Ticket: "ticket"}
-
-Kind = Literal["customer", "team", "agent"]
-RESOURCES: dict[str, tuple[type[SQLModel], type[BaseModel]]] = {
-    "customer": (Customer, CustomerOut),
-    "team": (Team, TeamOut),
-    "agent": (Agent, AgentOut),
-}
-
-
-def unique_violation(exc: IntegrityError) -> str | None:
-    """The name of the unique constraint `exc` violated, if that is what it is."""
-    orig = getattr(exc.orig, "__cause__", None) or exc.orig
-    if getattr(orig, "sqlstate", None) == "23505":
-        return getattr(orig, "constraint_name", None) or "unique"
-    return None
+# Writes take the actor, as every use case does; records keep no account of who changed them yet.
 
 
-async def ensure_exists(
-    db: AsyncSession, model: type[SQLModel], ident: int | None, field: str
-) -> None:
-    """A body that names another record: it must exist, else 422 naming the field."""
-    if ident is None:
-        return
-    if await db.scalar(select(model.id).where(model.id == ident)) is None:  # type: ignore[attr-defined]
+# ---- customers -------------------------------------------------------------------------------
+
+
+async def create_customer(
+    desk: Desk, data: CustomerCreate, *, actor: Principal, now: datetime
+) -> Written[CustomerOut]:
+    async with transaction(desk.db) as conn:
+        row = await customers.insert(conn, **data.model_dump(), now=now)
+    if row is None:
+        raise _taken("customer", "email")
+    return Written(_customer(row))
+
+
+async def get_customer(desk: Desk, customer_id: int) -> CustomerOut:
+    async with connection(desk.db) as conn:
+        row = await customers.get(conn, customer_id)
+    if row is None:
+        raise NotFound(f"customer {customer_id} does not exist")
+    return _customer(row)
+
+
+async def list_customers(desk: Desk, query: CustomerListQuery) -> Page[CustomerOut]:
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await customers.page(
+            conn,
+            email=query.email,
+            organization=query.organization,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+    return Page(items=[_customer(r) for r in rows], next_cursor=next_cursor)
+
+
+async def update_customer(
+    desk: Desk,
+    customer_id: int,
+    data: CustomerUpdate,
+    *,
+    expected_version: int,
+    actor: Principal,
+    now: datetime,
+) -> CustomerOut:
+    changes = _changes(data, CUSTOMER_REQUIRED)
+    async with transaction(desk.db) as conn:
+        current = await customers.lock(conn, customer_id)
+        if current is None:
+            raise NotFound(f"customer {customer_id} does not exist")
+        versions.check(f"customer {customer_id}", current.version, expected_version)
+        if not changes:
+            return _customer(current)
+        row = await customers.update(conn, replace(current, **changes), _after(now, current))
+        if row is None:
+            raise _taken("customer", "email")
+    return _customer(row)
+
+
+# ---- teams -----------------------------------------------------------------------------------
+
+
+async def create_team(
+    desk: Desk, data: TeamCreate, *, actor: Principal, now: datetime
+) -> Written[TeamOut]:
+    async with transaction(desk.db) as conn:
+        row = await teams.insert(conn, **data.model_dump(), now=now)
+    if row is None:
+        raise _taken("team", "name")
+    return Written(_team(row))
+
+
+async def get_team(desk: Desk, team_id: int) -> TeamOut:
+    async with connection(desk.db) as conn:
+        row = await teams.get(conn, team_id)
+    if row is None:
+        raise NotFound(f"team {team_id} does not exist")
+    return _team(row)
+
+
+async def list_teams(desk: Desk, query: TeamListQuery) -> Page[TeamOut]:
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await teams.page(
+            conn, tier=query.tier, cursor=query.cursor, limit=query.limit
+        )
+    return Page(items=[_team(r) for r in rows], next_cursor=next_cursor)
+
+
+async def update_team(
+    desk: Desk,
+    team_id: int,
+    data: TeamUpdate,
+    *,
+    expected_version: int,
+    actor: Principal,
+    now: datetime,
+) -> TeamOut:
+    changes = _changes(data, TEAM_REQUIRED)
+    async with transaction(desk.db) as conn:
+        current = await teams.lock(conn, team_id)
+        if current is None:
+            raise NotFound(f"team {team_id} does not exist")
+        versions.check(f"team {team_id}", current.version, expected_version)
+        if not changes:
+            return _team(current)
+        row = await teams.update(conn, replace(current, **changes), _after(now, current))
+        if row is None:
+            raise _taken("team", "name")
+    return _team(row)
+
+
+# ---- agents ----------------------------------------------------------------------------------
+
+
+async def create_agent(
+    desk: Desk, data: AgentCreate, *, actor: Principal, now: datetime
+) -> Written[AgentOut]:
+    async with transaction(desk.db) as conn:
+        await _team_must_exist(conn, data.team_id)
+        row = await agents.insert(conn, **data.model_dump(), now=now)
+    if row is None:
+        raise _taken("agent", "email")
+    return Written(_agent(row))
+
+
+async def get_agent(desk: Desk, agent_id: int) -> AgentOut:
+    async with connection(desk.db) as conn:
+        row = await agents.get(conn, agent_id)
+    if row is None:
+        raise NotFound(f"agent {agent_id} does not exist")
+    return _agent(row)
+
+
+async def list_agents(desk: Desk, query: AgentListQuery) -> Page[AgentOut]:
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await agents.page(
+            conn,
+            team_id=query.team_id,
+            active=query.active,
+            cursor=query.cursor,
+            limit=query.limit,
+        )
+    return Page(items=[_agent(r) for r in rows], next_cursor=next_cursor)
+
+
+async def update_agent(
+    desk: Desk,
+    agent_id: int,
+    data: AgentUpdate,
+    *,
+    expected_version: int,
+    actor: Principal,
+    now: datetime,
+) -> AgentOut:
+    changes = _changes(data, AGENT_REQUIRED)
+    async with transaction(desk.db) as conn:
+        current = await agents.lock(conn, agent_id)
+        if current is None:
+            raise NotFound(f"agent {agent_id} does not exist")
+        versions.check(f"agent {agent_id}", current.version, expected_version)
+        if not changes:
+            return _agent(current)
+        await _team_must_exist(conn, changes.get("team_id"))
+        row = await agents.update(conn, replace(current, **changes), _after(now, current))
+        if row is None:
+            raise _taken("agent", "email")
+    return _agent(row)
+
+
+# ---- what they share -------------------------------------------------------------------------
+
+
+def _changes(
+    data: CustomerUpdate | TeamUpdate | AgentUpdate, required: Iterable[str]
+) -> dict[str, Any]:
+    """The fields the request sets; 422 naming each one it would clear that must keep a value."""
+    changes = data.model_dump(exclude_unset=True)
+    cleared = [name for name in required if name in changes and changes[name] is None]
+    if cleared:
         raise UnprocessableEntity(
-            f"{LABELS.get(model, model.__name__.lower())} {ident} does not exist",
-            errors=[{"field": field, "message": "unknown id"}],
+            f"{', '.join(cleared)} cannot be null: leave {'them' if len(cleared) > 1 else 'it'} "
+            "out to keep the current value",
+            errors=[{"field": name, "message": "may not be null"} for name in cleared],
+        )
+    return changes
+
+
+def _after(now: datetime, current: CustomerRow | TeamRow | AgentRow) -> datetime:
+    # A request whose clock reading is older than the change it waited for is stamped after it:
+    # updated_at never goes backwards.
+    return max(now, current.updated_at)
+
+
+async def _team_must_exist(conn: Connection, team_id: int | None) -> None:
+    if team_id is not None and await teams.tier_of(conn, team_id) is None:
+        raise UnprocessableEntity(
+            f"team {team_id} does not exist",
+            errors=[{"field": "team_id", "message": "unknown id"}],
         )
 
 
-async def get(db: AsyncSession, model: type[M], ident: int, *, for_update: bool = False) -> M:
-    row = await db.get(model, ident, with_for_update=for_update, populate_existing=for_update)
-    if row is None:
-        raise NotFound(f"{LABELS.get(model, 'record')} {ident} does not exist")
-    return row
+def _taken(what: str, field: str) -> Conflict:
+    return Conflict(f"another {what} already has this {field}", field=field)
 
 
-async def create(db: AsyncSession, kind: Kind, data: BaseModel, *, now: datetime) -> Any:
-    model, out = RESOURCES[kind]
-    async with db.begin():
-        await _check_references(db, data.model_dump(exclude_unset=True))
-        row = model(**data.model_dump(), created_at=now, updated_at=now, version=1)
-        db.add(row)
-        await _flush_unique(db, model)
-    return out.model_validate(row, from_attributes=True)
+def _customer(row: CustomerRow) -> CustomerOut:
+    return CustomerOut.model_validate(row, from_attributes=True)
 
 
-async def read(db: AsyncSession, kind: Kind, ident: int) -> Any:
-    model, out = RESOURCES[kind]
-    async with db.begin():
-        return out.model_validate(await get(db, model, ident), from_attributes=True)
+def _team(row: TeamRow) -> TeamOut:
+    return TeamOut.model_validate(row, from_attributes=True)
 
 
-async def update(
-    db: AsyncSession,
-    kind: Kind,
-    ident: int,
-    data: BaseModel,
-    *,
-    expected_version: int,
-    now: datetime,
-) -> Any:
-    model, out = RESOURCES[kind]
-    changes = data.model_dump(exclude_unset=True)
-    async with db.begin():
-        row: Any = await get(db, model, ident, for_update=True)
-        if row.version != expected_version:
-            raise PreconditionFailed(
-                f"{LABELS[model]} {ident} is at version {row.version}, not {expected_version}: "
-                "fetch it again and reapply your change"
-            )
-        await _check_references(db, changes)
-        for field, value in changes.items():
-            setattr(row, field, value)
-        if changes:
-            row.version += 1
-            row.updated_at = now
-        await _flush_unique(db, model)
-    return out.model_validate(row, from_attributes=True)
-
-
-async def listing(
-    db: AsyncSession,
-    kind: Kind,
-    *,
-    filters: dict[str, Any],
-    limit: int,
-    cursor: str | None,
-) -> Page[Any]:
-    """Records in id order after the cursor; `filters` are column = value, None meaning any."""
-    model, out = RESOURCES[kind]
-    id_col: Any = model.id  # type: ignore[attr-defined]
-    where: list[ColumnElement[bool]] = [
-        _matches(getattr(model, name), value)
-        for name, value in filters.items()
-        if value is not None
-    ]
-    stmt = select(model).where(*where)
-    name = model.__tablename__  # type: ignore[attr-defined]
-    if cursor:
-        (last,) = pagination.decode_cursor(cursor, name, [int])
-        stmt = stmt.where(id_col > last)
-    async with db.begin():
-        rows: Sequence[Any] = (await db.scalars(stmt.order_by(id_col).limit(limit + 1))).all()
-    items = [out.model_validate(r, from_attributes=True) for r in rows[:limit]]
-    nxt = pagination.encode_cursor(name, [rows[limit - 1].id]) if len(rows) > limit else None
-    return Page(items=items, next_cursor=nxt)
-
-
-def _matches(column: Any, value: Any) -> ColumnElement[bool]:
-    if isinstance(value, str) and column.key in ("email",):
-        return func.lower(column) == value.lower()
-    return column == value
-
-
-async def _check_references(db: AsyncSession, values: dict[str, Any]) -> None:
-    if "team_id" in values:
-        await ensure_exists(db, Team, values["team_id"], "team_id")
-
-
-async def _flush_unique(db: AsyncSession, model: type[SQLModel]) -> None:
-    try:
-        await db.flush()
-    except IntegrityError as exc:
-        if unique_violation(exc):
-            field = "name" if model is Team else "email"
-            raise Conflict(
-                f"another {LABELS[model]} already has this {field}", field=field
-            ) from None
-        raise
+def _agent(row: AgentRow) -> AgentOut:
+    return AgentOut.model_validate(row, from_attributes=True)

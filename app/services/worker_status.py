@@ -2,58 +2,59 @@
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.models import Timer, WorkerReplica
+from app.db import connection
 from app.schemas import WorkerReplicaOut, WorkerStatus
+from app.services.desk import Desk
+from app.store import timers
+from app.store import workers as store
+from app.store.workers import ReplicaRow as Replica
 
-SEEN_WITHIN = timedelta(minutes=2)
+HEARTBEAT_SECONDS = 5.0
+# A replica that missed three heartbeats is shown as stale: stopped, hung, or cut off from the
+# database. One not seen for ten minutes is gone (a crash never says goodbye): not listed.
+STALE_AFTER = timedelta(seconds=3 * HEARTBEAT_SECONDS)
+LISTED_WITHIN = timedelta(minutes=10)
 
-
-async def heartbeat(db: AsyncSession, replica: WorkerReplica) -> None:
-    values = replica.model_dump()
-    async with db.begin():
-        await db.execute(
-            insert(WorkerReplica)
-            .values(**values)
-            .on_conflict_do_update(
-                index_elements=[WorkerReplica.id],
-                set_={
-                    k: values[k]
-                    for k in ("last_seen_at", "last_cycle_ms", "fired_total", "fired_last_minute")
-                },
-            )
-        )
+__all__ = ["HEARTBEAT_SECONDS", "Replica", "forget", "heartbeat", "status"]
 
 
-async def forget(db: AsyncSession, replica_id: str) -> None:
-    async with db.begin():
-        await db.execute(delete(WorkerReplica).where(WorkerReplica.id == replica_id))
+async def heartbeat(desk: Desk, replica: Replica) -> None:
+    async with connection(desk.db) as conn:
+        await store.heartbeat(conn, replica)
 
 
-async def status(db: AsyncSession, now: datetime) -> WorkerStatus:
-    pending = Timer.fired_at.is_(None)  # type: ignore[union-attr]
-    async with db.begin():
-        replicas = (
-            await db.scalars(
-                select(WorkerReplica)
-                .where(WorkerReplica.last_seen_at >= now - SEEN_WITHIN)
-                .order_by(WorkerReplica.started_at)
-            )
-        ).all()
-        timers_pending = await db.scalar(select(func.count()).select_from(Timer).where(pending))
-        overdue, oldest = (
-            await db.execute(
-                select(func.count(), func.min(Timer.due_at)).where(pending, Timer.due_at <= now)
-            )
-        ).one()
+async def forget(desk: Desk, replica_id: str) -> None:
+    """A replica stopping cleanly takes itself off the list."""
+    async with connection(desk.db) as conn:
+        await store.forget(conn, replica_id)
+
+
+def _out(row: Replica, now: datetime) -> WorkerReplicaOut:
+    return WorkerReplicaOut(
+        id=row.id,
+        hostname=row.hostname,
+        pid=row.pid,
+        started_at=row.started_at,
+        last_seen_at=row.last_seen_at,
+        stale=row.last_seen_at < now - STALE_AFTER,
+        last_cycle_ms=row.last_cycle_ms,
+        fired_total=row.fired_total,
+        fired_last_minute=row.fired_last_minute,
+    )
+
+
+async def status(desk: Desk, now: datetime) -> WorkerStatus:
+    async with connection(desk.db) as conn:
+        rows = await store.seen_since(conn, now - LISTED_WITHIN)
+        pending, overdue, oldest = await timers.counts(conn, now)
+    replicas = [_out(r, now) for r in rows]
+    # A stale replica's figures are old news: the totals are of those still reporting.
+    live = [r for r in replicas if not r.stale]
     return WorkerStatus(
-        replicas=[WorkerReplicaOut.model_validate(r, from_attributes=True) for r in replicas],
-        timers_pending=timers_pending or 0,
+        replicas=replicas,
+        timers_pending=pending,
         timers_overdue=overdue,
         oldest_overdue_seconds=(now - oldest).total_seconds() if oldest else 0.0,
-        last_cycle_ms=max((r.last_cycle_ms for r in replicas), default=None),
-        fired_last_minute=sum(r.fired_last_minute for r in replicas),
+        last_cycle_ms=max((r.last_cycle_ms for r in live), default=None),
+        fired_last_minute=sum(r.fired_last_minute for r in live),
     )

@@ -1,63 +1,62 @@
 """API tests: the app over one test database, truncated before each test, driven by httpx."""
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.clock import utcnow
-from app.db import make_engine, make_sessionmaker
+from app.db import Database, connect, transaction
 from app.main import create_app
 from app.models import ALL_TABLES_IN_TRUNCATE_ORDER, CONFIG_TABLES
 from app.schemas import ApiKeyCreate
-from app.services import auth, sla
+from app.services import auth
 from app.settings import Settings
-from tests.conftest import create_database_from_template
+from tests.conftest import RUN, create_database_from_template, drop_database
+from tests.fakes import FakeClock
 
 
 @pytest.fixture(scope="session")
-async def engine(server_url: str, template_url: str) -> AsyncIterator[AsyncEngine]:
-    url = await create_database_from_template(server_url, "helpdesk_api_tests")
-    engine = make_engine(url, pool_size=30)
-    async with engine.begin() as conn:
+async def db(server_url: str, template_url: str) -> AsyncIterator[Database]:
+    name = f"helpdesk_api_tests_{RUN}"
+    url = await create_database_from_template(server_url, name)
+    database = await connect(url)
+    async with transaction(database) as conn:
         for table in CONFIG_TABLES:
-            await conn.execute(text(f"CREATE TABLE seed_{table} AS SELECT * FROM {table}"))
-    yield engine
-    await engine.dispose()
+            await conn.execute(f"CREATE TABLE seed_{table} AS SELECT * FROM {table}")
+    yield database
+    await database.close()
+    await drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")
-def app(engine: AsyncEngine):  # type: ignore[no-untyped-def]
-    return create_app(Settings(database_url="postgresql://unused/none"), engine=engine)
+def app(db: Database):  # type: ignore[no-untyped-def]
+    return create_app(Settings(database_url="postgresql://unused/none"), db=db)
 
 
 @pytest.fixture(autouse=True)
-async def clean(engine: AsyncEngine, app) -> None:  # type: ignore[no-untyped-def]
+async def clean(db: Database, app) -> None:  # type: ignore[no-untyped-def]
     """Every test starts from the migrated state: no data, the seeded configuration."""
     tables = ", ".join((*ALL_TABLES_IN_TRUNCATE_ORDER, *CONFIG_TABLES))
-    async with engine.begin() as conn:
-        await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    async with transaction(db) as conn:
+        await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         for table in CONFIG_TABLES:
-            await conn.execute(text(f"INSERT INTO {table} SELECT * FROM seed_{table}"))
+            await conn.execute(f"INSERT INTO {table} SELECT * FROM seed_{table}")
             if table != "priority_matrix":
                 await conn.execute(
-                    text(
-                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
-                    )
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"
                 )
-    app.state.key_cache.clear()
-    sla.forget_cached_book()
+    app.state.desk.keys.clear()
+    app.state.desk.policies.forget()
 
 
 async def new_key(app, role: str, name: str | None = None, agent_id: int | None = None) -> str:  # type: ignore[no-untyped-def]
-    async with make_sessionmaker(app.state.engine)() as db:
-        created = await auth.create_key(
-            db,
-            ApiKeyCreate(name=name or f"{role} key", role=role, agent_id=agent_id),
-            now=utcnow(),  # type: ignore[arg-type]
-        )
+    created = await auth.create_key(
+        app.state.desk,
+        ApiKeyCreate(name=name or f"{role} key", role=role, agent_id=agent_id),  # type: ignore[arg-type]
+        now=utcnow(),
+    )
     return created.key
 
 
@@ -84,10 +83,6 @@ async def anonymous(app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no
 @pytest.fixture
 def clock(app):  # type: ignore[no-untyped-def]
     """Puts the app on a fake clock for one test; the test sets the time of each request."""
-    from datetime import UTC, datetime
-
-    from tests.fakes import FakeClock
-
     fake = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     real = app.state.clock
     app.state.clock = fake

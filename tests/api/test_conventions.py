@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 import httpx
-from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db import libpq_url
+from app.db import Database
 from app.schemas import Problem, TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
 from tests.api.factories import make_ticket
 from tests.fakes import FakeClock
@@ -223,16 +222,15 @@ async def test_list_items_render_every_field_as_the_ticket_does(
 
 
 async def test_lost_database_connections_are_503_or_replaced_never_500(
-    client: httpx.AsyncClient, engine: AsyncEngine
+    client: httpx.AsyncClient, db: Database
 ) -> None:
     """Every pooled connection is killed by the server (a failover, a restart): a request that
     meets a dead one is a 503 problem, the dead one is not handed out again, and the service
-    recovers on its own. Reads lease connections themselves; logging an interaction uses a
-    session whose first I/O is the BEGIN issued for its raw SQL (`in_transaction`)."""
+    recovers on its own. A write's first I/O is its BEGIN; a read's, its statement."""
     ticket = await make_ticket(client)
     # Several pooled connections, all idle.
     await asyncio.gather(*(client.get("/v1/tickets") for _ in range(8)))
-    admin = await asyncpg.connect(libpq_url(engine.url.render_as_string(hide_password=False)))
+    admin = await asyncpg.connect(db.url)
     try:
         killed = await admin.fetchval(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
@@ -256,4 +254,4 @@ async def test_lost_database_connections_are_503_or_replaced_never_500(
         assert statuses.count(503) <= killed, statuses
         assert statuses[7:10] == [201] * 3 and statuses[-6:] == [200] * 6, statuses
     finally:
-        await engine.dispose()  # other tests' sessions must not meet a dead connection
+        await db.pool.expire_connections()  # other tests must not meet a dead connection

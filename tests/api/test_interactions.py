@@ -137,3 +137,42 @@ async def test_agent_key_authors_its_interactions(app, client: httpx.AsyncClient
     assert reply["author_id"] == agent["id"] and reply["author_name"] == "Grace"
     history = (await client.get(f"/v1/tickets/{ticket['id']}/history")).json()["items"]
     assert history[-1]["actor_type"] == "agent"
+
+
+async def test_a_gateway_retry_with_the_same_message_id_returns_the_interaction_it_made(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    other = await make_ticket(client)
+    body = {"kind": "chat", "direction": "inbound", "author_type": "customer", "body": "hi"}
+    first = await client.post(
+        f"/v1/tickets/{ticket['id']}/interactions", json={**body, "external_id": "msg-1"}
+    )
+    again = await client.post(
+        f"/v1/tickets/{ticket['id']}/interactions", json={**body, "external_id": "msg-1"}
+    )
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    # Unique per ticket: another ticket may carry the same gateway id.
+    elsewhere = await client.post(
+        f"/v1/tickets/{other['id']}/interactions", json={**body, "external_id": "msg-1"}
+    )
+    assert elsewhere.status_code == 201
+    after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
+    assert after["interaction_count"] == 1
+    found = (await client.get("/v1/interactions", params={"external_id": "msg-1"})).json()
+    assert [i["ticket_id"] for i in found["items"]] == [ticket["id"], other["id"]]
+    assert found["next_cursor"] is None
+
+
+async def test_an_agent_s_public_call_is_a_first_response_whichever_its_direction(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    await client.post(
+        f"/v1/tickets/{ticket['id']}/interactions",
+        json={"kind": "call", "direction": "inbound", "public": True, "body": "took the call"},
+    )
+    after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
+    assert after["first_responded_at"] is not None
+    assert after["sla"]["first_response"]["state"] == "met"

@@ -5,9 +5,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+import pytest
 
+from app.db import Database, connection, transaction
+from app.services.config import recompute
 from tests.api.factories import created, log, make_customer, make_ticket, patch
 from tests.fakes import FakeClock
 
@@ -47,17 +48,16 @@ async def office_calendar(client: httpx.AsyncClient) -> dict[str, Any]:
     )
 
 
-async def pending_timers(engine: AsyncEngine, ticket_id: int) -> dict[str, datetime]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text("SELECT kind, due_at FROM timers WHERE ticket_id = :t AND fired_at IS NULL"),
-            {"t": ticket_id},
+async def pending_timers(db: Database, ticket_id: int) -> dict[str, datetime]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(
+            "SELECT kind, due_at FROM timers WHERE ticket_id = $1 AND fired_at IS NULL", ticket_id
         )
-        return {r.kind: r.due_at for r in rows}
+        return {r["kind"]: r["due_at"] for r in rows}
 
 
 async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_calendar(
-    client: httpx.AsyncClient, clock: FakeClock, engine: AsyncEngine
+    client: httpx.AsyncClient, clock: FakeClock, db: Database
 ) -> None:
     """Mon–Fri 09–17 Amsterdam, Monday 30 March a holiday, DST starts Sunday 29 March.
 
@@ -84,7 +84,7 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     assert same_instant(sla["first_response"]["warning_at"], "2026-03-31T09:12:00+02:00")
     assert same_instant(sla["resolution"]["due_at"], "2026-04-01T14:00:00+02:00")
     assert sla["next_update"] is None
-    timers = await pending_timers(engine, ticket["id"])
+    timers = await pending_timers(db, ticket["id"])
     assert timers["first_response_breach"] == datetime.fromisoformat("2026-03-31T10:00:00+02:00")
     assert timers["resolution_breach"] == datetime.fromisoformat("2026-04-01T14:00:00+02:00")
 
@@ -94,14 +94,14 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     assert paused["state"] == "paused"
     assert paused["first_response"]["due_at"] is None
     assert paused["first_response"]["business_seconds_used"] == 3600
-    assert await pending_timers(engine, ticket["id"]) == {}
+    assert await pending_timers(db, ticket["id"]) == {}
 
     # Tue 31 Mar 09:00 CEST → open: paused for 2 business hours (Fri 15–17), all due 2 h later.
     clock.set(datetime.fromisoformat("2026-03-31T09:00:00+02:00"))
     resumed = (await patch(client, path, status="open")).json()["sla"]
     assert same_instant(resumed["first_response"]["due_at"], "2026-03-31T12:00:00+02:00")
     assert same_instant(resumed["resolution"]["due_at"], "2026-04-01T16:00:00+02:00")
-    timers = await pending_timers(engine, ticket["id"])
+    timers = await pending_timers(db, ticket["id"])
     assert timers["first_response_breach"] == datetime.fromisoformat("2026-03-31T12:00:00+02:00")
 
     # Tue 10:30 public reply: first response met (2.5 h used); next update due 8 business h later.
@@ -112,7 +112,7 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     assert replied["first_response"]["business_seconds_used"] == 9000
     assert same_instant(replied["first_response"]["stopped_at"], "2026-03-31T10:30:00+02:00")
     assert same_instant(replied["next_update"]["due_at"], "2026-04-01T10:30:00+02:00")
-    timers = await pending_timers(engine, ticket["id"])
+    timers = await pending_timers(db, ticket["id"])
     assert "first_response_breach" not in timers
     assert timers["next_update_breach"] == datetime.fromisoformat("2026-04-01T10:30:00+02:00")
     # The follow-up reminder comes two (wall-clock) hours ahead of the next-update deadline.
@@ -126,7 +126,7 @@ async def test_walk_a_ticket_through_pause_reply_reopen_on_a_holiday_and_dst_cal
     assert resolved["next_update"] is None
     assert resolved["state"] == "met"
     # Only the auto-close, seven days after resolution, is left armed.
-    assert await pending_timers(engine, ticket["id"]) == {
+    assert await pending_timers(db, ticket["id"]) == {
         "auto_close": datetime.fromisoformat("2026-04-08T10:00:00+02:00")
     }
 
@@ -429,18 +429,16 @@ async def test_sla_due_sort_pages_through_tickets_without_a_running_clock(
 
 
 async def test_writes_see_a_configuration_changed_behind_the_api(
-    client: httpx.AsyncClient, engine: AsyncEngine
+    client: httpx.AsyncClient, db: Database
 ) -> None:
     """Ticket writes cache policies and matrix per process; a change committed anywhere (another
     replica, a migration, psql) moves the stored revision, and the next write reloads."""
     first = await make_ticket(client, impact="user", urgency="medium")
     assert first["sla"]["first_response"]["target_seconds"] == 4 * 3600
-    async with engine.begin() as conn:
+    async with transaction(db) as conn:
         await conn.execute(
-            text(
-                "UPDATE sla_policies SET targets = jsonb_set(targets, "
-                "'{medium,first_response}', '600') WHERE is_default"
-            )
+            "UPDATE sla_policies SET targets = jsonb_set(targets, "
+            "'{medium,first_response}', '600') WHERE is_default"
         )
     second = await make_ticket(client, impact="user", urgency="medium")
     assert second["sla"]["first_response"]["target_seconds"] == 600
@@ -482,3 +480,99 @@ async def test_a_new_customers_first_tickets_use_the_organization_stored(
     stored = (await client.get(f"/v1/customers/{customer_id}")).json()["organization"]
     expected = "Acme" if stored == "Acme" else "Default"
     assert {t["sla"]["policy_name"] for t in tickets} == {expected}
+
+
+async def recomputed(client: httpx.AsyncClient, ticket_id: int) -> list[dict[str, Any]]:
+    history = (await client.get(f"/v1/tickets/{ticket_id}/history")).json()["items"]
+    return [h for h in history if h["action"] == "sla_recomputed"]
+
+
+async def test_a_new_policy_moves_matching_tickets_and_says_why_in_their_history(
+    client: httpx.AsyncClient, clock: FakeClock, db: Database
+) -> None:
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    acme = await make_customer(client, organization="Acme")
+    matched = await make_ticket(client, customer_id=acme["id"], impact="user", urgency="medium")
+    other = await make_ticket(client, impact="user", urgency="medium")
+    assert matched["sla"]["policy_name"] == "Default"
+    clock.set(datetime(2026, 3, 2, 9, 5, tzinfo=UTC))
+    policy = await created(
+        await client.post(
+            "/v1/sla-policies",
+            json={
+                "name": "Acme",
+                "position": 5,
+                "conditions": {"organizations": ["Acme"]},
+                "targets": targets(10, 60, 120),
+                "calendar_id": 1,
+            },
+        )
+    )
+    after = (await client.get(f"/v1/tickets/{matched['id']}")).json()["sla"]
+    assert after["policy_name"] == "Acme"
+    assert after["first_response"]["due_at"] == "2026-03-02T09:10:00Z"
+    timers = await pending_timers(db, matched["id"])
+    assert timers["first_response_breach"] == datetime(2026, 3, 2, 9, 10, tzinfo=UTC)
+
+    (line,) = await recomputed(client, matched["id"])
+    assert line["note"] == "SLA policy 'Acme' created"
+    assert line["actor_name"] == "admin key"
+    assert line["at"] == "2026-03-02T09:05:00Z"
+    assert line["old_value"]["policy_id"] == 1
+    assert line["new_value"]["policy_id"] == policy["id"]
+    assert same_instant(line["old_value"]["first_response_due_at"], "2026-03-02T13:00:00+00:00")
+    assert same_instant(line["new_value"]["first_response_due_at"], "2026-03-02T09:10:00+00:00")
+    # A ticket the policy does not apply to keeps its clocks, and its history says nothing.
+    assert (await client.get(f"/v1/tickets/{other['id']}")).json()["sla"]["policy_name"] == (
+        "Default"
+    )
+    assert await recomputed(client, other["id"]) == []
+
+
+async def test_recompute_goes_through_live_tickets_in_batches(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    live = [await make_ticket(client, impact="user", urgency="medium") for _ in range(5)]
+    done = await make_ticket(client, impact="user", urgency="medium")
+    await patch(client, f"/v1/tickets/{done['id']}", status="resolved")
+    monkeypatch.setattr(recompute, "BATCH_SIZE", 2)
+    batches: list[int] = []
+    real = recompute._recompute
+
+    async def counted(*args: Any, **kwargs: Any) -> tuple[list[int], int]:
+        ids, moved = await real(*args, **kwargs)
+        batches.append(len(ids))
+        return ids, moved
+
+    monkeypatch.setattr(recompute, "_recompute", counted)
+    default = (await client.get("/v1/sla-policies/1")).json()
+    body = {
+        k: default[k] for k in ("name", "position", "conditions", "calendar_id", "pause_statuses")
+    }
+    body["targets"] = targets(60, 1440, 600)
+    response = await client.put(
+        "/v1/sla-policies/1", json=body, headers={"If-Match": f'"{default["version"]}"'}
+    )
+    assert response.status_code == 200, response.text
+    assert batches == [2, 2, 1]
+    for ticket in live:
+        after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()["sla"]
+        assert after["first_response"]["target_seconds"] == 3600
+        (line,) = await recomputed(client, ticket["id"])
+        assert line["note"] == "SLA policy 'Default' changed"
+    # A resolved ticket keeps the due times it ended with.
+    assert await recomputed(client, done["id"]) == []
+
+
+async def test_working_hours_may_end_at_24_00(client: httpx.AsyncClient) -> None:
+    body = {
+        "name": "Evenings",
+        "time_zone": "Europe/Amsterdam",
+        "hours": [{"day": "mon", "start": "18:00", "end": "24:00"}],
+    }
+    created = await client.post("/v1/calendars", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["hours"] == [{"day": "mon", "start": "18:00", "end": "24:00"}]
+    late = {**body, "name": "Late", "hours": [{"day": "mon", "start": "24:00", "end": "02:00"}]}
+    refused = await client.post("/v1/calendars", json=late)
+    assert refused.status_code == 422 and "hours.0.start" in refused.text

@@ -276,6 +276,8 @@ async def test_split_creates_a_linked_ticket_with_the_same_contact(
         customer={"name": "Bob", "email": "bob@example.com"},
         team_id=team["id"],
         product="X1",
+        category="network/vpn",
+        type="service_request",
     )
     response = await client.post(
         f"/v1/tickets/{original['id']}/split", json={"subject": "Printer jams too"}
@@ -283,7 +285,9 @@ async def test_split_creates_a_linked_ticket_with_the_same_contact(
     assert response.status_code == 201, response.text
     split = response.json()
     assert split["customer_id"] == original["customer_id"]
-    assert (split["team_id"], split["product"], split["channel"]) == (team["id"], "X1", "phone")
+    assert (split["product"], split["channel"]) == ("X1", "phone")
+    # Category, type and team describe the problem: the new problem has its own, or none.
+    assert (split["team_id"], split["category"], split["type"]) == (None, None, "incident")
     links = (await client.get(f"/v1/tickets/{split['id']}/links")).json()
     assert [(link["linked_ticket_id"], link["kind"], link["direction"]) for link in links] == [
         (original["id"], "split_from", "outgoing")

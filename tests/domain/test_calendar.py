@@ -1,6 +1,7 @@
 """Tests for business calendars: worked examples, validation, properties and an external oracle."""
 
 import itertools
+import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,14 +13,17 @@ from hypothesis import strategies as st
 
 from app.domain.calendar import (
     ALWAYS_OPEN,
+    END_OF_DAY,
     BusinessCalendar,
     CalendarError,
     Holiday,
     WorkingHours,
     add_business_time,
     business_seconds_between,
+    format_wall_time,
     make_calendar,
     next_business_moment,
+    parse_wall_time,
 )
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -180,6 +184,130 @@ def test_microseconds_are_floored() -> None:
     )
     assert ALWAYS_OPEN.between(utc(2026, 1, 1, 0, 0, 0, 100), utc(2026, 1, 1, 0, 0, 0, 900)) == 0
     assert NINE_TO_FIVE.add(ams(2026, 1, 5, 10, 0, 0, 700_000), 1) == utc(2026, 1, 5, 9, 0, 1)
+
+
+# --- Intervals ending at 24:00 ---
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("24:00", END_OF_DAY), ("24:00:00", END_OF_DAY), ("00:00", time(0)), ("17:30", time(17, 30))],
+)
+def test_24_00_is_read_as_end_of_day(text: str, expected: time) -> None:
+    assert parse_wall_time(text, end=True) == expected
+    assert END_OF_DAY == time(0)
+
+
+@pytest.mark.parametrize(
+    ("text", "end"),
+    [
+        ("24:00", False),
+        ("24:00:01", True),
+        ("24:30", True),
+        ("25:00", True),
+        ("23:60", True),
+        ("9:00", True),
+        ("09:00:00.5", True),
+        ("09:00+01:00", True),
+        ("", True),
+    ],
+)
+def test_wall_times_outside_00_00_to_24_00_are_refused(text: str, end: bool) -> None:
+    with pytest.raises(CalendarError, match=re.escape(repr(text))):
+        parse_wall_time(text, end=end)
+
+
+def test_wall_times_round_trip_through_text() -> None:
+    assert parse_wall_time("09:15:30") == time(9, 15, 30)
+    assert format_wall_time(END_OF_DAY, end=True) == "24:00"
+    assert format_wall_time(time(0)) == "00:00"
+    assert format_wall_time(time(9, 15, 30)) == "09:15:30"
+    for text in ("09:00", "23:59:59", "24:00"):
+        assert format_wall_time(parse_wall_time(text, end=True), end=True) == text
+    # As an end, 00:00 and 24:00 are the same midnight; it is written back as 24:00.
+    assert format_wall_time(parse_wall_time("00:00", end=True), end=True) == "24:00"
+
+
+EVENINGS = make_calendar("Europe/Amsterdam", [WorkingHours(0, time(18), END_OF_DAY)])  # Mon
+
+
+def test_interval_until_24_00_ends_at_the_next_midnight() -> None:
+    # Monday 2026-01-05 18:00–24:00 CET.
+    assert EVENINGS.between(ams(2026, 1, 5, 17), ams(2026, 1, 6, 1)) == 6 * HOUR
+    assert EVENINGS.add(ams(2026, 1, 5, 23), HOUR) == ams(2026, 1, 6, 0)
+    assert EVENINGS.add(ams(2026, 1, 5, 23), HOUR + 1) == ams(2026, 1, 12, 18, 0, 1)
+    assert EVENINGS.is_business_time(ams(2026, 1, 5, 23, 59, 59))
+    assert not EVENINGS.is_business_time(ams(2026, 1, 6, 0))
+    assert EVENINGS.next_business_moment(ams(2026, 1, 6, 0)) == ams(2026, 1, 12, 18)
+    assert EVENINGS.between(ams(2026, 1, 5), ams(2026, 2, 2)) == 4 * 6 * HOUR
+
+
+def test_interval_until_24_00_touches_the_next_day_and_survives_its_holiday() -> None:
+    hours = [WorkingHours(0, time(18), END_OF_DAY), WorkingHours(1, time(0), time(2))]
+    cal = make_calendar("UTC", hours)
+    assert cal.between(utc(2026, 1, 5, 12), utc(2026, 1, 6, 12)) == 8 * HOUR
+    assert cal.add(utc(2026, 1, 5, 23), 2 * HOUR) == utc(2026, 1, 6, 1)
+    # A holiday on Tuesday removes Tuesday's early hours, not Monday's evening.
+    off = make_calendar("UTC", hours, [Holiday(date(2026, 1, 6))])
+    assert off.between(utc(2026, 1, 5, 12), utc(2026, 1, 6, 12)) == 6 * HOUR
+    # Sunday until 24:00 touches Monday 00:00 across the week boundary.
+    week_end = make_calendar(
+        "UTC", [WorkingHours(6, time(20), END_OF_DAY), WorkingHours(0, time(0), time(1))]
+    )
+    assert week_end.between(utc(2026, 1, 11), utc(2026, 1, 12, 12)) == 5 * HOUR
+
+
+@pytest.mark.parametrize(
+    ("hours", "message"),
+    [
+        (
+            [WorkingHours(0, time(18), END_OF_DAY), WorkingHours(0, time(23), time(23, 30))],
+            r"hours\[1\]: Mon 23:00:00–23:30:00 overlaps hours\[0\]: Mon 18:00:00–24:00:00",
+        ),
+        (
+            [WorkingHours(0, time(18), END_OF_DAY), WorkingHours(0, time(22), time(1))],
+            r"hours\[1\]: Mon 22:00:00–01:00:00 overlaps hours\[0\]: Mon 18:00:00–24:00:00",
+        ),
+        (
+            [WorkingHours(6, time(20), END_OF_DAY), WorkingHours(6, time(0), END_OF_DAY)],
+            r"hours\[1\]: Sun 00:00:00–24:00:00 overlaps hours\[0\]: Sun 20:00:00–24:00:00",
+        ),
+    ],
+)
+def test_intervals_until_24_00_still_refuse_overlaps(
+    hours: list[WorkingHours], message: str
+) -> None:
+    with pytest.raises(CalendarError, match=message):
+        make_calendar("UTC", hours)
+
+
+def test_interval_until_24_00_on_dst_days_at_midnight() -> None:
+    # Santiago changes at local midnight. Saturday 2026-04-04: 24:00 -03 becomes 23:00 -04, so
+    # 18:00–24:00 lasts 7 h; Saturday 2026-09-05: 24:00 -04 is 01:00 -03 (Sunday has no 00:00),
+    # so it lasts 6 h and ends where the gap ends.
+    stgo = ZoneInfo("America/Santiago")
+    cal = make_calendar("America/Santiago", [WorkingHours(5, time(18), END_OF_DAY)])
+    autumn = datetime(2026, 4, 4, 18, tzinfo=stgo)
+    assert cal.between(autumn, autumn + timedelta(days=1)) == 7 * HOUR
+    assert cal.add(autumn, 7 * HOUR) == utc(2026, 4, 5, 4) == datetime(2026, 4, 5, tzinfo=stgo)
+    spring = datetime(2026, 9, 5, 18, tzinfo=stgo)
+    assert cal.between(spring, spring + timedelta(days=1)) == 6 * HOUR
+    assert cal.add(spring, 6 * HOUR) == utc(2026, 9, 6, 4)
+    assert not cal.is_business_time(utc(2026, 9, 6, 4))
+    # Havana falls back at 01:00 to 00:00: Saturday's 24:00 is the first Sunday 00:00, and a
+    # Sunday 00:00–24:00 holds both of its 00:00–01:00 hours.
+    hav = ZoneInfo("America/Havana")
+    havana = make_calendar(
+        "America/Havana",
+        [WorkingHours(5, time(18), END_OF_DAY), WorkingHours(6, time(0), END_OF_DAY)],
+    )
+    saturday = datetime(2026, 10, 31, 18, tzinfo=hav)
+    assert havana.add(saturday, 6 * HOUR) == utc(2026, 11, 1, 4)
+    assert havana.between(saturday, datetime(2026, 11, 2, tzinfo=hav)) == (6 + 25) * HOUR
+    # In Amsterdam the change is at 02:00/03:00, so a Sunday 18:00–24:00 keeps its 6 h.
+    sunday = make_calendar("Europe/Amsterdam", [WorkingHours(6, time(18), END_OF_DAY)])
+    for day in (ams(2026, 3, 29), ams(2026, 10, 25)):
+        assert sunday.between(day, day + timedelta(days=1)) == 6 * HOUR
 
 
 # --- Daylight saving time ---

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from app.domain.calendar import ALWAYS_OPEN, Holiday, WorkingHours, make_calendar
 from app.domain.sla import (
     METRICS,
+    STATE_ORDER,
     BusinessTime,
     ClockPolicy,
     MetricClock,
@@ -25,6 +26,7 @@ from app.domain.sla import (
     evaluate,
     explain,
     matches,
+    overall_state,
     select_policy,
 )
 
@@ -170,7 +172,8 @@ def test_paused_after_running_out_stays_breached(hold: datetime, remaining: int)
     # Like a running clock at its due time: out of time once the target is used up.
     report = evaluate(policy(), history((t(), "new"), (hold, "on_hold")), t(3))
     assert report.first_response.state == "breached"
-    assert report.first_response.due_at is None
+    # The pause does not hide the breach: it stays at the instant the target ran out.
+    assert report.first_response.due_at == t(1)
     assert report.first_response.remaining_seconds == remaining
     assert report.resolution.state == "paused"
 
@@ -221,8 +224,97 @@ def test_closed_without_reply_stops_first_response() -> None:
     tl = history((t(), "new"), (t(minutes=20), "closed"))
     report = evaluate(policy(), tl, t(50))
     fr = report.first_response
-    assert (fr.state, fr.stopped_at, fr.used_seconds) == ("met", t(minutes=20), 20 * MINUTE)
+    # Stopped, but not met: no reply was ever sent.
+    assert (fr.state, fr.stopped_at, fr.used_seconds) == (
+        "not_applicable",
+        t(minutes=20),
+        20 * MINUTE,
+    )
     assert due_timers(report) == ()
+
+
+@pytest.mark.parametrize("done", ["resolved", "closed"])
+def test_done_before_due_without_reply_is_not_applicable_and_arms_no_timer(done: str) -> None:
+    report = evaluate(policy(), history((t(), "new"), (t(minutes=20), done)), t(5))
+    fr = report.first_response
+    assert (fr.state, fr.stopped_at, fr.due_at) == ("not_applicable", t(minutes=20), t(1))
+    assert explain(fr, "P", "C").endswith(
+        "1h business target under 'P' on calendar 'C', closed without a reply"
+    )
+    assert not [x for x in due_timers(report) if x.kind.startswith("first_response")]
+
+
+@pytest.mark.parametrize(
+    ("done_at", "used", "over"),
+    [(t(1), HOUR, "0s"), (t(1, seconds=1), HOUR + 1, "1s"), (t(3), 3 * HOUR, "2h")],
+)
+def test_done_at_or_after_due_without_reply_stays_breached(
+    done_at: datetime, used: int, over: str
+) -> None:
+    # At the due instant the running clock already showed (and timed) the breach.
+    report = evaluate(policy(), history((t(), "new"), (done_at, "closed")), t(5))
+    fr = report.first_response
+    assert (fr.state, fr.stopped_at, fr.used_seconds) == ("breached", done_at, used)
+    assert fr.due_at == t(1)
+    assert explain(fr, "P", "C").endswith(
+        f"breached: stopped at {done_at:%Y-%m-%dT%H:%M:%SZ}, {over} over"
+    )
+    assert not [x for x in due_timers(report) if x.kind.startswith("first_response")]
+
+
+def test_reopened_without_reply_runs_first_response_again_with_time_used() -> None:
+    tl = history((t(), "new"), (t(minutes=20), "closed"), (t(1), "open"))
+    report = evaluate(policy(), tl, t(hours=1, minutes=10))
+    fr = report.first_response
+    # 20 min before closing, 10 min since reopening; the closed hour does not count.
+    assert (fr.state, fr.stopped_at, fr.used_seconds) == ("on_track", None, 30 * MINUTE)
+    assert (fr.due_at, fr.warning_at) == (t(hours=1, minutes=40), t(hours=1, minutes=28))
+    assert due_timers(report)[:2] == (
+        TimerSpec("first_response_warning", t(hours=1, minutes=28)),
+        TimerSpec("first_response_breach", t(hours=1, minutes=40)),
+    )
+    # A reply after the reopen meets it as usual.
+    answered = replace(tl, first_responded_at=t(hours=1, minutes=30))
+    assert evaluate(policy(), answered, t(2)).first_response.state == "met"
+
+
+def test_breached_then_paused_keeps_its_breach_instant() -> None:
+    tl = history((t(), "new"), (t(2), "pending"))
+    report = evaluate(policy(), tl, t(3))
+    fr = report.first_response
+    assert (fr.state, fr.paused, fr.stopped_at) == ("breached", True, None)
+    assert (fr.due_at, fr.warning_at) == (t(1), t(minutes=48))
+    # A breach timer the worker had not fired yet when the pause began still fires.
+    assert due_timers(report)[:2] == (
+        TimerSpec("first_response_warning", t(minutes=48)),
+        TimerSpec("first_response_breach", t(1)),
+    )
+    # Resuming does not move it either.
+    resumed = evaluate(
+        policy(), replace(tl, statuses=(*tl.statuses, StatusChange(t(4), "open"))), t(5)
+    )
+    assert (resumed.first_response.due_at, resumed.first_response.state) == (t(1), "breached")
+    assert resumed.first_response.paused is False
+
+
+def test_paused_after_warning_but_before_due_has_no_due_time() -> None:
+    # The warning point (48 min) has passed, the due time has not: paused hides both, as before.
+    report = evaluate(policy(), history((t(), "new"), (t(minutes=55), "on_hold")), t(3))
+    fr = report.first_response
+    assert (fr.state, fr.paused, fr.due_at, fr.warning_at) == ("paused", True, None, None)
+    assert [x.kind for x in due_timers(report)] == []
+
+
+def test_office_breached_then_paused_keeps_its_business_time_breach_instant() -> None:
+    # Due Tuesday 11:00 CEST (4 business hours from Friday 15:00); on hold from 14:00.
+    tl = history((FRIDAY_3PM, "new"), (ams(2026, 4, 7, 14), "on_hold"))
+    fr = evaluate(office(), tl, ams(2026, 4, 8, 12)).first_response
+    assert (fr.state, fr.due_at, fr.warning_at) == (
+        "breached",
+        utc(2026, 4, 7, 9),
+        utc(2026, 4, 7, 8, 12),
+    )
+    assert fr.used_seconds == 7 * HOUR
 
 
 def test_next_update_lifecycle() -> None:
@@ -467,6 +559,36 @@ def test_explain_each_state() -> None:
     )
 
 
+# --- overall state -----------------------------------------------------------------------------
+
+
+def test_state_order_is_worst_first_with_not_applicable_last() -> None:
+    assert STATE_ORDER == ("breached", "warning", "on_track", "paused", "met", "not_applicable")
+
+
+def test_overall_state_is_the_worst_clock() -> None:
+    fresh = evaluate(policy(), history((t(), "new")), t())
+    assert overall_state(fresh) == "on_track"
+    assert overall_state(evaluate(policy(), history((t(), "new")), t(minutes=50))) == "warning"
+    assert overall_state(evaluate(policy(), history((t(), "new")), t(2))) == "breached"
+    waiting = evaluate(policy(), history((t(), "new"), (t(minutes=10), "pending")), t(1))
+    assert overall_state(waiting) == "paused"
+    # next_update counts when present: replied at once, then silent past its 2 h target.
+    silent = history((t(), "new"), (t(minutes=1), "open"), first=t(minutes=1))
+    report = evaluate(policy(resolution=10 * HOUR), silent, t(hours=2, minutes=30))
+    assert report.next_update is not None and report.next_update.state == "breached"
+    assert (report.first_response.state, report.resolution.state) == ("met", "on_track")
+    assert overall_state(report) == "breached"
+
+
+def test_unanswered_first_response_does_not_colour_the_overall_state() -> None:
+    spam = evaluate(policy(), history((t(), "new"), (t(minutes=5), "closed")), t(1))
+    assert (spam.first_response.state, spam.resolution.state) == ("not_applicable", "met")
+    assert overall_state(spam) == "met"
+    late = evaluate(policy(), history((t(), "new"), (t(9), "closed")), t(10))
+    assert overall_state(late) == "breached"
+
+
 # --- policy selection ------------------------------------------------------------------------
 
 TRAITS = TicketTraits(
@@ -628,3 +750,37 @@ def test_a_running_clock_has_used_exactly_its_target_at_its_due_time(
         assert TimerSpec(f"{metric}_breach", clock.due_at) in due_timers(
             evaluate(p, tl, last_event)
         )
+
+
+@PROPERTY
+@given(tl=timelines(), cal=CALENDARS, goals=targets(), later=st.integers(0, 30 * 24 * 60))
+def test_first_response_without_a_reply_is_never_met(
+    tl: TicketTimeline, cal: BusinessTime, goals: Targets, later: int
+) -> None:
+    unanswered = replace(tl, first_responded_at=None, last_public_reply_at=None)
+    report = evaluate(ClockPolicy(goals, cal), unanswered, tl.created_at + timedelta(minutes=later))
+    fr = report.first_response
+    assert fr.state != "met"
+    if fr.stopped_at is not None:
+        assert fr.state in ("not_applicable", "breached")
+        assert not [x for x in due_timers(report) if x.kind.startswith("first_response")]
+    assert overall_state(report) != "not_applicable"
+
+
+@PROPERTY
+@given(tl=timelines(), cal=CALENDARS, goals=targets(), later=st.integers(0, 30 * 24 * 60))
+def test_a_pause_never_hides_a_breach(
+    tl: TicketTimeline, cal: BusinessTime, goals: Targets, later: int
+) -> None:
+    report = evaluate(ClockPolicy(goals, cal), tl, tl.created_at + timedelta(minutes=later))
+    for metric in METRICS:
+        clock = getattr(report, metric)
+        if clock is None or not clock.paused:
+            continue
+        if clock.due_at is None:
+            assert clock.warning_at is None
+            # Only a clock that never ran can be out of time without a breach instant.
+            assert clock.state == "paused" or clock.used_seconds == clock.target_seconds == 0
+        else:
+            assert clock.warning_at is not None and clock.warning_at <= clock.due_at
+            assert TimerSpec(f"{metric}_breach", clock.due_at) in due_timers(report)

@@ -7,13 +7,13 @@ from datetime import UTC, datetime
 import asyncpg
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.clock import utcnow
-from app.db import libpq_url, make_engine, make_sessionmaker
+from app.db import Database, connect, libpq_url
 from app.main import create_app
 from app.schemas import ApiKeyCreate
 from app.services import auth
+from app.services.desk import Desk
 from app.settings import Settings
 from app.workers.deadlines import DeadlineWorker
 from tests.fakes import FakeClock
@@ -22,12 +22,12 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @dataclass
-class Desk:
+class WorkerDesk:
     """The app and a worker over one fresh database, sharing one fake clock."""
 
     url: str
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
+    db: Database
+    services: Desk  # the worker's service context (the app has its own, over the same pool)
     clock: FakeClock
     client: httpx.AsyncClient
     worker: DeadlineWorker
@@ -46,22 +46,22 @@ class Desk:
 
 
 @pytest.fixture
-async def desk(fresh_database: str) -> AsyncIterator[Desk]:
-    engine = make_engine(fresh_database, pool_size=10)
+async def desk(fresh_database: str) -> AsyncIterator[WorkerDesk]:
+    db = await connect(fresh_database)
+    settings = Settings(database_url=fresh_database)
+    services = Desk.of(db, settings)
     clock = FakeClock(T0)
-    app = create_app(Settings(database_url=fresh_database), engine=engine, clock=clock)
-    sessions = make_sessionmaker(engine)
-    async with sessions() as db:
-        key = await auth.create_key(db, ApiKeyCreate(name="admin", role="admin"), now=utcnow())
+    app = create_app(settings, db=db, clock=clock)
+    key = await auth.create_key(services, ApiKeyCreate(name="admin", role="admin"), now=utcnow())
     client = httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://test",
         headers={"Authorization": f"Bearer {key.key}"},
     )
-    worker = DeadlineWorker(sessions, clock, listen_url=libpq_url(fresh_database), batch=500)
-    yield Desk(fresh_database, engine, sessions, clock, client, worker)
+    worker = DeadlineWorker(services, clock)
+    yield WorkerDesk(fresh_database, db, services, clock, client, worker)
     await client.aclose()
-    await engine.dispose()
+    await db.close()
 
 
 async def seed_due_timers(url: str, count: int, due_at: datetime) -> None:

@@ -1,34 +1,38 @@
 """The deadline worker on an injected clock: every timer kind fires once, at its moment."""
 
 import asyncio
+import dataclasses
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from app.clock import SystemClock
-from app.db import make_engine, make_sessionmaker
-from app.services import deadlines
+from app.db import Limits, connect, with_database
+from app.services import sla_events, timers
+from app.services.desk import Desk
+from app.workers import deadlines as deadline_worker
 from app.workers.deadlines import DeadlineWorker
 from tests.api.factories import created, log, patch
-from tests.worker.conftest import T0, Desk, seed_due_timers
+from tests.worker.conftest import T0, WorkerDesk, seed_due_timers
 
 
 def at(hours: float = 0, **delta: float) -> datetime:
     return T0 + timedelta(hours=hours, **delta)
 
 
-async def events(desk: Desk, **params: Any) -> list[tuple[str, str]]:
+async def events(desk: WorkerDesk, **params: Any) -> list[tuple[str, str]]:
     page = (await desk.client.get("/v1/sla-events", params=params | {"limit": 200})).json()
     return [(e["metric"], e["kind"]) for e in reversed(page["items"])]
 
 
-async def new_ticket(desk: Desk, **fields: Any) -> dict[str, Any]:
+async def new_ticket(desk: WorkerDesk, **fields: Any) -> dict[str, Any]:
     body = {"subject": "Printer on fire", "impact": "user", "urgency": "medium"} | fields
     return await created(await desk.client.post("/v1/tickets", json=body))
 
 
-async def test_every_timer_kind_fires_once_at_its_moment(desk: Desk) -> None:
+async def test_every_timer_kind_fires_once_at_its_moment(desk: WorkerDesk) -> None:
     # Default policy, 24x7, medium: first response 4 h, next update 24 h, resolution 24 h.
     ticket = await new_ticket(desk)
     tid = ticket["id"]
@@ -100,7 +104,7 @@ async def test_every_timer_kind_fires_once_at_its_moment(desk: Desk) -> None:
     assert pending == []
 
 
-async def test_reply_before_the_deadline_means_no_breach(desk: Desk) -> None:
+async def test_reply_before_the_deadline_means_no_breach(desk: WorkerDesk) -> None:
     ticket = await new_ticket(desk)
     desk.clock.set(at(1))
     await log(desk.client, ticket["id"])
@@ -108,7 +112,7 @@ async def test_reply_before_the_deadline_means_no_breach(desk: Desk) -> None:
     assert await events(desk) == []
 
 
-async def test_a_pause_moves_the_deadline(desk: Desk) -> None:
+async def test_a_pause_moves_the_deadline(desk: WorkerDesk) -> None:
     ticket = await new_ticket(desk)
     path = f"/v1/tickets/{ticket['id']}"
     desk.clock.set(at(1))
@@ -123,7 +127,7 @@ async def test_a_pause_moves_the_deadline(desk: Desk) -> None:
     assert breach[0]["due_at"] == at(5).isoformat().replace("+00:00", "Z")
 
 
-async def test_priority_change_rearms_instead_of_firing_stale_timers(desk: Desk) -> None:
+async def test_priority_change_rearms_instead_of_firing_stale_timers(desk: WorkerDesk) -> None:
     ticket = await new_ticket(desk)  # medium: first response due 13:00
     desk.clock.set(at(0.5))
     await patch(desk.client, f"/v1/tickets/{ticket['id']}", urgency="critical")  # high: due 10:00
@@ -133,10 +137,12 @@ async def test_priority_change_rearms_instead_of_firing_stale_timers(desk: Desk)
     assert [b["due_at"] for b in breach] == [at(1).isoformat().replace("+00:00", "Z")]
 
 
-async def test_three_workers_fire_5000_timers_exactly_once(desk: Desk) -> None:
+async def test_three_workers_fire_5000_timers_exactly_once(desk: WorkerDesk) -> None:
     await seed_due_timers(desk.url, 5000, at(1))
-    engines = [make_engine(desk.url, pool_size=2) for _ in range(3)]
-    workers = [DeadlineWorker(make_sessionmaker(e), desk.clock, batch=250) for e in engines]
+    pools = [await connect(desk.url, Limits(pool_size=2)) for _ in range(3)]
+    workers = [
+        DeadlineWorker(Desk.of(p, desk.services.settings), desk.clock, batch=250) for p in pools
+    ]
     desk.clock.set(at(2))
 
     async def drain(worker: DeadlineWorker) -> int:
@@ -148,8 +154,8 @@ async def test_three_workers_fire_5000_timers_exactly_once(desk: Desk) -> None:
     try:
         counts = await asyncio.gather(*[drain(w) for w in workers])
     finally:
-        for e in engines:
-            await e.dispose()
+        for p in pools:
+            await p.close()
     assert sum(counts) == 5000
     assert all(c > 0 for c in counts), counts  # the work really was shared
     rows = await desk.sql(
@@ -161,31 +167,31 @@ async def test_three_workers_fire_5000_timers_exactly_once(desk: Desk) -> None:
 
 
 async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
-    desk: Desk, monkeypatch: pytest.MonkeyPatch
+    desk: WorkerDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed_due_timers(desk.url, 50, at(1))
-    real = deadlines._record_sla_events
+    real = timers.kind("resolution_breach")
+    assert real.handler is sla_events.record
 
-    async def half_then_fail(db: Any, timers: Any, now: Any) -> int:
-        await real(db, timers[:25], now)
+    async def half_then_fail(conn: Any, claimed: Any, now: Any, services: Any) -> int:
+        await sla_events.record(conn, claimed[:25], now, services)
         raise RuntimeError("injected")
 
-    monkeypatch.setattr(deadlines, "_record_sla_events", half_then_fail)
+    registry = timers._registry()
+    monkeypatch.setitem(registry, real.name, dataclasses.replace(real, handler=half_then_fail))
     with pytest.raises(RuntimeError):
         await desk.at(at(2))
     assert (await desk.sql("SELECT count(*) AS n FROM sla_events"))[0]["n"] == 0
     assert (await desk.sql("SELECT count(*) AS n FROM timers WHERE fired_at IS NULL"))[0]["n"] == 50
-    monkeypatch.setattr(deadlines, "_record_sla_events", real)
+    monkeypatch.setitem(registry, real.name, real)
     assert await desk.at(at(2)) == 50
     assert (await desk.sql("SELECT count(*) AS n FROM sla_events"))[0]["n"] == 50
 
 
-async def test_the_loop_wakes_on_notify_and_reports_its_status(desk: Desk) -> None:
+async def test_the_loop_wakes_on_notify_and_reports_its_status(desk: WorkerDesk) -> None:
     """The loop sleeps (here up to 60 s) until NOTIFY says a sooner timer was written."""
     desk.clock.set(SystemClock().now())
-    worker = DeadlineWorker(
-        desk.sessions, SystemClock(), listen_url=desk.worker.listen_url, max_sleep=60
-    )
+    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -214,8 +220,169 @@ async def test_the_loop_wakes_on_notify_and_reports_its_status(desk: Desk) -> No
     assert gone["replicas"] == []
 
 
-async def test_status_shows_the_lag_of_overdue_timers(desk: Desk) -> None:
+async def test_status_shows_the_lag_of_overdue_timers(desk: WorkerDesk) -> None:
     await seed_due_timers(desk.url, 3, at(1))
     desk.clock.set(at(1, seconds=90))
     status = (await desk.client.get("/v1/worker/status")).json()
     assert status["timers_overdue"] == 3 and status["oldest_overdue_seconds"] == 90.0
+
+
+# ---- the loop through database trouble ---------------------------------------------------------
+
+LISTENERS = """
+    SELECT pid FROM pg_stat_activity
+    WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()
+"""
+
+
+async def listener_pid(desk: WorkerDesk, *, not_pid: int | None = None) -> int:
+    """The backend of the worker's LISTEN connection (another than `not_pid`), once it is up."""
+    for _ in range(100):
+        pids = [r["pid"] for r in await desk.sql(LISTENERS) if r["pid"] != not_pid]
+        if pids:
+            assert len(pids) == 1, pids
+            return int(pids[0])
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker is not listening")
+
+
+async def callback_due_now(desk: WorkerDesk) -> None:
+    """A callback due a second ago: its timer NOTIFYs the workers as it commits."""
+    desk.clock.set(SystemClock().now())
+    ticket = await new_ticket(desk)
+    past = (SystemClock().now() - timedelta(seconds=1)).isoformat()
+    await created(
+        await desk.client.post(f"/v1/tickets/{ticket['id']}/callbacks", json={"requested_at": past})
+    )
+
+
+async def reminded_within(desk: WorkerDesk, seconds: float) -> list[str]:
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        reminders = (await desk.client.get("/v1/reminders")).json()["items"]
+        if reminders or asyncio.get_running_loop().time() > deadline:
+            return [r["kind"] for r in reminders]
+        await asyncio.sleep(0.05)
+
+
+def worker_log(caplog: pytest.LogCaptureFixture, level: int = logging.WARNING) -> list[str]:
+    records = [r for r in caplog.records if r.name == "helpdesk.worker" and r.levelno >= level]
+    assert all(r.exc_info is None for r in records), "no tracebacks for database trouble"
+    return [r.getMessage() for r in records]
+
+
+async def test_the_worker_listens_again_when_its_listen_connection_is_terminated(
+    desk: WorkerDesk, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It sleeps up to 60 s, so only a NOTIFY on the new LISTEN connection wakes it in time."""
+    caplog.set_level(logging.INFO, logger="helpdesk.worker")
+    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        first = await listener_pid(desk)
+        await desk.sql("SELECT pg_terminate_backend($1)", first)
+        await listener_pid(desk, not_pid=first)
+        await asyncio.sleep(0.3)  # let it reach its long sleep again
+        await callback_due_now(desk)
+        assert await reminded_within(desk, 2.0) == ["callback"]
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    warnings = worker_log(caplog)
+    assert len(warnings) == 2, warnings
+    assert "LISTEN" in warnings[0] and "recovered" in warnings[1]
+
+
+async def test_an_outage_is_one_warning_and_one_recovery_not_a_traceback_per_pass(
+    desk: WorkerDesk, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database refuses every connection for a while: passes fail again and again, the
+    LISTEN connection cannot be opened again; then it is back."""
+    caplog.set_level(logging.DEBUG, logger="helpdesk.worker")
+    monkeypatch.setattr(deadline_worker, "BACKOFF_FIRST", 0.02)
+    monkeypatch.setattr(deadline_worker, "BACKOFF_MAX", 0.1)
+    name = (await desk.sql("SELECT current_database() AS name"))[0]["name"]
+    admin = await connect(with_database(desk.url, "postgres"), Limits(pool_size=1))
+    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=0.1, min_sleep=0.02)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        first = await listener_pid(desk)
+        async with admin.pool.acquire() as conn:
+            await conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+            await conn.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
+            )
+        await asyncio.sleep(0.5)
+        failed = [r for r in caplog.records if r.getMessage().startswith("deadline worker: a ")]
+        assert len(failed) > 3, "passes were tried again and again"
+        assert len(worker_log(caplog)) == 1
+        async with admin.pool.acquire() as conn:
+            await conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        await listener_pid(desk, not_pid=first)
+        await callback_due_now(desk)
+        assert await reminded_within(desk, 2.0) == ["callback"]
+    finally:
+        async with admin.pool.acquire() as conn:
+            await conn.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS true")
+        await admin.close()
+        stop.set()
+        await asyncio.wait_for(task, 10)
+    warnings = worker_log(caplog)
+    assert len(warnings) == 2, warnings
+    assert "failed" in warnings[0] and "recovered" in warnings[1]
+
+
+async def test_status_marks_a_replica_stale_after_three_missed_heartbeats(
+    desk: WorkerDesk,
+) -> None:
+    stop = asyncio.Event()
+    task = asyncio.create_task(desk.worker.run(stop))
+    try:
+        for _ in range(100):
+            replicas = (await desk.client.get("/v1/worker/status")).json()["replicas"]
+            if replicas:
+                break
+            await asyncio.sleep(0.05)
+        assert [(r["id"], r["stale"]) for r in replicas] == [(desk.worker.replica_id, False)]
+        assert replicas[0]["last_seen_at"] == T0.isoformat().replace("+00:00", "Z")
+        # The worker's clock stands still: it reports nothing newer than T0.
+        desk.clock.set(at(seconds=14))
+        replicas = (await desk.client.get("/v1/worker/status")).json()["replicas"]
+        assert [r["stale"] for r in replicas] == [False]
+        desk.clock.set(at(seconds=16))
+        status = (await desk.client.get("/v1/worker/status")).json()
+        assert [r["stale"] for r in status["replicas"]] == [True]
+        assert status["last_cycle_ms"] is None and status["fired_last_minute"] == 0
+        desk.clock.set(at(minutes=9, seconds=59))
+        replicas = (await desk.client.get("/v1/worker/status")).json()["replicas"]
+        assert [r["stale"] for r in replicas] == [True]
+        desk.clock.set(at(minutes=10, seconds=1))
+        replicas = (await desk.client.get("/v1/worker/status")).json()["replicas"]
+        assert replicas == []
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+async def test_an_idle_worker_keeps_its_heartbeat(
+    desk: WorkerDesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Nothing is due and it may sleep 60 s, yet it reports on time (here every 0.1 s)."""
+    monkeypatch.setattr(deadline_worker, "HEARTBEAT_SECONDS", 0.1)
+    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
+    stop = asyncio.Event()
+    task = asyncio.create_task(worker.run(stop))
+    try:
+        seen = []
+        for _ in range(40):
+            rows = await desk.sql("SELECT last_seen_at FROM worker_replicas")
+            seen += [r["last_seen_at"] for r in rows if r["last_seen_at"] not in seen]
+            if len(seen) >= 3:
+                break
+            await asyncio.sleep(0.05)
+        assert len(seen) >= 3, seen
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)

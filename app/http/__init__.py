@@ -1,0 +1,1 @@
+"""What the routers share: typed dependencies, responses, query models, problems, middleware."""

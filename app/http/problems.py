@@ -1,0 +1,157 @@
+"""Rendering every error as RFC 9457 application/problem+json, in one place."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
+
+from app.errors import (
+    PROBLEM_BASE,
+    HelpdeskError,
+    MethodNotAllowed,
+    NotFound,
+    UnprocessableEntity,
+)
+from app.schemas import Problem
+
+log = logging.getLogger("helpdesk.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem_response(error: HelpdeskError, request: Request) -> JSONResponse:
+    headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else {}
+    if error.retry_after is not None:
+        headers["Retry-After"] = str(error.retry_after)
+    return JSONResponse(
+        error.problem(instance=request.url.path),
+        status_code=error.status,
+        media_type=PROBLEM_JSON,
+        headers=headers,
+    )
+
+
+def _field_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body",)]
+    return ".".join(parts) or "body"
+
+
+def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str, Any]]]:
+    errors = []
+    for err in exc.errors():
+        loc = tuple(err.get("loc", ()))
+        field = _field_path(loc)
+        message = err.get("msg", "invalid")
+        if err.get("type") == "json_invalid":
+            field, message = "body", f"malformed JSON: {err.get('ctx', {}).get('error', message)}"
+        elif err.get("type") == "extra_forbidden":
+            message = "unknown field"
+        if loc and loc[0] in ("query", "header", "path"):
+            field = f"{loc[0]}.{'.'.join(str(p) for p in loc[1:])}"
+        errors.append({"field": field, "message": message, "type": err.get("type")})
+    summary = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+    return summary, errors
+
+
+def document(app: FastAPI) -> None:
+    """Errors in the OpenAPI description as they are answered: problem+json, not FastAPI's
+    default `HTTPValidationError` (which this API never sends)."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        spec = generate()
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        problem_schemas = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(problem_schemas.pop("$defs", {}))
+        schemas["Problem"] = problem_schemas
+        content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
+        for path, item in spec["paths"].items():
+            for operation in item.values():
+                responses = operation["responses"]
+                if "422" in responses:
+                    described = responses["422"]["description"]
+                    responses["422"] = {
+                        "description": "Invalid input: each failing field is named"
+                        if described == "Validation Error"
+                        else described,
+                        "content": content,
+                    }
+                if not path.startswith("/v1/"):
+                    continue  # the open probes answer nothing else
+                responses.setdefault(
+                    "default",
+                    {
+                        "description": "Any other error (400, 401, 403, 404, 409, 412, 428, 503)",
+                        "content": content,
+                    },
+                )
+        app.openapi_schema = spec
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _methods_of(request: Request) -> list[str]:
+    """Every method some route serves at the request's path (each route serves one: the
+    router's own Allow names only the first route that matched the path)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        # A method no route serves: the path still matches partly where it is served.
+        match, _ = route.matches({**request.scope, "method": "-"})
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(HelpdeskError)
+    async def helpdesk_error(request: Request, exc: HelpdeskError) -> JSONResponse:
+        return problem_response(exc, request)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        summary, errors = _validation_errors(exc)
+        return problem_response(UnprocessableEntity(summary, errors=errors), request)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if exc.status_code == 404:
+            error: HelpdeskError = NotFound(f"no resource at {request.url.path}")
+        elif exc.status_code == 405:
+            allowed = _methods_of(request)
+            error = MethodNotAllowed(
+                f"{request.method} is not allowed on {request.url.path}; "
+                f"allowed: {', '.join(allowed)}"
+            )
+            response = problem_response(error, request)
+            response.headers["Allow"] = ", ".join(allowed)
+            return response
+        else:
+            error = HelpdeskError(str(exc.detail))
+            error.status = exc.status_code
+            error.type = f"http-{exc.status_code}"
+            error.title = "HTTP error"
+        response = problem_response(error, request)
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", extra={"path": request.url.path})
+        body = {
+            "type": PROBLEM_BASE + "internal-error",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "an unexpected error occurred; it has been logged",
+            "instance": request.url.path,
+        }
+        return JSONResponse(body, status_code=500, media_type=PROBLEM_JSON)

@@ -1,0 +1,63 @@
+"""Agent shapes: AgentCreate, AgentUpdate, AgentOut, AgentListQuery."""
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.common import Email, Id, LanguageTag, Name, QueryIdValue, Strict
+
+
+class AgentUpdate(Strict):
+    name: Name | None = None
+    email: Email | None = None
+    team_id: Id | None = None
+    role: Literal["admin", "supervisor", "agent"] | None = None
+    languages: list[LanguageTag] | None = Field(default=None, max_length=20)
+    active: bool | None = None
+
+
+class AgentCreate(AgentUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "Grace Hopper",
+                    "email": "grace@desk.example.com",
+                    "team_id": 1,
+                    "role": "agent",
+                    "languages": ["en", "nl"],
+                }
+            ]
+        },
+    )
+    name: Name
+    email: Email
+    role: Literal["admin", "supervisor", "agent"] = "agent"
+    languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
+    active: bool = True
+
+
+class AgentOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    team_id: int | None
+    role: str
+    languages: list[str]
+    active: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class AgentListQuery(BaseModel):
+    """The agent list's query string."""
+
+    team_id: QueryIdValue | None = None
+    active: bool | None = None
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )

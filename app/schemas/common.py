@@ -1,0 +1,137 @@
+"""Shared building blocks: the Strict request base, constrained types, Page, Problem, Health."""
+
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.networks import validate_email
+
+T = TypeVar("T")
+
+# How a ticket is classified: shared by tickets and the SLA policies that match on them.
+TicketType = Literal["incident", "service_request", "question", "problem", "planned"]
+Priority = Literal["critical", "high", "medium", "low"]
+Channel = Literal["phone", "email", "chat", "web", "api"]
+# The support line a team works at and a ticket sits at.
+Tier = Annotated[int, Field(ge=1, le=3)]
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+LanguageTag = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+]
+Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
+def _aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("must include a time zone offset, e.g. 2026-03-01T09:00:00Z")
+    try:
+        year = value.astimezone(UTC).year
+    except OverflowError:
+        year = 0
+    if not 1900 <= year <= 9999:
+        raise ValueError("must be between the years 1900 and 9999")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+
+
+def _known_zone(value: str) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone '{value}'") from None
+    return value
+
+
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
+
+
+@lru_cache(maxsize=65_536)
+def _valid_email(value: str) -> str:
+    # pydantic's EmailStr check (60 µs a call), remembered: gateways send the same addresses
+    # over and over. Invalid ones raise, and are not remembered.
+    return validate_email(value)[1]
+
+
+# EmailStr, with its check cached.
+Email = Annotated[
+    str, AfterValidator(_valid_email), WithJsonSchema({"format": "email", "type": "string"})
+]
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+class Strict(BaseModel):
+    """Requests: unknown fields are an error, not silently dropped; text cannot hold NUL
+    characters (PostgreSQL text cannot store them)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul_characters(cls, data: Any) -> Any:
+        if _has_nul(data):
+            raise ValueError("text must not contain NUL (\\u0000) characters")
+        return data
+
+
+# Ids are bigints: anything outside 1 … 2^63-1 names nothing, and must not reach the database.
+MAX_ID = 2**63 - 1
+QueryIdValue = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Free text in query strings: bounded, no NUL characters.
+QueryTextValue = Annotated[str, Field(max_length=320, pattern=r"^[^\x00]*$")]
+
+
+class ProblemField(BaseModel):
+    field: str = Field(description="Where: a body field path, or `query.<name>`, `header.<name>`.")
+    message: str
+    type: str | None = Field(default=None, description="The validation rule that failed.")
+
+
+class Problem(BaseModel):
+    """Every error the API answers: an RFC 9457 problem (`application/problem+json`). Some
+    kinds add members: `errors` (each failing field), `field` (the one at fault), `allowed`
+    (the statuses a ticket may move to)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="A stable URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str = Field(description="What went wrong, for a person.")
+    instance: str | None = Field(default=None, description="The path the request was made to.")
+    errors: list[ProblemField] | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null at the end."
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "unavailable"]
+    detail: str | None = None

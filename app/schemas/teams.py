@@ -1,0 +1,45 @@
+"""Team shapes: TeamCreate, TeamUpdate, TeamOut, TeamListQuery."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.schemas.common import Name, Strict, Tier
+
+
+class TeamUpdate(Strict):
+    name: Name | None = None
+    tier: Tier | None = None
+    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+class TeamCreate(TeamUpdate):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"name": "Service desk", "tier": 1, "description": "First line"}]
+        },
+    )
+    name: Name
+    tier: Tier = 1
+
+
+class TeamOut(BaseModel):
+    id: int
+    name: str
+    tier: int
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+
+class TeamListQuery(BaseModel):
+    """The team list's query string."""
+
+    tier: Tier | None = None
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )

@@ -1,0 +1,256 @@
+"""Ticket shapes: create, update, split, the ticket and its list item, the list query, links."""
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.domain.lifecycle import Status
+from app.schemas.common import (
+    AwareDatetime,
+    Channel,
+    Email,
+    Id,
+    LanguageTag,
+    Name,
+    Priority,
+    QueryIdValue,
+    QueryTextValue,
+    ShortText,
+    Strict,
+    TicketType,
+    Tier,
+)
+from app.schemas.customers import CustomerUpdate
+from app.schemas.sla import SlaState, TicketSlaOut, TicketSlaSummary
+
+Impact = Literal["organization", "department", "user", "none"]
+Urgency = Literal["critical", "high", "medium", "low"]
+LinkKind = Literal["related", "split_from", "duplicate_of"]
+
+Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+
+
+class CustomerRef(CustomerUpdate):
+    """Inline contact details: the customer with this email is reused, or created."""
+
+    name: Name
+    email: Email
+
+
+class TicketFields(Strict):
+    """Fields a ticket shares between create and split."""
+
+    description: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+    type: TicketType = "incident"
+    impact: Impact = "user"
+    urgency: Urgency = "medium"
+    category: ShortText | None = None
+    tags: list[Tag] = Field(default_factory=list, max_length=50)
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    tier: Tier | None = Field(default=None, description="Defaults to the team's tier, else 1.")
+    language: LanguageTag | None = None
+    product: ShortText | None = None
+    model_number: ShortText | None = None
+    serial_number: ShortText | None = Field(default=None, description="Serial or licence number.")
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    equipment_location: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class TicketCreate(TicketFields):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "subject": "VPN drops every 10 minutes",
+                    "description": "Since this morning the VPN disconnects for the whole floor.",
+                    "type": "incident",
+                    "impact": "department",
+                    "urgency": "high",
+                    "channel": "phone",
+                    "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+                    "category": "network/vpn",
+                    "tags": ["vpn", "floor-3"],
+                    "language": "en",
+                    "product": "Corporate VPN",
+                    "equipment_location": "Amsterdam HQ, floor 3",
+                }
+            ]
+        },
+    )
+    subject: Subject
+    channel: Channel = "api"
+    customer_id: Id | None = None
+    customer: CustomerRef | None = None
+    priority: Priority | None = Field(
+        default=None, description="Override the computed priority; needs `priority_reason`."
+    )
+    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = Field(
+        default=None,
+        description="The gateway's own id; unique per channel. A retry with the same one "
+        "returns the existing ticket with 200.",
+    )
+    created_at: AwareDatetime | None = Field(
+        default=None,
+        description="Admin and integration keys only: when importing history, the moment the "
+        "ticket was really opened (SLA clocks start there). Not in the future.",
+    )
+
+
+class TicketUpdate(Strict):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"status": "pending", "urgency": "high"}]},
+    )
+    subject: Subject | None = None
+    description: Annotated[str, StringConstraints(max_length=100_000)] | None = None
+    status: Status | None = None
+    type: TicketType | None = None
+    impact: Impact | None = None
+    urgency: Urgency | None = None
+    priority: Priority | None = Field(
+        default=None, description="Override the computed priority; needs `priority_reason`."
+    )
+    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    clear_priority_override: bool | None = Field(
+        default=None, description="true: drop the override and use the matrix again."
+    )
+    category: ShortText | None = None
+    tags: list[Tag] | None = Field(default=None, max_length=50)
+    channel: Channel | None = None
+    customer_id: Id | None = None
+    team_id: Id | None = None
+    assignee_id: Id | None = None
+    tier: Tier | None = None
+    language: LanguageTag | None = None
+    product: ShortText | None = None
+    model_number: ShortText | None = None
+    serial_number: ShortText | None = None
+    account_number: Annotated[str, StringConstraints(max_length=100)] | None = None
+    equipment_location: Annotated[str, StringConstraints(max_length=500)] | None = None
+
+
+class TicketSplit(TicketFields):
+    """A new problem found while handling a ticket: a new ticket linked `split_from` the original.
+
+    Customer, channel, team, language, product and location are copied unless given here."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"subject": "Printer on floor 3 jams", "type": "incident"}]
+        },
+    )
+    subject: Subject
+
+
+class TicketOut(BaseModel):
+    id: int
+    subject: str
+    description: str | None
+    type: str
+    status: str
+    impact: str
+    urgency: str
+    priority: str
+    priority_reason: str
+    priority_overridden: bool
+    category: str | None
+    tags: list[str]
+    channel: str
+    customer_id: int | None
+    team_id: int | None
+    assignee_id: int | None
+    tier: int
+    language: str | None
+    external_id: str | None
+    product: str | None
+    model_number: str | None
+    serial_number: str | None
+    account_number: str | None
+    equipment_location: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_responded_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopen_count: int
+    agent_reply_count: int
+    customer_reply_count: int
+    interaction_count: int
+    version: int
+    sla: TicketSlaOut
+
+
+class LinkCreate(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"ticket_id": 42, "kind": "related"}]}
+    )
+    ticket_id: Id = Field(description="The other ticket.")
+    kind: LinkKind = "related"
+
+
+class LinkOut(BaseModel):
+    id: int
+    ticket_id: int
+    linked_ticket_id: int
+    kind: str
+    direction: Literal["outgoing", "incoming"] = Field(
+        description="outgoing: this ticket → linked one (e.g. this one is split_from it)."
+    )
+    created_at: datetime
+
+
+class TicketListItem(TicketOut):
+    sla: TicketSlaSummary  # type: ignore[assignment]
+
+
+TicketSort = Literal[
+    "created_at", "-created_at", "updated_at", "-updated_at", "sla_due_at", "relevance"
+]
+
+
+class TicketListQuery(BaseModel):
+    """The ticket list's query string. Repeat a list parameter to match any of its values
+    (`?status=new&status=open`); an unknown parameter is a 400 naming it."""
+
+    status: list[Status] | None = None
+    priority: list[Priority] | None = None
+    type: list[TicketType] | None = None
+    channel: list[Channel] | None = None
+    team_id: QueryIdValue | None = None
+    assignee_id: QueryIdValue | None = None
+    assignee: Literal["none", "me"] | None = Field(
+        default=None,
+        description="`none`: unassigned tickets; `me`: those assigned to the caller's agent.",
+    )
+    customer_id: QueryIdValue | None = None
+    external_id: QueryTextValue | None = Field(
+        default=None, description="The gateway's id of the ticket (with `channel`, unique)."
+    )
+    tag: QueryTextValue | None = None
+    created_after: AwareDatetime | None = None
+    created_before: AwareDatetime | None = None
+    sla_state: list[SlaState] | None = None
+    q: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^[^\x00]*$")]
+        | None
+    ) = Field(
+        default=None,
+        description="Text search over subject, description and interaction bodies: words "
+        '(stemmed in the ticket\'s language; `"exact phrase"`, `-not`, `or`) or a fragment '
+        "(any language, text without spaces such as Thai).",
+    )
+    sort: TicketSort | None = Field(
+        default=None,
+        description="`-created_at` (newest first) unless `q` is given, then `relevance`. "
+        "`sla_due_at`: nearest running SLA deadline first.",
+    )
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )

@@ -1,0 +1,1 @@
+"""SLA configuration: business calendars, SLA policies, the priority matrix, and recomputing."""

@@ -1,0 +1,86 @@
+"""Reminders: the worker raises them (follow up with a customer, call back), agents close them."""
+
+from datetime import datetime
+
+from app.db import Connection, connection, transaction
+from app.domain.access import SYSTEM
+from app.errors import NotFound
+from app.schemas import Page, ReminderOut, ReminderUpdate
+from app.schemas.deadlines import ReminderListQuery
+from app.services import history, versions
+from app.services.desk import Desk
+from app.store import reminders as store
+from app.store.reminders import ReminderFilters, ReminderRow
+from app.store.timers import Claimed
+
+FOLLOW_UP = "follow_up"
+CALLBACK = "callback"
+
+
+async def raise_follow_ups(
+    conn: Connection, timers: list[Claimed], now: datetime, desk: Desk
+) -> int:
+    """The handler of `follow_up_reminder` timers: a reminder to follow up before the next
+    update is due, for whoever has the ticket, with a history line."""
+    raised = await store.raise_follow_ups(conn, [t.ticket_id for t in timers], now)
+    await history.write(
+        conn,
+        [history.line(t, SYSTEM, now, "reminder", new={"kind": FOLLOW_UP}) for t in raised],
+    )
+    return len(raised)
+
+
+async def close_follow_ups(conn: Connection, ticket_id: int, now: datetime) -> None:
+    """An outbound interaction was logged, in the caller's transaction: it is the follow-up the
+    open reminders asked for."""
+    await store.close_open(conn, ticket_id, FOLLOW_UP, now)
+
+
+def out(row: ReminderRow) -> ReminderOut:
+    return ReminderOut(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        assignee_id=row.assignee_id,
+        team_id=row.team_id,
+        callback_id=row.callback_id,
+        due_at=row.due_at,
+        status=row.status,  # type: ignore[arg-type]
+        created_at=row.created_at,
+        done_at=row.done_at,
+        version=row.version,
+    )
+
+
+async def update(
+    desk: Desk,
+    reminder_id: int,
+    data: ReminderUpdate,
+    *,
+    expected_version: int,
+    now: datetime,
+) -> ReminderOut:
+    """Mark a reminder done or dismissed (or open again), at the version the caller read."""
+    async with transaction(desk.db) as conn:
+        row = await store.lock(conn, reminder_id)
+        if row is None:
+            raise NotFound(f"reminder {reminder_id} does not exist")
+        versions.check(f"reminder {reminder_id}", row.version, expected_version)
+        if data.status != row.status:
+            done_at = None if data.status == "open" else now
+            row = await store.set_status(conn, reminder_id, data.status, done_at)
+    return out(row)
+
+
+# Last in the module: from here on `list` names this function, not the built-in.
+async def list(desk: Desk, query: ReminderListQuery) -> Page[ReminderOut]:
+    """Soonest due first."""
+    filters = ReminderFilters(
+        assignee_id=query.assignee_id,
+        team_id=query.team_id,
+        status=query.status,
+        due_before=query.due_before,
+    )
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await store.page(conn, filters, limit=query.limit, cursor=query.cursor)
+    return Page[ReminderOut](items=[out(r) for r in rows], next_cursor=next_cursor)

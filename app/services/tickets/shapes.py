@@ -1,0 +1,51 @@
+"""A ticket as the API shows it, and the refusals the ticket use cases share."""
+
+from datetime import timedelta
+from typing import Any
+
+from app.errors import NotFound, UnprocessableEntity
+from app.schemas import TicketOut, TicketSlaOut
+from app.store.tickets import TicketRow
+
+# A clock a few minutes fast on the caller's side is not an attempt to create the future.
+CLOCK_SKEW = timedelta(minutes=5)
+
+# TicketOut's fields in its order. Reads render rows straight into this shape: rendering is the
+# hot path of every read, and validating what the database returned would only check it against
+# itself (tests check the shape against the schema).
+OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
+_STORED = tuple(name for name in OUT_FIELDS if name != "priority_overridden")
+
+
+def ticket_out(ticket: TicketRow, clocks: TicketSlaOut) -> dict[str, Any]:
+    """The ticket as TicketOut (a dict in its field order), with its clocks."""
+    body = {name: getattr(ticket, name) for name in _STORED}
+    body["priority_overridden"] = ticket.priority_override is not None
+    body["sla"] = clocks
+    return {name: body[name] for name in (*OUT_FIELDS, "sla")}
+
+
+# A list item's columns: TicketOut's fields in its order, then what its SLA summary needs.
+LIST_COLUMNS = (
+    *(
+        "priority_override IS NOT NULL AS priority_overridden"
+        if name == "priority_overridden"
+        else name
+        for name in OUT_FIELDS
+    ),
+    "sla_policy_id",
+    "sla_due_at",
+    "sla_warning_at",
+)
+
+
+def invalid(field: str, message: str) -> UnprocessableEntity:
+    return UnprocessableEntity(f"{field}: {message}", errors=[{"field": field, "message": message}])
+
+
+def no_ticket(ticket_id: int) -> NotFound:
+    return NotFound(f"ticket {ticket_id} does not exist")
+
+
+def unique_tags(tags: list[str]) -> list[str]:
+    return list(dict.fromkeys(tags))

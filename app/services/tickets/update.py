@@ -1,0 +1,200 @@
+"""Changing a ticket with If-Match: fields, priority, status; its history and clocks follow."""
+
+from datetime import datetime
+from typing import Any
+
+from app.db import Connection, transaction
+from app.domain import lifecycle
+from app.domain.access import Principal, Visibility
+from app.domain.priority import decide_priority
+from app.errors import InvalidTransition
+from app.schemas import TicketUpdate
+from app.services import clocks, history, versions
+from app.services.desk import Desk
+from app.services.tickets.create import check_assignee, team_tier
+from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
+from app.store import customers
+from app.store import tickets as store
+from app.store.tickets import TicketRow
+
+# Fields a PATCH copies onto the ticket as they are; the others have rules of their own.
+PLAIN_FIELDS = (
+    "subject",
+    "description",
+    "category",
+    "tags",
+    "channel",
+    "customer_id",
+    "team_id",
+    "assignee_id",
+    "tier",
+    "language",
+    "product",
+    "model_number",
+    "serial_number",
+    "account_number",
+    "equipment_location",
+)
+# Fields a PATCH may set but not clear.
+NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency", "tier")
+
+Changes = dict[str, tuple[Any, Any]]
+
+
+def refuse_if_closed(ticket: TicketRow) -> None:
+    """`closed` is final for every write."""
+    if ticket.status == "closed":
+        raise InvalidTransition(
+            f"ticket {ticket.id} is closed, and a closed ticket takes no more changes; "
+            "open a new ticket and link it",
+            current="closed",
+            allowed=[],
+        )
+
+
+async def update_ticket(
+    desk: Desk,
+    ticket_id: int,
+    data: TicketUpdate,
+    *,
+    expected_version: int,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> dict[str, Any]:
+    given = data.model_dump(exclude_unset=True)
+    for field in NOT_NULL:
+        if field in given and given[field] is None:
+            raise invalid(field, "may not be null")
+    async with desk.tickets.enter(ticket_id):
+        return await _update(
+            desk, ticket_id, given, expected_version, actor=actor, visible=visible, now=now
+        )
+
+
+async def _update(
+    desk: Desk,
+    ticket_id: int,
+    given: dict[str, Any],
+    expected_version: int,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> dict[str, Any]:
+    async with transaction(desk.db) as conn:
+        ticket = await store.lock(conn, ticket_id, visible)
+        if ticket is None:
+            raise no_ticket(ticket_id)
+        versions.check(f"ticket {ticket_id}", ticket.version, expected_version)
+        refuse_if_closed(ticket)
+        at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
+        snapshot = await desk.policies.for_writing(conn)
+        await _check_references(conn, ticket, given)
+        changed: Changes = {}
+        for field in PLAIN_FIELDS:
+            if field in given:
+                value = unique_tags(given[field]) if field == "tags" else given[field]
+                if getattr(ticket, field) != value:
+                    changed[field] = (getattr(ticket, field), value)
+        changed |= _priority(ticket, given, snapshot.matrix)
+        columns = {field: new for field, (_, new) in changed.items()}
+        if "status" in given and given["status"] != ticket.status:
+            status_changes, status_columns = status_move(ticket, given["status"], at)
+            changed |= status_changes
+            columns |= status_columns
+        if not changed:
+            return ticket_out(ticket, clocks.view(ticket, snapshot.book, now))
+        columns |= {"version": ticket.version + 1, "updated_at": at}
+        # The override's reason is a column of its own, not a line of history.
+        history_lines = history.changes(
+            ticket.id,
+            actor,
+            at,
+            {k: v for k, v in changed.items() if k != "priority_override_reason"},
+        )
+        await history.write(conn, history_lines)
+        organization = await customers.organization_of(
+            conn, columns.get("customer_id", ticket.customer_id)
+        )
+        stored, derived = await clocks.settle(
+            conn,
+            ticket,
+            columns,
+            book=snapshot.book,
+            organization=organization,
+            now=at,
+            settings=desk.settings,
+        )
+        return ticket_out(stored, clocks.shown(derived.policy, derived.report))
+
+
+async def _check_references(conn: Connection, ticket: TicketRow, given: dict[str, Any]) -> None:
+    if given.get("customer_id") is not None and not await customers.exists(
+        conn, given["customer_id"]
+    ):
+        raise invalid("customer_id", f"customer {given['customer_id']} does not exist")
+    if "team_id" in given and given["team_id"] != ticket.team_id:
+        given.setdefault("tier", await team_tier(conn, given["team_id"]))
+    if given.get("assignee_id") is not None and given["assignee_id"] != ticket.assignee_id:
+        await check_assignee(conn, given["assignee_id"])
+
+
+def _priority(
+    ticket: TicketRow, given: dict[str, Any], matrix: dict[str, dict[str, str]]
+) -> Changes:
+    """Impact, urgency, type and a manual override all feed one decision, explained in the reason."""
+    changed: Changes = {}
+    triage = {f: getattr(ticket, f) for f in ("impact", "urgency", "type")}
+    for field in triage:
+        if given.get(field) is not None and given[field] != triage[field]:
+            changed[field] = (triage[field], given[field])
+            triage[field] = given[field]
+    override, reason = ticket.priority_override, ticket.priority_override_reason
+    if given.get("clear_priority_override"):
+        override, reason = None, None
+    if given.get("priority") is not None:
+        if not given.get("priority_reason"):
+            raise invalid("priority_reason", "required when setting the priority by hand")
+        override, reason = given["priority"], given["priority_reason"]
+    decision = decide_priority(
+        impact=triage["impact"],
+        urgency=triage["urgency"],
+        ticket_type=triage["type"],
+        matrix=matrix,
+        override=override,
+        override_reason=reason,
+    )
+    if override != ticket.priority_override or reason != ticket.priority_override_reason:
+        changed["priority_override"] = (ticket.priority_override, override)
+        changed["priority_override_reason"] = (ticket.priority_override_reason, reason)
+    if decision.priority != ticket.priority:
+        changed["priority"] = (ticket.priority, decision.priority)
+    if decision.reason != ticket.priority_reason:
+        changed["priority_reason"] = (ticket.priority_reason, decision.reason)
+    return changed
+
+
+def status_move(ticket: TicketRow, target: str, at: datetime) -> tuple[Changes, dict[str, Any]]:
+    """What moving the ticket to `target` at `at` changes: history's (old, new) pairs, and the
+    columns to store (the status log included)."""
+    try:
+        move = lifecycle.transition(ticket.status, target)  # type: ignore[arg-type]
+    except lifecycle.TransitionError as exc:
+        raise InvalidTransition(
+            str(exc), current=exc.current, requested=exc.target, allowed=exc.allowed
+        ) from None
+    changed: Changes = {"status": (ticket.status, target)}
+    columns: dict[str, Any] = {
+        "status": target,
+        "status_log": clocks.with_status(ticket, target, at),
+    }
+    if move.is_reopen:
+        changed["reopen_count"] = (ticket.reopen_count, ticket.reopen_count + 1)
+        columns["reopen_count"] = ticket.reopen_count + 1
+        columns["resolved_at"] = None
+    if move.resolves:
+        columns["resolved_at"] = at
+    if move.closes:
+        columns["closed_at"] = at
+    return changed, columns

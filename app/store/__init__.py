@@ -1,0 +1,1 @@
+"""All SQL: one module per table family, functions over an asyncpg connection returning rows."""

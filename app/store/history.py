@@ -1,0 +1,81 @@
+"""The ticket history: lines appended in the change's transaction, read in order."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+import orjson
+
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
+
+@dataclass(frozen=True, slots=True)
+class NewLine:
+    ticket_id: int
+    at: datetime
+    action: str
+    field: str | None
+    old_value: Any
+    new_value: Any
+    actor_type: str
+    actor_key_id: int | None
+    actor_name: str | None
+    interaction_id: int | None
+    note: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow(NewLine):
+    id: int
+
+
+_NEW = tuple(f.name for f in fields(NewLine))
+_JSON = ("old_value", "new_value")
+# One statement for any number of lines: a change usually writes several. The JSON values go as
+# text (an array of JSON values of mixed shapes is no PostgreSQL array) and are cast row by row.
+_INSERT = f"""
+    INSERT INTO ticket_history ({", ".join(_NEW)})
+    SELECT ticket_id, at, action, field, old_value::jsonb, new_value::jsonb, actor_type,
+        actor_key_id, actor_name, interaction_id, note
+    FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
+        $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::text[])
+        AS x({", ".join(_NEW)})
+"""
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else orjson.dumps(value, option=orjson.OPT_UTC_Z).decode()
+
+
+async def append(conn: asyncpg.Connection, lines: Sequence[NewLine]) -> None:
+    if not lines:
+        return
+    columns = [
+        [_json_text(getattr(line, name)) for line in lines]
+        if name in _JSON
+        else [getattr(line, name) for line in lines]
+        for name in _NEW
+    ]
+    await conn.execute(_INSERT, *columns)
+
+
+ORDER = Order("history", (KeyColumn("id", int),))
+
+
+async def page(
+    conn: asyncpg.Connection, ticket_id: int, *, limit: int, cursor: str | None
+) -> tuple[list[HistoryRow], str | None]:
+    p = Params(ticket_id)
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=", ".join((*_NEW, "id")),
+        source="ticket_history",
+        where=["ticket_id = $1"],
+        params=p,
+        order=ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [HistoryRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor

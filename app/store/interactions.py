@@ -1,0 +1,113 @@
+"""Interactions: every call, email, chat, note and callback logged on a ticket."""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+
+import asyncpg
+
+from app.domain.access import Visibility
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.tickets import visible_sql
+
+
+@dataclass(frozen=True, slots=True)
+class NewInteraction:
+    ticket_id: int
+    kind: str
+    direction: str
+    public: bool
+    author_type: str
+    author_agent_id: int | None
+    author_customer_id: int | None
+    author_name: str | None
+    body: str
+    occurred_at: datetime
+    duration_seconds: int | None
+    external_id: str | None
+    created_at: datetime
+    created_by_key_id: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class InteractionRow(NewInteraction):
+    id: int
+
+
+_NEW = tuple(f.name for f in fields(NewInteraction))
+_COLUMNS = ", ".join((*_NEW, "id"))
+_INSERT = f"""
+    INSERT INTO interactions ({", ".join(_NEW)})
+    VALUES ({", ".join(f"${i}" for i in range(1, len(_NEW) + 1))})
+    RETURNING id
+"""
+
+
+async def insert(conn: asyncpg.Connection, new: NewInteraction) -> InteractionRow:
+    interaction_id = await conn.fetchval(_INSERT, *(getattr(new, name) for name in _NEW))
+    return InteractionRow(**{name: getattr(new, name) for name in _NEW}, id=interaction_id)
+
+
+_BY_EXTERNAL_ID = f"SELECT {_COLUMNS} FROM interactions WHERE ticket_id = $1 AND external_id = $2"
+
+
+async def by_external_id(
+    conn: asyncpg.Connection, ticket_id: int, external_id: str
+) -> InteractionRow | None:
+    """The ticket's interaction with this gateway message id, if there is one."""
+    found = await conn.fetchrow(_BY_EXTERNAL_ID, ticket_id, external_id)
+    return None if found is None else InteractionRow(**found)
+
+
+async def with_external_id(
+    conn: asyncpg.Connection,
+    external_id: str,
+    visible: Visibility,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[InteractionRow], str | None]:
+    """Interactions with this gateway message id on tickets the caller sees, oldest first."""
+    p = Params(external_id)
+    where = ["i.external_id = $1"]
+    limit_to = visible_sql(visible, p)
+    if limit_to:
+        where.append(f"i.ticket_id IN (SELECT id FROM tickets WHERE {limit_to})")
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=", ".join(f"i.{c}" for c in (*_NEW, "id")),
+        source="interactions i",
+        where=where,
+        params=p,
+        order=Order("interactions-by-external-id", (KeyColumn("i.id", int),)),
+        cursor=cursor,
+        limit=limit,
+    )
+    return [InteractionRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor
+
+
+ORDER = Order("interactions", (KeyColumn("occurred_at", datetime), KeyColumn("id", int)))
+
+
+async def page(
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    *,
+    public_only: bool,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[InteractionRow], str | None]:
+    """A ticket's interactions in the order they happened."""
+    where = ["ticket_id = $1"]
+    if public_only:
+        where.append("public")
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=_COLUMNS,
+        source="interactions",
+        where=where,
+        params=Params(ticket_id),
+        order=ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [InteractionRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor

@@ -1,0 +1,156 @@
+"""Reminders: something an agent (or their team) must do now: follow up, call back."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
+
+@dataclass(frozen=True, slots=True)
+class ReminderRow:
+    id: int
+    ticket_id: int
+    kind: str
+    assignee_id: int | None
+    team_id: int | None
+    callback_id: int | None
+    due_at: datetime
+    status: str
+    created_at: datetime
+    done_at: datetime | None
+    version: int
+
+
+COLUMNS = (
+    "id",
+    "ticket_id",
+    "kind",
+    "assignee_id",
+    "team_id",
+    "callback_id",
+    "due_at",
+    "status",
+    "created_at",
+    "done_at",
+    "version",
+)
+
+# Once per ticket, kind and due moment (reminders_once_key): a timer fired again raises nothing.
+# The reminder is about the ticket's next-update deadline as it stands, for whoever has it now.
+_RAISE_FOLLOW_UPS = """
+    INSERT INTO reminders
+        (ticket_id, kind, assignee_id, team_id, due_at, status, created_at, version)
+    SELECT t.id, 'follow_up', t.assignee_id, t.team_id, t.next_update_due_at, 'open', $2, 1
+    FROM tickets t
+    WHERE t.id = ANY($1::bigint[]) AND t.next_update_due_at IS NOT NULL
+    ON CONFLICT ON CONSTRAINT reminders_once_key DO NOTHING
+    RETURNING ticket_id
+"""
+
+
+async def raise_follow_ups(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], now: datetime
+) -> list[int]:
+    """Raise a follow-up reminder on each ticket that still has a next update due; the tickets
+    a reminder was raised on."""
+    rows = await conn.fetch(_RAISE_FOLLOW_UPS, sorted(set(ticket_ids)), now)
+    return [r["ticket_id"] for r in rows]
+
+
+# A callback still scheduled at its requested moment: remind its agent, on the ticket's team.
+_RAISE_FOR_CALLBACKS = """
+    INSERT INTO reminders
+        (ticket_id, kind, assignee_id, team_id, callback_id, due_at, status, created_at, version)
+    SELECT c.ticket_id, 'callback', c.assignee_id, t.team_id, c.id, c.requested_at, 'open', $3, 1
+    FROM unnest($1::bigint[], $2::timestamptz[]) AS x(ticket_id, due_at)
+    JOIN callbacks c
+        ON c.ticket_id = x.ticket_id AND c.requested_at = x.due_at AND c.status = 'scheduled'
+    JOIN tickets t ON t.id = c.ticket_id
+    ON CONFLICT ON CONSTRAINT reminders_once_key DO NOTHING
+    RETURNING ticket_id
+"""
+
+
+async def raise_for_callbacks(
+    conn: asyncpg.Connection, due: Sequence[tuple[int, datetime]], now: datetime
+) -> list[int]:
+    """A callback reminder for each (ticket, requested moment) whose callback is still
+    scheduled; the tickets a reminder was raised on."""
+    if not due:
+        return []
+    rows = await conn.fetch(_RAISE_FOR_CALLBACKS, [t for t, _ in due], [d for _, d in due], now)
+    return [r["ticket_id"] for r in rows]
+
+
+_CLOSE_OPEN = """
+    UPDATE reminders SET status = 'done', done_at = $3, version = version + 1
+    WHERE ticket_id = $1 AND kind = $2 AND status = 'open'
+"""
+
+
+async def close_open(conn: asyncpg.Connection, ticket_id: int, kind: str, now: datetime) -> None:
+    await conn.execute(_CLOSE_OPEN, ticket_id, kind, now)
+
+
+_LOCK = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1 FOR UPDATE"
+
+
+async def lock(conn: asyncpg.Connection, reminder_id: int) -> ReminderRow | None:
+    found = await conn.fetchrow(_LOCK, reminder_id)
+    return None if found is None else ReminderRow(**found)
+
+
+_SET_STATUS = f"""
+    UPDATE reminders SET status = $2, done_at = $3, version = version + 1
+    WHERE id = $1
+    RETURNING {", ".join(COLUMNS)}
+"""
+
+
+async def set_status(
+    conn: asyncpg.Connection, reminder_id: int, status: str, done_at: datetime | None
+) -> ReminderRow:
+    return ReminderRow(**await conn.fetchrow(_SET_STATUS, reminder_id, status, done_at))
+
+
+@dataclass(frozen=True)
+class ReminderFilters:
+    assignee_id: int | None = None
+    team_id: int | None = None
+    status: str | None = None
+    due_before: datetime | None = None
+
+
+# Soonest due first: the work list of whoever reads it.
+ORDER = Order("reminders", (KeyColumn("due_at", datetime), KeyColumn("id", int)))
+
+
+async def page(
+    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
+) -> tuple[list[ReminderRow], str | None]:
+    p = Params()
+    where = [
+        f"{column} = {p(value, cast)}"
+        for column, value, cast in (
+            ("assignee_id", filters.assignee_id, "bigint"),
+            ("team_id", filters.team_id, "bigint"),
+            ("status", filters.status, "text"),
+        )
+        if value is not None
+    ]
+    if filters.due_before is not None:
+        where.append(f"due_at < {p(filters.due_before, 'timestamptz')}")
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=", ".join(COLUMNS),
+        source="reminders",
+        where=where,
+        params=p,
+        order=ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [ReminderRow(**{k: r[k] for k in COLUMNS}) for r in rows], next_cursor

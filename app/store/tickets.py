@@ -1,0 +1,373 @@
+"""Tickets: the row, reading and locking one (as the caller may see it), changing it, creating
+one with its first history line and timers in one statement, and keyset pages of them."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from app.domain.access import Visibility
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
+
+@dataclass(frozen=True, slots=True)
+class NewTicket:
+    """Every column of a ticket but its id: what a create inserts."""
+
+    subject: str
+    description: str | None
+    type: str
+    status: str
+    impact: str
+    urgency: str
+    priority: str
+    priority_reason: str
+    priority_override: str | None
+    priority_override_reason: str | None
+    category: str | None
+    tags: list[str]
+    channel: str
+    customer_id: int | None
+    team_id: int | None
+    assignee_id: int | None
+    tier: int
+    language: str | None
+    external_id: str | None
+    product: str | None
+    model_number: str | None
+    serial_number: str | None
+    account_number: str | None
+    equipment_location: str | None
+    created_at: datetime
+    updated_at: datetime
+    first_responded_at: datetime | None
+    last_public_reply_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    reopen_count: int
+    agent_reply_count: int
+    customer_reply_count: int
+    interaction_count: int
+    created_by_key_id: int | None
+    version: int
+    # Every status the ticket has had, [[iso instant, status], …]: the SLA clocks are derived
+    # from it and the reply times above.
+    status_log: list[list[str]]
+    sla_policy_id: int | None
+    first_response_due_at: datetime | None
+    next_update_due_at: datetime | None
+    resolution_due_at: datetime | None
+    # The nearest running deadline and warning, whether a clock is paused, and whether a stopped
+    # or paused clock ended late: what list filters on sla_state and the "nearest due" sort read.
+    sla_due_at: datetime | None
+    sla_warning_at: datetime | None
+    sla_paused: bool
+    sla_breached: bool
+
+
+@dataclass(frozen=True, slots=True)
+class TicketRow(NewTicket):
+    id: int
+
+
+NEW_COLUMNS = tuple(f.name for f in fields(NewTicket))
+COLUMNS = (*NEW_COLUMNS, "id")
+SELECT = f"SELECT {', '.join(COLUMNS)} FROM tickets"
+
+
+def row(record: Mapping[str, Any]) -> TicketRow:
+    return TicketRow(**record)
+
+
+def visible_sql(visible: Visibility, p: Params) -> str | None:
+    """The one predicate that limits tickets to those a caller sees (None: no limit)."""
+    if visible.everything:
+        return None
+    alternatives = []
+    if visible.team_ids:
+        alternatives.append(f"team_id = ANY({p(sorted(visible.team_ids), 'bigint[]')})")
+    if visible.agent_id is not None:
+        alternatives.append(f"assignee_id = {p(visible.agent_id, 'bigint')}")
+    if visible.customer_id is not None:
+        alternatives.append(f"customer_id = {p(visible.customer_id, 'bigint')}")
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
+
+
+def _one(ticket_id: int, visible: Visibility, lock: bool) -> tuple[str, list[Any]]:
+    p = Params(ticket_id)
+    limit = visible_sql(visible, p)
+    where = f"id = $1{' AND ' + limit if limit else ''}"
+    return f"{SELECT} WHERE {where}{' FOR UPDATE' if lock else ''}", p.values
+
+
+async def get(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
+    sql, args = _one(ticket_id, visible, lock=False)
+    found = await conn.fetchrow(sql, *args)
+    return None if found is None else TicketRow(**found)
+
+
+async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
+    """The ticket, locked for the rest of the transaction (waits at most the lock timeout)."""
+    sql, args = _one(ticket_id, visible, lock=True)
+    found = await conn.fetchrow(sql, *args)
+    return None if found is None else TicketRow(**found)
+
+
+async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
+    sql, args = _one(ticket_id, visible, lock=False)
+    return await conn.fetchval(sql.replace(SELECT, "SELECT 1 FROM tickets", 1), *args) is not None
+
+
+_BY_EXTERNAL_ID = f"{SELECT} WHERE channel = $1 AND external_id = $2"
+
+
+async def by_external_id(
+    conn: asyncpg.Connection, channel: str, external_id: str
+) -> TicketRow | None:
+    found = await conn.fetchrow(_BY_EXTERNAL_ID, channel, external_id)
+    return None if found is None else TicketRow(**found)
+
+
+_UPDATES: dict[tuple[str, ...], str] = {}
+
+
+async def update(conn: asyncpg.Connection, ticket_id: int, changes: Mapping[str, Any]) -> None:
+    """Set `changes` (column → value) on the ticket."""
+    names = tuple(changes)
+    sql = _UPDATES.get(names)
+    if sql is None:
+        unknown = set(names) - set(NEW_COLUMNS)
+        assert not unknown, f"not ticket columns: {unknown}"
+        assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
+        sql = _UPDATES.setdefault(names, f"UPDATE tickets SET {assignments} WHERE id = $1")
+    await conn.execute(sql, ticket_id, *changes.values())
+
+
+# A create is the busiest write: the ticket, its "created" history line and its SLA timers in
+# one statement, one round trip. ON CONFLICT: a gateway retry racing on the same external_id
+# inserts nothing (and so no history or timers); the caller then reads the winner's ticket.
+def _insert_sql(notify_channel: str | None) -> str:
+    n = len(NEW_COLUMNS)
+    values = ", ".join(f"${i}" for i in range(1, n + 1))
+    h = n + 1  # history: at, new_value, actor_type, actor_key_id, actor_name
+    t = n + 6  # timers: kinds, due times
+    wake = f", pg_notify('{notify_channel}', ${n + 8})" if notify_channel else ""
+    return f"""
+        WITH t AS (
+            INSERT INTO tickets ({", ".join(NEW_COLUMNS)}) VALUES ({values})
+            ON CONFLICT (channel, external_id) WHERE external_id IS NOT NULL DO NOTHING
+            RETURNING id
+        ), h AS (
+            INSERT INTO ticket_history
+                (ticket_id, at, action, new_value, actor_type, actor_key_id, actor_name)
+            SELECT id, ${h}, 'created', ${h + 1}::jsonb, ${h + 2}, ${h + 3}::bigint, ${h + 4}
+            FROM t
+        ), armed AS (
+            INSERT INTO timers (ticket_id, kind, due_at, created_at)
+            SELECT t.id, x.kind, x.due_at, now()
+            FROM t, unnest(${t}::text[], ${t + 1}::timestamptz[]) AS x(kind, due_at)
+        )
+        SELECT id{wake} FROM t
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedLine:
+    """The "created" history line written with a new ticket."""
+
+    at: datetime
+    new_value: dict[str, Any]
+    actor_type: str
+    actor_key_id: int | None
+    actor_name: str | None
+
+
+async def insert(
+    conn: asyncpg.Connection,
+    ticket: NewTicket,
+    line: CreatedLine,
+    timers: Sequence[tuple[str, datetime]],
+    *,
+    wake: tuple[str, str] | None,
+) -> int | None:
+    """Insert the ticket with its history line and timers; its id, or None when its
+    (channel, external_id) is taken. `wake`: (channel, payload) to NOTIFY on commit."""
+    sql = _insert_sql(wake[0] if wake else None)
+    args: list[Any] = [getattr(ticket, name) for name in NEW_COLUMNS]
+    args += [line.at, line.new_value, line.actor_type, line.actor_key_id, line.actor_name]
+    args += [[kind for kind, _ in timers], [due for _, due in timers]]
+    if wake:
+        args.append(wake[1])
+    ticket_id: int | None = await conn.fetchval(sql, *args)
+    return ticket_id
+
+
+# ---- lists -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: Sequence[str] = ()
+    priority: Sequence[str] = ()
+    type: Sequence[str] = ()
+    channel: Sequence[str] = ()
+    team_id: int | None = None
+    assignee_id: int | None = None
+    unassigned: bool = False
+    customer_id: int | None = None
+    external_id: str | None = None
+    tag: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sla_state: Sequence[str] = ()
+    text: str | None = None  # words or a fragment in the subject, description or interactions
+
+
+def _search(text: str, p: Params, configs: Sequence[str]) -> tuple[str, str]:
+    """(the condition, the relevance) of a text search: words stemmed in every configuration
+    a ticket may be indexed with, or the text as a fragment (trigram-indexed: text without
+    spaces, such as Thai, and parts of words)."""
+    q = p(text, "text")
+    pattern = p(
+        "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", "text"
+    )
+    words = " || ".join(f"websearch_to_tsquery('{c}', {q})" for c in configs)
+    plain = f"websearch_to_tsquery('simple', {q})"
+    condition = (
+        f"(search_vector @@ ({words}) OR subject ILIKE {pattern} OR description ILIKE {pattern}"
+        " OR EXISTS (SELECT 1 FROM interactions i WHERE i.ticket_id = tickets.id"
+        f" AND (i.search_vector @@ {plain} OR i.body ILIKE {pattern})))"
+    )
+    relevance = f"(ts_rank(search_vector, {words})::float8 + similarity(subject, {q})::float8)"
+    return condition, relevance
+
+
+def _order(sort: str) -> Order:
+    column, descending = SORTS[sort]
+    return Order(sort, (column, KeyColumn("id", int)), descending)
+
+
+SORTS: dict[str, tuple[KeyColumn, bool]] = {
+    "created_at": (KeyColumn("created_at", datetime), False),
+    "-created_at": (KeyColumn("created_at", datetime), True),
+    "updated_at": (KeyColumn("updated_at", datetime), False),
+    "-updated_at": (KeyColumn("updated_at", datetime), True),
+    # Matches the expression index: tickets with no running clock sort last.
+    "sla_due_at": (KeyColumn("sla_due_at", datetime, last_if_null=True), False),
+}
+ORDERS = {sort: _order(sort) for sort in SORTS}
+
+
+def sla_state_sql(now: str) -> dict[str, str]:
+    """SQL for each overall SLA state at `now` (a parameter), from the due times stored with the
+    ticket, as the full clocks would say: they are re-derived on every change and do not depend
+    on `now`."""
+    breached = f"(sla_breached OR coalesce(sla_due_at <= {now}, false))"
+    warned = f"coalesce(sla_warning_at <= {now}, false)"
+    return {
+        "breached": breached,
+        "warning": f"(NOT {breached} AND {warned})",
+        "on_track": f"(NOT {breached} AND NOT {warned} AND sla_due_at IS NOT NULL)",
+        "paused": f"(NOT {breached} AND sla_due_at IS NULL AND sla_paused)",
+        "met": f"(NOT {breached} AND sla_due_at IS NULL AND NOT sla_paused)",
+    }
+
+
+def _state_case(states: dict[str, str], order: Sequence[str]) -> str:
+    whens = " ".join(f"WHEN {states[s]} THEN '{s}'" for s in order if s in states and s != "met")
+    return f"CASE {whens} ELSE 'met' END"
+
+
+def _where(f: TicketFilters, p: Params, states: dict[str, str]) -> list[str]:
+    where: list[str] = []
+    if f.sla_state:
+        where.append("(" + " OR ".join(states[s] for s in f.sla_state if s in states) + ")")
+    for column, wanted in (
+        ("status", f.status),
+        ("priority", f.priority),
+        ("type", f.type),
+        ("channel", f.channel),
+    ):
+        if len(wanted) == 1:
+            # Equality, not ANY: the (status, created_at, id) index then also gives the order.
+            where.append(f"{column} = {p(wanted[0], 'text')}")
+        elif wanted:
+            where.append(f"{column} = ANY({p(list(wanted), 'text[]')})")
+    for column, ident in (
+        ("team_id", f.team_id),
+        ("assignee_id", f.assignee_id),
+        ("customer_id", f.customer_id),
+    ):
+        if ident is not None:
+            where.append(f"{column} = {p(ident, 'bigint')}")
+    if f.unassigned:
+        where.append("assignee_id IS NULL")
+    if f.external_id is not None:
+        where.append(f"external_id = {p(f.external_id, 'text')}")
+    if f.tag:
+        where.append(f"tags @> {p([f.tag], 'text[]')}")
+    if f.created_after:
+        where.append(f"created_at >= {p(f.created_after, 'timestamptz')}")
+    if f.created_before:
+        where.append(f"created_at < {p(f.created_before, 'timestamptz')}")
+    return where
+
+
+RELEVANCE = "relevance"
+
+
+async def page(
+    conn: asyncpg.Connection,
+    columns: Sequence[str],
+    filters: TicketFilters,
+    visible: Visibility,
+    *,
+    state_order: Sequence[str],
+    search_configs: Sequence[str] = (),
+    sort: str,
+    limit: int,
+    cursor: str | None,
+    now: datetime,
+) -> tuple[list[asyncpg.Record], str | None]:
+    """A page of tickets: `columns`, then `sla_state` (the worst state first in
+    `state_order`), filtered, in `sort` order after `cursor`."""
+    p = Params()
+    states = sla_state_sql(p(now, "timestamptz"))
+    where = _where(filters, p, states)
+    order = ORDERS.get(sort)
+    if filters.text:
+        condition, relevance = _search(filters.text, p, search_configs)
+        where.append(condition)
+        if sort == RELEVANCE:
+            order = Order(RELEVANCE, (KeyColumn(relevance, float), KeyColumn("id", int)), True)
+    assert order is not None, f"unknown sort {sort!r}"
+    limit_to = visible_sql(visible, p)
+    if limit_to:
+        where.append(limit_to)
+    return await fetch_page(
+        conn,
+        columns=f"{', '.join(columns)}, {_state_case(states, state_order)} AS sla_state",
+        source="tickets",
+        where=where,
+        params=p,
+        order=order,
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+# ---- live tickets, in batches (a configuration change recomputes their clocks) ----------------
+
+_LIVE_BATCH = """
+    SELECT t.id FROM tickets t
+    WHERE t.status = ANY($1::text[]) AND t.id > $2
+    ORDER BY t.id LIMIT $3
+"""
+
+
+async def live_ids_after(
+    conn: asyncpg.Connection, statuses: Sequence[str], after_id: int, limit: int
+) -> list[int]:
+    return [r["id"] for r in await conn.fetch(_LIVE_BATCH, list(statuses), after_id, limit)]

@@ -1,0 +1,105 @@
+"""Timers: every future moment the system must act on, one row each; claimed exactly once."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    id: int
+    ticket_id: int
+    kind: str
+    due_at: datetime
+
+
+# One statement, `now` bound: any number of replicas may run it, each timer goes to exactly one.
+_CLAIM = """
+    UPDATE timers SET fired_at = $1
+    WHERE id IN (
+        SELECT id FROM timers
+        WHERE fired_at IS NULL AND due_at <= $1
+        ORDER BY due_at
+        LIMIT $2
+        FOR UPDATE SKIP LOCKED
+    )
+    RETURNING id, ticket_id, kind, due_at
+"""
+
+
+async def claim_due(conn: asyncpg.Connection, now: datetime, batch: int) -> list[Claimed]:
+    return [Claimed(**r) for r in await conn.fetch(_CLAIM, now, batch)]
+
+
+_ARM = """
+    INSERT INTO timers (ticket_id, kind, due_at, created_at)
+    SELECT $1, x.kind, x.due_at, now()
+    FROM unnest($2::text[], $3::timestamptz[]) AS x(kind, due_at)
+    ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+"""
+
+
+async def arm(
+    conn: asyncpg.Connection, ticket_id: int, timers: Sequence[tuple[str, datetime]]
+) -> None:
+    """Add timers; one already there for the same ticket, kind and moment is kept as it is."""
+    if timers:
+        await conn.execute(_ARM, ticket_id, [k for k, _ in timers], [d for _, d in timers])
+
+
+_PENDING = """
+    SELECT id, kind, due_at FROM timers
+    WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
+"""
+
+
+async def pending(
+    conn: asyncpg.Connection, ticket_id: int, kinds: Sequence[str]
+) -> list[tuple[int, str, datetime]]:
+    return [(r["id"], r["kind"], r["due_at"]) for r in await conn.fetch(_PENDING, ticket_id, kinds)]
+
+
+# fired_at IS NULL again: a worker may have fired one since it was read; that row stays.
+_DELETE = "DELETE FROM timers WHERE id = ANY($1::bigint[]) AND fired_at IS NULL"
+
+
+async def delete(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
+    if ids:
+        await conn.execute(_DELETE, list(ids))
+
+
+_CANCEL = """
+    DELETE FROM timers WHERE ticket_id = $1 AND kind = ANY($2::text[]) AND fired_at IS NULL
+"""
+
+
+async def cancel(conn: asyncpg.Connection, ticket_id: int, kinds: Sequence[str]) -> None:
+    await conn.execute(_CANCEL, ticket_id, list(kinds))
+
+
+_NEXT_DUE = "SELECT min(due_at) FROM timers WHERE fired_at IS NULL"
+
+
+async def next_due(conn: asyncpg.Connection) -> datetime | None:
+    due: datetime | None = await conn.fetchval(_NEXT_DUE)
+    return due
+
+
+async def notify(conn: asyncpg.Connection, channel: str, payload: str) -> None:
+    """Wake the workers LISTENing on `channel` (delivered when the transaction commits)."""
+    await conn.execute("SELECT pg_notify($1, $2)", channel, payload)
+
+
+_COUNTS = """
+    SELECT count(*) AS pending,
+           count(*) FILTER (WHERE due_at <= $1) AS overdue,
+           min(due_at) FILTER (WHERE due_at <= $1) AS oldest_overdue
+    FROM timers WHERE fired_at IS NULL
+"""
+
+
+async def counts(conn: asyncpg.Connection, now: datetime) -> tuple[int, int, datetime | None]:
+    r = await conn.fetchrow(_COUNTS, now)
+    return r["pending"], r["overdue"], r["oldest_overdue"]
