@@ -64,6 +64,8 @@ def serve(
     import uvicorn
 
     from app.db import migrate
+    from app.http.server import ServerLimits
+    from app.http.server import config as server_config
     from app.logs import configure
     from app.main import create_app
 
@@ -80,7 +82,13 @@ def serve(
     # uvicorn shuts down gracefully, then re-raises SIGTERM; exiting through SystemExit instead
     # of the default handler lets atexit stop the embedded PostgreSQL we started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    uvicorn.run(app, host=host, port=port, log_config=None, access_log=False)
+    limits = ServerLimits(
+        max_header_bytes=settings.max_header_bytes,
+        header_timeout=settings.header_timeout_seconds,
+        keep_alive_seconds=settings.keep_alive_seconds,
+        max_connections=settings.max_connections,
+    )
+    uvicorn.Server(server_config(app, host=host, port=port, limits=limits)).run()
 
 
 @cli.command()

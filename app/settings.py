@@ -18,6 +18,26 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path(".data"), validation_alias="HELPDESK_DATA_DIR")
     log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
     max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")
+    max_header_bytes: int = Field(
+        default=16 * 1024,
+        validation_alias="HELPDESK_MAX_HEADER_BYTES",
+        description="Request line and headers larger than this get 431.",
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0,
+        validation_alias="HELPDESK_HEADER_TIMEOUT_SECONDS",
+        description="A request's line and headers must arrive within this time.",
+    )
+    keep_alive_seconds: int = Field(
+        default=5,
+        validation_alias="HELPDESK_KEEP_ALIVE_SECONDS",
+        description="An idle connection (before its first request too) is closed after this.",
+    )
+    max_connections: int = Field(
+        default=1000,
+        validation_alias="HELPDESK_MAX_CONNECTIONS",
+        description="Connections and requests in flight per process; beyond it, 503.",
+    )
     db_pool_size: int = Field(default=20, validation_alias="HELPDESK_DB_POOL_SIZE")
     db_acquire_timeout_seconds: float = Field(
         default=5.0,
