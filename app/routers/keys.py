@@ -4,9 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Response
 
-from app.http.deps import AdminCall, PathId, query
+from app.http.deps import AdminCall, PathId, query, query_parameters
 from app.http.responses import json_body
-from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Page
 from app.schemas.api_keys import ApiKeyListQuery
 from app.services import auth
 
@@ -18,12 +18,17 @@ async def create_key(body: ApiKeyCreate, call: AdminCall) -> Response:
     return json_body(await auth.create_key(call.desk, body, now=call.now), status=201)
 
 
-# Still a plain list of every key, not a page: the list's shape is for another change.
-@router.get("", response_model=list[ApiKeyOut], operation_id="api_keys_list")
+@router.get(
+    "",
+    response_model=Page[ApiKeyOut],
+    operation_id="api_keys_list",
+    openapi_extra=query_parameters(ApiKeyListQuery),
+)
 async def list_keys(
-    call: AdminCall, no_filters: Annotated[ApiKeyListQuery, query(ApiKeyListQuery)]
+    call: AdminCall, q: Annotated[ApiKeyListQuery, query(ApiKeyListQuery)]
 ) -> Response:
-    return json_body(await auth.list_keys(call.desk))
+    """In id order, revoked keys too."""
+    return json_body(await auth.list_keys(call.desk, q))
 
 
 @router.delete("/{key_id}", response_model=ApiKeyOut, operation_id="api_keys_revoke")

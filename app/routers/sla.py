@@ -1,17 +1,29 @@
 """/v1/calendars, /v1/sla-policies, /v1/priority-matrix: how urgent tickets are and when they are due."""
 
+from typing import Annotated
+
 from fastapi import APIRouter, Response
 
-from app.http.deps import ConfigCall, IfMatch, PathId, ReadCall, expected_version
+from app.http.deps import (
+    ConfigCall,
+    IfMatch,
+    PathId,
+    ReadCall,
+    expected_version,
+    query,
+    query_parameters,
+)
 from app.http.responses import json_body, written
 from app.schemas import (
     CalendarCreate,
     CalendarOut,
+    Page,
     PriorityMatrixIn,
     PriorityMatrixOut,
     SlaPolicyCreate,
     SlaPolicyOut,
 )
+from app.schemas.sla import CalendarListQuery, SlaPolicyListQuery
 from app.services.config import calendars, matrix, sla_policies
 
 router = APIRouter(prefix="/v1", tags=["sla"])
@@ -26,9 +38,17 @@ async def create_calendar(call: ConfigCall, body: CalendarCreate) -> Response:
     )
 
 
-@router.get("/calendars", response_model=list[CalendarOut], operation_id="calendars_list")
-async def list_calendars(call: ReadCall) -> Response:
-    return json_body(await calendars.list_calendars(call.desk))
+@router.get(
+    "/calendars",
+    response_model=Page[CalendarOut],
+    operation_id="calendars_list",
+    openapi_extra=query_parameters(CalendarListQuery),
+)
+async def list_calendars(
+    call: ReadCall, q: Annotated[CalendarListQuery, query(CalendarListQuery)]
+) -> Response:
+    """In id order."""
+    return json_body(await calendars.list_calendars(call.desk, q))
 
 
 @router.get("/calendars/{calendar_id}", response_model=CalendarOut, operation_id="calendars_get")
@@ -66,10 +86,17 @@ async def create_policy(call: ConfigCall, body: SlaPolicyCreate) -> Response:
     )
 
 
-@router.get("/sla-policies", response_model=list[SlaPolicyOut], operation_id="sla_policies_list")
-async def list_policies(call: ReadCall) -> Response:
+@router.get(
+    "/sla-policies",
+    response_model=Page[SlaPolicyOut],
+    operation_id="sla_policies_list",
+    openapi_extra=query_parameters(SlaPolicyListQuery),
+)
+async def list_policies(
+    call: ReadCall, q: Annotated[SlaPolicyListQuery, query(SlaPolicyListQuery)]
+) -> Response:
     """In the order they are tried; the default policy last."""
-    return json_body(await sla_policies.list_policies(call.desk))
+    return json_body(await sla_policies.list_policies(call.desk, q))
 
 
 @router.get(

@@ -32,6 +32,7 @@ from app.schemas import (
 )
 from app.schemas.history import HistoryListQuery
 from app.schemas.interactions import InteractionListQuery
+from app.schemas.tickets import LinkListQuery
 from app.services import interactions
 from app.services.tickets import create, links, read, split, update
 
@@ -150,9 +151,17 @@ async def link_ticket(
     return written(result)
 
 
-@router.get("/{ticket_id}/links", response_model=list[LinkOut], operation_id="ticket_links_list")
-async def list_links(call: ReadCall, ticket_id: PathId) -> list[LinkOut]:
-    return await links.list_links(call.desk, ticket_id, visible=call.visible)
+@router.get(
+    "/{ticket_id}/links",
+    response_model=Page[LinkOut],
+    operation_id="ticket_links_list",
+    openapi_extra=query_parameters(LinkListQuery),
+)
+async def list_links(
+    call: ReadCall, ticket_id: PathId, q: Annotated[LinkListQuery, query(LinkListQuery)]
+) -> Page[LinkOut]:
+    """Links from and to the ticket, oldest first."""
+    return await links.list_links(call.desk, ticket_id, q, visible=call.visible)
 
 
 @router.post(

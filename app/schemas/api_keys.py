@@ -37,5 +37,9 @@ class ApiKeyCreated(ApiKeyOut):
 
 
 class ApiKeyListQuery(BaseModel):
-    """The API key list's query string: none yet (every key is listed, in id order), so any
-    parameter is refused rather than silently ignored."""
+    """The API key list's query string: keys in id order, revoked ones too."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )

@@ -39,8 +39,10 @@ def _aware(value: datetime) -> datetime:
         year = value.astimezone(UTC).year
     except OverflowError:
         year = 0
-    if not 1900 <= year <= 9999:
-        raise ValueError("must be between the years 1900 and 9999")
+    # Up to 9000, not 9999: the deadlines derived from an instant (a callback's grace, years of
+    # business time) must still be representable.
+    if not 1900 <= year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
     return value
 
 

@@ -100,13 +100,27 @@ class WorkerStatus(BaseModel):
 # ---- list query strings ----------------------------------------------------------------------
 
 
+class CallbackListQuery(BaseModel):
+    """A ticket's callbacks list's query string: oldest first."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
+
+
 class ReminderListQuery(BaseModel):
-    """The reminders list's query string: soonest due first."""
+    """The reminders list's query string: soonest due first, or in the order they were raised."""
 
     assignee_id: QueryIdValue | None = None
     team_id: QueryIdValue | None = None
     status: Literal["open", "done", "dismissed"] | None = None
     due_before: AwareDatetime | None = None
+    order: Literal["due", "commit"] = Field(
+        default="due",
+        description="`commit`: the feed to follow — reminders in the order they were raised, "
+        "with a `next_cursor` also at the end; polling with it never misses nor repeats one.",
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
     cursor: str | None = Field(
         default=None, max_length=512, description="`next_cursor` of the previous page."
@@ -114,7 +128,7 @@ class ReminderListQuery(BaseModel):
 
 
 class SlaEventListQuery(BaseModel):
-    """The SLA events list's query string: newest first."""
+    """The SLA events list's query string: newest first, or in commit order to follow."""
 
     ticket_id: QueryIdValue | None = None
     metric: Literal["first_response", "next_update", "resolution", "callback"] | None = None
@@ -122,6 +136,13 @@ class SlaEventListQuery(BaseModel):
     team_id: QueryIdValue | None = None
     since: AwareDatetime | None = Field(default=None, description="Recorded at or after.")
     until: AwareDatetime | None = Field(default=None, description="Recorded before.")
+    order: Literal["newest_first", "commit"] = Field(
+        default="newest_first",
+        description="`commit`: the feed to follow — oldest first in the order events were "
+        "committed, with a `next_cursor` also at the end; polling with it never misses nor "
+        "repeats an event (an event is served once every transaction older than the one "
+        "that wrote it has ended).",
+    )
     limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
     cursor: str | None = Field(
         default=None, max_length=512, description="`next_cursor` of the previous page."

@@ -96,6 +96,15 @@ class CalendarOut(BaseModel):
     version: int
 
 
+class CalendarListQuery(BaseModel):
+    """The calendar list's query string: calendars in id order."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
+
+
 Minutes = Annotated[int, Field(ge=0, le=525_600)]
 
 
@@ -168,6 +177,16 @@ class SlaPolicyOut(BaseModel):
     created_at: datetime
     updated_at: datetime
     version: int
+
+
+class SlaPolicyListQuery(BaseModel):
+    """The SLA policy list's query string: policies in the order they are tried, the default
+    one last."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
 
 
 class PriorityMatrixIn(Strict):

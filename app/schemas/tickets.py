@@ -205,6 +205,15 @@ class LinkOut(BaseModel):
     created_at: datetime
 
 
+class LinkListQuery(BaseModel):
+    """A ticket's links list's query string: links from and to the ticket, oldest first."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
+
+
 class TicketListItem(TicketOut):
     sla: TicketSlaSummary  # type: ignore[assignment]
 

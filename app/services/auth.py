@@ -7,7 +7,8 @@ from datetime import datetime
 from app.db import connection, transaction
 from app.domain.access import Principal
 from app.errors import NotFound, Unauthorized, UnprocessableEntity
-from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Page
+from app.schemas.api_keys import ApiKeyListQuery
 from app.services.desk import Desk
 from app.store import agents, api_keys
 from app.store.api_keys import ApiKeyRow
@@ -75,9 +76,11 @@ async def create_key(desk: Desk, data: ApiKeyCreate, *, now: datetime) -> ApiKey
     return ApiKeyCreated(**_out(row).model_dump(), key=secret)
 
 
-async def list_keys(desk: Desk) -> list[ApiKeyOut]:
+async def list_keys(desk: Desk, query: ApiKeyListQuery) -> Page[ApiKeyOut]:
+    """Keys in id order, revoked ones too."""
     async with connection(desk.db) as conn:
-        return [_out(r) for r in await api_keys.all_keys(conn)]
+        rows, next_cursor = await api_keys.page(conn, cursor=query.cursor, limit=query.limit)
+    return Page(items=[_out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def revoke_key(desk: Desk, key_id: int, *, now: datetime) -> ApiKeyOut:

@@ -7,7 +7,8 @@ from app.db import Connection, connection
 from app.domain.access import SYSTEM, Principal, Visibility
 from app.domain.sla import TimerSpec
 from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.schemas import CallbackCreate, CallbackOut
+from app.schemas import CallbackCreate, CallbackOut, Page
+from app.schemas.deadlines import CallbackListQuery
 from app.services import history, idempotency, sla_events
 from app.services import timers as registry
 from app.services.desk import Desk
@@ -103,13 +104,17 @@ async def schedule(
     )
 
 
-async def list_for_ticket(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[CallbackOut]:
-    """Every callback of a ticket, oldest first (a ticket has a handful: not paged)."""
+async def list_for_ticket(
+    desk: Desk, ticket_id: int, query: CallbackListQuery, *, visible: Visibility
+) -> Page[CallbackOut]:
+    """The callbacks of a ticket, oldest first."""
     async with connection(desk.db) as conn:
         if not await tickets.exists(conn, ticket_id, visible):
             raise NotFound(f"ticket {ticket_id} does not exist")
-        rows = await store.of_ticket(conn, ticket_id)
-    return [out(r) for r in rows]
+        rows, next_cursor = await store.page_of_ticket(
+            conn, ticket_id, cursor=query.cursor, limit=query.limit
+        )
+    return Page(items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def complete(conn: Connection, ticket_id: int, now: datetime) -> None:

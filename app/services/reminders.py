@@ -72,15 +72,23 @@ async def update(
     return out(row)
 
 
-# Last in the module: from here on `list` names this function, not the built-in.
-async def list(desk: Desk, query: ReminderListQuery) -> Page[ReminderOut]:
-    """Soonest due first."""
+async def get_reminder(desk: Desk, reminder_id: int) -> ReminderOut:
+    async with connection(desk.db) as conn:
+        row = await store.get(conn, reminder_id)
+    if row is None:
+        raise NotFound(f"reminder {reminder_id} does not exist")
+    return out(row)
+
+
+async def list_reminders(desk: Desk, query: ReminderListQuery) -> Page[ReminderOut]:
+    """Soonest due first, or in the order they were raised (`order=commit`)."""
     filters = ReminderFilters(
         assignee_id=query.assignee_id,
         team_id=query.team_id,
         status=query.status,
         due_before=query.due_before,
     )
+    read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        rows, next_cursor = await store.page(conn, filters, limit=query.limit, cursor=query.cursor)
+        rows, next_cursor = await read(conn, filters, limit=query.limit, cursor=query.cursor)
     return Page[ReminderOut](items=[out(r) for r in rows], next_cursor=next_cursor)

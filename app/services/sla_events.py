@@ -82,9 +82,8 @@ def out(row: SlaEventRow) -> SlaEventOut:
     )
 
 
-# Last in the module: from here on `list` names this function, not the built-in.
-async def list(desk: Desk, query: SlaEventListQuery) -> Page[SlaEventOut]:
-    """Newest first."""
+async def list_events(desk: Desk, query: SlaEventListQuery) -> Page[SlaEventOut]:
+    """Newest first, or in commit order to follow (`order=commit`)."""
     filters = SlaEventFilters(
         ticket_id=query.ticket_id,
         metric=query.metric,
@@ -93,6 +92,7 @@ async def list(desk: Desk, query: SlaEventListQuery) -> Page[SlaEventOut]:
         since=query.since,
         until=query.until,
     )
+    read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        rows, next_cursor = await store.page(conn, filters, limit=query.limit, cursor=query.cursor)
+        rows, next_cursor = await read(conn, filters, limit=query.limit, cursor=query.cursor)
     return Page[SlaEventOut](items=[out(r) for r in rows], next_cursor=next_cursor)

@@ -1,9 +1,11 @@
 """API keys: only their hashes are stored."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
+
+from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,11 +27,12 @@ _INSERT = f"""
     INSERT INTO api_keys (name, role, prefix, key_hash, agent_id, created_at)
     VALUES ($1, $2, $3, $4, $5, $6) RETURNING {_COLUMNS}
 """
-_ALL = f"SELECT {_COLUMNS} FROM api_keys ORDER BY id"
 _REVOKE = f"""
     UPDATE api_keys SET revoked_at = coalesce(revoked_at, $2) WHERE id = $1 RETURNING {_COLUMNS}
 """
 _ANY = "SELECT EXISTS (SELECT 1 FROM api_keys)"
+LISTING = Order("api-keys", (KeyColumn("id", int),))
+_ROW_FIELDS = tuple(f.name for f in fields(ApiKeyRow))
 
 
 async def active_by_hash(conn: asyncpg.Connection, key_hash: str) -> asyncpg.Record | None:
@@ -51,8 +54,22 @@ async def insert(
     return ApiKeyRow(**await conn.fetchrow(_INSERT, name, role, prefix, key_hash, agent_id, now))
 
 
-async def all_keys(conn: asyncpg.Connection) -> list[ApiKeyRow]:
-    return [ApiKeyRow(**r) for r in await conn.fetch(_ALL)]
+async def page(
+    conn: asyncpg.Connection, *, cursor: str | None, limit: int
+) -> tuple[list[ApiKeyRow], str | None]:
+    """Keys, revoked ones too, in id order after `cursor`."""
+    records, next_cursor = await fetch_page(
+        conn,
+        columns=_COLUMNS,
+        source="api_keys",
+        where=[],
+        params=Params(),
+        order=LISTING,
+        cursor=cursor,
+        limit=limit,
+    )
+    # A page's records carry its key columns too: take the key's own.
+    return [ApiKeyRow(**{name: r[name] for name in _ROW_FIELDS}) for r in records], next_cursor
 
 
 async def revoke(conn: asyncpg.Connection, key_id: int, now: datetime) -> ApiKeyRow | None:

@@ -6,6 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
 
 @dataclass(frozen=True, slots=True)
 class NewCallback:
@@ -41,11 +43,26 @@ async def insert(conn: asyncpg.Connection, callback: NewCallback) -> CallbackRow
     return CallbackRow(**row)
 
 
-_OF_TICKET = f"SELECT {', '.join(COLUMNS)} FROM callbacks WHERE ticket_id = $1 ORDER BY id"
+LISTING = Order("callbacks", (KeyColumn("id", int),))
 
 
-async def of_ticket(conn: asyncpg.Connection, ticket_id: int) -> list[CallbackRow]:
-    return [CallbackRow(**r) for r in await conn.fetch(_OF_TICKET, ticket_id)]
+async def page_of_ticket(
+    conn: asyncpg.Connection, ticket_id: int, *, cursor: str | None, limit: int
+) -> tuple[list[CallbackRow], str | None]:
+    """The ticket's callbacks, oldest first, after `cursor`."""
+    p = Params()
+    records, next_cursor = await fetch_page(
+        conn,
+        columns=", ".join(COLUMNS),
+        source="callbacks",
+        where=[f"ticket_id = {p(ticket_id)}"],
+        params=p,
+        order=LISTING,
+        cursor=cursor,
+        limit=limit,
+    )
+    # A page's records carry its key columns too: take the callback's own.
+    return [CallbackRow(**{name: r[name] for name in COLUMNS}) for r in records], next_cursor
 
 
 _COMPLETE = """

@@ -1,11 +1,13 @@
 """SLA configuration: business calendars, SLA policies, the priority matrix and the revision
 counter every change to them moves (a trigger, migration 0004)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
 import asyncpg
+
+from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +62,55 @@ async def calendars(conn: asyncpg.Connection) -> list[CalendarRow]:
 
 
 async def policies(conn: asyncpg.Connection) -> list[PolicyRow]:
-    """Every policy in the order they are tried."""
+    """Every policy in the order they are tried: the policy book, unpaged."""
     return [PolicyRow(**r) for r in await conn.fetch(_POLICIES)]
+
+
+CALENDAR_LISTING = Order("calendars", (KeyColumn("id", int),))
+# Pages follow the order policies are tried in, as `policies` does.
+POLICY_LISTING = Order(
+    "sla-policies",
+    (KeyColumn("is_default", bool), KeyColumn("position", int), KeyColumn("id", int)),
+)
+_CALENDAR_FIELDS = tuple(f.name for f in fields(CalendarRow))
+_POLICY_FIELDS = tuple(f.name for f in fields(PolicyRow))
+
+
+async def calendar_page(
+    conn: asyncpg.Connection, *, cursor: str | None, limit: int
+) -> tuple[list[CalendarRow], str | None]:
+    """Calendars in id order after `cursor`."""
+    records, next_cursor = await fetch_page(
+        conn,
+        columns=CALENDAR_COLUMNS,
+        source="calendars",
+        where=[],
+        params=Params(),
+        order=CALENDAR_LISTING,
+        cursor=cursor,
+        limit=limit,
+    )
+    # A page's records carry its key columns too: take the calendar's own.
+    return [
+        CalendarRow(**{name: r[name] for name in _CALENDAR_FIELDS}) for r in records
+    ], next_cursor
+
+
+async def policy_page(
+    conn: asyncpg.Connection, *, cursor: str | None, limit: int
+) -> tuple[list[PolicyRow], str | None]:
+    """Policies in the order they are tried (the default one last), after `cursor`."""
+    records, next_cursor = await fetch_page(
+        conn,
+        columns=POLICY_COLUMNS,
+        source="sla_policies",
+        where=[],
+        params=Params(),
+        order=POLICY_LISTING,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [PolicyRow(**{name: r[name] for name in _POLICY_FIELDS}) for r in records], next_cursor
 
 
 async def matrix(conn: asyncpg.Connection) -> MatrixRow:

@@ -27,13 +27,16 @@ class Params:
         return f"${len(self.values)}{'::' + cast if cast else ''}"
 
 
+_CASTS: dict[type, str] = {int: "bigint", float: "float8", bool: "boolean"}
+
+
 @dataclass(frozen=True)
 class KeyColumn:
     """One column of a listing's order. `last_if_null`: a null timestamp sorts after every
     other (it is stored in the cursor as null and compared as infinity)."""
 
     sql: str
-    kind: type  # int, float or datetime
+    kind: type  # int, float, bool or datetime
     last_if_null: bool = False
 
     @property
@@ -44,7 +47,7 @@ class KeyColumn:
         if self.kind is datetime:
             param = p(value, "timestamptz")
             return f"coalesce({param}, {INFINITY})" if self.last_if_null else param
-        return p(value, "float8" if self.kind is float else "bigint")
+        return p(value, _CASTS[self.kind])
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ def _key_value(kind: type, raw: Any) -> Any:
     if kind is int and isinstance(raw, int) and not isinstance(raw, bool):
         if not 0 <= raw <= BIGINT_MAX:
             raise ValueError("a cursor id is out of range")
+        return raw
+    if kind is bool and isinstance(raw, bool):
         return raw
     raise ValueError("unexpected key value")
 
@@ -138,3 +143,40 @@ def _cursor_value(value: Any) -> Any:
     if isinstance(value, datetime) and value.replace(tzinfo=None) == datetime.max:
         return None
     return value
+
+
+# ---- feeds: commit order, never skipping a row committed late --------------------------------
+
+# A row is served once every transaction older than the one that wrote it has ended: then no
+# row can still appear before it. `txid` is the writing transaction's id (xid8, migration 0005).
+_SETTLED = "txid < pg_snapshot_xmin(pg_current_snapshot())"
+
+
+async def fetch_feed(
+    conn: asyncpg.Connection,
+    *,
+    columns: str,
+    source: str,
+    where: Sequence[str],
+    params: Params,
+    listing: str,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[asyncpg.Record], str]:
+    """Up to `limit` settled rows after the cursor in commit order, and the cursor to follow
+    with: always given, also at the end of the feed, so a consumer polls with it and never
+    misses nor repeats a row."""
+    txid, last_id = decode_cursor(cursor, listing, [int, int]) if cursor else (0, 0)
+    conditions = [
+        *where,
+        _SETTLED,
+        f"(txid, id) > ({params(str(txid), 'text')}::xid8, {params(last_id, 'bigint')})",
+    ]
+    sql = (
+        f"SELECT {columns}, txid::text AS _txid FROM {source}"
+        f" WHERE {' AND '.join(conditions)} ORDER BY txid, id LIMIT {params(limit)}"
+    )
+    rows = await conn.fetch(sql, *params.values)
+    if rows:
+        txid, last_id = int(rows[-1]["_txid"]), rows[-1]["id"]
+    return list(rows), encode_cursor(listing, [txid, last_id])

@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +95,13 @@ async def close_open(conn: asyncpg.Connection, ticket_id: int, kind: str, now: d
     await conn.execute(_CLOSE_OPEN, ticket_id, kind, now)
 
 
-_LOCK = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1 FOR UPDATE"
+_GET = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1"
+_LOCK = f"{_GET} FOR UPDATE"
+
+
+async def get(conn: asyncpg.Connection, reminder_id: int) -> ReminderRow | None:
+    found = await conn.fetchrow(_GET, reminder_id)
+    return None if found is None else ReminderRow(**found)
 
 
 async def lock(conn: asyncpg.Connection, reminder_id: int) -> ReminderRow | None:
@@ -128,10 +134,7 @@ class ReminderFilters:
 ORDER = Order("reminders", (KeyColumn("due_at", datetime), KeyColumn("id", int)))
 
 
-async def page(
-    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
-) -> tuple[list[ReminderRow], str | None]:
-    p = Params()
+def _where(filters: ReminderFilters, p: Params) -> list[str]:
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
@@ -143,6 +146,14 @@ async def page(
     ]
     if filters.due_before is not None:
         where.append(f"due_at < {p(filters.due_before, 'timestamptz')}")
+    return where
+
+
+async def page(
+    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
+) -> tuple[list[ReminderRow], str | None]:
+    p = Params()
+    where = _where(filters, p)
     rows, next_cursor = await fetch_page(
         conn,
         columns=", ".join(COLUMNS),
@@ -150,6 +161,24 @@ async def page(
         where=where,
         params=p,
         order=ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [ReminderRow(**{k: r[k] for k in COLUMNS}) for r in rows], next_cursor
+
+
+async def feed(
+    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
+) -> tuple[list[ReminderRow], str]:
+    """Reminders in the order they were raised (committed), after `cursor`."""
+    p = Params()
+    rows, next_cursor = await fetch_feed(
+        conn,
+        columns=", ".join(COLUMNS),
+        source="reminders",
+        where=_where(filters, p),
+        params=p,
+        listing="reminders-feed",
         cursor=cursor,
         limit=limit,
     )

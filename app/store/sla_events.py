@@ -6,7 +6,7 @@ from datetime import datetime
 
 import asyncpg
 
-from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,10 +91,7 @@ class SlaEventFilters:
 ORDER = Order("sla-events", (KeyColumn("id", int),), descending=True)
 
 
-async def page(
-    conn: asyncpg.Connection, filters: SlaEventFilters, *, limit: int, cursor: str | None
-) -> tuple[list[SlaEventRow], str | None]:
-    p = Params()
+def _where(filters: SlaEventFilters, p: Params) -> list[str]:
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
@@ -109,6 +106,14 @@ async def page(
         where.append(f"recorded_at >= {p(filters.since, 'timestamptz')}")
     if filters.until is not None:
         where.append(f"recorded_at < {p(filters.until, 'timestamptz')}")
+    return where
+
+
+async def page(
+    conn: asyncpg.Connection, filters: SlaEventFilters, *, limit: int, cursor: str | None
+) -> tuple[list[SlaEventRow], str | None]:
+    p = Params()
+    where = _where(filters, p)
     rows, next_cursor = await fetch_page(
         conn,
         columns=", ".join(COLUMNS),
@@ -116,6 +121,24 @@ async def page(
         where=where,
         params=p,
         order=ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [SlaEventRow(**{k: r[k] for k in COLUMNS}) for r in rows], next_cursor
+
+
+async def feed(
+    conn: asyncpg.Connection, filters: SlaEventFilters, *, limit: int, cursor: str | None
+) -> tuple[list[SlaEventRow], str]:
+    """Events in the order they were committed, after `cursor` (see `paging.fetch_feed`)."""
+    p = Params()
+    rows, next_cursor = await fetch_feed(
+        conn,
+        columns=", ".join(COLUMNS),
+        source="sla_events",
+        where=_where(filters, p),
+        params=p,
+        listing="sla-events-feed",
         cursor=cursor,
         limit=limit,
     )

@@ -55,7 +55,7 @@ async def test_admin_creates_lists_and_revokes_keys(app, client: httpx.AsyncClie
     assert created.status_code == 201
     key = created.json()
     assert key["key"].startswith("hd_") and key["prefix"] == key["key"][:10]
-    listed = (await client.get("/v1/api-keys")).json()
+    listed = (await client.get("/v1/api-keys")).json()["items"]
     assert all("key" not in k for k in listed)
     async with client_for(app, key["key"]) as gateway:
         assert (await gateway.post("/v1/tickets", json={"subject": "from mail"})).status_code == 201

@@ -2,13 +2,14 @@
 
 import asyncio
 from datetime import UTC, datetime
+from typing import Any
 
 import asyncpg
 import httpx
 
 from app.db import Database
 from app.schemas import Problem, TicketListItem, TicketOut, TicketSlaOut, TicketSlaSummary
-from tests.api.factories import make_ticket
+from tests.api.factories import created, make_ticket
 from tests.fakes import FakeClock
 
 
@@ -255,3 +256,93 @@ async def test_lost_database_connections_are_503_or_replaced_never_500(
         assert statuses[7:10] == [201] * 3 and statuses[-6:] == [200] * 6, statuses
     finally:
         await db.pool.expire_connections()  # other tests must not meet a dead connection
+
+
+async def test_every_list_is_a_page_walked_by_its_own_cursor(client: httpx.AsyncClient) -> None:
+    """Links, API keys, calendars, SLA policies and callbacks are pages like every other list:
+    walked one item at a time they give each item once, in the list's order; a cursor is only
+    good for the list that issued it."""
+    a, b, c = [await make_ticket(client) for _ in range(3)]
+    for source, target in ((a, b), (c, a), (b, c)):  # a has one outgoing, one incoming link
+        await created(
+            await client.post(f"/v1/tickets/{source['id']}/links", json={"ticket_id": target["id"]})
+        )
+    for hour in (14, 15):
+        await created(
+            await client.post(
+                f"/v1/tickets/{a['id']}/callbacks",
+                json={"requested_at": f"2030-03-04T{hour}:00:00Z"},
+            )
+        )
+    await created(
+        await client.post("/v1/api-keys", json={"name": "gateway", "role": "integration"})
+    )
+    await created(
+        await client.post(
+            "/v1/calendars",
+            json={
+                "name": "Office",
+                "time_zone": "UTC",
+                "hours": [{"day": "mon", "start": "09:00", "end": "17:00"}],
+            },
+        )
+    )
+    for name, position in (("Late", 20), ("Early", 5)):
+        body = {"first_response_minutes": 60, "next_update_minutes": 60, "resolution_minutes": 60}
+        await created(
+            await client.post(
+                "/v1/sla-policies",
+                json={
+                    "name": name,
+                    "position": position,
+                    "targets": {p: body for p in ("critical", "high", "medium", "low")},
+                    "calendar_id": 1,
+                },
+            )
+        )
+
+    async def walk(path: str) -> tuple[list[dict[str, Any]], list[str]]:
+        items: list[dict[str, Any]] = []
+        cursors: list[str] = []
+        params: dict[str, Any] = {"limit": 1}
+        while True:
+            response = await client.get(path, params=params)
+            assert response.status_code == 200, response.text
+            page = response.json()
+            assert set(page) == {"items", "next_cursor"} and len(page["items"]) == 1
+            items += page["items"]
+            if page["next_cursor"] is None:
+                return items, cursors
+            cursors.append(page["next_cursor"])
+            params = {"limit": 1, "cursor": page["next_cursor"]}
+
+    lists = {
+        f"/v1/tickets/{a['id']}/links": ["id"],
+        "/v1/api-keys": ["id"],
+        "/v1/calendars": ["id"],
+        "/v1/sla-policies": ["name"],
+        f"/v1/tickets/{a['id']}/callbacks": ["id"],
+    }
+    first_cursors = []
+    for path, (field,) in lists.items():
+        walked, cursors = await walk(path)
+        whole = (await client.get(path, params={"limit": 200})).json()
+        assert whole["next_cursor"] is None and len(cursors) >= 1, path
+        assert walked == whole["items"], path
+        values = [item[field] for item in walked]
+        if field == "id":
+            assert values == sorted(set(values)), path
+        first_cursors.append(cursors[0])
+    walked_links, _ = await walk(f"/v1/tickets/{a['id']}/links")
+    assert [(link["linked_ticket_id"], link["direction"]) for link in walked_links] == [
+        (b["id"], "outgoing"),
+        (c["id"], "incoming"),
+    ]
+    policies, _ = await walk("/v1/sla-policies")
+    assert [p["name"] for p in policies] == ["Early", "Late", "Default"]
+
+    paths = list(lists)
+    for path, foreign in zip(paths, first_cursors[1:] + first_cursors[:1], strict=True):
+        refused = await client.get(path, params={"limit": 1, "cursor": foreign})
+        assert refused.status_code == 400, (path, refused.text)
+        assert refused.json()["type"].endswith("/invalid-cursor")

@@ -1,5 +1,8 @@
 """Input chosen to break things: every answer is a 4xx problem, never a 500."""
 
+import base64
+import json
+
 import httpx
 import pytest
 
@@ -112,3 +115,42 @@ async def test_nulls_on_patch(client: httpx.AsyncClient) -> None:
 async def test_hostile_query_strings_are_4xx(client: httpx.AsyncClient, path: str) -> None:
     response = await client.get(path)
     assert response.status_code in (200, 422), response.text
+
+
+async def test_a_callback_at_the_end_of_time_is_refused_naming_the_field(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = (await client.post("/v1/tickets", json={"subject": "x"})).json()
+    response = await client.post(
+        f"/v1/tickets/{ticket['id']}/callbacks", json={"requested_at": "9999-12-31T23:50:00Z"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "requested_at"
+
+
+def _cursor(listing: str, key: list[object]) -> str:
+    raw = json.dumps({"s": listing, "k": key}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    ("path", "listing", "key"),
+    [
+        ("/v1/tickets", "-created_at", ["2026-03-02T09:00:00+00:00", 10**30]),
+        ("/v1/sla-events", "sla-events", [10**30]),
+        ("/v1/sla-events?order=commit", "sla-events-feed", [10**30, 1]),
+        ("/v1/customers", "customers", [10**30]),
+        ("/v1/reminders", "reminders", ["2026-03-02T09:00:00+00:00", 10**30]),
+        ("/v1/tickets/{id}/history", "history", [10**30]),
+        ("/v1/tickets/{id}/interactions", "interactions", ["2026-03-02T09:00:00+00:00", 10**30]),
+    ],
+)
+async def test_crafted_cursors_with_huge_ids_are_400_naming_the_cursor(
+    client: httpx.AsyncClient, path: str, listing: str, key: list[object]
+) -> None:
+    ticket = (await client.post("/v1/tickets", json={"subject": "x"})).json()
+    url = path.replace("{id}", str(ticket["id"]))
+    sep = "&" if "?" in url else "?"
+    response = await client.get(f"{url}{sep}cursor={_cursor(listing, key)}")
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == "cursor"

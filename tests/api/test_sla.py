@@ -235,7 +235,7 @@ async def test_policies_match_in_order_and_default_applies_last(client: httpx.As
     assert matched["sla"]["policy_name"] == "Acme email"
     assert matched["sla"]["first_response"]["target_seconds"] == 600
     assert other_channel["sla"]["policy_name"] == "Default"
-    policies = (await client.get("/v1/sla-policies")).json()
+    policies = (await client.get("/v1/sla-policies")).json()["items"]
     assert [p["name"] for p in policies] == ["Acme email", "Default"]
 
 

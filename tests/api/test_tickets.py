@@ -288,11 +288,11 @@ async def test_split_creates_a_linked_ticket_with_the_same_contact(
     assert (split["product"], split["channel"]) == ("X1", "phone")
     # Category, type and team describe the problem: the new problem has its own, or none.
     assert (split["team_id"], split["category"], split["type"]) == (None, None, "incident")
-    links = (await client.get(f"/v1/tickets/{split['id']}/links")).json()
+    links = (await client.get(f"/v1/tickets/{split['id']}/links")).json()["items"]
     assert [(link["linked_ticket_id"], link["kind"], link["direction"]) for link in links] == [
         (original["id"], "split_from", "outgoing")
     ]
-    back = (await client.get(f"/v1/tickets/{original['id']}/links")).json()
+    back = (await client.get(f"/v1/tickets/{original['id']}/links")).json()["items"]
     assert [(link["linked_ticket_id"], link["direction"]) for link in back] == [
         (split["id"], "incoming")
     ]

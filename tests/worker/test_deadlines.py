@@ -64,7 +64,7 @@ async def test_every_timer_kind_fires_once_at_its_moment(desk: WorkerDesk) -> No
     assert [(r["kind"], r["callback_id"]) for r in reminders] == [("callback", callback["id"])]
     assert await desk.at(at(7.5)) == 1
     assert (await events(desk, metric="callback")) == [("callback", "missed")]
-    callbacks = (await desk.client.get(f"/v1/tickets/{tid}/callbacks")).json()
+    callbacks = (await desk.client.get(f"/v1/tickets/{tid}/callbacks")).json()["items"]
     assert callbacks[0]["status"] == "missed"
 
     # Resolution: warning at 80 % of 24 h, breach at 24 h; the next update (24 h after the

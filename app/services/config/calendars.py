@@ -6,7 +6,8 @@ from app.db import connection, transaction
 from app.domain.access import Principal
 from app.domain.calendar import CalendarError
 from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.schemas import CalendarCreate, CalendarOut
+from app.schemas import CalendarCreate, CalendarOut, Page
+from app.schemas.sla import CalendarListQuery
 from app.services import policies, versions
 from app.services.config import recompute
 from app.services.desk import Desk
@@ -73,9 +74,11 @@ async def create_calendar(
     return Written(calendar_out(row))
 
 
-async def list_calendars(desk: Desk) -> list[CalendarOut]:
+async def list_calendars(desk: Desk, query: CalendarListQuery) -> Page[CalendarOut]:
+    """Calendars in id order."""
     async with connection(desk.db) as conn:
-        return [calendar_out(r) for r in await store.calendars(conn)]
+        rows, next_cursor = await store.calendar_page(conn, cursor=query.cursor, limit=query.limit)
+    return Page(items=[calendar_out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def read_calendar(desk: Desk, calendar_id: int) -> CalendarOut:

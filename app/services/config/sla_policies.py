@@ -7,7 +7,8 @@ from app.db import Connection, connection, transaction
 from app.domain.access import Principal
 from app.domain.priority import PRIORITIES
 from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.schemas import SlaPolicyCreate, SlaPolicyOut
+from app.schemas import Page, SlaPolicyCreate, SlaPolicyOut
+from app.schemas.sla import SlaPolicyListQuery
 from app.services import versions
 from app.services.config import recompute
 from app.services.desk import Desk
@@ -97,10 +98,11 @@ async def create_policy(
     return Written(policy_out(row))
 
 
-async def list_policies(desk: Desk) -> list[SlaPolicyOut]:
+async def list_policies(desk: Desk, query: SlaPolicyListQuery) -> Page[SlaPolicyOut]:
     """In the order they are tried; the default policy last."""
     async with connection(desk.db) as conn:
-        return [policy_out(r) for r in await store.policies(conn)]
+        rows, next_cursor = await store.policy_page(conn, cursor=query.cursor, limit=query.limit)
+    return Page(items=[policy_out(r) for r in rows], next_cursor=next_cursor)
 
 
 async def read_policy(desk: Desk, policy_id: int) -> SlaPolicyOut:

@@ -5,7 +5,8 @@ from datetime import datetime
 from app.db import Connection, connection
 from app.domain.access import Principal, Visibility
 from app.errors import Conflict
-from app.schemas import LinkCreate, LinkOut
+from app.schemas import LinkCreate, LinkOut, Page
+from app.schemas.tickets import LinkListQuery
 from app.services import history, idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -81,8 +82,14 @@ async def link_tickets(
         )
 
 
-async def list_links(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[LinkOut]:
+async def list_links(
+    desk: Desk, ticket_id: int, query: LinkListQuery, *, visible: Visibility
+) -> Page[LinkOut]:
+    """Links from and to the ticket, oldest first."""
     async with connection(desk.db) as conn:
         if not await store.exists(conn, ticket_id, visible):
             raise no_ticket(ticket_id)
-        return [link_out(link, ticket_id) for link in await links.of_ticket(conn, ticket_id)]
+        rows, next_cursor = await links.page_of_ticket(
+            conn, ticket_id, cursor=query.cursor, limit=query.limit
+        )
+    return Page(items=[link_out(link, ticket_id) for link in rows], next_cursor=next_cursor)
