@@ -1,4 +1,4 @@
-"""The `helpdesk` command: serve, worker, migrate, keys, openapi. It alone reads the environment."""
+"""The `helpdesk` command and its subcommands; it alone reads the environment."""
 
 import asyncio
 import signal
@@ -74,6 +74,8 @@ def serve(
     url = resolve_database_url(settings)
     migrate(url)
     secret = asyncio.run(_bootstrap_admin_key(url, settings))
+    if not no_worker:
+        asyncio.run(_arm_retention(url, settings))
     if secret:
         typer.echo(
             f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
@@ -105,6 +107,7 @@ def worker() -> None:
     configure(settings.log_level)
     url = resolve_database_url(settings)
     migrate(url)
+    asyncio.run(_arm_retention(url, settings))
 
     async def run() -> None:
         db = await connect(url, limits_of(settings))
@@ -174,6 +177,106 @@ def create_key(
         typer.echo(f"cannot create the key: {exc.detail}", err=True)
         raise typer.Exit(2) from None
     typer.echo(secret)
+
+
+# ---- backups ---------------------------------------------------------------------------------
+
+
+@cli.command("backup")
+def backup_command(
+    to: Annotated[
+        Path | None,
+        typer.Option(help="Directory for the dump and its manifest [default: <data dir>/backups]."),
+    ] = None,
+    verify: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE",
+            help="Verify a backup instead: restore FILE into a scratch database and compare.",
+        ),
+    ] = None,
+) -> None:
+    """Write a consistent pg_dump (custom format) and its manifest (time, schema revision, rows
+    and checksum of every table, sha256 of the dump); or, with --verify, prove one restorable."""
+    from app.clock import utcnow
+    from app.db import Limits, connect, migrate
+    from app.services import backups
+    from app.services.desk import Desk
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+    migrate(url)
+
+    async def run() -> None:
+        db = await connect(url, Limits(pool_size=2))
+        try:
+            desk = Desk.of(db, settings)
+            if verify is not None:
+                checked = await backups.verify(desk, verify, now=utcnow())
+                typer.echo(
+                    f"{verify} is restorable: {checked.tables} tables, {checked.rows} rows,"
+                    " counts and checksums as in its manifest"
+                )
+                return
+            dump, manifest = await backups.backup(
+                desk, to or settings.data_dir / "backups", now=utcnow()
+            )
+            rows = sum(t.rows for t in manifest.tables.values())
+            typer.echo(
+                f"wrote {dump} ({manifest.bytes} bytes, sha256 {manifest.sha256}, "
+                f"{len(manifest.tables)} tables, {rows} rows) and {backups.manifest_path(dump)}"
+            )
+        finally:
+            await db.close()
+
+    try:
+        asyncio.run(run())
+    except backups.BackupFailed as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+
+
+@cli.command("restore")
+def restore_command(
+    file: Annotated[Path, typer.Argument(help="A dump written by 'helpdesk backup'.")],
+    into: Annotated[
+        str | None,
+        typer.Option(
+            metavar="URL", help="The empty database to restore into [default: DATABASE_URL]."
+        ),
+    ] = None,
+) -> None:
+    """Restore a backup into an EMPTY database (refuses one with tables) and check every
+    table's rows and checksum against the backup's manifest."""
+    from app.services import backups
+
+    url = into or resolve_database_url(get_settings())
+    try:
+        checked = asyncio.run(backups.restore(url, file))
+    except backups.BackupFailed as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"restored {file} into {checked.database}: {checked.tables} tables, {checked.rows} rows,"
+        " counts and checksums as in its manifest"
+    )
+
+
+async def _arm_retention(url: str, settings: Settings) -> int:
+    """Closed tickets without a retention timer get one (retention set, or lengthened, since
+    they closed): done once as the worker starts."""
+    from app.clock import utcnow
+    from app.db import Limits, connect
+    from app.services import privacy
+    from app.services.desk import Desk
+
+    if settings.retention_days is None:
+        return 0
+    db = await connect(url, Limits(pool_size=1))
+    try:
+        return await privacy.arm_retention_backlog(Desk.of(db, settings), utcnow())
+    finally:
+        await db.close()
 
 
 @cli.command()

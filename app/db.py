@@ -2,6 +2,7 @@
 
 import contextlib
 from collections.abc import AsyncIterator, Callable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 import asyncpg
 import orjson
 
+from app.logs import acting, writes_var
 from app.store.errors import translated
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -41,6 +43,34 @@ class Database:
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+# The statement the next top-level BEGIN of this task carries (see `transaction`): set only
+# between a transaction's start and its BEGIN, so no other statement can pick it up.
+_with_begin: ContextVar[str | None] = ContextVar("with_begin", default=None)
+
+
+class AuditedConnection(asyncpg.Connection):
+    """A pooled connection whose BEGIN can carry one more statement: who is acting in the
+    transaction, told to the database in the BEGIN's own round trip."""
+
+    # asyncpg's own signature, `timeout` included.
+    async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
+        # Connection.transaction() begins with execute("BEGIN;"): a simple query, so a second
+        # statement travels in the same message.
+        statement = _with_begin.get()
+        if statement is not None and not args and query.startswith("BEGIN"):
+            query = f"{query} {statement}"
+        return await super().execute(query, *args, timeout=timeout)
+
+
+def _context_sql(context: dict[str, Any], local: bool) -> str:
+    """The statement telling the database who is acting: for the transaction (`local`), or
+    for the session until the pool resets it (RESET ALL when the connection is released)."""
+    # Inlined, so that it can travel with a BEGIN: `acting()` keeps its text values plain (no
+    # quote, backslash or control character), and orjson writes the rest.
+    literal = orjson.dumps(context).decode()
+    return f"SELECT set_config('helpdesk.context', '{literal}', {'true' if local else 'false'})"
 
 
 def _dumps(value: Any) -> str:
@@ -76,6 +106,7 @@ async def connect(url: str, limits: Limits | None = None) -> Database:
         min_size=min(2, limits.pool_size),
         max_size=limits.pool_size,
         init=_init_connection,
+        connection_class=AuditedConnection,
         # A connection unused for a while is closed: idle replicas do not hold the server's slots.
         max_inactive_connection_lifetime=300,
         server_settings={
@@ -92,20 +123,39 @@ async def connect(url: str, limits: Limits | None = None) -> Database:
 @contextlib.asynccontextmanager
 async def connection(db: Database) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection with no transaction: each statement commits on its own. For reads,
-    and for a write that is one statement."""
+    and for a write that is one statement.
+
+    In a request that may write (POST, PATCH, …) the session first learns who is acting, for
+    the audit log's triggers: one round trip (reset when the pool takes the connection back)."""
     with translated():
         async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
+            context = acting() if writes_var.get() else None
+            if context is not None:
+                await conn.execute(_context_sql(context, False))
             yield conn
 
 
 @contextlib.asynccontextmanager
 async def transaction(db: Database) -> AsyncIterator[asyncpg.Connection]:
     """A pooled connection inside a transaction: committed when the block ends, rolled back if
-    it raises. Database errors leave it as the error family (`app.store.errors`)."""
+    it raises. Database errors leave it as the error family (`app.store.errors`).
+
+    Who is acting (the request's caller, request id and client address) is set for the
+    transaction's audit triggers in the BEGIN's own round trip: no extra one."""
     with translated():
         async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
-            async with conn.transaction():
-                yield conn
+            context = acting()
+            begin: Token[str | None] | None = _with_begin.set(
+                None if context is None else _context_sql(context, True)
+            )
+            try:
+                async with conn.transaction():
+                    _with_begin.reset(begin)
+                    begin = None
+                    yield conn
+            finally:
+                if begin is not None:
+                    _with_begin.reset(begin)
 
 
 async def listen(url: str, channel: str, on_notify: Callable[[], None]) -> asyncpg.Connection:

@@ -12,7 +12,20 @@ from app.clock import Clock, SystemClock
 from app.db import Database, Limits, connect
 from app.http import problems
 from app.http.middleware import BodyLimit, JsonBodies, RequestContext
-from app.routers import followups, health, interactions, keys, records, sla, tickets
+from app.http.ratelimit import RateLimitHeaders
+from app.routers import (
+    audit,
+    followups,
+    health,
+    interactions,
+    keys,
+    portal,
+    privacy,
+    records,
+    sla,
+    tickets,
+)
+from app.services import audit as audit_service
 from app.services.desk import Desk
 from app.settings import Settings
 from app.workers.deadlines import DeadlineWorker
@@ -60,6 +73,7 @@ def create_app(
                 raise RuntimeError("no database URL: set DATABASE_URL or use 'helpdesk serve'")
             owned = await connect(url, limits_of(settings))
             app.state.desk = Desk.of(owned, settings)
+        await audit_service.seal(app.state.desk)
         stop = asyncio.Event()
         worker_task = None
         if run_worker:
@@ -85,6 +99,7 @@ def create_app(
     app.state.desk = Desk.of(db, settings) if db is not None else None
     problems.install(app)
     problems.document(app)
+    app.add_middleware(RateLimitHeaders)
     app.add_middleware(JsonBodies)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
@@ -118,8 +133,11 @@ def create_app(
         records.teams,
         records.agents,
         keys.router,
+        portal.router,
         sla.router,
         followups.router,
+        audit.router,
+        privacy.router,
     ):
         app.include_router(router)
     return app

@@ -122,6 +122,16 @@ class ApiKey(SQLModel, table=True):
     agent_id: int | None = _fk("agents.id", index=False)
     created_at: datetime = _ts()
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # ---- issue 18, access (migration 0006): expiry, last use, rotation, integration scope ----
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The key this one rotated (a key is rotated once); the old one works until its expires_at.
+    replaces_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="api_keys.id", unique=True, nullable=True
+    )
+    # An integration key's channels and/or "own" (the tickets it created); NULL: everything.
+    scope: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text), nullable=True))
+    # ---- end of issue 18, access ----
 
 
 class Ticket(SQLModel, table=True):
@@ -473,7 +483,122 @@ class WorkerReplica(SQLModel, table=True):
     fired_last_minute: int = Field(default=0)
 
 
+# ---- issue 18, access (migration 0006) -------------------------------------------------------
+
+
+class ServiceSecret(SQLModel, table=True):
+    """A secret the service made for itself once (the customer-token key when
+    HELPDESK_SECRET_KEY is unset): the same for every replica."""
+
+    __tablename__ = "service_secrets"
+    name: str = Field(sa_type=String(64), primary_key=True)
+    value: str = Field(sa_type=Text)
+    created_at: datetime = _ts()
+
+
+# "Own" scopes and keys tied to no agent see the tickets they created.
+Index("tickets_created_by_key_idx", Ticket.__table__.c.created_by_key_id)  # type: ignore[attr-defined]
+
+# ---- end of issue 18, access -----------------------------------------------------------------
+
+
+# ---- issue 18, audit (migration 0007) --------------------------------------------------------
+
+
+class AuditEntry(SQLModel, table=True):
+    """One write of an audited table (a row trigger) or read of personal data (the service):
+    who, what (the changed fields' names, never their values), when, request and client.
+    Append-only: a trigger refuses UPDATE and DELETE (migration 0007)."""
+
+    __tablename__ = "audit_log"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    at: datetime = _ts()
+    actor_type: str = Field(sa_type=String(20))
+    actor_key_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_agent_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_customer_id: int | None = Field(default=None, sa_type=BigInteger)
+    actor_role: str | None = Field(default=None, sa_type=String(64))
+    action: str = Field(sa_type=String(20))
+    resource: str = Field(sa_type=String(40))
+    resource_id: int | None = Field(default=None, sa_type=BigInteger)
+    ticket_id: int | None = Field(default=None, sa_type=BigInteger)
+    fields: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text), nullable=True))
+    request_id: str | None = Field(default=None, sa_type=String(128))
+    client_address: str | None = Field(default=None, sa_type=String(64))
+    __table_args__ = (
+        Index("audit_log_at_idx", "at", postgresql_using="brin"),
+        Index("audit_log_resource_idx", "resource", "resource_id", "id"),
+        Index("audit_log_ticket_idx", "ticket_id", "id"),
+        Index("audit_log_actor_key_idx", "actor_key_id", "id"),
+    )
+
+
+# ---- end of issue 18, audit ------------------------------------------------------------------
+
+
+# ---- issue 18, privacy (migration 0008) ------------------------------------------------------
+
+
+class PersonalDataErasure(SQLModel, table=True):
+    """A customer erased on request (ticket_id NULL), or one ticket whose personal data was
+    erased (on request or by retention): ids and instants only, never the data erased."""
+
+    __tablename__ = "personal_data_erasures"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    customer_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="customers.id", nullable=True
+    )
+    ticket_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="tickets.id", nullable=True
+    )
+    reason: str = Field(sa_type=String(20))
+    erased_at: datetime = _ts()
+    __table_args__ = (
+        CheckConstraint(
+            "reason IN ('request', 'retention')", name="personal_data_erasures_reason_check"
+        ),
+        CheckConstraint(
+            "customer_id IS NOT NULL OR ticket_id IS NOT NULL",
+            name="personal_data_erasures_names_something",
+        ),
+        Index(
+            "personal_data_erasures_customer_key",
+            "customer_id",
+            unique=True,
+            postgresql_where=text("ticket_id IS NULL"),
+        ),
+        Index(
+            "personal_data_erasures_ticket_key",
+            "ticket_id",
+            unique=True,
+            postgresql_where=text("ticket_id IS NOT NULL"),
+        ),
+    )
+
+
+class Backup(SQLModel, table=True):
+    """A successful `helpdesk backup`: its file, checksum, schema revision and per-table row
+    counts and checksums (the manifest), and when `--verify` last restored it."""
+
+    __tablename__ = "backups"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    taken_at: datetime = _ts(index=False)
+    file: str = Field(sa_type=Text)
+    bytes: int = Field(sa_type=BigInteger)
+    sha256: str = Field(sa_type=String(64))
+    schema_revision: str | None = Field(default=None, sa_type=String(32))
+    tables: dict[str, Any] = Field(sa_column=Column(JSONB, nullable=False))
+    verified_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    __table_args__ = (Index("backups_taken_at_idx", "taken_at"),)
+
+
+# ---- end of issue 18, privacy ----------------------------------------------------------------
+
+
 ALL_TABLES_IN_TRUNCATE_ORDER = (
+    "audit_log",
+    "backups",
+    "personal_data_erasures",
     "worker_replicas",
     "reminders",
     "callbacks",

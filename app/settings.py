@@ -9,7 +9,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+    # Fields by their own names too (tests and benchmarks pass them directly).
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
     database_url: str | None = Field(
         default=None,
@@ -87,6 +88,45 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
+
+    # ---- access, audit and privacy -----------------------------------------------------------
+    secret_key: str | None = Field(
+        default=None,
+        validation_alias="HELPDESK_SECRET_KEY",
+        description="Signs customer tokens; unset → a random secret kept in the database "
+        "(the same for every replica).",
+    )
+    customer_token_seconds: int = Field(
+        default=3600,
+        validation_alias="HELPDESK_CUSTOMER_TOKEN_SECONDS",
+        description="How long a customer portal token is valid.",
+    )
+    key_rotation_grace_seconds: int = Field(
+        default=24 * 3600,
+        validation_alias="HELPDESK_KEY_ROTATION_GRACE_SECONDS",
+        description="How long a rotated API key keeps working beside its successor.",
+    )
+    rate_limit_per_minute: int = Field(
+        default=1200,
+        validation_alias="HELPDESK_RATE_LIMIT_PER_MINUTE",
+        description="Requests per API key and minute, per replica (0: no limit).",
+    )
+    audit_reads: bool = Field(
+        default=True,
+        validation_alias="HELPDESK_AUDIT_READS",
+        description="Record reads of personal data (customers, ticket bodies, exports).",
+    )
+    audit_append_only: bool = Field(
+        default=False,
+        validation_alias="HELPDESK_AUDIT_APPEND_ONLY",
+        description="Revoke UPDATE and DELETE on the audit log from the service's own "
+        "database role at migration time.",
+    )
+    retention_days: int | None = Field(
+        default=None,
+        validation_alias="HELPDESK_RETENTION_DAYS",
+        description="Closed tickets older than this have their personal data erased (unset: kept).",
+    )
 
     worker_batch: int = Field(default=500, validation_alias="HELPDESK_WORKER_BATCH")
     worker_max_sleep_seconds: float = Field(

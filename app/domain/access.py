@@ -1,19 +1,24 @@
 """Who may do what: roles and their capabilities, the caller, and which tickets a caller sees."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Literal
 
 Role = Literal["admin", "supervisor", "agent", "integration", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "supervisor", "agent", "integration", "viewer")
-Capability = Literal["read", "write", "manage", "import_history", "configure"]
+Capability = Literal[
+    "read", "write", "manage", "import_history", "configure", "issue_customer_tokens"
+]
 
 # What a role may do. viewer reads; integration writes tickets but manages nothing; only admin
 # manages keys, teams, agents and configuration.
 CAPABILITIES: dict[str, frozenset[Capability]] = {
-    "admin": frozenset({"read", "write", "manage", "import_history", "configure"}),
+    "admin": frozenset(
+        {"read", "write", "manage", "import_history", "configure", "issue_customer_tokens"}
+    ),
     "supervisor": frozenset({"read", "write"}),
     "agent": frozenset({"read", "write"}),
-    "integration": frozenset({"read", "write", "import_history"}),
+    "integration": frozenset({"read", "write", "import_history", "issue_customer_tokens"}),
     "viewer": frozenset({"read"}),
 }
 
@@ -23,6 +28,7 @@ CAPABILITY_WORDS: dict[Capability, str] = {
     "manage": "manage keys, teams and agents",
     "import_history": "import history",
     "configure": "configure SLAs",
+    "issue_customer_tokens": "issue customer portal tokens",
 }
 
 
@@ -33,12 +39,22 @@ def roles_with(capability: Capability) -> list[str]:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the API key, its role and the agent it acts as (if any)."""
+    """Who is calling: the API key (or customer token), its role, the agent it acts as and
+    what narrows the tickets it sees. Loaded once at authentication and cached with the key."""
 
     key_id: int
     name: str
     role: str
     agent_id: int | None
+    # The agent's team(s): an agent or supervisor sees their tickets.
+    team_ids: frozenset[int] = frozenset()
+    # This key and every key it rotated: "own" tickets are those any of them created.
+    lineage: frozenset[int] = frozenset()
+    # An integration key's scope: channel names and/or "own"; None: every ticket.
+    scope: frozenset[str] | None = None
+    # A customer portal token: the one customer whose tickets it may see.
+    customer_id: int | None = None
+    expires_at: datetime | None = None
 
     def can(self, capability: Capability) -> bool:
         return capability in CAPABILITIES.get(self.role, frozenset())
@@ -55,22 +71,82 @@ class Principal:
 
 SYSTEM = Principal(key_id=0, name="system", role="system", agent_id=None)
 
+CUSTOMER = "customer"  # the role of a customer portal token
+OWN = "own"  # the scope item: the tickets the key (or a key it rotated) created
+
 
 @dataclass(frozen=True)
 class Visibility:
-    """Which tickets a caller sees. `everything`, or those of `team_ids`, assigned to
-    `agent_id`, or of `customer_id`."""
+    """Which tickets a caller sees: `everything`, or those of `team_ids`, assigned to
+    `agent_id`, of `customer_id`, created by one of `key_ids`, or on one of `channels`."""
 
     everything: bool = False
     team_ids: frozenset[int] = field(default_factory=frozenset)
     agent_id: int | None = None
     customer_id: int | None = None
+    key_ids: frozenset[int] = field(default_factory=frozenset)
+    channels: frozenset[str] = field(default_factory=frozenset)
 
 
 EVERYTHING = Visibility(everything=True)
 
 
 def visibility(caller: Principal) -> Visibility:
-    """The tickets `caller` sees. Every role sees every ticket for now; narrowing this (by team,
-    assignee, integration scope, customer token) changes every list, read and write at once."""
+    """The tickets `caller` sees; every list, read and write of tickets goes through it.
+
+    admin, viewer (and the system): all. agent: their team's, those assigned to them, and those
+    their key created. supervisor: the same (their team's, and what is theirs). A key of either
+    role tied to no agent: only what it created. integration: what its scope names (channels,
+    "own"), all when it has none. A customer token: that customer's tickets."""
+    if caller.customer_id is not None:
+        return Visibility(customer_id=caller.customer_id)
+    if caller.role in ("agent", "supervisor"):
+        return Visibility(
+            team_ids=caller.team_ids, agent_id=caller.agent_id, key_ids=caller.lineage
+        )
+    if caller.role == "integration" and caller.scope is not None:
+        return Visibility(
+            channels=frozenset(s for s in caller.scope if s != OWN),
+            key_ids=caller.lineage if OWN in caller.scope else frozenset(),
+        )
     return EVERYTHING
+
+
+# ---- customer portal tokens ------------------------------------------------------------------
+
+# All a portal may do with a customer's token: list and read that customer's tickets, read
+# their public interactions and add a reply.
+PORTAL_OPERATIONS = frozenset(
+    {"tickets_list", "tickets_get", "interactions_list", "interactions_create"}
+)
+PORTAL_WORDS = (
+    "a customer token may only list and read its customer's tickets, list their public "
+    "interactions (public_only=true) and add a reply"
+)
+# A reply from the portal is the customer's own public message, whatever the body leaves out.
+CUSTOMER_REPLY = {"author_type": "customer", "direction": "inbound", "public": True}
+CUSTOMER_REPLY_KINDS = frozenset({"email", "chat", "sms"})
+# What a customer cannot say about their reply: who wrote it or when.
+CUSTOMER_REPLY_FORBIDDEN = ("author_name", "occurred_at", "duration_seconds")
+
+
+def portal_refusal(operation_id: str | None) -> str | None:
+    """Why a customer token may not call `operation_id`, or None."""
+    return None if operation_id in PORTAL_OPERATIONS else PORTAL_WORDS
+
+
+def customer_reply_refusal(body: dict[str, object], customer_id: int) -> str | None:
+    """Why `body` (a new interaction's JSON) is not a reply the customer may add, or None.
+    Fields it leaves out take the customer's values (CUSTOMER_REPLY): fill them first."""
+    for name, wanted in CUSTOMER_REPLY.items():
+        if body.get(name, wanted) != wanted:
+            return f"a customer's reply has {name} {wanted!r}"
+    kind = body.get("kind")
+    if kind is not None and kind not in CUSTOMER_REPLY_KINDS:
+        return f"a customer's reply is one of {', '.join(sorted(CUSTOMER_REPLY_KINDS))}"
+    given = [name for name in CUSTOMER_REPLY_FORBIDDEN if name in body]
+    if given:
+        return f"a customer's reply does not set {', '.join(given)}"
+    if body.get("author_id", customer_id) != customer_id:
+        return "a customer replies as themselves"
+    return None

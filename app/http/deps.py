@@ -9,11 +9,21 @@ from typing import Annotated, Any, TypeVar, get_args, get_origin
 
 from fastapi import Depends, Header, Path, Request
 from fastapi.exceptions import RequestValidationError
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
-from app.domain.access import Capability, Principal, Visibility, visibility
+from app.domain.access import (
+    CUSTOMER_REPLY,
+    Capability,
+    Principal,
+    Visibility,
+    customer_reply_refusal,
+    portal_refusal,
+    visibility,
+)
 from app.errors import BadRequest, Forbidden, PreconditionFailed, PreconditionRequired
+from app.http.ratelimit import STATE_KEY, RateLimiter, refusal
+from app.logs import actor_var
 from app.schemas import MAX_ID
 from app.services import auth
 from app.services.desk import Desk
@@ -41,25 +51,86 @@ def _bearer(authorization: str | None) -> str | None:
 
 
 def call_for(capability: Capability) -> Callable[..., object]:
-    """The dependency that authenticates the caller and decides, once, whether they may."""
+    """The dependency that authenticates the caller, counts the request against its rate limit
+    and decides, once, whether they may."""
 
     async def dependency(request: Request) -> Call:
         # The header is read here rather than declared: it is on every request, and a
         # declared header parameter costs FastAPI a validation per request.
         state = request.app.state
-        caller = await auth.authenticate(state.desk, _bearer(request.headers.get("authorization")))
-        refusal = caller.refusal(capability)
-        if refusal is not None:
-            raise Forbidden(refusal, required_capability=capability)
-        return Call(caller, visibility(caller), state.clock.now(), state.desk)
+        now = state.clock.now()
+        secret = _bearer(request.headers.get("authorization"))
+        caller = await auth.authenticate(state.desk, secret, now)
+        limiter = _limiter(state)
+        if limiter is not None:
+            # Per credential: a rotated key's successor has a bucket of its own. Python's own
+            # (keyed, per-process) hash of the secret: no copy of a secret is kept.
+            quota = limiter.take(hash(secret))
+            setattr(request.state, STATE_KEY, quota)
+            if not quota.allowed:
+                raise refusal(quota)
+        if caller.customer_id is not None:
+            await _portal(request, caller)
+        else:
+            refused = caller.refusal(capability)
+            if refused is not None:
+                raise Forbidden(refused, required_capability=capability)
+        actor_var.set(caller)  # who the audit log records for this request's writes
+        return Call(caller, visibility(caller), now, state.desk)
 
     return dependency
+
+
+def _limiter(state: Any) -> RateLimiter | None:
+    """The app's rate limiter, made on first use from its settings (None: no limit)."""
+    limiter: RateLimiter | bool | None = getattr(state, "rate_limiter", None)
+    if limiter is None:
+        per_minute = state.desk.settings.rate_limit_per_minute
+        limiter = RateLimiter(per_minute) if per_minute > 0 else False
+        state.rate_limiter = limiter
+    return limiter or None
+
+
+_TRUE = TypeAdapter(bool)
+
+
+async def _portal(request: Request, caller: Principal) -> None:
+    """What a customer token may do (app.domain.access.PORTAL_OPERATIONS), checked on the
+    route's operation id, with the shape of its reply."""
+    route = request.scope.get("route")
+    operation = getattr(route, "operation_id", None)
+    refused = portal_refusal(operation)
+    if refused is not None:
+        raise Forbidden(refused)
+    if operation == "interactions_list":
+        wanted = request.query_params.get("public_only")
+        try:
+            public_only = wanted is not None and _TRUE.validate_python(wanted)
+        except ValidationError:
+            public_only = False
+        if not public_only:
+            raise Forbidden("a customer token lists public interactions only: public_only=true")
+    elif operation == "interactions_create":
+        if "idempotency-key" in request.headers:
+            # Idempotency keys are kept per API key; customer tokens have none of their own.
+            raise Forbidden("a customer token retries a reply with its external_id")
+        # FastAPI has parsed the body before resolving dependencies, into this same dict, and
+        # validates it after them: the fields a reply leaves out take the customer's values.
+        body = await request.json()
+        if isinstance(body, dict):
+            for name, value in CUSTOMER_REPLY.items():
+                body.setdefault(name, value)
+            assert caller.customer_id is not None
+            refused = customer_reply_refusal(body, caller.customer_id)
+            if refused is not None:
+                raise Forbidden(refused)
 
 
 ReadCall = Annotated[Call, Depends(call_for("read"))]
 WriteCall = Annotated[Call, Depends(call_for("write"))]
 AdminCall = Annotated[Call, Depends(call_for("manage"))]
 ConfigCall = Annotated[Call, Depends(call_for("configure"))]
+TokenCall = Annotated[Call, Depends(call_for("issue_customer_tokens"))]
 
 
 def desk_of(request: Request) -> Desk:
@@ -137,10 +208,16 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra` declaring `model`'s fields as the operation's query parameters."""
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     parameters = []
+    required = set(schema.get("required", ()))
     for name, prop in schema["properties"].items():
         description = prop.pop("description", None)
         prop.pop("title", None)
-        parameter: dict[str, Any] = {"name": name, "in": "query", "required": False, "schema": prop}
+        parameter: dict[str, Any] = {
+            "name": name,
+            "in": "query",
+            "required": name in required,
+            "schema": prop,
+        }
         if description:
             parameter["description"] = description
         if _is_list(model.model_fields[name]):

@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 import uuid
 from typing import Any
@@ -9,13 +10,19 @@ from typing import Any
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_BASE
-from app.logs import request_id_var
+from app.logs import actor_var, client_var, request_id_var, writes_var
 
 access = logging.getLogger("helpdesk.access")
 
+# A request id a client sends is kept when it is plain (letters, digits, . _ : -): it goes into
+# logs and the audit log as it is, so it must not carry quotes, spaces or control characters.
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
+_READS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 class RequestContext:
-    """Echoes X-Request-ID (or makes one), and logs one structured line per request."""
+    """Echoes X-Request-ID (or makes one), logs one structured line per request, and holds
+    what the audit log records of it: request id, client address, the caller (once known)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -25,8 +32,14 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if 0 < len(incoming) <= 128 else uuid.uuid4().hex
+        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
+        client = scope.get("client")
+        client_token = client_var.set(str(client[0]) if client else None)
+        writes_token = writes_var.set(scope["method"] not in _READS)
+        # Cleared for each request: the caller is set by the route's dependency, and must not
+        # outlive the request where the app runs in its caller's task (tests, ASGI clients).
+        actor_token = actor_var.set(None)
         started = time.perf_counter()
         status = 500
 
@@ -53,6 +66,9 @@ class RequestContext:
                 },
             )
             request_id_var.reset(token)
+            client_var.reset(client_token)
+            writes_var.reset(writes_token)
+            actor_var.reset(actor_token)
 
 
 class BodyLimit:

@@ -16,7 +16,7 @@ from app.errors import (
     NotFound,
     UnprocessableEntity,
 )
-from app.schemas import Problem
+from app.schemas import MAX_ID, Problem
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -57,9 +57,29 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str,
     return summary, errors
 
 
+def _whole_bounds(schema: Any) -> None:
+    """Integer bounds as integers: FastAPI writes a body field's `le=2**63-1` as the float
+    9.223372036854776e18, which reads (and generates) as a larger, refused number."""
+    if isinstance(schema, dict):
+        for key in ("maximum", "minimum", "exclusiveMaximum", "exclusiveMinimum"):
+            value = schema.get(key)
+            if isinstance(value, float) and value.is_integer():
+                whole = int(value)
+                schema[key] = MAX_ID if whole > MAX_ID else whole
+        for value in schema.values():
+            _whole_bounds(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _whole_bounds(value)
+
+
+BEARER = {"type": "http", "scheme": "bearer", "description": "An API key (`hd_…`)."}
+
+
 def document(app: FastAPI) -> None:
-    """Errors in the OpenAPI description as they are answered: problem+json, not FastAPI's
-    default `HTTPValidationError` (which this API never sends)."""
+    """The OpenAPI description as the API answers: errors as problem+json (not FastAPI's
+    `HTTPValidationError`, which this API never sends), If-Match required where it is (a 428
+    without it), the bearer key every /v1 operation needs, integer bounds as integers."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -85,7 +105,25 @@ def document(app: FastAPI) -> None:
                         "content": content,
                     }
                 if not path.startswith("/v1/"):
-                    continue  # the open probes answer nothing else
+                    operation["security"] = []  # the open probes
+                    continue  # they answer nothing else
+                for parameter in operation.get("parameters", []):
+                    if parameter["in"] == "header" and parameter["name"] == "If-Match":
+                        parameter["required"] = True
+                        parameter["schema"] = {
+                            "type": "string",
+                            "pattern": r'^\s*(W/)?"\d{1,18}"\s*$',
+                        }
+                        responses.setdefault(
+                            "428", {"description": "If-Match is missing", "content": content}
+                        )
+                        responses.setdefault(
+                            "412",
+                            {
+                                "description": "The version changed since it was read",
+                                "content": content,
+                            },
+                        )
                 responses.setdefault(
                     "default",
                     {
@@ -93,6 +131,9 @@ def document(app: FastAPI) -> None:
                         "content": content,
                     },
                 )
+        spec["components"].setdefault("securitySchemes", {})["apiKey"] = BEARER
+        spec["security"] = [{"apiKey": []}]
+        _whole_bounds(spec)
         app.openapi_schema = spec
         return spec
 

@@ -76,12 +76,12 @@ async def list_reminders(
     call: ReadCall, q: Annotated[ReminderListQuery, query(ReminderListQuery)]
 ) -> Response:
     """Soonest due first; `order=commit` is the feed of reminders as they are raised."""
-    return json_body(await reminders.list_reminders(call.desk, q))
+    return json_body(await reminders.list_reminders(call.desk, q, visible=call.visible))
 
 
 @router.get("/v1/reminders/{reminder_id}", response_model=ReminderOut, operation_id="reminders_get")
 async def get_reminder(reminder_id: PathId, call: ReadCall) -> Response:
-    return json_body(await reminders.get_reminder(call.desk, reminder_id))
+    return json_body(await reminders.get_reminder(call.desk, reminder_id, visible=call.visible))
 
 
 @router.patch(
@@ -91,7 +91,12 @@ async def update_reminder(
     reminder_id: PathId, body: ReminderUpdate, call: WriteCall, if_match: IfMatch = None
 ) -> Response:
     reminder = await reminders.update(
-        call.desk, reminder_id, body, expected_version=expected_version(if_match), now=call.now
+        call.desk,
+        reminder_id,
+        body,
+        expected_version=expected_version(if_match),
+        now=call.now,
+        visible=call.visible,
     )
     return json_body(reminder)
 
@@ -106,7 +111,7 @@ async def list_sla_events(
     call: ReadCall, q: Annotated[SlaEventListQuery, query(SlaEventListQuery)]
 ) -> Response:
     """Newest first; `order=commit` is the feed to follow, which never misses an event."""
-    return json_body(await sla_events.list_events(call.desk, q))
+    return json_body(await sla_events.list_events(call.desk, q, visible=call.visible))
 
 
 @router.get("/v1/worker/status", response_model=WorkerStatus, operation_id="worker_status")

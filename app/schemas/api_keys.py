@@ -1,24 +1,53 @@
-"""API key shapes: ApiKeyCreate, ApiKeyOut, ApiKeyCreated (the secret, once), ApiKeyListQuery."""
+"""API key shapes: ApiKeyCreate, ApiKeyRotate, ApiKeyOut, ApiKeyCreated (the secret, once),
+ApiKeyListQuery; and CustomerTokenOut, a customer portal's token."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Id, Name, Strict
+from app.schemas.common import AwareDatetime, Channel, Id, Name, Strict
 
 Role = Literal["admin", "supervisor", "agent", "integration", "viewer"]
+ScopeItem = Channel | Literal["own"]
 
 
 class ApiKeyCreate(Strict):
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "email gateway", "role": "integration"}]},
+        json_schema_extra={
+            "examples": [
+                {"name": "email gateway", "role": "integration", "scope": ["email", "own"]}
+            ]
+        },
     )
     name: Name
     role: Role
     agent_id: Id | None = Field(
-        default=None, description="The agent this key acts as (authors its interactions)."
+        default=None,
+        description="The agent this key acts as: it authors its interactions and history "
+        "under the agent's name, and an agent or supervisor key sees the agent's team's tickets "
+        "and those assigned to the agent.",
+    )
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the key stops working (a 401 after); must be in the future; none: never.",
+    )
+    scope: Annotated[list[ScopeItem], Field(min_length=1, max_length=10)] | None = Field(
+        default=None,
+        description="Integration keys only: the tickets the key sees and changes, those of "
+        "these channels and/or `own` (those it created, or a key it rotated created); none: "
+        "every ticket.",
+    )
+
+
+class ApiKeyRotate(Strict):
+    """A rotation's options: the successor's own expiry."""
+
+    model_config = ConfigDict(extra="forbid")
+    expires_at: AwareDatetime | None = Field(
+        default=None,
+        description="When the new key stops working; must be in the future; none: never.",
     )
 
 
@@ -30,6 +59,15 @@ class ApiKeyOut(BaseModel):
     agent_id: int | None
     created_at: datetime
     revoked_at: datetime | None
+    expires_at: datetime | None = Field(
+        default=None,
+        description="When the key stops working; a rotated key's is the end of its grace period.",
+    )
+    last_used_at: datetime | None = Field(
+        default=None, description="The last request made with it (to the minute)."
+    )
+    replaces_id: int | None = Field(default=None, description="The key this one rotated.")
+    scope: list[str] | None = None
 
 
 class ApiKeyCreated(ApiKeyOut):
@@ -43,3 +81,12 @@ class ApiKeyListQuery(BaseModel):
     cursor: str | None = Field(
         default=None, max_length=512, description="`next_cursor` of the previous page."
     )
+
+
+class CustomerTokenOut(BaseModel):
+    """A short-lived token for one customer's portal: `Authorization: Bearer <token>` lists and
+    reads that customer's tickets, their public interactions, and adds the customer's reply."""
+
+    token: str
+    customer_id: int
+    expires_at: datetime

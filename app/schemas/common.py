@@ -1,5 +1,6 @@
 """Shared building blocks: the Strict request base, constrained types, Page, Problem, Health."""
 
+import re
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
@@ -7,6 +8,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -46,7 +48,33 @@ def _aware(value: datetime) -> datetime:
     return value
 
 
-AwareDatetime = Annotated[datetime, AfterValidator(_aware)]
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _text_instant(value: Any) -> Any:
+    # A number is not an instant here, nor text that is one (pydantic reads both as Unix
+    # seconds): `?until=0.5` is a mistake to name, not 1970.
+    if (isinstance(value, int | float) and not isinstance(value, bool)) or (
+        isinstance(value, str) and _NUMBER.fullmatch(value)
+    ):
+        raise ValueError("must be an RFC 3339 date-time, e.g. 2026-03-01T09:00:00Z")
+    return value
+
+
+# Request bodies are strict (below); an instant still comes as text, in JSON and query strings.
+AwareDatetime = Annotated[
+    datetime,
+    Field(strict=False),
+    BeforeValidator(_text_instant),
+    AfterValidator(_aware),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date-time",
+            "description": "With its offset; between the years 1900 and 9000.",
+        }
+    ),
+]
 
 
 def _known_zone(value: str) -> str:
@@ -85,18 +113,31 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-class Strict(BaseModel):
-    """Requests: unknown fields are an error, not silently dropped; text cannot hold NUL
-    characters (PostgreSQL text cannot store them)."""
+def _whole_numbers(value: Any) -> Any:
+    """JSON's 2.0 is the integer 2 (JSON Schema says so): strict validation then takes it where
+    an integer is due, and still refuses `true` there and `1` where a boolean is."""
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**63:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _whole_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_whole_numbers(v) for v in value]
+    return value
 
-    model_config = ConfigDict(extra="forbid")
+
+class Strict(BaseModel):
+    """Requests: unknown fields are an error, not silently dropped; values are of the type
+    they are documented as (no `0` for false, no `false` for 0, no number for a text); text
+    cannot hold NUL characters (PostgreSQL text cannot store them)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     @model_validator(mode="before")
     @classmethod
     def _no_nul_characters(cls, data: Any) -> Any:
         if _has_nul(data):
             raise ValueError("text must not contain NUL (\\u0000) characters")
-        return data
+        return _whole_numbers(data)
 
 
 # Ids are bigints: anything outside 1 … 2^63-1 names nothing, and must not reach the database.

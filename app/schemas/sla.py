@@ -30,9 +30,12 @@ SlaState = Literal["on_track", "warning", "breached", "met", "paused", "not_appl
 Metric = Literal["first_response", "next_update", "resolution"]
 
 
-WallTime = Annotated[
+StartTime = Annotated[
+    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+]
+EndTime = Annotated[
     str,
-    StringConstraints(pattern=r"^([01][0-9]|2[0-4]):[0-5][0-9](:[0-5][0-9])?$"),
+    StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
 ]
 
 
@@ -40,8 +43,8 @@ class WorkingHoursIn(Strict):
     """One weekly working interval. Intervals of a calendar may not overlap."""
 
     day: Weekday
-    start: WallTime = Field(description="Local wall-clock time, HH:MM (or HH:MM:SS), e.g. 09:00.")
-    end: WallTime = Field(
+    start: StartTime = Field(description="Local wall-clock time, HH:MM (or HH:MM:SS), e.g. 09:00.")
+    end: EndTime = Field(
         description="HH:MM; 24:00 is the next midnight. An end ≤ start runs past midnight; "
         "00:00–24:00 (or 00:00–00:00) is the whole day."
     )
@@ -57,7 +60,7 @@ class WorkingHoursIn(Strict):
 
 
 class HolidayIn(Strict):
-    date: date
+    date: Annotated[date, Field(strict=False)]
     recurring: bool = Field(default=False, description="The same day every year.")
     name: ShortText | None = None
 

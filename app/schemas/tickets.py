@@ -1,7 +1,7 @@
 """Ticket shapes: create, update, split, the ticket and its list item, the list query, links."""
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -101,17 +101,26 @@ class TicketCreate(TicketFields):
     )
 
 
+def _no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A PATCH field that may be left out but not cleared: no `null` in its schema, none accepted.
+OMITTED: Any = Field(default=None, json_schema_extra=_no_default)
+
+
 class TicketUpdate(Strict):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={"examples": [{"status": "pending", "urgency": "high"}]},
     )
-    subject: Subject | None = None
+    # May be left out, not set to null: a ticket always has these.
+    subject: Subject = OMITTED
     description: Annotated[str, StringConstraints(max_length=100_000)] | None = None
-    status: Status | None = None
-    type: TicketType | None = None
-    impact: Impact | None = None
-    urgency: Urgency | None = None
+    status: Status = OMITTED
+    type: TicketType = OMITTED
+    impact: Impact = OMITTED
+    urgency: Urgency = OMITTED
     priority: Priority | None = Field(
         default=None, description="Override the computed priority; needs `priority_reason`."
     )
@@ -120,12 +129,12 @@ class TicketUpdate(Strict):
         default=None, description="true: drop the override and use the matrix again."
     )
     category: ShortText | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
-    channel: Channel | None = None
+    tags: list[Tag] = Field(default=None, max_length=50, json_schema_extra=_no_default)
+    channel: Channel = OMITTED
     customer_id: Id | None = None
     team_id: Id | None = None
     assignee_id: Id | None = None
-    tier: Tier | None = None
+    tier: Tier = OMITTED
     language: LanguageTag | None = None
     product: ShortText | None = None
     model_number: ShortText | None = None

@@ -19,6 +19,8 @@ class Desk:
     policies: PolicyCache = field(default_factory=PolicyCache)
     keys: KeyCache = field(default_factory=lambda: KeyCache(5.0))
     tickets: TicketGate = field(default_factory=lambda: TicketGate(5, 2.0))
+    # The key customer tokens are signed with, once read (app.services.customer_tokens).
+    token_key: bytes | None = None
 
     @classmethod
     def of(cls, db: Database, settings: Settings) -> "Desk":

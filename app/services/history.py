@@ -17,7 +17,11 @@ def _jsonable(value: Any) -> Any:
 
 
 def actor_type(actor: Principal) -> str:
-    return "system" if actor is SYSTEM else ("agent" if actor.agent_id else "api_key")
+    if actor is SYSTEM:
+        return "system"
+    if actor.role == "customer":
+        return "customer"
+    return "agent" if actor.agent_id else "api_key"
 
 
 def line(

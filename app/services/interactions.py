@@ -7,7 +7,7 @@ from app.db import Connection, connection
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
 from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
-from app.services import callbacks, clocks, history, idempotency, reminders
+from app.services import audit, callbacks, clocks, history, idempotency, reminders
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
@@ -210,6 +210,7 @@ async def list_interactions(
         rows, next_cursor = await store.page(
             conn, ticket_id, public_only=public_only, limit=limit, cursor=cursor
         )
+        await audit.listed(desk, conn, "interactions", ticket_id=ticket_id)
     return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -220,6 +221,7 @@ async def find_by_external_id(
         rows, next_cursor = await store.with_external_id(
             conn, external_id, visible, limit=limit, cursor=cursor
         )
+        await audit.listed(desk, conn, "interactions")
     return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
 
 

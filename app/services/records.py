@@ -12,7 +12,7 @@ from app.schemas import Page
 from app.schemas.agents import AgentCreate, AgentListQuery, AgentOut, AgentUpdate
 from app.schemas.customers import CustomerCreate, CustomerListQuery, CustomerOut, CustomerUpdate
 from app.schemas.teams import TeamCreate, TeamListQuery, TeamOut, TeamUpdate
-from app.services import versions
+from app.services import audit, versions
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.store import agents, customers, teams
@@ -44,6 +44,7 @@ async def create_customer(
 async def get_customer(desk: Desk, customer_id: int) -> CustomerOut:
     async with connection(desk.db) as conn:
         row = await customers.get(conn, customer_id)
+        await audit.read(desk, conn, "customers", row.id if row else None)
     if row is None:
         raise NotFound(f"customer {customer_id} does not exist")
     return _customer(row)
@@ -58,6 +59,7 @@ async def list_customers(desk: Desk, query: CustomerListQuery) -> Page[CustomerO
             cursor=query.cursor,
             limit=query.limit,
         )
+        await audit.listed(desk, conn, "customers")
     return Page(items=[_customer(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -191,6 +193,8 @@ async def update_agent(
         row = await agents.update(conn, replace(current, **changes), _after(now, current))
         if row is None:
             raise _taken("agent", "email")
+    # Keys remember their agent's team and whether it is active: a change applies at once.
+    desk.keys.clear()
     return _agent(row)
 
 

@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from app.db import Connection, connection, transaction
-from app.domain.access import SYSTEM
+from app.domain.access import SYSTEM, Visibility
 from app.errors import NotFound
 from app.schemas import Page, ReminderOut, ReminderUpdate
 from app.schemas.deadlines import ReminderListQuery
@@ -59,10 +59,11 @@ async def update(
     *,
     expected_version: int,
     now: datetime,
+    visible: Visibility,
 ) -> ReminderOut:
     """Mark a reminder done or dismissed (or open again), at the version the caller read."""
     async with transaction(desk.db) as conn:
-        row = await store.lock(conn, reminder_id)
+        row = await store.lock(conn, reminder_id, visible)
         if row is None:
             raise NotFound(f"reminder {reminder_id} does not exist")
         versions.check(f"reminder {reminder_id}", row.version, expected_version)
@@ -72,16 +73,19 @@ async def update(
     return out(row)
 
 
-async def get_reminder(desk: Desk, reminder_id: int) -> ReminderOut:
+async def get_reminder(desk: Desk, reminder_id: int, *, visible: Visibility) -> ReminderOut:
     async with connection(desk.db) as conn:
-        row = await store.get(conn, reminder_id)
+        row = await store.get(conn, reminder_id, visible)
     if row is None:
         raise NotFound(f"reminder {reminder_id} does not exist")
     return out(row)
 
 
-async def list_reminders(desk: Desk, query: ReminderListQuery) -> Page[ReminderOut]:
-    """Soonest due first, or in the order they were raised (`order=commit`)."""
+async def list_reminders(
+    desk: Desk, query: ReminderListQuery, *, visible: Visibility
+) -> Page[ReminderOut]:
+    """Soonest due first, or in the order they were raised (`order=commit`); those on the
+    tickets the caller sees."""
     filters = ReminderFilters(
         assignee_id=query.assignee_id,
         team_id=query.team_id,
@@ -90,5 +94,7 @@ async def list_reminders(desk: Desk, query: ReminderListQuery) -> Page[ReminderO
     )
     read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        rows, next_cursor = await read(conn, filters, limit=query.limit, cursor=query.cursor)
+        rows, next_cursor = await read(
+            conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
+        )
     return Page[ReminderOut](items=[out(r) for r in rows], next_cursor=next_cursor)

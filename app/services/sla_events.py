@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from app.db import Connection, connection
-from app.domain.access import SYSTEM
+from app.domain.access import SYSTEM, Visibility
 from app.schemas import Page, SlaEventOut
 from app.schemas.deadlines import SlaEventListQuery
 from app.services import history
@@ -82,8 +82,11 @@ def out(row: SlaEventRow) -> SlaEventOut:
     )
 
 
-async def list_events(desk: Desk, query: SlaEventListQuery) -> Page[SlaEventOut]:
-    """Newest first, or in commit order to follow (`order=commit`)."""
+async def list_events(
+    desk: Desk, query: SlaEventListQuery, *, visible: Visibility
+) -> Page[SlaEventOut]:
+    """Newest first, or in commit order to follow (`order=commit`); those of the tickets the
+    caller sees."""
     filters = SlaEventFilters(
         ticket_id=query.ticket_id,
         metric=query.metric,
@@ -94,5 +97,7 @@ async def list_events(desk: Desk, query: SlaEventListQuery) -> Page[SlaEventOut]
     )
     read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        rows, next_cursor = await read(conn, filters, limit=query.limit, cursor=query.cursor)
+        rows, next_cursor = await read(
+            conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
+        )
     return Page[SlaEventOut](items=[out(r) for r in rows], next_cursor=next_cursor)

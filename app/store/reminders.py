@@ -6,7 +6,9 @@ from datetime import datetime
 
 import asyncpg
 
+from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page
+from app.store.tickets import visible_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,16 +98,33 @@ async def close_open(conn: asyncpg.Connection, ticket_id: int, kind: str, now: d
 
 
 _GET = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1"
-_LOCK = f"{_GET} FOR UPDATE"
 
 
-async def get(conn: asyncpg.Connection, reminder_id: int) -> ReminderRow | None:
-    found = await conn.fetchrow(_GET, reminder_id)
+def _one(reminder_id: int, visible: Visibility, lock: bool) -> tuple[str, list[object]]:
+    p = Params(reminder_id)
+    limit = _of_visible_tickets(visible, p)
+    return f"{_GET}{' AND ' + limit if limit else ''}{' FOR UPDATE' if lock else ''}", p.values
+
+
+def _of_visible_tickets(visible: Visibility, p: Params) -> str | None:
+    """A reminder is seen by whoever sees its ticket."""
+    limit = visible_sql(visible, p)
+    return None if limit is None else f"ticket_id IN (SELECT id FROM tickets WHERE {limit})"
+
+
+async def get(
+    conn: asyncpg.Connection, reminder_id: int, visible: Visibility = EVERYTHING
+) -> ReminderRow | None:
+    sql, args = _one(reminder_id, visible, lock=False)
+    found = await conn.fetchrow(sql, *args)
     return None if found is None else ReminderRow(**found)
 
 
-async def lock(conn: asyncpg.Connection, reminder_id: int) -> ReminderRow | None:
-    found = await conn.fetchrow(_LOCK, reminder_id)
+async def lock(
+    conn: asyncpg.Connection, reminder_id: int, visible: Visibility = EVERYTHING
+) -> ReminderRow | None:
+    sql, args = _one(reminder_id, visible, lock=True)
+    found = await conn.fetchrow(sql, *args)
     return None if found is None else ReminderRow(**found)
 
 
@@ -134,7 +153,7 @@ class ReminderFilters:
 ORDER = Order("reminders", (KeyColumn("due_at", datetime), KeyColumn("id", int)))
 
 
-def _where(filters: ReminderFilters, p: Params) -> list[str]:
+def _where(filters: ReminderFilters, p: Params, visible: Visibility) -> list[str]:
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
@@ -146,14 +165,22 @@ def _where(filters: ReminderFilters, p: Params) -> list[str]:
     ]
     if filters.due_before is not None:
         where.append(f"due_at < {p(filters.due_before, 'timestamptz')}")
+    limit = _of_visible_tickets(visible, p)
+    if limit:
+        where.append(limit)
     return where
 
 
 async def page(
-    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
+    conn: asyncpg.Connection,
+    filters: ReminderFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility = EVERYTHING,
 ) -> tuple[list[ReminderRow], str | None]:
     p = Params()
-    where = _where(filters, p)
+    where = _where(filters, p, visible)
     rows, next_cursor = await fetch_page(
         conn,
         columns=", ".join(COLUMNS),
@@ -168,7 +195,12 @@ async def page(
 
 
 async def feed(
-    conn: asyncpg.Connection, filters: ReminderFilters, *, limit: int, cursor: str | None
+    conn: asyncpg.Connection,
+    filters: ReminderFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility = EVERYTHING,
 ) -> tuple[list[ReminderRow], str]:
     """Reminders in the order they were raised (committed), after `cursor`."""
     p = Params()
@@ -176,7 +208,7 @@ async def feed(
         conn,
         columns=", ".join(COLUMNS),
         source="reminders",
-        where=_where(filters, p),
+        where=_where(filters, p, visible),
         params=p,
         listing="reminders-feed",
         cursor=cursor,

@@ -6,7 +6,9 @@ from datetime import datetime
 
 import asyncpg
 
+from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page
+from app.store.tickets import visible_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +93,7 @@ class SlaEventFilters:
 ORDER = Order("sla-events", (KeyColumn("id", int),), descending=True)
 
 
-def _where(filters: SlaEventFilters, p: Params) -> list[str]:
+def _where(filters: SlaEventFilters, p: Params, visible: Visibility) -> list[str]:
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
@@ -106,14 +108,23 @@ def _where(filters: SlaEventFilters, p: Params) -> list[str]:
         where.append(f"recorded_at >= {p(filters.since, 'timestamptz')}")
     if filters.until is not None:
         where.append(f"recorded_at < {p(filters.until, 'timestamptz')}")
+    # An event is seen by whoever sees its ticket.
+    limit = visible_sql(visible, p)
+    if limit:
+        where.append(f"ticket_id IN (SELECT id FROM tickets WHERE {limit})")
     return where
 
 
 async def page(
-    conn: asyncpg.Connection, filters: SlaEventFilters, *, limit: int, cursor: str | None
+    conn: asyncpg.Connection,
+    filters: SlaEventFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility = EVERYTHING,
 ) -> tuple[list[SlaEventRow], str | None]:
     p = Params()
-    where = _where(filters, p)
+    where = _where(filters, p, visible)
     rows, next_cursor = await fetch_page(
         conn,
         columns=", ".join(COLUMNS),
@@ -128,7 +139,12 @@ async def page(
 
 
 async def feed(
-    conn: asyncpg.Connection, filters: SlaEventFilters, *, limit: int, cursor: str | None
+    conn: asyncpg.Connection,
+    filters: SlaEventFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility = EVERYTHING,
 ) -> tuple[list[SlaEventRow], str]:
     """Events in the order they were committed, after `cursor` (see `paging.fetch_feed`)."""
     p = Params()
@@ -136,7 +152,7 @@ async def feed(
         conn,
         columns=", ".join(COLUMNS),
         source="sla_events",
-        where=_where(filters, p),
+        where=_where(filters, p, visible),
         params=p,
         listing="sla-events-feed",
         cursor=cursor,

@@ -82,7 +82,9 @@ def row(record: Mapping[str, Any]) -> TicketRow:
 
 
 def visible_sql(visible: Visibility, p: Params) -> str | None:
-    """The one predicate that limits tickets to those a caller sees (None: no limit)."""
+    """The one predicate that limits tickets to those a caller sees (None: no limit). Its
+    column names are the tickets table's, unqualified: inside `ticket_id IN (SELECT id FROM
+    tickets WHERE …)` they name the ticket's."""
     if visible.everything:
         return None
     alternatives = []
@@ -92,6 +94,10 @@ def visible_sql(visible: Visibility, p: Params) -> str | None:
         alternatives.append(f"assignee_id = {p(visible.agent_id, 'bigint')}")
     if visible.customer_id is not None:
         alternatives.append(f"customer_id = {p(visible.customer_id, 'bigint')}")
+    if visible.key_ids:
+        alternatives.append(f"created_by_key_id = ANY({p(sorted(visible.key_ids), 'bigint[]')})")
+    if visible.channels:
+        alternatives.append(f"channel = ANY({p(sorted(visible.channels), 'text[]')})")
     return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
 
 

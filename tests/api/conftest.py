@@ -32,7 +32,10 @@ async def db(server_url: str, template_url: str) -> AsyncIterator[Database]:
 
 @pytest.fixture(scope="session")
 def app(db: Database):  # type: ignore[no-untyped-def]
-    return create_app(Settings(database_url="postgresql://unused/none"), db=db)
+    # The API tests send far more than a client would: no rate limit (tested on its own).
+    return create_app(
+        Settings(database_url="postgresql://unused/none", rate_limit_per_minute=0), db=db
+    )
 
 
 @pytest.fixture(autouse=True)

@@ -131,7 +131,7 @@ async def test_no_interactions_on_closed_or_unknown_tickets(client: httpx.AsyncC
 
 async def test_agent_key_authors_its_interactions(app, client: httpx.AsyncClient) -> None:  # type: ignore[no-untyped-def]
     agent = await make_agent(client, name="Grace")
-    ticket = await make_ticket(client)
+    ticket = await make_ticket(client, assignee_id=agent["id"])  # hers: an agent sees her own
     async with client_for(app, await new_key(app, "agent", agent_id=agent["id"])) as grace:
         reply = await log(grace, ticket["id"])
     assert reply["author_id"] == agent["id"] and reply["author_name"] == "Grace"

@@ -48,7 +48,7 @@ class WorkerDesk:
 @pytest.fixture
 async def desk(fresh_database: str) -> AsyncIterator[WorkerDesk]:
     db = await connect(fresh_database)
-    settings = Settings(database_url=fresh_database)
+    settings = Settings(database_url=fresh_database, rate_limit_per_minute=0)
     services = Desk.of(db, settings)
     clock = FakeClock(T0)
     app = create_app(settings, db=db, clock=clock)

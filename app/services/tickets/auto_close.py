@@ -5,7 +5,7 @@ from datetime import datetime
 from app.db import Connection
 from app.domain import lifecycle
 from app.domain.access import EVERYTHING, SYSTEM
-from app.services import clocks, history
+from app.services import clocks, history, privacy
 from app.services.desk import Desk
 from app.store import customers
 from app.store import tickets as store
@@ -52,5 +52,6 @@ async def close_resolved(conn: Connection, due: list[Claimed], now: datetime, de
             now=at,
             settings=desk.settings,
         )
+        await privacy.arm_retention(conn, ticket.id, closed_at=at, desk=desk, now=at)
         closed += 1
     return closed

@@ -6,7 +6,7 @@ from typing import Any
 from app.db import Connection, connection
 from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
-from app.errors import Forbidden
+from app.errors import Conflict, Forbidden
 from app.schemas import TicketCreate, TicketSlaOut, TicketSplit
 from app.services import clocks, history, idempotency, timers
 from app.services.desk import Desk
@@ -49,20 +49,26 @@ async def create_ticket(
             idempotency_key,
             "tickets.create",
             data,
-            lambda conn: _create(conn, desk, data, actor=actor, now=now),
+            lambda conn: _create(conn, desk, data, actor=actor, visible=visible, now=now),
             now=now,
         )
     async with connection(desk.db) as conn:
-        return await _create(conn, desk, data, actor=actor, now=now)
+        return await _create(conn, desk, data, actor=actor, visible=visible, now=now)
 
 
 async def _create(
-    conn: Connection, desk: Desk, data: TicketCreate, *, actor: Principal, now: datetime
+    conn: Connection,
+    desk: Desk,
+    data: TicketCreate,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
 ) -> Written[dict[str, Any]]:
     if data.external_id is not None:
         existing = await store.by_external_id(conn, data.channel, data.external_id)
         if existing is not None:
-            return await _existing(conn, desk, existing, now)
+            return await _existing(conn, desk, existing, visible, now)
     if data.customer is not None:
         revision, customer_id, organization = await customers.revision_and_customer(
             conn, email=data.customer.email
@@ -76,7 +82,15 @@ async def _create(
                     conn, data.customer.model_dump(), now
                 )
                 return await _create_for(
-                    conn, desk, data, customer_id, organization, revision, actor=actor, now=now
+                    conn,
+                    desk,
+                    data,
+                    customer_id,
+                    organization,
+                    revision,
+                    actor=actor,
+                    visible=visible,
+                    now=now,
                 )
     elif data.customer_id is not None:
         revision, customer_id, organization = await customers.revision_and_customer(
@@ -87,13 +101,19 @@ async def _create(
     else:
         revision, customer_id, organization = None, None, None
     return await _create_for(
-        conn, desk, data, customer_id, organization, revision, actor=actor, now=now
+        conn, desk, data, customer_id, organization, revision, actor=actor, visible=visible, now=now
     )
 
 
 async def _existing(
-    conn: Connection, desk: Desk, ticket: TicketRow, now: datetime
+    conn: Connection, desk: Desk, ticket: TicketRow, visible: Visibility, now: datetime
 ) -> Written[dict[str, Any]]:
+    if not await store.exists(conn, ticket.id, visible):
+        # Someone else's ticket has this gateway id: say so without showing it.
+        raise Conflict(
+            f"a {ticket.channel} ticket with this external_id exists and is not yours to see",
+            field="external_id",
+        )
     book = (await desk.policies.for_writing(conn)).book
     return Written(ticket_out(ticket, clocks.view(ticket, book, now)), created=False)
 
@@ -107,6 +127,7 @@ async def _create_for(
     revision: int | None,
     *,
     actor: Principal,
+    visible: Visibility,
     now: datetime,
 ) -> Written[dict[str, Any]]:
     snapshot = await desk.policies.for_writing(conn, revision)
@@ -130,7 +151,7 @@ async def _create_for(
         assert data.external_id is not None
         existing = await store.by_external_id(conn, data.channel, data.external_id)
         assert existing is not None
-        return await _existing(conn, desk, existing, now)
+        return await _existing(conn, desk, existing, visible, now)
     return Written(ticket_out(*inserted))
 
 

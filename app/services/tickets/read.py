@@ -9,7 +9,7 @@ from app.domain import sla as sla_rules
 from app.domain.access import Principal, Visibility
 from app.errors import UnprocessableEntity
 from app.schemas import TicketListQuery, TicketSlaDetail
-from app.services import clocks
+from app.services import audit, clocks
 from app.services.desk import Desk
 from app.services.tickets.shapes import LIST_COLUMNS, OUT_FIELDS, no_ticket, ticket_out
 from app.store import tickets as store
@@ -19,6 +19,7 @@ from app.store.tickets import TicketFilters, TicketRow
 async def _row(desk: Desk, ticket_id: int, visible: Visibility) -> TicketRow:
     async with connection(desk.db) as conn:
         ticket = await store.get(conn, ticket_id, visible)
+        await audit.read(desk, conn, "tickets", ticket.id if ticket else None)
     if ticket is None:
         raise no_ticket(ticket_id)
     return ticket
@@ -90,6 +91,7 @@ async def list_tickets(
             cursor=q.cursor,
             now=now,
         )
+        await audit.listed(desk, conn, "tickets")
     return {"items": [_item(row) for row in rows], "next_cursor": next_cursor}
 
 

@@ -1,0 +1,115 @@
+"""The audit log: reads of personal data appended, pages of entries, entries about a customer.
+Writes of audited tables are appended by their row triggers (migration 0007), not here."""
+
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntryRow:
+    id: int
+    at: datetime
+    actor_type: str
+    actor_key_id: int | None
+    actor_agent_id: int | None
+    actor_customer_id: int | None
+    actor_role: str | None
+    action: str
+    resource: str
+    resource_id: int | None
+    ticket_id: int | None
+    fields: list[str] | None
+    request_id: str | None
+    client_address: str | None
+
+
+# The same function the row triggers append with: one definition of how a context is recorded.
+_APPEND = "SELECT audit_append($1, $2, $3, $4, NULL, $5::jsonb)"
+
+COLUMNS = ", ".join(f.name for f in fields(AuditEntryRow))
+LISTING = Order("audit-log", (KeyColumn("id", int),), descending=True)
+
+# Entries about one customer: their record, and the tickets that are theirs.
+_ABOUT_CUSTOMER = f"""
+    SELECT {COLUMNS} FROM audit_log
+    WHERE (resource = 'customers' AND resource_id = $1)
+       OR ticket_id IN (SELECT id FROM tickets WHERE customer_id = $1)
+    ORDER BY id
+"""
+
+_REVOKE = "REVOKE UPDATE, DELETE, TRUNCATE ON audit_log FROM CURRENT_USER, PUBLIC"
+
+
+def _row(record: asyncpg.Record) -> AuditEntryRow:
+    return AuditEntryRow(**{f.name: record[f.name] for f in fields(AuditEntryRow)})
+
+
+async def append_read(
+    conn: asyncpg.Connection,
+    *,
+    action: str,
+    resource: str,
+    resource_id: int | None,
+    ticket_id: int | None,
+    context: dict[str, Any] | None,
+) -> None:
+    await conn.execute(_APPEND, action, resource, resource_id, ticket_id, context)
+
+
+async def page(
+    conn: asyncpg.Connection,
+    *,
+    actor_key_id: int | None,
+    resource: str | None,
+    resource_id: int | None,
+    ticket_id: int | None,
+    action: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> tuple[list[AuditEntryRow], str | None]:
+    """Newest first."""
+    p = Params()
+    where = []
+    if actor_key_id is not None:
+        where.append(f"actor_key_id = {p(actor_key_id)}")
+    if resource is not None:
+        where.append(f"resource = {p(resource)}")
+    if resource_id is not None:
+        where.append(f"resource_id = {p(resource_id)}")
+    if ticket_id is not None:
+        where.append(f"ticket_id = {p(ticket_id)}")
+    if action is not None:
+        where.append(f"action = {p(action)}")
+    if since is not None:
+        where.append(f"at >= {p(since)}")
+    if until is not None:
+        where.append(f"at < {p(until)}")
+    records, next_cursor = await fetch_page(
+        conn,
+        columns=COLUMNS,
+        source="audit_log",
+        where=where,
+        params=p,
+        order=LISTING,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [_row(r) for r in records], next_cursor
+
+
+async def about_customer(conn: asyncpg.Connection, customer_id: int) -> list[AuditEntryRow]:
+    """Every entry about the customer's record or one of their tickets, oldest first (for a
+    personal data export)."""
+    return [_row(r) for r in await conn.fetch(_ABOUT_CUSTOMER, customer_id)]
+
+
+async def revoke_changes(conn: asyncpg.Connection) -> None:
+    """UPDATE, DELETE and TRUNCATE on the audit log taken from this session's role and PUBLIC."""
+    await conn.execute(_REVOKE)
