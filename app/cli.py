@@ -81,6 +81,15 @@ def serve(
             f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
         )
     app = create_app(settings, database_url=url, run_worker=not no_worker)
+    if not settings.database_url:
+        # The PostgreSQL this command started is this command's to keep running.
+        import atexit
+
+        from app.embedded import Watch
+
+        watch = Watch(settings.data_dir.resolve() / "pgdata").start()
+        # Exit handlers run last-registered first: the watch stops before the server does.
+        atexit.register(watch.stop)
     # uvicorn shuts down gracefully, then re-raises SIGTERM; exiting through SystemExit instead
     # of the default handler lets atexit stop the embedded PostgreSQL we started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -54,6 +54,12 @@ class AuditedConnection(asyncpg.Connection):
     """A pooled connection whose BEGIN can carry one more statement: who is acting in the
     transaction, told to the database in the BEGIN's own round trip."""
 
+    # Set when a one-statement write told the session who is acting: the pool's reset undoes it.
+    acting_for_session = False
+
+    def acting_set_for_session(self, value: bool) -> None:
+        self.acting_for_session = value
+
     # asyncpg's own signature, `timeout` included.
     async def execute(self, query: str, *args: Any, timeout: float | None = None) -> str:  # noqa: ASYNC109
         # Connection.transaction() begins with execute("BEGIN;"): a simple query, so a second
@@ -66,7 +72,7 @@ class AuditedConnection(asyncpg.Connection):
 
 def _context_sql(context: dict[str, Any], local: bool) -> str:
     """The statement telling the database who is acting: for the transaction (`local`), or
-    for the session until the pool resets it (RESET ALL when the connection is released)."""
+    for the session until the pool takes the connection back (`_reset`)."""
     # Inlined, so that it can travel with a BEGIN: `acting()` keeps its text values plain (no
     # quote, backslash or control character), and orjson writes the rest.
     literal = orjson.dumps(context).decode()
@@ -75,6 +81,18 @@ def _context_sql(context: dict[str, Any], local: bool) -> str:
 
 def _dumps(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS).decode()
+
+
+async def _reset(conn: asyncpg.Connection) -> None:
+    """What a connection must lose before the next request gets it. asyncpg's own reset (a
+    round trip of UNLISTEN, CLOSE ALL, RESET ALL… on every release) undoes state this service
+    never leaves: only an unfinished transaction, and the acting context a one-statement
+    write set for its session."""
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+    if getattr(conn, "acting_for_session", False):
+        await conn.execute("SELECT set_config('helpdesk.context', '', false)")
+        conn.acting_set_for_session(False)  # type: ignore[attr-defined]
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -106,6 +124,7 @@ async def connect(url: str, limits: Limits | None = None) -> Database:
         min_size=min(2, limits.pool_size),
         max_size=limits.pool_size,
         init=_init_connection,
+        reset=_reset,
         connection_class=AuditedConnection,
         # A connection unused for a while is closed: idle replicas do not hold the server's slots.
         max_inactive_connection_lifetime=300,
@@ -132,6 +151,7 @@ async def connection(db: Database) -> AsyncIterator[asyncpg.Connection]:
             context = acting() if writes_var.get() else None
             if context is not None:
                 await conn.execute(_context_sql(context, False))
+                conn.acting_set_for_session(True)
             yield conn
 
 

@@ -39,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
 WRK_SCRIPTS = BENCH / "wrk"
 SERVICE_PORT, REFERENCE_PORT = 18081, 18082
+# The service's settings for the bench: the per-key rate limit (a setting that versions without
+# one ignore) is off, since the bench measures the work behind each request, not the limiter.
+SERVICE_ENVIRONMENT = {"HELPDESK_LOG_LEVEL": "WARNING", "HELPDESK_RATE_LIMIT_PER_MINUTE": "0"}
 
 
 # ---- the database, set up from outside the app: asyncpg, the CLI, SQL --------------------------
@@ -217,7 +220,8 @@ class Result:
     p99: float
     ok: int  # 2xx
     stale: int  # 412: the If-Match named an older version
-    failed: int  # any other status, and socket errors and timeouts
+    failed: int  # any other status
+    socket_errors: int = 0  # connect, read and write errors and timeouts: no status at all
 
     @property
     def rps(self) -> float:
@@ -263,7 +267,8 @@ class Wrk:
             ok, stale, failed = r["requests"] - r["non2xx"], 0, r["non2xx"]
         return Result(
             requests=r["requests"], seconds=r["duration_us"] / 1e6, p50=r["p50_us"] / 1000,
-            p99=r["p99_us"] / 1000, ok=ok, stale=stale, failed=failed + socket_errors,
+            p99=r["p99_us"] / 1000, ok=ok, stale=stale, failed=failed,
+            socket_errors=socket_errors,
         )  # fmt: skip
 
 
@@ -355,18 +360,18 @@ PYTHON_SCRIPTS: dict[str, Callable[[Phase, int, int], Send]] = {
 class PythonDriver:
     MAX_REQUESTS = 500_000  # per phase: bounded in count as well as in time
 
-    def __init__(self, connections: int) -> None:
-        self.connections = connections
+    def __init__(self, connections: int, why: str) -> None:
+        self.connections, self.why = connections, why
 
     def describe(self) -> str:
-        return f"Python fallback (bench/loadgen.py; wrk not found), {self.connections} connections"
+        return f"Python fallback (bench/loadgen.py; {self.why}), {self.connections} connections"
 
     def run(self, phase: Phase, seconds: float) -> Result:
         return asyncio.run(self._run(phase, seconds))
 
     async def _run(self, phase: Phase, seconds: float) -> Result:
         latencies: list[float] = []
-        counts = {"ok": 0, "stale": 0, "failed": 0}
+        counts = {"ok": 0, "stale": 0, "failed": 0, "socket_errors": 0}
         sent = 0
         deadline = time.perf_counter() + seconds
 
@@ -378,7 +383,14 @@ class PythonDriver:
                 while time.perf_counter() < deadline and sent < self.MAX_REQUESTS:
                     sent += 1
                     started = time.perf_counter()
-                    status = (await send(connection)).status_code
+                    try:
+                        status = (await send(connection)).status_code
+                    except (OSError, EOFError, ValueError, IndexError):
+                        # A closed or broken connection: count it, reconnect, go on (as wrk does).
+                        counts["socket_errors"] += 1
+                        await connection.close()
+                        connection = Connection("127.0.0.1", phase.app.port, phase.app.headers)
+                        continue
                     latencies.append((time.perf_counter() - started) * 1000)
                     kind = "ok" if status < 300 else "stale" if status == 412 else "failed"
                     counts[kind] += 1
@@ -412,8 +424,9 @@ def ticket_body(i: int) -> dict[str, object]:
     }
 
 
-async def read_etags(app: App, ids: list[int], path: Path) -> None:
-    """GET each ticket once and write "id etag" lines: the versions the PATCH phase starts from."""
+async def read_etags(app: App, ids: list[int], path: Path) -> int:
+    """GET each ticket once and write "id etag" lines, the versions the PATCH phase starts from:
+    how many were read."""
     queue = iter(ids)
     lines: dict[int, str] = {}
 
@@ -430,6 +443,7 @@ async def read_etags(app: App, ids: list[int], path: Path) -> None:
     await asyncio.gather(*[lane() for _ in range(8)])
     text = "".join(f"{t} {lines[t]}\n" for t in ids if t in lines)
     await asyncio.to_thread(path.write_text, text)
+    return len(lines)
 
 
 # ---- the run -----------------------------------------------------------------------------------
@@ -471,7 +485,9 @@ class Bench:
         self.results[(phase.name, phase.app.name)] = r
         print(
             f"  {phase.name:<28} {phase.app.name:<9} {r.rps:>7.0f} req/s  p50 {r.p50:6.1f} ms  "
-            f"p99 {r.p99:6.1f} ms  ok {r.ok}  412 {r.stale}  failed {r.failed}  (load {load})",
+            f"p99 {r.p99:6.1f} ms  ok {r.ok}  412 {r.stale}  failed {r.failed}"
+            + (f" + {r.socket_errors} socket errors" if r.socket_errors else "")
+            + f"  (load {load})",
             flush=True,
         )
         return r
@@ -482,7 +498,7 @@ async def main(args: argparse.Namespace) -> None:
     driver: Driver = (
         Wrk(wrk, args.connections)
         if wrk and args.driver != "python"
-        else PythonDriver(args.connections)
+        else PythonDriver(args.connections, "--driver python" if wrk else "wrk not found")
     )
     if args.driver == "wrk" and not isinstance(driver, Wrk):
         raise SystemExit("--driver wrk, but wrk is not installed (apt-get install wrk)")
@@ -502,7 +518,7 @@ async def main(args: argparse.Namespace) -> None:
     processes = [
         start_server(
             service_target(), SERVICE_PORT,
-            {"DATABASE_URL": service_db, "HELPDESK_LOG_LEVEL": "WARNING"}, args.workers,
+            SERVICE_ENVIRONMENT | {"DATABASE_URL": service_db}, args.workers,
         ),
         start_server(
             ["reference_app:app"], REFERENCE_PORT,
@@ -536,19 +552,21 @@ async def main(args: argparse.Namespace) -> None:
         # PATCH: each connection owns its tickets (see wrk/patch.lua), starting from ETags read now;
         # the warm-up changes other tickets, so the measured run's ETags are still current.
         lo, hi = ranges["service"]
-        per_connection = max(1, min(args.patch_tickets, (hi - lo + 1) // (args.connections * 2)))
+        per_connection = min(args.patch_tickets, (hi - lo + 1) // (args.connections * 2))
         measured = list(range(lo, lo + per_connection * args.connections))
-        warm = list(range(measured[-1] + 1, measured[-1] + 1 + args.connections * 20))
-        warm = [t for t in warm if t <= hi] or measured
-        await read_etags(service, measured, scratch / "patch.txt")
-        await read_etags(service, warm, scratch / "patch-warmup.txt")
-        patch = Phase(
-            "patch (If-Match)", service, "patch", service.tickets,
-            {"BENCH_VERSIONS": str(scratch / "patch.txt")},
-        )  # fmt: skip
-        warmup = replace(patch, settings={"BENCH_VERSIONS": str(scratch / "patch-warmup.txt")})
-        await run(patch, warmup)
-        print(f"  (patch: {len(measured)} tickets, {per_connection} per connection)")
+        warm = list(range(lo + len(measured), min(hi + 1, lo + len(measured) * 2)))
+        read = await read_etags(service, measured, scratch / "patch.txt")
+        warm_read = await read_etags(service, warm, scratch / "patch-warmup.txt")
+        if min(read, warm_read) < args.connections:
+            print(f"  patch (If-Match): SKIPPED, ETags of only {read} + {warm_read} tickets read")
+        else:
+            patch = Phase(
+                "patch (If-Match)", service, "patch", service.tickets,
+                {"BENCH_VERSIONS": str(scratch / "patch.txt")},
+            )  # fmt: skip
+            warmup = replace(patch, settings={"BENCH_VERSIONS": str(scratch / "patch-warmup.txt")})
+            await run(patch, warmup)
+            print(f"  (patch: {read} tickets, {per_connection} per connection)")
         bounds = {"BENCH_LO": str(lo), "BENCH_HI": str(hi)}
         for kind, label in (
             ("note", "interaction: internal note"),
@@ -614,14 +632,19 @@ def report(results: dict[tuple[str, str], Result], args: argparse.Namespace) -> 
             row += f"   {r.rps:>7.0f} {r.p50:>6.1f} {r.p99:>6.1f}"
             row += f"   {s.rps / r.rps:>5.2f} {s.p50 / r.p50:>5.2f} {s.p99 / r.p99:>5.2f}"
         print(row)
-    patch = results[("patch (If-Match)", "service")]
-    print(
-        f"  patch: {patch.ok} × 200, {patch.stale} × 412 (stale If-Match, not counted as success), "
-        f"{patch.failed} other"
-    )
-    failed = {k: v.failed for k, v in results.items() if v.failed}
+    patch = results.get(("patch (If-Match)", "service"))
+    if patch is not None:
+        print(
+            f"  patch: {patch.ok} × 200, {patch.stale} × 412 (stale If-Match, not counted as "
+            f"success), {patch.failed} other"
+        )
+    failed = {
+        f"{name} {app}": f"{r.failed} non-2xx, {r.socket_errors} socket"
+        for (name, app), r in results.items()
+        if r.failed or r.socket_errors
+    }
     if failed:
-        print(f"  failed requests (non-2xx other than 412, socket errors): {failed}")
+        print(f"  FAILED REQUESTS (figures above count only successes): {failed}")
 
     def ratio(phase: str, of: Callable[[Result], float]) -> float:
         return of(results[(phase, "service")]) / of(results[(phase, "reference")])

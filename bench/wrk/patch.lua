@@ -17,6 +17,7 @@ function init(args)
       end
       i = i + 1
    end
+   if #ids == 0 then error("no tickets in " .. os.getenv("BENCH_VERSIONS") .. " for thread " .. thread_index) end
 end
 
 local function next_ticket()
