@@ -7,7 +7,6 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
 
 from app.errors import (
     PROBLEM_BASE,
@@ -144,10 +143,17 @@ def _methods_of(request: Request) -> list[str]:
     """Every method some route serves at the request's path (each route serves one: the
     router's own Allow names only the first route that matched the path)."""
     methods: set[str] = set()
-    for route in request.app.router.routes:
-        # A method no route serves: the path still matches partly where it is served.
-        match, _ = route.matches({**request.scope, "method": "-"})
-        if match != Match.NONE:
+    path = request.scope["path"]
+    routes = list(request.app.routes)
+    while routes:
+        route = routes.pop()
+        # An included router (FastAPI keeps it whole; this app adds no prefix when including).
+        inner = getattr(getattr(route, "original_router", None), "routes", None)
+        if inner is not None:
+            routes.extend(inner)
+            continue
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
             methods |= set(getattr(route, "methods", None) or ())
     return sorted(methods)
 
