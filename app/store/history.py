@@ -8,7 +8,7 @@ from typing import Any
 import asyncpg
 import orjson
 
-from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.paging import KeyColumn, Order, Params, fetch_page, rows_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +78,4 @@ async def page(
         cursor=cursor,
         limit=limit,
     )
-    return [HistoryRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor
+    return rows_of(HistoryRow, rows), next_cursor

@@ -6,7 +6,7 @@ from datetime import datetime
 import asyncpg
 
 from app.domain.access import Visibility
-from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.paging import KeyColumn, Order, Params, fetch_page, rows_of
 from app.store.tickets import visible_sql
 
 
@@ -82,7 +82,7 @@ async def with_external_id(
         cursor=cursor,
         limit=limit,
     )
-    return [InteractionRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor
+    return rows_of(InteractionRow, rows), next_cursor
 
 
 ORDER = Order("interactions", (KeyColumn("occurred_at", datetime), KeyColumn("id", int)))
@@ -110,4 +110,4 @@ async def page(
         cursor=cursor,
         limit=limit,
     )
-    return [InteractionRow(**{k: r[k] for k in (*_NEW, "id")}) for r in rows], next_cursor
+    return rows_of(InteractionRow, rows), next_cursor

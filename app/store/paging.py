@@ -1,6 +1,7 @@
 """Keyset pages behind opaque cursors: a page continues after the last row seen, never by OFFSET."""
 
 import base64
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -180,3 +181,10 @@ async def fetch_feed(
     if rows:
         txid, last_id = int(rows[-1]["_txid"]), rows[-1]["id"]
     return list(rows), encode_cursor(listing, [txid, last_id])
+
+
+def rows_of(row_type: Any, records: Sequence[asyncpg.Record]) -> list[Any]:
+    """`records` of a page or feed as `row_type` values (a dataclass): the columns the page
+    added for its keys and cursor are left out."""
+    names = [f.name for f in dataclasses.fields(row_type)]
+    return [row_type(**{name: record[name] for name in names}) for record in records]

@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 
 from app.domain.access import EVERYTHING, Visibility
-from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page
+from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page, rows_of
 from app.store.tickets import visible_sql
 
 
@@ -135,7 +135,7 @@ async def page(
         cursor=cursor,
         limit=limit,
     )
-    return [SlaEventRow(**{k: r[k] for k in COLUMNS}) for r in rows], next_cursor
+    return rows_of(SlaEventRow, rows), next_cursor
 
 
 async def feed(
@@ -158,4 +158,4 @@ async def feed(
         cursor=cursor,
         limit=limit,
     )
-    return [SlaEventRow(**{k: r[k] for k in COLUMNS}) for r in rows], next_cursor
+    return rows_of(SlaEventRow, rows), next_cursor
