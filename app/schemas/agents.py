@@ -5,16 +5,26 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Email, Id, LanguageTag, Name, QueryIdValue, Strict
+from app.schemas.common import (
+    OMITTED,
+    Email,
+    Id,
+    LanguageTag,
+    Name,
+    QueryIdValue,
+    Strict,
+    no_default,
+)
 
 
 class AgentUpdate(Strict):
-    name: Name | None = None
-    email: Email | None = None
+    # May be left out, not set to null: an agent always has these.
+    name: Name = OMITTED
+    email: Email = OMITTED
     team_id: Id | None = None
-    role: Literal["admin", "supervisor", "agent"] | None = None
-    languages: list[LanguageTag] | None = Field(default=None, max_length=20)
-    active: bool | None = None
+    role: Literal["admin", "supervisor", "agent"] = OMITTED
+    languages: list[LanguageTag] = Field(default=None, max_length=20, json_schema_extra=no_default)
+    active: bool = OMITTED
 
 
 class AgentCreate(AgentUpdate):

@@ -178,3 +178,11 @@ class Page(BaseModel, Generic[T]):
 class Health(BaseModel):
     status: Literal["ok", "unavailable"]
     detail: str | None = None
+
+
+def no_default(schema: dict[str, Any]) -> None:
+    schema.pop("default", None)
+
+
+# A PATCH field that may be left out but not cleared: no `null` in its schema, none accepted.
+OMITTED: Any = Field(default=None, json_schema_extra=no_default)

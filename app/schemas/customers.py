@@ -6,6 +6,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.common import (
+    OMITTED,
     Email,
     LanguageTag,
     Name,
@@ -17,7 +18,7 @@ from app.schemas.common import (
 
 
 class CustomerUpdate(Strict):
-    name: Name | None = None
+    name: Name = OMITTED  # may be left out, not set to null
     email: Email | None = None
     phone: Annotated[str, StringConstraints(max_length=50)] | None = None
     organization: ShortText | None = None

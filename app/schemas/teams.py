@@ -5,12 +5,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import Name, Strict, Tier
+from app.schemas.common import OMITTED, Name, Strict, Tier
 
 
 class TeamUpdate(Strict):
-    name: Name | None = None
-    tier: Tier | None = None
+    # May be left out, not set to null: a team always has these.
+    name: Name = OMITTED
+    tier: Tier = OMITTED
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
 

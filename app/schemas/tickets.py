@@ -1,12 +1,13 @@
 """Ticket shapes: create, update, split, the ticket and its list item, the list query, links."""
 
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.lifecycle import Status
 from app.schemas.common import (
+    OMITTED,
     AwareDatetime,
     Channel,
     Email,
@@ -20,6 +21,7 @@ from app.schemas.common import (
     Strict,
     TicketType,
     Tier,
+    no_default,
 )
 from app.schemas.customers import CustomerUpdate
 from app.schemas.sla import SlaState, TicketSlaOut, TicketSlaSummary
@@ -101,14 +103,6 @@ class TicketCreate(TicketFields):
     )
 
 
-def _no_default(schema: dict[str, Any]) -> None:
-    schema.pop("default", None)
-
-
-# A PATCH field that may be left out but not cleared: no `null` in its schema, none accepted.
-OMITTED: Any = Field(default=None, json_schema_extra=_no_default)
-
-
 class TicketUpdate(Strict):
     model_config = ConfigDict(
         extra="forbid",
@@ -129,7 +123,7 @@ class TicketUpdate(Strict):
         default=None, description="true: drop the override and use the matrix again."
     )
     category: ShortText | None = None
-    tags: list[Tag] = Field(default=None, max_length=50, json_schema_extra=_no_default)
+    tags: list[Tag] = Field(default=None, max_length=50, json_schema_extra=no_default)
     channel: Channel = OMITTED
     customer_id: Id | None = None
     team_id: Id | None = None

@@ -1,9 +1,7 @@
 """The records tickets refer to: customers, teams (service centres) and agents."""
 
-from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
 
 from app.db import Connection, connection, transaction
 from app.domain.access import Principal
@@ -21,10 +19,6 @@ from app.store.customers import CustomerRow
 from app.store.teams import TeamRow
 
 # Fields an update may leave out but not clear: their columns hold a value on every row.
-CUSTOMER_REQUIRED = ("name",)
-TEAM_REQUIRED = ("name", "tier")
-AGENT_REQUIRED = ("name", "email", "role", "languages", "active")
-
 # Writes take the actor, as every use case does; records keep no account of who changed them yet.
 
 
@@ -72,7 +66,7 @@ async def update_customer(
     actor: Principal,
     now: datetime,
 ) -> CustomerOut:
-    changes = _changes(data, CUSTOMER_REQUIRED)
+    changes = data.model_dump(exclude_unset=True)
     async with transaction(desk.db) as conn:
         current = await customers.lock(conn, customer_id)
         if current is None:
@@ -124,7 +118,7 @@ async def update_team(
     actor: Principal,
     now: datetime,
 ) -> TeamOut:
-    changes = _changes(data, TEAM_REQUIRED)
+    changes = data.model_dump(exclude_unset=True)
     async with transaction(desk.db) as conn:
         current = await teams.lock(conn, team_id)
         if current is None:
@@ -181,7 +175,7 @@ async def update_agent(
     actor: Principal,
     now: datetime,
 ) -> AgentOut:
-    changes = _changes(data, AGENT_REQUIRED)
+    changes = data.model_dump(exclude_unset=True)
     async with transaction(desk.db) as conn:
         current = await agents.lock(conn, agent_id)
         if current is None:
@@ -199,21 +193,6 @@ async def update_agent(
 
 
 # ---- what they share -------------------------------------------------------------------------
-
-
-def _changes(
-    data: CustomerUpdate | TeamUpdate | AgentUpdate, required: Iterable[str]
-) -> dict[str, Any]:
-    """The fields the request sets; 422 naming each one it would clear that must keep a value."""
-    changes = data.model_dump(exclude_unset=True)
-    cleared = [name for name in required if name in changes and changes[name] is None]
-    if cleared:
-        raise UnprocessableEntity(
-            f"{', '.join(cleared)} cannot be null: leave {'them' if len(cleared) > 1 else 'it'} "
-            "out to keep the current value",
-            errors=[{"field": name, "message": "may not be null"} for name in cleared],
-        )
-    return changes
 
 
 def _after(now: datetime, current: CustomerRow | TeamRow | AgentRow) -> datetime:

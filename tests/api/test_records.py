@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.api.factories import make_agent, make_customer, make_team, patch
+from tests.api.factories import make_agent, make_customer, make_team, make_ticket, patch
 
 
 async def test_customer_lifecycle(client: httpx.AsyncClient) -> None:
@@ -58,3 +58,28 @@ async def test_record_pages(client: httpx.AsyncClient) -> None:
     ).json()
     ids = [c["id"] for c in first["items"] + second["items"] + third["items"]]
     assert ids == sorted(ids) and len(set(ids)) == 5 and third["next_cursor"] is None
+
+
+async def test_a_field_that_always_has_a_value_cannot_be_cleared(client: httpx.AsyncClient) -> None:
+    """null on a field a record always has is a 422 naming it, and the schema says so: such
+    fields document no null. Leaving it out keeps it; a field that may be empty clears."""
+    team = await make_team(client, name="Desk")
+    agent = await make_agent(client, team_id=team["id"])
+    customer = await make_customer(client, name="Ada", phone="+31 6 1234")
+    ticket = await make_ticket(client)
+    cases = [
+        (f"/v1/tickets/{ticket['id']}", {"subject": None, "tags": None}, "TicketUpdate"),
+        (f"/v1/agents/{agent['id']}", {"active": None, "languages": None}, "AgentUpdate"),
+        (f"/v1/teams/{team['id']}", {"tier": None}, "TeamUpdate"),
+        (f"/v1/customers/{customer['id']}", {"name": None}, "CustomerUpdate"),
+    ]
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    for path, body, schema in cases:
+        refused = await patch(client, path, **body)
+        assert refused.status_code == 422, path
+        assert {e["field"] for e in refused.json()["errors"]} == set(body), path
+        for field in body:
+            assert "null" not in str(schemas[schema]["properties"][field]), (schema, field)
+    assert (await client.get(f"/v1/agents/{agent['id']}")).json()["version"] == 1
+    cleared = await patch(client, f"/v1/customers/{customer['id']}", phone=None)
+    assert cleared.status_code == 200 and cleared.json()["phone"] is None

@@ -36,8 +36,6 @@ PLAIN_FIELDS = (
     "equipment_location",
 )
 # Fields a PATCH may set but not clear.
-NOT_NULL = ("subject", "channel", "tags", "status", "type", "impact", "urgency", "tier")
-
 Changes = dict[str, tuple[Any, Any]]
 
 
@@ -63,9 +61,6 @@ async def update_ticket(
     now: datetime,
 ) -> dict[str, Any]:
     given = data.model_dump(exclude_unset=True)
-    for field in NOT_NULL:
-        if field in given and given[field] is None:
-            raise invalid(field, "may not be null")
     async with desk.tickets.enter(ticket_id):
         return await _update(
             desk, ticket_id, given, expected_version, actor=actor, visible=visible, now=now
