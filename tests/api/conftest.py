@@ -9,7 +9,7 @@ import pytest
 from app.clock import utcnow
 from app.db import Database, connect, transaction
 from app.main import create_app
-from app.models import ALL_TABLES_IN_TRUNCATE_ORDER, CONFIG_TABLES
+from app.models import CONFIG_TABLES, data_tables
 from app.schemas import ApiKeyCreate
 from app.services import auth
 from app.settings import Settings
@@ -41,7 +41,7 @@ def app(db: Database):  # type: ignore[no-untyped-def]
 @pytest.fixture(autouse=True)
 async def clean(db: Database, app) -> None:  # type: ignore[no-untyped-def]
     """Every test starts from the migrated state: no data, the seeded configuration."""
-    tables = ", ".join((*ALL_TABLES_IN_TRUNCATE_ORDER, *CONFIG_TABLES))
+    tables = ", ".join((*data_tables(), *CONFIG_TABLES))
     async with transaction(db) as conn:
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         for table in CONFIG_TABLES:

@@ -1,0 +1,62 @@
+"""The tables (SQLModel), one module per family. The schema itself only ever changes through an
+Alembic migration; importing this package registers every table on `SQLModel.metadata`."""
+
+from sqlmodel import SQLModel
+
+from app.models.people import Agent, ApiKey, Customer, Team
+from app.models.sla import (
+    BusinessCalendarRow,
+    Callback,
+    ConfigRevision,
+    PriorityMatrixRow,
+    Reminder,
+    SlaEvent,
+    SlaPolicy,
+    Timer,
+)
+from app.models.system import (
+    AuditEntry,
+    Backup,
+    IdempotentRequest,
+    PersonalDataErasure,
+    ServiceSecret,
+    WorkerReplica,
+)
+from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink
+
+__all__ = [
+    "Agent",
+    "ApiKey",
+    "AuditEntry",
+    "Backup",
+    "BusinessCalendarRow",
+    "Callback",
+    "ConfigRevision",
+    "Customer",
+    "IdempotentRequest",
+    "Interaction",
+    "PersonalDataErasure",
+    "PriorityMatrixRow",
+    "Reminder",
+    "ServiceSecret",
+    "SlaEvent",
+    "SlaPolicy",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "TicketLink",
+    "Timer",
+    "WorkerReplica",
+]
+
+# Configuration the migrations seed (built-in calendar, default policy, default matrix): not
+# truncated between tests.
+CONFIG_TABLES = ("calendars", "sla_policies", "priority_matrix")
+# Kept across tests too: the service's own secrets and the configuration's revision counter.
+KEPT_TABLES = ("service_secrets", "config_revision")
+
+
+def data_tables() -> tuple[str, ...]:
+    """Every table but the configuration and the kept ones: what a test starts without."""
+    kept = {*CONFIG_TABLES, *KEPT_TABLES}
+    return tuple(t.name for t in SQLModel.metadata.sorted_tables if t.name not in kept)

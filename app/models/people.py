@@ -1,0 +1,84 @@
+"""Teams, agents, customers and API keys."""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Index,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlmodel import Field, SQLModel
+
+from app.models.base import reference, timestamp
+
+
+class Team(SQLModel, table=True):
+    __tablename__ = "teams"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    name: str = Field(sa_type=String(200), unique=True)
+    tier: int = Field(sa_column_kwargs={"server_default": "1"})
+    description: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    version: int = Field(default=1)
+    __table_args__ = (CheckConstraint("tier BETWEEN 1 AND 3", name="teams_tier_range"),)
+
+
+class Agent(SQLModel, table=True):
+    __tablename__ = "agents"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    name: str = Field(sa_type=String(200))
+    email: str = Field(sa_type=String(320), unique=True)
+    team_id: int | None = reference("teams.id")
+    role: str = Field(sa_type=String(20))
+    languages: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}")
+    )
+    active: bool = Field(default=True)
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    version: int = Field(default=1)
+
+
+class Customer(SQLModel, table=True):
+    __tablename__ = "customers"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    name: str = Field(sa_type=String(200))
+    email: str | None = Field(default=None, sa_type=String(320))
+    phone: str | None = Field(default=None, sa_type=String(50))
+    organization: str | None = Field(default=None, sa_type=String(200), index=True)
+    account_number: str | None = Field(default=None, sa_type=String(100))
+    language: str | None = Field(default=None, sa_type=String(35))
+    time_zone: str | None = Field(default=None, sa_type=String(64))
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    version: int = Field(default=1)
+    __table_args__ = (Index("customers_email_key", text("lower(email)"), unique=True),)
+
+
+class ApiKey(SQLModel, table=True):
+    __tablename__ = "api_keys"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    name: str = Field(sa_type=String(200))
+    role: str = Field(sa_type=String(20))
+    prefix: str = Field(sa_type=String(16))
+    key_hash: str = Field(sa_type=String(64), unique=True)
+    agent_id: int | None = reference("agents.id", index=False)
+    created_at: datetime = timestamp()
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # ---- issue 18, access (migration 0006): expiry, last use, rotation, integration scope ----
+    expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # The key this one rotated (a key is rotated once); the old one works until its expires_at.
+    replaces_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="api_keys.id", unique=True, nullable=True
+    )
+    # An integration key's channels and/or "own" (the tickets it created); NULL: everything.
+    scope: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text), nullable=True))
+    # ---- end of issue 18, access ----
