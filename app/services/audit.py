@@ -52,6 +52,12 @@ async def read(
     )
 
 
+def reader(desk: Desk) -> store.Reader | None:
+    """Who is reading, for a store read that records itself (one round trip); None when reads
+    are not audited (HELPDESK_AUDIT_READS=false)."""
+    return store.Reader(acting()) if desk.settings.audit_reads else None
+
+
 async def listed(
     desk: Desk, conn: Connection, resource: str, *, ticket_id: int | None = None
 ) -> None:

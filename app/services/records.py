@@ -37,8 +37,7 @@ async def create_customer(
 
 async def get_customer(desk: Desk, customer_id: int) -> CustomerOut:
     async with connection(desk.db) as conn:
-        row = await customers.get(conn, customer_id)
-        await audit.read(desk, conn, "customers", row.id if row else None)
+        row = await customers.get(conn, customer_id, audit.reader(desk))
     if row is None:
         raise NotFound(f"customer {customer_id} does not exist")
     return _customer(row)

@@ -11,6 +11,14 @@ from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 
 @dataclass(frozen=True, slots=True)
+class Reader:
+    """Who is reading (the request's acting context, None outside a request), for a read whose
+    audit entry is appended by the read's own statement."""
+
+    context: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
 class AuditEntryRow:
     id: int
     at: datetime
@@ -30,6 +38,19 @@ class AuditEntryRow:
 
 # The same function the row triggers append with: one definition of how a context is recorded.
 _APPEND = "SELECT audit_append($1, $2, $3, $4, NULL, $5::jsonb)"
+
+
+def recording_read(select: str, p: Params, resource: str, reader: Reader) -> str:
+    """`select` (at most one row of `resource`, with its `id`) appending a "read" entry for
+    the row it finds in the same statement: the read and its audit entry are one round trip.
+    A CTE calling a volatile function is evaluated once, and only because the query uses it."""
+    ticket_id = "id" if resource == "tickets" else "NULL"
+    return (
+        f"WITH found AS ({select}), recorded AS (SELECT audit_append('read', {p(resource)}, id, "
+        f"{ticket_id}, NULL, {p(reader.context)}::jsonb) FROM found) "
+        "SELECT found.* FROM found, (SELECT count(*) FROM recorded) AS entries"
+    )
+
 
 COLUMNS = ", ".join(f.name for f in fields(AuditEntryRow))
 LISTING = Order("audit-log", (KeyColumn("id", int),), descending=True)

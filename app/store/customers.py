@@ -6,6 +6,7 @@ from typing import Any
 
 import asyncpg
 
+from app.store import audit
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 
@@ -86,8 +87,13 @@ def _row(record: asyncpg.Record) -> CustomerRow:
     return CustomerRow(**{name: record[name] for name in _ROW_FIELDS})
 
 
-async def get(conn: asyncpg.Connection, customer_id: int) -> CustomerRow | None:
-    found = await conn.fetchrow(_GET, customer_id)
+async def get(
+    conn: asyncpg.Connection, customer_id: int, reader: audit.Reader | None = None
+) -> CustomerRow | None:
+    """The customer; with a `reader`, the read recorded in the audit log by the same statement."""
+    p = Params(customer_id)
+    sql = _GET if reader is None else audit.recording_read(_GET, p, "customers", reader)
+    found = await conn.fetchrow(sql, *p.values)
     return None if found is None else _row(found)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import asyncpg
 
 from app.domain.access import Visibility
+from app.store import audit
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 
@@ -101,29 +102,40 @@ def visible_sql(visible: Visibility, p: Params) -> str | None:
     return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
 
 
-def _one(ticket_id: int, visible: Visibility, lock: bool) -> tuple[str, list[Any]]:
+def _one(ticket_id: int, visible: Visibility, lock: bool) -> tuple[str, Params]:
     p = Params(ticket_id)
     limit = visible_sql(visible, p)
     where = f"id = $1{' AND ' + limit if limit else ''}"
-    return f"{SELECT} WHERE {where}{' FOR UPDATE' if lock else ''}", p.values
+    return f"{SELECT} WHERE {where}{' FOR UPDATE' if lock else ''}", p
 
 
-async def get(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
-    sql, args = _one(ticket_id, visible, lock=False)
-    found = await conn.fetchrow(sql, *args)
+async def get(
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    visible: Visibility,
+    reader: audit.Reader | None = None,
+) -> TicketRow | None:
+    """The ticket if `visible`; with a `reader`, its read recorded in the audit log by the same
+    statement."""
+    sql, p = _one(ticket_id, visible, lock=False)
+    if reader is not None:
+        sql = audit.recording_read(sql, p, "tickets", reader)
+    found = await conn.fetchrow(sql, *p.values)
     return None if found is None else TicketRow(**found)
 
 
 async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
     """The ticket, locked for the rest of the transaction (waits at most the lock timeout)."""
-    sql, args = _one(ticket_id, visible, lock=True)
-    found = await conn.fetchrow(sql, *args)
+    sql, p = _one(ticket_id, visible, lock=True)
+    found = await conn.fetchrow(sql, *p.values)
     return None if found is None else TicketRow(**found)
 
 
 async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
-    sql, args = _one(ticket_id, visible, lock=False)
-    return await conn.fetchval(sql.replace(SELECT, "SELECT 1 FROM tickets", 1), *args) is not None
+    sql, p = _one(ticket_id, visible, lock=False)
+    return (
+        await conn.fetchval(sql.replace(SELECT, "SELECT 1 FROM tickets", 1), *p.values) is not None
+    )
 
 
 _BY_EXTERNAL_ID = f"{SELECT} WHERE channel = $1 AND external_id = $2"

@@ -18,8 +18,7 @@ from app.store.tickets import TicketFilters, TicketRow
 
 async def _row(desk: Desk, ticket_id: int, visible: Visibility) -> TicketRow:
     async with connection(desk.db) as conn:
-        ticket = await store.get(conn, ticket_id, visible)
-        await audit.read(desk, conn, "tickets", ticket.id if ticket else None)
+        ticket = await store.get(conn, ticket_id, visible, audit.reader(desk))
     if ticket is None:
         raise no_ticket(ticket_id)
     return ticket
