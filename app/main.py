@@ -17,6 +17,8 @@ from app.routers import (
     audit,
     followups,
     health,
+    imports,
+    inbound,
     interactions,
     keys,
     portal,
@@ -138,6 +140,8 @@ def create_app(
         followups.router,
         audit.router,
         privacy.router,
+        inbound.router,
+        imports.router,
     ):
         app.include_router(router)
     return app

@@ -96,6 +96,11 @@ class Settings(BaseSettings):
         description="Signs customer tokens; unset → a random secret kept in the database "
         "(the same for every replica).",
     )
+    mail_domain: str = Field(
+        default="helpdesk.invalid",
+        validation_alias="HELPDESK_MAIL_DOMAIN",
+        description="The domain of the Message-IDs the desk gives its outbound email.",
+    )
     customer_token_seconds: int = Field(
         default=3600,
         validation_alias="HELPDESK_CUSTOMER_TOKEN_SECONDS",

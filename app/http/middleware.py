@@ -133,10 +133,13 @@ class BodyLimit:
 
 
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
+# The routes whose bodies are not JSON, and the one media type each takes instead.
+RAW_BODIES = {"/v1/inbound/email": b"message/rfc822"}
 
 
 class JsonBodies:
-    """Request bodies are JSON: any other declared Content-Type is a 415 problem naming it."""
+    """Request bodies are JSON (or a raw route's own type, RAW_BODIES): any other declared
+    Content-Type is a 415 problem naming it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -150,14 +153,20 @@ class JsonBodies:
         length = headers.get(b"content-length")
         has_body = length is None or length != b"0"
         media = (declared or b"").split(b";", 1)[0].strip().lower()
-        if declared is None or not has_body or media in JSON_TYPES or media.endswith(b"+json"):
+        raw_type = RAW_BODIES.get(scope["path"])
+        if raw_type is not None:
+            accepted = media == raw_type
+        else:
+            accepted = media in JSON_TYPES or media.endswith(b"+json")
+        if declared is None or not has_body or accepted:
             await self.app(scope, receive, send)
             return
+        wanted = (raw_type or b"application/json").decode()
         body: dict[str, Any] = {
             "type": PROBLEM_BASE + "unsupported-media-type",
             "title": "Unsupported media type",
             "status": 415,
-            "detail": f"request bodies are application/json, not {media.decode('latin-1')!r}",
+            "detail": f"request bodies are {wanted}, not {media.decode('latin-1')!r}",
             "instance": scope["path"],
         }
         raw = json.dumps(body).encode()
@@ -168,7 +177,7 @@ class JsonBodies:
                 "headers": [
                     (b"content-type", b"application/problem+json"),
                     (b"content-length", str(len(raw)).encode()),
-                    (b"accept", b"application/json"),
+                    (b"accept", wanted.encode()),
                 ],
             }
         )

@@ -3,6 +3,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 
 from sqlmodel import SQLModel
 
+from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.sla import (
     BusinessCalendarRow,
@@ -34,7 +35,9 @@ __all__ = [
     "ConfigRevision",
     "Customer",
     "IdempotentRequest",
+    "InboundEmail",
     "Interaction",
+    "OutboundEmail",
     "PersonalDataErasure",
     "PriorityMatrixRow",
     "Reminder",
@@ -44,6 +47,7 @@ __all__ = [
     "Team",
     "Ticket",
     "TicketEvent",
+    "TicketImport",
     "TicketLink",
     "Timer",
     "WorkerReplica",

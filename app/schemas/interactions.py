@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.common import AwareDatetime, Id, Name, Strict
+from app.schemas.inbound import OutboundEmailOut
 
 InteractionKind = Literal["call", "email", "chat", "note", "callback", "sms"]
 Direction = Literal["inbound", "outbound", "internal"]
@@ -61,6 +62,10 @@ class InteractionOut(BaseModel):
     duration_seconds: int | None
     external_id: str | None
     created_at: datetime
+    email: OutboundEmailOut | None = Field(
+        default=None,
+        description="A public agent email reply: the headers and token a gateway sends it with.",
+    )
 
 
 class InteractionListQuery(BaseModel):

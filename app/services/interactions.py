@@ -7,7 +7,8 @@ from app.db import Connection, connection
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
 from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
-from app.services import audit, callbacks, clocks, history, idempotency, reminders
+from app.schemas.inbound import OutboundEmailOut
+from app.services import audit, callbacks, clocks, history, idempotency, mail_threads, reminders
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
@@ -19,7 +20,7 @@ from app.store.interactions import InteractionRow, NewInteraction
 from app.store.tickets import TicketRow
 
 
-def interaction_out(row: InteractionRow) -> InteractionOut:
+def interaction_out(row: InteractionRow, email: OutboundEmailOut | None = None) -> InteractionOut:
     return InteractionOut(
         id=row.id,
         ticket_id=row.ticket_id,
@@ -34,10 +35,11 @@ def interaction_out(row: InteractionRow) -> InteractionOut:
         duration_seconds=row.duration_seconds,
         external_id=row.external_id,
         created_at=row.created_at,
+        email=email,
     )
 
 
-def _check_shape(data: InteractionCreate) -> None:
+def check_shape(data: InteractionCreate) -> None:
     """Combinations that describe no real interaction are refused, naming the field."""
     if data.direction == "internal" and data.public:
         raise invalid("public", "an internal interaction cannot be public")
@@ -67,7 +69,7 @@ async def log_interaction(
     now: datetime,
     idempotency_key: str | None,
 ) -> Written[InteractionOut]:
-    _check_shape(data)
+    check_shape(data)
     if data.occurred_at is not None and data.occurred_at > now + CLOCK_SKEW:
         raise invalid("occurred_at", "must not be in the future")
 
@@ -80,13 +82,15 @@ async def log_interaction(
             # A gateway's retry: the ticket's lock orders it after the first, whose row is there.
             seen = await store.by_external_id(conn, ticket.id, data.external_id)
             if seen is not None:
-                return Written(interaction_out(seen), created=False)
+                email = (await mail_threads.outbound_of(conn, [seen])).get(seen.id)
+                return Written(interaction_out(seen, email), created=False)
         at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
         occurred_at = data.occurred_at or at
         if occurred_at < ticket.created_at:
             raise invalid("occurred_at", "is before the ticket was created")
         new = await _new_interaction(conn, ticket, data, occurred_at, actor, at)
         row = await store.insert(conn, new)
+        email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
         lines = [
             history.line(
                 ticket.id,
@@ -114,7 +118,7 @@ async def log_interaction(
             now=at,
             settings=desk.settings,
         )
-        return Written(interaction_out(row))
+        return Written(interaction_out(row, email))
 
     async with desk.tickets.enter(ticket_id):
         return await idempotency.run(
@@ -211,7 +215,8 @@ async def list_interactions(
             conn, ticket_id, public_only=public_only, limit=limit, cursor=cursor
         )
         await audit.listed(desk, conn, "interactions", ticket_id=ticket_id)
-    return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
+        emails = await mail_threads.outbound_of(conn, rows)
+    return Page(items=[interaction_out(r, emails.get(r.id)) for r in rows], next_cursor=next_cursor)
 
 
 async def find_by_external_id(
@@ -222,7 +227,8 @@ async def find_by_external_id(
             conn, external_id, visible, limit=limit, cursor=cursor
         )
         await audit.listed(desk, conn, "interactions")
-    return Page(items=[interaction_out(r) for r in rows], next_cursor=next_cursor)
+        emails = await mail_threads.outbound_of(conn, rows)
+    return Page(items=[interaction_out(r, emails.get(r.id)) for r in rows], next_cursor=next_cursor)
 
 
 async def list_history(

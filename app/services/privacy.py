@@ -20,7 +20,7 @@ from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
-from app.store import customers
+from app.store import customers, inbound
 from app.store import privacy as store
 from app.store.callbacks import CallbackRow
 from app.store.customers import CustomerRow
@@ -248,6 +248,7 @@ async def _erase(
         if (i.body, i.author_name, i.external_id) != (rules.ERASED, author, external_id):
             redactions.append((i.id, author, external_id))
     await store.redact_interactions(conn, redactions)
+    await inbound.redact_mail(conn, ids, customer.email if whole and customer else None)
     if ids:
         await store.redact_callbacks(conn, ids)
         await store.rewrite_history(conn, _scrubbed(await store.history_of(conn, ids), personal))

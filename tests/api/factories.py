@@ -47,3 +47,36 @@ async def patch(
     if version is None:
         version = (await client.get(path)).json()["version"]
     return await client.patch(path, json=fields, headers={"If-Match": f'"{version}"'})
+
+
+def compose_email(
+    *,
+    sender: str = "Ada Lovelace <ada@example.com>",
+    subject: str = "Printer jams",
+    body: str = "The printer on floor 2 jams on every page.",
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> bytes:
+    """A plain-text RFC 5322 message as a gateway forwards it (a fresh Message-ID by default)."""
+    lines = [
+        f"From: {sender}",
+        "To: support@desk.example.com",
+        f"Subject: {subject}",
+        "Date: Mon, 02 Mar 2026 09:00:00 +0000",
+        f"Message-ID: {message_id or f'<m{next(_seq)}@mail.example.com>'}",
+    ]
+    if in_reply_to:
+        lines.append(f"In-Reply-To: {in_reply_to}")
+    if references:
+        lines.append(f"References: {references}")
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    lines += ["MIME-Version: 1.0", "Content-Type: text/plain; charset=utf-8", "", body, ""]
+    return "\r\n".join(lines).encode()
+
+
+async def send_email(client: httpx.AsyncClient, raw: bytes) -> httpx.Response:
+    return await client.post(
+        "/v1/inbound/email", content=raw, headers={"Content-Type": "message/rfc822"}
+    )

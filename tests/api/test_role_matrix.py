@@ -18,7 +18,15 @@ import pytest
 
 from app.db import Database, connection
 from tests.api.conftest import client_for
-from tests.api.factories import created, make_agent, make_customer, make_team, make_ticket
+from tests.api.factories import (
+    compose_email,
+    created,
+    make_agent,
+    make_customer,
+    make_team,
+    make_ticket,
+    send_email,
+)
 from tests.api.test_access import app_with_access
 from tests.fakes import FakeClock
 
@@ -80,6 +88,9 @@ TABLE = """
 | customers_export | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | customers_erase | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | backups_last | 404 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 404 | 401 | 403 | 403 |
+| inbound_email_receive | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| imports_ticket | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| imports_tickets_batch | 200 | 403 | 403 | 403 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -341,6 +352,20 @@ def _calls() -> dict[str, Call]:
         "customers_erase": _erase,
         # No backup has been taken in the test database: an admin learns that as a 404.
         "backups_last": lambda w, c: c.get("/v1/backups/last"),
+        "inbound_email_receive": lambda w, c: send_email(c, compose_email()),
+        "imports_ticket": lambda w, c: c.post("/v1/imports/tickets", json=_imported()),
+        "imports_tickets_batch": lambda w, c: c.post(
+            "/v1/imports/tickets/batch", json={"items": [_imported()]}
+        ),
+    }
+
+
+def _imported() -> dict[str, Any]:
+    return {
+        "external_id": f"import-{_n()}",
+        "subject": "Imported",
+        "created_at": "2020-01-01T09:00:00Z",
+        "status_changes": [{"at": "2020-01-01T10:00:00Z", "status": "open"}],
     }
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 import schemathesis
+from hypothesis import strategies as st
 from schemathesis.core.failures import Failure
 from schemathesis.engine import Status, events, from_schema
 from schemathesis.openapi.checks import RejectedPositiveData
@@ -152,6 +153,28 @@ DOCUMENTED_RULES = (
     "required when setting the priority by hand",  # priority_reason
     "is inactive",  # an assignee must be an active agent
     "the default policy applies to every ticket",  # its conditions
+    "not an RFC 5322 message",  # inbound email: bytes with no headers, or nothing to record
+)
+
+
+@st.composite
+def _raw_messages(draw: st.DrawFn) -> bytes:
+    """Messages a gateway might forward: real headers with any text, in any charset label."""
+    words = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=60)
+    charset = draw(st.sampled_from(["utf-8", "iso-8859-1", "nonesuch", "windows-874"]))
+    headers = [
+        f"From: {draw(st.sampled_from(['Ada <ada@example.com>', 'x@y.example', 'no address']))}",
+        f"Subject: {draw(words)}",
+        f"Message-ID: <{draw(st.uuids())}@gateway.example>",
+        f"Content-Type: text/plain; charset={charset}",
+    ]
+    body = draw(words).encode("utf-8") + draw(st.binary(max_size=40))
+    return ("\r\n".join(headers) + "\r\n\r\n").encode() + body
+
+
+# POST /v1/inbound/email takes message/rfc822: real-looking messages, and arbitrary bytes.
+schemathesis.openapi.media_type(
+    "message/rfc822", st.one_of(_raw_messages(), st.binary(max_size=2000))
 )
 
 

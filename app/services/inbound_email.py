@@ -1,0 +1,289 @@
+"""Receiving an email a gateway forwards: once per Message-ID, threaded onto its ticket (or a
+new one), reopening a resolved ticket; auto-replies and bounces only recorded."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.db import Connection, transaction
+from app.domain import lifecycle
+from app.domain.access import Principal, Visibility
+from app.domain.mail import ParsedMail, parse, stored_id
+from app.errors import UnprocessableEntity
+from app.schemas import TicketCreate
+from app.schemas.inbound import AttachmentOut, InboundEmailOut
+from app.services import clocks, history, mail_threads
+from app.services.desk import Desk
+from app.services.idempotency import Written
+from app.services.tickets.create import insert_new
+from app.services.tickets.update import status_move
+from app.store import customers, inbound, links
+from app.store import interactions as interaction_store
+from app.store.inbound import InboundEmailRow, NewInboundEmail
+from app.store.interactions import NewInteraction
+from app.store.tickets import TicketRow
+
+MAX_BODY = 200_000
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outcome: str
+    threaded_by: str | None = None
+    ticket_id: int | None = None
+    interaction_id: int | None = None
+    followed_ticket_id: int | None = None
+
+
+def email_out(row: InboundEmailRow) -> InboundEmailOut:
+    return InboundEmailOut(
+        id=row.id,
+        message_id=row.message_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        outcome=row.outcome,  # type: ignore[arg-type]
+        threaded_by=row.threaded_by,  # type: ignore[arg-type]
+        ticket_id=row.ticket_id,
+        interaction_id=row.interaction_id,
+        followed_ticket_id=row.followed_ticket_id,
+        sender_email=row.sender_email,
+        sender_name=row.sender_name,
+        subject=row.subject,
+        text=row.text,
+        quoted=row.quoted,
+        attachments=[AttachmentOut(**a) for a in row.attachments],
+        automatic_reason=row.automatic_reason,
+        sent_at=row.sent_at,
+        received_at=row.received_at,
+    )
+
+
+def _received(mail: ParsedMail, actor: Principal, now: datetime) -> NewInboundEmail:
+    return NewInboundEmail(
+        message_id=mail.message_id[:1000],
+        kind=mail.automatic or "message",
+        outcome="recorded",
+        threaded_by=None,
+        ticket_id=None,
+        interaction_id=None,
+        followed_ticket_id=None,
+        sender_email=mail.sender_email,
+        sender_name=mail.sender_name,
+        subject=mail.subject,
+        thread_ids=list(mail.thread_ids),
+        text=mail.reply,
+        quoted=mail.quoted,
+        attachments=[
+            {"filename": a.filename, "content_type": a.content_type, "size": a.size}
+            for a in mail.attachments
+        ],
+        automatic_reason=mail.automatic_reason,
+        sent_at=mail.sent_at,
+        received_at=now,
+        created_by_key_id=actor.key_id or None,
+    )
+
+
+async def receive(
+    desk: Desk, raw: bytes, *, actor: Principal, visible: Visibility, now: datetime
+) -> Written[InboundEmailOut]:
+    """The received message as recorded; created=False when its Message-ID came before."""
+    mail = parse(raw)
+    if not mail.usable:
+        message = "not an RFC 5322 message: no headers, or no text, subject or attachment"
+        raise UnprocessableEntity(message, errors=[{"field": "body", "message": message}])
+    new = _received(mail, actor, now)
+    async with transaction(desk.db) as conn:
+        email_id = await inbound.claim(conn, new)
+        if email_id is None:
+            seen = await inbound.by_message_id(conn, new.message_id)
+            assert seen is not None
+            return Written(email_out(seen), created=False)
+        outcome = await _thread(conn, desk, mail, actor=actor, visible=visible, now=now)
+        await inbound.settle(
+            conn,
+            email_id,
+            outcome=outcome.outcome,
+            threaded_by=outcome.threaded_by,
+            ticket_id=outcome.ticket_id,
+            interaction_id=outcome.interaction_id,
+            followed_ticket_id=outcome.followed_ticket_id,
+        )
+    values = {name: getattr(new, name) for name in new.__dataclass_fields__}
+    stored = InboundEmailRow(**(values | outcome.__dict__), id=email_id)
+    return Written(email_out(stored))
+
+
+async def _thread(
+    conn: Connection,
+    desk: Desk,
+    mail: ParsedMail,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> Outcome:
+    thread = await mail_threads.find_thread(conn, desk, mail, visible)
+    if mail.automatic is not None:
+        # Recorded against the ticket it answers, nothing more: no reopening, no new ticket,
+        # no interaction that could set off another auto-reply.
+        ticket_id = thread.ticket.id if thread else None
+        return Outcome("recorded", thread.by if thread else None, ticket_id)
+    if thread is None:
+        return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
+    if thread.ticket.status == "closed":
+        return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=thread.ticket)
+    return await _append(conn, desk, thread.ticket, mail, actor=actor, now=now, by=thread.by)
+
+
+async def _sender(
+    conn: Connection, mail: ParsedMail, now: datetime
+) -> tuple[int | None, str | None]:
+    """The sender as a customer (created if unknown): (id, organization)."""
+    if mail.sender_email is None:
+        return None, None
+    name = mail.sender_name or mail.sender_email.split("@", 1)[0]
+    return await customers.upsert_by_email(
+        conn, {"name": name[:200], "email": mail.sender_email}, now
+    )
+
+
+def _body(mail: ParsedMail) -> str:
+    body = mail.reply or "(no text)"
+    if mail.attachments:
+        listed = ", ".join(
+            f"{a.filename or 'unnamed'} ({a.content_type}, {a.size} bytes)"
+            for a in mail.attachments
+        )
+        body += f"\n\nAttachments: {listed}"
+    return body[:MAX_BODY]
+
+
+async def _open_ticket(
+    conn: Connection,
+    desk: Desk,
+    mail: ParsedMail,
+    *,
+    actor: Principal,
+    now: datetime,
+    follows: TicketRow | None,
+) -> Outcome:
+    """A new email ticket for the message; linked to the closed ticket it answers, if any."""
+    customer_id, organization = await _sender(conn, mail, now)
+    subject = mail.subject[:500].strip() or "(no subject)"
+    fields = TicketCreate(
+        subject=subject, channel="email", description=mail.reply[:100_000] or None
+    )
+    created: dict[str, Any] = {"status": "new", "channel": "email"}
+    if follows is not None:
+        created["follows_ticket_id"] = follows.id
+    inserted = await insert_new(
+        conn,
+        desk,
+        fields,
+        subject=subject,
+        channel="email",
+        customer_id=customer_id,
+        organization=organization,
+        external_id=None,
+        opened_at=now,
+        actor=actor,
+        now=now,
+        snapshot=await desk.policies.for_writing(conn),
+        created=created,
+    )
+    assert inserted is not None  # no external id: nothing to collide with
+    ticket = inserted[0]
+    appended = await _append(conn, desk, ticket, mail, actor=actor, now=now, by=None)
+    if follows is None:
+        return Outcome("created", None, ticket.id, appended.interaction_id)
+    await links.insert(conn, ticket.id, follows.id, "related", now=now, key_id=actor.key_id or None)
+    await history.write(
+        conn,
+        [
+            history.line(
+                ticket.id, actor, now, "linked", new={"ticket_id": follows.id, "kind": "related"}
+            ),
+            history.line(
+                follows.id, actor, now, "linked", new={"ticket_id": ticket.id, "kind": "related"}
+            ),
+        ],
+    )
+    return Outcome("follow_up", "message_id", ticket.id, appended.interaction_id, follows.id)
+
+
+async def _append(
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    mail: ParsedMail,
+    *,
+    actor: Principal,
+    now: datetime,
+    by: str | None,
+) -> Outcome:
+    """The message as the customer's inbound email on the ticket, and what it implies: a
+    pending ticket back in work, a resolved one reopened."""
+    external_id = stored_id(mail.message_id)
+    seen = await interaction_store.by_external_id(conn, ticket.id, external_id)
+    if seen is not None:  # logged already, by a gateway through the interactions API
+        return Outcome("duplicate", by, ticket.id, seen.id)
+    at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
+    customer_id, _ = await _sender(conn, mail, at)
+    row = await interaction_store.insert(
+        conn,
+        NewInteraction(
+            ticket_id=ticket.id,
+            kind="email",
+            direction="inbound",
+            public=True,
+            author_type="customer",
+            author_agent_id=None,
+            author_customer_id=customer_id,
+            author_name=mail.sender_name or mail.sender_email,
+            body=_body(mail),
+            occurred_at=at,
+            duration_seconds=None,
+            external_id=external_id,
+            created_at=at,
+            created_by_key_id=actor.key_id or None,
+        ),
+    )
+    columns: dict[str, Any] = {
+        "interaction_count": ticket.interaction_count + 1,
+        "customer_reply_count": ticket.customer_reply_count + 1,
+        "version": ticket.version + 1,
+        "updated_at": at,
+    }
+    changed: dict[str, tuple[Any, Any]] = {}
+    outcome = "appended"
+    if ticket.status == "resolved":
+        changed, moved = status_move(ticket, "open", at)
+        columns |= moved
+        outcome = "reopened"
+    else:
+        status = lifecycle.status_after_customer_message(ticket.status)  # type: ignore[arg-type]
+        if status != ticket.status:
+            changed["status"] = (ticket.status, status)
+            columns |= {"status": status, "status_log": clocks.with_status(ticket, status, at)}
+    lines = [
+        history.line(
+            ticket.id,
+            actor,
+            at,
+            "interaction",
+            new={"kind": "email", "direction": "inbound", "public": True},
+            interaction_id=row.id,
+        ),
+        *history.changes(ticket.id, actor, at, changed, note="after email"),
+    ]
+    await history.write(conn, lines)
+    await clocks.settle(
+        conn,
+        ticket,
+        columns,
+        book=(await desk.policies.for_writing(conn)).book,
+        organization=await customers.organization_of(conn, ticket.customer_id),
+        now=at,
+        settings=desk.settings,
+    )
+    return Outcome(outcome, by, ticket.id, row.id)

@@ -1,0 +1,122 @@
+"""Threading mail onto tickets: the key the desk signs its mail marks with, the headers of a
+public agent email reply, and the ticket an inbound message answers."""
+
+import hashlib
+import hmac
+from dataclasses import dataclass
+from datetime import datetime
+
+from app.db import Connection
+from app.domain import mail_threads
+from app.domain.access import Visibility
+from app.domain.mail import ParsedMail, stored_id
+from app.schemas.inbound import OutboundEmailOut
+from app.services import customer_tokens
+from app.services.desk import Desk
+from app.store import inbound
+from app.store import tickets as ticket_store
+from app.store.inbound import OutboundEmailRow
+from app.store.interactions import InteractionRow, NewInteraction
+from app.store.tickets import TicketRow
+
+
+async def signing_key(desk: Desk) -> bytes:
+    """The service secret (HELPDESK_SECRET_KEY or the stored one), narrowed to mail marks so a
+    signature made for mail can never pass for a customer token."""
+    return hmac.new(
+        await customer_tokens.signing_key(desk), b"mail-threads", hashlib.sha256
+    ).digest()
+
+
+def is_agent_email_reply(interaction: NewInteraction) -> bool:
+    return (
+        interaction.kind == "email"
+        and interaction.author_type == "agent"
+        and interaction.public
+        and interaction.direction == "outbound"
+    )
+
+
+def outbound_out(row: OutboundEmailRow) -> OutboundEmailOut:
+    return OutboundEmailOut(
+        message_id=row.message_id,
+        in_reply_to=row.in_reply_to,
+        references=row.references,
+        reference_token=row.reference_token,
+        subject=row.subject,
+    )
+
+
+async def write_outbound(
+    conn: Connection, desk: Desk, ticket: TicketRow, interaction: InteractionRow, now: datetime
+) -> OutboundEmailOut | None:
+    """The headers of a public agent email reply, stored with it (in its transaction): it
+    answers the customer's latest message and references the thread so far."""
+    if not is_agent_email_reply(interaction):
+        return None
+    key = await signing_key(desk)
+    thread = await inbound.thread_of(conn, ticket.id)
+    answered = next((mid for mid, received in thread if received), None)
+    row = OutboundEmailRow(
+        interaction_id=interaction.id,
+        ticket_id=ticket.id,
+        message_id=mail_threads.message_id(
+            key, ticket.id, interaction.id, desk.settings.mail_domain
+        ),
+        in_reply_to=answered or (thread[0][0] if thread else None),
+        references=[mid for mid, _ in reversed(thread)],
+        reference_token=mail_threads.reference_token(key, ticket.id),
+        subject=mail_threads.reply_subject(ticket.subject, ticket.id),
+        created_at=now,
+    )
+    await inbound.insert_outbound(conn, row)
+    return outbound_out(row)
+
+
+async def outbound_of(conn: Connection, rows: list[InteractionRow]) -> dict[int, OutboundEmailOut]:
+    """The stored headers of those of `rows` that are agent email replies."""
+    wanted = [r.id for r in rows if is_agent_email_reply(r)]
+    return {i: outbound_out(o) for i, o in (await inbound.outbound_of(conn, wanted)).items()}
+
+
+@dataclass(frozen=True)
+class Thread:
+    ticket: TicketRow
+    by: str  # message_id | reference_token | subject_token
+
+
+async def find_thread(
+    conn: Connection, desk: Desk, mail: ParsedMail, visible: Visibility
+) -> Thread | None:
+    """The ticket a message answers, in the documented order; the ticket is locked."""
+    key = await signing_key(desk)
+    ids = list(mail.thread_ids)
+    # Interactions keep a long Message-ID as its digest (mail.stored_id): look up both forms.
+    looked_up = sorted({*ids, *(stored_id(i) for i in ids)})
+    stored = await inbound.tickets_of_message_ids(conn, looked_up) if ids else {}
+    for candidate in ids:
+        ticket_id = (
+            mail_threads.ticket_of_message_id(key, candidate)
+            or stored.get(candidate)
+            or stored.get(stored_id(candidate))
+        )
+        found = await _lock(conn, ticket_id, visible)
+        if found is not None:
+            return Thread(found, "message_id")
+    found = await _lock(conn, mail_threads.ticket_of_reference(key, mail.text), visible)
+    if found is not None:
+        return Thread(found, "reference_token")
+    ticket_id = mail_threads.ticket_of_subject(mail.subject)
+    if ticket_id is not None and mail.sender_email is not None:
+        # Unsigned: only someone already on the ticket may thread by it.
+        if await inbound.is_participant(conn, ticket_id, mail.sender_email):
+            found = await _lock(conn, ticket_id, visible)
+            if found is not None:
+                return Thread(found, "subject_token")
+    return None
+
+
+async def _lock(conn: Connection, ticket_id: int | None, visible: Visibility) -> TicketRow | None:
+    if ticket_id is None:
+        return None
+    return await ticket_store.lock(conn, ticket_id, visible)
