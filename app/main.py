@@ -15,6 +15,7 @@ from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
 from app.routers import (
     audit,
+    escalations,
     followups,
     health,
     interactions,
@@ -22,6 +23,7 @@ from app.routers import (
     portal,
     privacy,
     records,
+    routing,
     sla,
     tickets,
 )
@@ -138,6 +140,8 @@ def create_app(
         followups.router,
         audit.router,
         privacy.router,
+        escalations.router,  # issue 19, routing
+        routing.router,  # issue 19, routing
     ):
         app.include_router(router)
     return app

@@ -4,6 +4,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 from sqlmodel import SQLModel
 
 from app.models.people import Agent, ApiKey, Customer, Team
+from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
     BusinessCalendarRow,
     Callback,
@@ -33,11 +34,14 @@ __all__ = [
     "Callback",
     "ConfigRevision",
     "Customer",
+    "Escalation",
+    "EscalationMatrixRow",
     "IdempotentRequest",
     "Interaction",
     "PersonalDataErasure",
     "PriorityMatrixRow",
     "Reminder",
+    "RoutingRule",
     "ServiceSecret",
     "SlaEvent",
     "SlaPolicy",
@@ -51,7 +55,7 @@ __all__ = [
 
 # Configuration the migrations seed (built-in calendar, default policy, default matrix): not
 # truncated between tests.
-CONFIG_TABLES = ("calendars", "sla_policies", "priority_matrix")
+CONFIG_TABLES = ("calendars", "sla_policies", "priority_matrix", "escalation_matrix")
 # Kept across tests too: the service's own secrets and the configuration's revision counter.
 KEPT_TABLES = ("service_secrets", "config_revision")
 

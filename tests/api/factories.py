@@ -47,3 +47,10 @@ async def patch(
     if version is None:
         version = (await client.get(path)).json()["version"]
     return await client.patch(path, json=fields, headers={"If-Match": f'"{version}"'})
+
+
+async def escalate(
+    client: httpx.AsyncClient, ticket_id: int, kind: str = "functional", **fields: Any
+) -> httpx.Response:
+    body = {"kind": kind, "reason": f"reason {next(_seq)}"} | fields
+    return await client.post(f"/v1/tickets/{ticket_id}/escalations", json=body)
