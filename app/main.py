@@ -15,6 +15,7 @@ from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
 from app.routers import (
     audit,
+    escalations,
     followups,
     health,
     imports,
@@ -24,6 +25,7 @@ from app.routers import (
     portal,
     privacy,
     records,
+    routing,
     sla,
     tickets,
 )
@@ -142,6 +144,8 @@ def create_app(
         privacy.router,
         inbound.router,
         imports.router,
+        escalations.router,  # issue 19, routing
+        routing.router,  # issue 19, routing
     ):
         app.include_router(router)
     return app

@@ -76,6 +76,19 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_AUTO_CLOSE_DAYS",
         description="A ticket resolved this many days is closed.",
     )
+    # ---- issue 19, routing ----
+    default_team_id: int | None = Field(
+        default=None,
+        validation_alias="HELPDESK_DEFAULT_TEAM_ID",
+        description="The team a new ticket goes to when it names none and no routing rule matches.",
+    )
+    escalation_ack_target_seconds: int = Field(
+        default=3600,
+        validation_alias="HELPDESK_ESCALATION_ACK_TARGET_SECONDS",
+        description="How long the receiving side has to acknowledge an escalation: a reminder "
+        "halfway, past it a hierarchical escalation to the team's supervisor.",
+    )
+    # ---- end of issue 19, routing ----
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias="HELPDESK_CORS_ORIGINS",

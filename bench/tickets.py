@@ -540,6 +540,9 @@ async def main(args: argparse.Namespace) -> None:
         print("\nphase                          app        throughput  latency")
         for app in apps:
             await run(Phase("create", app, "create", app.tickets))
+        # issue 19: the same creates, routed by the last of 20 rules to a round-robin team.
+        await routing_setup(service)
+        await run(Phase(ROUTED_CREATE, service, "create", service.tickets))
         ranges = {
             "service": await id_range(service_db),
             "reference": await id_range(reference_db),
@@ -614,6 +617,48 @@ async def main(args: argparse.Namespace) -> None:
         print(f"load average at end: {loadavg()}")
 
 
+ROUTED_CREATE = "create, 20 rules + round robin"
+
+
+async def routing_setup(service: App, rules: int = 20, agents: int = 4) -> None:
+    """`rules` routing rules, of which only the last matches the bench's tickets (tag "printer"),
+    routing them to a round-robin team of `agents` agents."""
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{SERVICE_PORT}", headers=service.headers
+    ) as client:
+
+        async def made(path: str, body: dict[str, object]) -> dict[str, object]:
+            answer = await client.post(path, json=body)
+            assert answer.status_code == 201, answer.text
+            return dict(answer.json())
+
+        team = await made("/v1/teams", {"name": "Printers", "assignment": "round_robin"})
+        other = await made("/v1/teams", {"name": "Elsewhere"})
+        for n in range(agents):
+            await made(
+                "/v1/agents",
+                {"name": f"Printer agent {n}", "email": f"printer{n}@desk.example.com",
+                 "team_id": team["id"], "languages": ["en"]},
+            )  # fmt: skip
+        misses: list[dict[str, object]] = [
+            {"category_prefix": f"area-{n}"} if n % 3 == 0
+            else {"languages": ["de"], "tags": [f"tag-{n}"]} if n % 3 == 1
+            else {"channels": ["phone"], "priorities": ["critical"]}
+            for n in range(rules - 1)
+        ]  # fmt: skip
+        for n, conditions in enumerate(misses):
+            await made(
+                "/v1/routing-rules",
+                {"name": f"miss {n}", "position": n, "team_id": other["id"],
+                 "conditions": conditions},
+            )  # fmt: skip
+        await made(
+            "/v1/routing-rules",
+            {"name": "printers", "position": rules, "team_id": team["id"],
+             "conditions": {"tags": ["printer"]}},
+        )  # fmt: skip
+
+
 def report(results: dict[tuple[str, str], Result], args: argparse.Namespace) -> None:
     print(
         f"\nsummary ({args.connections} connections)          service                 "
@@ -654,11 +699,19 @@ def report(results: dict[tuple[str, str], Result], args: argparse.Namespace) -> 
         ((x := ratio("create", lambda r: r.rps)) >= 0.5, f"create throughput ≥ 0.5× reference: {x:.2f}×"),
         ((x := ratio("get one", lambda r: r.rps)) >= 0.6, f"get-one throughput ≥ 0.6× reference: {x:.2f}×"),
         (
+            (x := routed_ratio(results)) >= 0.8,
+            f"create with 20 routing rules + round robin ≥ 0.8× plain create: {x:.2f}×",
+        ),
+        (
             (x := ratio("list first page", lambda r: r.p99)) <= 1.2,
             f"list first page at {args.list_rows:,} p99 ≤ 1.2× reference's: {x:.2f}×",
         ),
     ):  # fmt: skip
         print(f"  {'PASS' if ok else 'MISS'}  {text}")
+
+
+def routed_ratio(results: dict[tuple[str, str], Result]) -> float:
+    return results[(ROUTED_CREATE, "service")].rps / results[("create", "service")].rps
 
 
 if __name__ == "__main__":

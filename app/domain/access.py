@@ -7,16 +7,31 @@ from typing import Literal
 Role = Literal["admin", "supervisor", "agent", "integration", "viewer"]
 ROLES: tuple[Role, ...] = ("admin", "supervisor", "agent", "integration", "viewer")
 Capability = Literal[
-    "read", "write", "manage", "import_history", "configure", "issue_customer_tokens"
+    "read",
+    "write",
+    "manage",
+    "import_history",
+    "configure",
+    "issue_customer_tokens",
+    "supervise",  # issue 19, routing
 ]
 
 # What a role may do. viewer reads; integration writes tickets but manages nothing; only admin
 # manages keys, teams, agents and configuration.
 CAPABILITIES: dict[str, frozenset[Capability]] = {
     "admin": frozenset(
-        {"read", "write", "manage", "import_history", "configure", "issue_customer_tokens"}
+        {
+            "read",
+            "write",
+            "manage",
+            "import_history",
+            "configure",
+            "issue_customer_tokens",
+            "supervise",
+        }
     ),
-    "supervisor": frozenset({"read", "write"}),
+    # supervise (issue 19): de-escalate, acknowledge hierarchical escalations, routing rules.
+    "supervisor": frozenset({"read", "write", "supervise"}),
     "agent": frozenset({"read", "write"}),
     "integration": frozenset({"read", "write", "import_history", "issue_customer_tokens"}),
     "viewer": frozenset({"read"}),
@@ -29,6 +44,7 @@ CAPABILITY_WORDS: dict[Capability, str] = {
     "import_history": "import history",
     "configure": "configure SLAs",
     "issue_customer_tokens": "issue customer portal tokens",
+    "supervise": "supervise (de-escalate, edit routing rules)",
 }
 
 

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.people import Agent, ApiKey, Customer, Team
+from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
     BusinessCalendarRow,
     Callback,
@@ -34,6 +35,8 @@ __all__ = [
     "Callback",
     "ConfigRevision",
     "Customer",
+    "Escalation",
+    "EscalationMatrixRow",
     "IdempotentRequest",
     "InboundEmail",
     "Interaction",
@@ -41,6 +44,7 @@ __all__ = [
     "PersonalDataErasure",
     "PriorityMatrixRow",
     "Reminder",
+    "RoutingRule",
     "ServiceSecret",
     "SlaEvent",
     "SlaPolicy",
@@ -55,7 +59,7 @@ __all__ = [
 
 # Configuration the migrations seed (built-in calendar, default policy, default matrix): not
 # truncated between tests.
-CONFIG_TABLES = ("calendars", "sla_policies", "priority_matrix")
+CONFIG_TABLES = ("calendars", "sla_policies", "priority_matrix", "escalation_matrix")
 # Kept across tests too: the service's own secrets and the configuration's revision counter.
 KEPT_TABLES = ("service_secrets", "config_revision")
 

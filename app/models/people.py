@@ -7,6 +7,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    ForeignKey,
     Index,
     String,
     Text,
@@ -27,7 +28,28 @@ class Team(SQLModel, table=True):
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     version: int = Field(default=1)
-    __table_args__ = (CheckConstraint("tier BETWEEN 1 AND 3", name="teams_tier_range"),)
+    # ---- issue 19, routing (migration 0009): who supervises, how tickets are assigned ----
+    # use_alter: agents refer to teams too; the cycle is broken when tables are sorted.
+    supervisor_id: int | None = Field(
+        default=None,
+        sa_column=Column(
+            BigInteger,
+            ForeignKey("agents.id", use_alter=True, name="teams_supervisor_id_fkey"),
+            nullable=True,
+        ),
+    )
+    assignment: str = Field(
+        default="none", sa_type=String(20), sa_column_kwargs={"server_default": "none"}
+    )
+    # The agent round-robin assigned last: the next goes to the one after.
+    last_assigned_id: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
+    # ---- end of issue 19, routing ----
+    __table_args__ = (
+        CheckConstraint("tier BETWEEN 1 AND 3", name="teams_tier_range"),
+        CheckConstraint(
+            "assignment IN ('none', 'round_robin', 'least_open')", name="teams_assignment_check"
+        ),
+    )
 
 
 class Agent(SQLModel, table=True):
@@ -44,6 +66,16 @@ class Agent(SQLModel, table=True):
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     version: int = Field(default=1)
+    # ---- issue 19, routing (migration 0009): who may be assigned new tickets ----
+    availability: str = Field(
+        default="available", sa_type=String(20), sa_column_kwargs={"server_default": "available"}
+    )
+    capacity: int | None = None  # open tickets at most; None: no limit
+    # ---- end of issue 19, routing ----
+    __table_args__ = (
+        CheckConstraint("availability IN ('available', 'away')", name="agents_availability_check"),
+        CheckConstraint("capacity >= 0", name="agents_capacity_check"),
+    )
 
 
 class Customer(SQLModel, table=True):

@@ -25,6 +25,11 @@ class AgentUpdate(Strict):
     role: Literal["admin", "supervisor", "agent"] = OMITTED
     languages: list[LanguageTag] = Field(default=None, max_length=20, json_schema_extra=no_default)
     active: bool = OMITTED
+    # issue 19, routing: who assignment may choose
+    availability: Literal["available", "away"] = OMITTED
+    capacity: int | None = Field(
+        default=None, ge=0, le=100000, description="Open tickets at most; null: no limit."
+    )
 
 
 class AgentCreate(AgentUpdate):
@@ -47,6 +52,7 @@ class AgentCreate(AgentUpdate):
     role: Literal["admin", "supervisor", "agent"] = "agent"
     languages: list[LanguageTag] = Field(default_factory=list, max_length=20)
     active: bool = True
+    availability: Literal["available", "away"] = "available"
 
 
 class AgentOut(BaseModel):
@@ -57,6 +63,8 @@ class AgentOut(BaseModel):
     role: str
     languages: list[str]
     active: bool
+    availability: str
+    capacity: int | None
     created_at: datetime
     updated_at: datetime
     version: int

@@ -24,7 +24,7 @@ class SlaEventOut(BaseModel):
 class ReminderOut(BaseModel):
     id: int
     ticket_id: int
-    kind: Literal["follow_up", "callback"]
+    kind: Literal["follow_up", "callback", "escalation_ack"]
     assignee_id: int | None
     team_id: int | None
     callback_id: int | None

@@ -1,11 +1,14 @@
 """Team shapes: TeamCreate, TeamUpdate, TeamOut, TeamListQuery."""
 
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import OMITTED, Name, Strict, Tier
+from app.schemas.common import OMITTED, Id, Name, Strict, Tier
+
+# issue 19, routing: how a team's new tickets are assigned to its agents
+Assignment = Literal["none", "round_robin", "least_open"]
 
 
 class TeamUpdate(Strict):
@@ -13,6 +16,11 @@ class TeamUpdate(Strict):
     name: Name = OMITTED
     tier: Tier = OMITTED
     description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    supervisor_id: Id | None = Field(
+        default=None, description="The agent hierarchical escalations of the team go to."
+    )
+    # How new tickets are assigned: none, round_robin or least_open.
+    assignment: Assignment = OMITTED
 
 
 class TeamCreate(TeamUpdate):
@@ -24,6 +32,7 @@ class TeamCreate(TeamUpdate):
     )
     name: Name
     tier: Tier = 1
+    assignment: Assignment = "none"
 
 
 class TeamOut(BaseModel):
@@ -31,6 +40,8 @@ class TeamOut(BaseModel):
     name: str
     tier: int
     description: str | None
+    supervisor_id: int | None
+    assignment: str
     created_at: datetime
     updated_at: datetime
     version: int

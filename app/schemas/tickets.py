@@ -151,6 +151,11 @@ class TicketSplit(TicketFields):
     subject: Subject
 
 
+class TicketRouting(BaseModel):
+    rule_id: int | None = Field(description="The routing rule; null: the default team.")
+    reason: str
+
+
 class TicketOut(BaseModel):
     id: int
     subject: str
@@ -186,6 +191,14 @@ class TicketOut(BaseModel):
     customer_reply_count: int
     interaction_count: int
     version: int
+    # issue 19, routing
+    escalated_to_id: int | None = Field(
+        description="The supervisor a hierarchical escalation named, if any."
+    )
+    routing: TicketRouting | None = Field(
+        description="Why the ticket is in its team: the routing rule that placed it, the "
+        "escalation or transfer that moved it; null when its team was given at creation."
+    )
     sla: TicketSlaOut
 
 

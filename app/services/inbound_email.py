@@ -12,7 +12,7 @@ from app.domain.mail import ParsedMail, parse, stored_id
 from app.errors import UnprocessableEntity
 from app.schemas import TicketCreate
 from app.schemas.inbound import AttachmentOut, InboundEmailOut
-from app.services import clocks, history, mail_threads
+from app.services import assignment, clocks, history, mail_threads
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.create import insert_new
@@ -176,21 +176,25 @@ async def _open_ticket(
     created: dict[str, Any] = {"status": "new", "channel": "email"}
     if follows is not None:
         created["follows_ticket_id"] = follows.id
-    inserted = await insert_new(
-        conn,
-        desk,
-        fields,
-        subject=subject,
-        channel="email",
-        customer_id=customer_id,
-        organization=organization,
-        external_id=None,
-        opened_at=now,
-        actor=actor,
-        now=now,
-        snapshot=await desk.policies.for_writing(conn),
-        created=created,
-    )
+    snapshot = await desk.policies.for_writing(conn)
+    # Routed and assigned as any new ticket is (issue 19).
+    async with assignment.placing(conn, desk, fields, organization, snapshot) as placed:
+        inserted = await insert_new(
+            conn,
+            desk,
+            fields,
+            subject=subject,
+            channel="email",
+            customer_id=customer_id,
+            organization=organization,
+            external_id=None,
+            opened_at=now,
+            actor=actor,
+            now=now,
+            snapshot=snapshot,
+            created=created,
+            placed=placed,
+        )
     assert inserted is not None  # no external id: nothing to collide with
     ticket = inserted[0]
     appended = await _append(conn, desk, ticket, mail, actor=actor, now=now, by=None)

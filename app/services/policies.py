@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from app.db import Connection, Database, connection
+from app.domain import routing
 from app.domain import sla as clocks
 from app.domain.calendar import (
     BusinessCalendar,
@@ -16,6 +17,7 @@ from app.domain.calendar import (
 )
 from app.schemas import WEEKDAYS
 from app.store import config as store
+from app.store import routing as routing_store
 
 
 def calendar_of(row: store.CalendarRow) -> BusinessCalendar:
@@ -95,15 +97,22 @@ class Snapshot:
 
     book: PolicyBook
     matrix: dict[str, dict[str, str]]
+    # issue 19: the active routing rules in the order they are tried (their changes move the
+    # configuration revision too, migration 0009).
+    routing_rules: tuple[routing.Rule, ...] = ()
 
 
 async def load(conn: Connection) -> Snapshot:
-    """Every policy with its calendar, and the matrix, as `conn` sees them."""
+    """Every policy with its calendar, the matrix and the routing rules, as `conn` sees them."""
     calendars = {c.id: c for c in await store.calendars(conn)}
     book = PolicyBook(
         tuple(loaded(p, calendars[p.calendar_id]) for p in await store.policies(conn))
     )
-    return Snapshot(book, (await store.matrix(conn)).cells)
+    rules = tuple(
+        routing.Rule(r.id, r.name, r.team_id, r.tier, r.conditions)
+        for r in await routing_store.active_rules(conn)
+    )
+    return Snapshot(book, (await store.matrix(conn)).cells, rules)
 
 
 class PolicyCache:

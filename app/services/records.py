@@ -86,6 +86,7 @@ async def create_team(
     desk: Desk, data: TeamCreate, *, actor: Principal, now: datetime
 ) -> Written[TeamOut]:
     async with transaction(desk.db) as conn:
+        await _supervisor_must_exist(conn, data.supervisor_id)
         row = await teams.insert(conn, **data.model_dump(), now=now)
     if row is None:
         raise _taken("team", "name")
@@ -125,6 +126,7 @@ async def update_team(
         versions.check(f"team {team_id}", current.version, expected_version)
         if not changes:
             return _team(current)
+        await _supervisor_must_exist(conn, changes.get("supervisor_id"))
         row = await teams.update(conn, replace(current, **changes), _after(now, current))
         if row is None:
             raise _taken("team", "name")
@@ -205,6 +207,15 @@ async def _team_must_exist(conn: Connection, team_id: int | None) -> None:
         raise UnprocessableEntity(
             f"team {team_id} does not exist",
             errors=[{"field": "team_id", "message": "unknown id"}],
+        )
+
+
+async def _supervisor_must_exist(conn: Connection, agent_id: int | None) -> None:
+    # issue 19, routing: hierarchical escalations of the team go to its supervisor.
+    if agent_id is not None and await agents.is_active(conn, agent_id) is None:
+        raise UnprocessableEntity(
+            f"agent {agent_id} does not exist",
+            errors=[{"field": "supervisor_id", "message": "unknown id"}],
         )
 
 

@@ -6,7 +6,7 @@ from app.db import Connection, connection
 from app.domain.access import SYSTEM, Visibility
 from app.schemas import Page, SlaEventOut
 from app.schemas.deadlines import SlaEventListQuery
-from app.services import history
+from app.services import escalation_matrix, history
 from app.services.desk import Desk
 from app.store import sla_events as store
 from app.store.sla_events import SlaEventFilters, SlaEventRow, TicketFacts
@@ -64,6 +64,9 @@ async def record(conn: Connection, timers: list[Claimed], now: datetime, desk: D
             for e in recorded
         ],
     )
+    # issue 19, routing: the escalation matrix acts on what was just recorded, in this
+    # transaction (once per event: escalations.sla_event_id is unique).
+    await escalation_matrix.apply_matrix(conn, recorded, now, desk)
     return len(recorded)
 
 

@@ -40,7 +40,14 @@ class TimerKind:
 @cache
 def _registry() -> dict[str, TimerKind]:
     # Imported here, not at the top: the handlers schedule timers through this module.
-    from app.services import callbacks, privacy, reminders, sla_events
+    from app.services import (
+        callbacks,
+        escalation_matrix,
+        escalations,
+        privacy,
+        reminders,
+        sla_events,
+    )
     from app.services.tickets import auto_close
 
     kinds = [
@@ -50,6 +57,19 @@ def _registry() -> dict[str, TimerKind]:
         TimerKind(CALLBACK_DUE, callbacks.remind, "reminder", derived=False),
         TimerKind(CALLBACK_MISSED, callbacks.record_missed, "callback_missed", derived=False),
         TimerKind(privacy.RETENTION, privacy.erase_expired, "retention", derived=False),
+        # issue 19, routing: an escalation waiting to be acknowledged
+        TimerKind(
+            escalations.ACK_REMINDER,
+            escalation_matrix.remind_unacknowledged,
+            "reminder",
+            derived=False,
+        ),
+        TimerKind(
+            escalations.ACK_OVERDUE,
+            escalation_matrix.escalate_unacknowledged,
+            "escalation",
+            derived=False,
+        ),
     ]
     return {k.name: k for k in kinds}
 

@@ -20,9 +20,15 @@ class AgentRow:
     created_at: datetime
     updated_at: datetime
     version: int
+    # issue 19, routing: whether new tickets may be assigned to the agent, and how many open
+    availability: str
+    capacity: int | None
 
 
-COLUMNS = "id, name, email, team_id, role, languages, active, created_at, updated_at, version"
+COLUMNS = (
+    "id, name, email, team_id, role, languages, active, created_at, updated_at, version,"
+    " availability, capacity"
+)
 _ACTIVE = "SELECT active FROM agents WHERE id = $1"
 _NAME = "SELECT name FROM agents WHERE id = $1"
 _GET = f"SELECT {COLUMNS} FROM agents WHERE id = $1"
@@ -31,15 +37,15 @@ _LOCK = f"{_GET} FOR UPDATE"
 # no row.
 _INSERT = f"""
     INSERT INTO agents (name, email, team_id, role, languages, active, created_at, updated_at,
-                        version)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1)
+                        version, availability, capacity)
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $7, 1, $8, $9)
     ON CONFLICT DO NOTHING
     RETURNING {COLUMNS}
 """
 _UPDATE = f"""
     UPDATE agents
     SET name = $2, email = $3, team_id = $4, role = $5, languages = $6, active = $7,
-        updated_at = $8, version = version + 1
+        updated_at = $8, version = version + 1, availability = $9, capacity = $10
     WHERE id = $1
     RETURNING {COLUMNS}
 """
@@ -84,9 +90,13 @@ async def insert(
     languages: list[str],
     active: bool,
     now: datetime,
+    availability: str = "available",
+    capacity: int | None = None,
 ) -> AgentRow | None:
     """The new agent; None when another already has this email."""
-    found = await conn.fetchrow(_INSERT, name, email, team_id, role, languages, active, now)
+    found = await conn.fetchrow(
+        _INSERT, name, email, team_id, role, languages, active, now, availability, capacity
+    )
     return None if found is None else _row(found)
 
 
@@ -97,7 +107,9 @@ async def update(conn: asyncpg.Connection, agent: AgentRow, now: datetime) -> Ag
     try:
         # A savepoint: a unique violation undoes this statement only.
         async with conn.transaction():
-            found = await conn.fetchrow(_UPDATE, agent.id, *values, now)
+            found = await conn.fetchrow(
+                _UPDATE, agent.id, *values, now, agent.availability, agent.capacity
+            )
     except asyncpg.UniqueViolationError:
         return None
     return None if found is None else _row(found)

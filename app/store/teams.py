@@ -17,21 +17,26 @@ class TeamRow:
     created_at: datetime
     updated_at: datetime
     version: int
+    # issue 19, routing: the team's supervisor and how its new tickets are assigned
+    supervisor_id: int | None
+    assignment: str
 
 
-COLUMNS = "id, name, tier, description, created_at, updated_at, version"
+COLUMNS = "id, name, tier, description, created_at, updated_at, version, supervisor_id, assignment"
 _TIER = "SELECT tier FROM teams WHERE id = $1"
 _GET = f"SELECT {COLUMNS} FROM teams WHERE id = $1"
 _LOCK = f"{_GET} FOR UPDATE"
 # Team names are unique (teams_name_key): a name already taken inserts nothing, and returns no row.
 _INSERT = f"""
-    INSERT INTO teams (name, tier, description, created_at, updated_at, version)
-    VALUES ($1, $2, $3, $4, $4, 1)
+    INSERT INTO teams (name, tier, description, created_at, updated_at, version, supervisor_id,
+                       assignment)
+    VALUES ($1, $2, $3, $4, $4, 1, $5, $6)
     ON CONFLICT DO NOTHING
     RETURNING {COLUMNS}
 """
 _UPDATE = f"""
-    UPDATE teams SET name = $2, tier = $3, description = $4, updated_at = $5, version = version + 1
+    UPDATE teams SET name = $2, tier = $3, description = $4, updated_at = $5, version = version + 1,
+        supervisor_id = $6, assignment = $7
     WHERE id = $1
     RETURNING {COLUMNS}
 """
@@ -62,10 +67,17 @@ async def lock(conn: asyncpg.Connection, team_id: int) -> TeamRow | None:
 
 
 async def insert(
-    conn: asyncpg.Connection, *, name: str, tier: int, description: str | None, now: datetime
+    conn: asyncpg.Connection,
+    *,
+    name: str,
+    tier: int,
+    description: str | None,
+    now: datetime,
+    supervisor_id: int | None = None,
+    assignment: str = "none",
 ) -> TeamRow | None:
     """The new team; None when another already has this name."""
-    found = await conn.fetchrow(_INSERT, name, tier, description, now)
+    found = await conn.fetchrow(_INSERT, name, tier, description, now, supervisor_id, assignment)
     return None if found is None else _row(found)
 
 
@@ -76,7 +88,14 @@ async def update(conn: asyncpg.Connection, team: TeamRow, now: datetime) -> Team
         # A savepoint: a unique violation undoes this statement only.
         async with conn.transaction():
             found = await conn.fetchrow(
-                _UPDATE, team.id, team.name, team.tier, team.description, now
+                _UPDATE,
+                team.id,
+                team.name,
+                team.tier,
+                team.description,
+                now,
+                team.supervisor_id,
+                team.assignment,
             )
     except asyncpg.UniqueViolationError:
         return None

@@ -80,3 +80,10 @@ async def send_email(client: httpx.AsyncClient, raw: bytes) -> httpx.Response:
     return await client.post(
         "/v1/inbound/email", content=raw, headers={"Content-Type": "message/rfc822"}
     )
+
+
+async def escalate(
+    client: httpx.AsyncClient, ticket_id: int, kind: str = "functional", **fields: Any
+) -> httpx.Response:
+    body = {"kind": kind, "reason": f"reason {next(_seq)}"} | fields
+    return await client.post(f"/v1/tickets/{ticket_id}/escalations", json=body)

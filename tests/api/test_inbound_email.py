@@ -250,3 +250,21 @@ async def test_the_same_message_posted_at_once_by_retrying_gateways_is_one_inter
     assert len({a.json()["id"] for a in answers}) == 1
     tickets = (await client.get("/v1/tickets")).json()["items"]
     assert len(tickets) == 1 and len(await _interactions(client, tickets[0]["id"])) == 1
+
+
+async def test_a_new_email_ticket_is_routed_like_any_new_ticket(client: httpx.AsyncClient) -> None:
+    mail_desk = await created(await client.post("/v1/teams", json={"name": "Mail desk"}))
+    rule = await created(
+        await client.post(
+            "/v1/routing-rules",
+            json={
+                "name": "mail",
+                "team_id": mail_desk["id"],
+                "conditions": {"channels": ["email"]},
+            },
+        )
+    )
+    received = (await send_email(client, compose_email())).json()
+    ticket = (await client.get(f"/v1/tickets/{received['ticket_id']}")).json()
+    assert ticket["team_id"] == mail_desk["id"]
+    assert ticket["routing"]["rule_id"] == rule["id"]

@@ -91,6 +91,18 @@ TABLE = """
 | inbound_email_receive | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | imports_ticket | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | imports_tickets_batch | 200 | 403 | 403 | 403 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| escalations_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| ticket_escalations_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| escalations_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| escalations_acknowledge | 200 | 200 | 403 | 404 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| tickets_deescalate | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| escalation_matrix_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| escalation_matrix_replace | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| routing_rules_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| routing_rules_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| routing_rules_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| routing_rules_update | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| routing_rules_delete | 204 | 204 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
 """
 
 
@@ -159,6 +171,7 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
         "calendar": calendar["id"],
         "policy": policy["id"],
         "reminder": reminder,
+        "supervisor": supervisor_a["id"],
     }
 
     async def key(role: str, **fields: Any) -> dict[str, Any]:
@@ -357,6 +370,24 @@ def _calls() -> dict[str, Call]:
         "imports_tickets_batch": lambda w, c: c.post(
             "/v1/imports/tickets/batch", json={"items": [_imported()]}
         ),
+        # ---- issue 19, routing and escalations ----
+        "escalations_create": lambda w, c: c.post(
+            f"{t(w)}/escalations",
+            json={"kind": "hierarchical", "reason": "r", "to_agent_id": w.ids["supervisor"]},
+        ),
+        "ticket_escalations_list": lambda w, c: c.get(f"{t(w)}/escalations"),
+        "escalations_list": lambda w, c: c.get("/v1/escalations"),
+        "escalations_acknowledge": _acknowledge,
+        "tickets_deescalate": _deescalate,
+        "escalation_matrix_get": lambda w, c: c.get("/v1/escalation-matrix"),
+        "escalation_matrix_replace": lambda w, c: put(w, c, "/v1/escalation-matrix", {"rules": []}),
+        "routing_rules_list": lambda w, c: c.get("/v1/routing-rules"),
+        "routing_rules_get": lambda w, c: _with_rule(w, c, "GET"),
+        "routing_rules_create": lambda w, c: c.post(
+            "/v1/routing-rules", json={"name": f"R{_n()}", "team_id": w.ids["team"]}
+        ),
+        "routing_rules_update": lambda w, c: _with_rule(w, c, "PATCH"),
+        "routing_rules_delete": lambda w, c: _with_rule(w, c, "DELETE"),
     }
 
 
@@ -367,6 +398,32 @@ def _imported() -> dict[str, Any]:
         "created_at": "2020-01-01T09:00:00Z",
         "status_changes": [{"at": "2020-01-01T10:00:00Z", "status": "open"}],
     }
+
+
+async def _acknowledge(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    ticket = await _other_ticket(w)
+    made = await created(
+        await w.admin.post(
+            f"/v1/tickets/{ticket}/escalations",
+            json={"kind": "hierarchical", "reason": "r", "to_agent_id": w.ids["supervisor"]},
+        )
+    )
+    return await c.post(f"/v1/escalations/{made['id']}/acknowledge")
+
+
+async def _deescalate(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    ticket = await make_ticket(w.admin, team_id=w.ids["team"], tier=2)
+    return await c.post(f"/v1/tickets/{ticket['id']}/deescalate", json={"reason": "solved"})
+
+
+async def _with_rule(w: World, c: httpx.AsyncClient, method: str) -> httpx.Response:
+    rule = await created(
+        await w.admin.post("/v1/routing-rules", json={"name": "r", "team_id": w.ids["team"]})
+    )
+    path = f"/v1/routing-rules/{rule['id']}"
+    if method == "PATCH":
+        return await c.patch(path, json={"position": 7}, headers=await version_of(w, path))
+    return await c.request(method, path)
 
 
 async def _with_key(w: World, c: httpx.AsyncClient, method: str, suffix: str) -> httpx.Response:

@@ -8,7 +8,8 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import Conflict, Forbidden
 from app.schemas import TicketCreate, TicketSlaOut, TicketSplit
-from app.services import clocks, history, idempotency, timers
+from app.services import assignment, clocks, history, idempotency, timers
+from app.services.assignment import Placement
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.policies import Snapshot
@@ -131,21 +132,24 @@ async def _create_for(
     now: datetime,
 ) -> Written[dict[str, Any]]:
     snapshot = await desk.policies.for_writing(conn, revision)
-    inserted = await insert_new(
-        conn,
-        desk,
-        data,
-        subject=data.subject,
-        channel=data.channel,
-        customer_id=customer_id,
-        organization=organization,
-        external_id=data.external_id,
-        opened_at=data.created_at or now,
-        actor=actor,
-        now=now,
-        snapshot=snapshot,
-        created={"status": "new"},
-    )
+    # ---- issue 19, routing: a ticket without a team is routed; its team may assign it ----
+    async with assignment.placing(conn, desk, data, organization, snapshot) as placed:
+        inserted = await insert_new(
+            conn,
+            desk,
+            data,
+            subject=data.subject,
+            channel=data.channel,
+            customer_id=customer_id,
+            organization=organization,
+            external_id=data.external_id,
+            opened_at=data.created_at or now,
+            actor=actor,
+            now=now,
+            snapshot=snapshot,
+            created={"status": "new"},
+            placed=placed,
+        )
     if inserted is None:
         # A concurrent request with the same external id won: its ticket is the answer.
         assert data.external_id is not None
@@ -170,10 +174,18 @@ async def insert_new(
     now: datetime,
     snapshot: Snapshot,
     created: dict[str, Any],
+    placed: Placement | None = None,
 ) -> tuple[TicketRow, TicketSlaOut] | None:
     """Insert a new ticket with its clocks, timers and "created" history line: the ticket and
     its clocks as shown; None when its (channel, external_id) is already taken."""
-    tier = fields.tier or await team_tier(conn, fields.team_id)
+    # issue 19, routing: the team, tier and assignee routing and assignment chose, and why.
+    team_id, assignee_id = fields.team_id, fields.assignee_id
+    if placed is not None:
+        team_id, assignee_id = placed.team_id, placed.assignee_id or assignee_id
+        created = {**created, **placed.history()}
+    # 422 for an unknown team, tier given or not (placing knows the team's tier already)
+    known_tier = placed.team_tier if placed and placed.team_tier else await team_tier(conn, team_id)
+    tier = (placed and placed.tier) or fields.tier or known_tier
     await check_assignee(conn, fields.assignee_id)
     override = getattr(fields, "priority", None)
     override_reason = getattr(fields, "priority_reason", None)
@@ -202,8 +214,8 @@ async def insert_new(
         tags=unique_tags(fields.tags),
         channel=channel,
         customer_id=customer_id,
-        team_id=fields.team_id,
-        assignee_id=fields.assignee_id,
+        team_id=team_id,
+        assignee_id=assignee_id,
         tier=tier,
         language=fields.language,
         external_id=external_id,
@@ -233,6 +245,8 @@ async def insert_new(
         sla_warning_at=None,
         sla_paused=False,
         sla_breached=False,
+        routed_by_rule_id=placed.rule_id if placed else None,
+        routing_reason=placed.reason if placed else None,
     )
     derived = clocks.derive(
         ticket, snapshot.book, now, organization=organization, settings=desk.settings

@@ -14,13 +14,25 @@ CLOCK_SKEW = timedelta(minutes=5)
 # hot path of every read, and validating what the database returned would only check it against
 # itself (tests check the shape against the schema).
 OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
-_STORED = tuple(name for name in OUT_FIELDS if name != "priority_overridden")
+_STORED = tuple(name for name in OUT_FIELDS if name not in ("priority_overridden", "routing"))
+# issue 19, routing: why the ticket is in its team, from the two columns that record it.
+_ROUTING_SQL = (
+    "CASE WHEN routing_reason IS NULL THEN NULL ELSE jsonb_build_object("
+    "'rule_id', routed_by_rule_id, 'reason', routing_reason) END AS routing"
+)
+
+
+def routing_of(ticket: TicketRow) -> dict[str, Any] | None:
+    if ticket.routing_reason is None:
+        return None
+    return {"rule_id": ticket.routed_by_rule_id, "reason": ticket.routing_reason}
 
 
 def ticket_out(ticket: TicketRow, clocks: TicketSlaOut) -> dict[str, Any]:
     """The ticket as TicketOut (a dict in its field order), with its clocks."""
     body = {name: getattr(ticket, name) for name in _STORED}
     body["priority_overridden"] = ticket.priority_override is not None
+    body["routing"] = routing_of(ticket)
     body["sla"] = clocks
     return {name: body[name] for name in (*OUT_FIELDS, "sla")}
 
@@ -30,6 +42,8 @@ LIST_COLUMNS = (
     *(
         "priority_override IS NOT NULL AS priority_overridden"
         if name == "priority_overridden"
+        else _ROUTING_SQL
+        if name == "routing"
         else name
         for name in OUT_FIELDS
     ),

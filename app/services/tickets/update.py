@@ -9,7 +9,7 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import InvalidTransition
 from app.schemas import TicketUpdate
-from app.services import clocks, history, privacy, versions
+from app.services import clocks, escalations, history, privacy, versions
 from app.services.desk import Desk
 from app.services.tickets.create import check_assignee, team_tier
 from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
@@ -101,6 +101,9 @@ async def _update(
         if not changed:
             return ticket_out(ticket, clocks.view(ticket, snapshot.book, now))
         columns |= {"version": ticket.version + 1, "updated_at": at}
+        # ---- issue 19, routing: a team change is on the escalation trail (a transfer…) ----
+        if "team_id" in changed:
+            columns |= await escalations.team_changed(conn, ticket, columns, actor=actor, at=at)
         # The override's reason is a column of its own, not a line of history.
         history_lines = history.changes(
             ticket.id,

@@ -1,0 +1,489 @@
+"""Escalations: up a tier (functional), to a supervisor (hierarchical), across (transfer) and
+down (de-escalation); each with its trail, internal note, history and acknowledgement."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from app.db import Connection, connection, transaction
+from app.domain import escalation as rules
+from app.domain.access import SYSTEM, Principal, Visibility
+from app.domain.sla import TimerSpec
+from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
+from app.schemas import Page
+from app.schemas.escalations import (
+    DeescalationCreate,
+    EscalationCreate,
+    EscalationListQuery,
+    EscalationOut,
+    TicketEscalationListQuery,
+)
+from app.services import assignment, clocks, history, idempotency, timers
+from app.services.desk import Desk
+from app.services.idempotency import Written
+from app.services.tickets.shapes import no_ticket
+from app.store import customers, interactions
+from app.store import escalations as store
+from app.store import routing as teams
+from app.store import tickets as tickets_store
+from app.store.escalations import EscalationFilters, EscalationRow, NewEscalation
+from app.store.interactions import NewInteraction
+from app.store.tickets import TicketRow
+
+ACK_REMINDER = "escalation_ack_reminder"
+ACK_OVERDUE = "escalation_ack_overdue"
+SUPERVISING_ROLES = ("admin", "supervisor")
+_ACTIONS = {
+    "functional": "escalated",
+    "hierarchical": "escalated",
+    "transfer": "transferred",
+    "deescalation": "deescalated",
+}
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where a ticket goes, and why: what `apply` records and does."""
+
+    kind: rules.Kind
+    to_team_id: int | None
+    to_tier: int
+    reason: str
+    trigger: rules.Trigger = "manual"
+    to_agent_id: int | None = None  # hierarchical: the supervisor
+    assign: bool = False  # functional: assign in the new team by its strategy (else clear)
+    sla_event_id: int | None = None
+    overdue_escalation_id: int | None = None
+
+
+def refused(exc: rules.EscalationRefused) -> Conflict:
+    return Conflict(str(exc))
+
+
+def out(row: EscalationRow) -> EscalationOut:
+    waited = None
+    if row.acknowledged_at is not None:
+        waited = int((row.acknowledged_at - row.created_at).total_seconds())
+    return EscalationOut(
+        id=row.id,
+        ticket_id=row.ticket_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        trigger=row.trigger,  # type: ignore[arg-type]
+        from_team_id=row.from_team_id,
+        to_team_id=row.to_team_id,
+        from_tier=row.from_tier,
+        to_tier=row.to_tier,
+        from_agent_id=row.from_agent_id,
+        to_agent_id=row.to_agent_id,
+        reason=row.reason,
+        actor_name=row.actor_name,
+        created_at=row.created_at,
+        acknowledgement_due_at=row.ack_due_at,
+        acknowledged_at=row.acknowledged_at,
+        acknowledged_by=row.acknowledged_by_name,
+        seconds_to_acknowledge=waited,
+        sla_event_id=row.sla_event_id,
+    )
+
+
+def _note(ticket: TicketRow, move: Move, row: NewEscalation) -> str:
+    what = {
+        "functional": "Functional escalation",
+        "hierarchical": "Hierarchical escalation",
+        "transfer": "Transfer",
+        "deescalation": "De-escalation",
+    }[move.kind]
+    where = f"tier {row.from_tier} → {row.to_tier}, team {row.from_team_id} → {row.to_team_id}"
+    if move.kind == "hierarchical":
+        where = f"to supervisor {row.to_agent_id}"
+    return f"{what} ({move.trigger}), {where}: {move.reason}"
+
+
+async def apply(
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    move: Move,
+    *,
+    actor: Principal,
+    at: datetime,
+) -> EscalationRow | None:
+    """Record `move` on the locked `ticket` and make it: the escalation row, an internal note,
+    history lines, the ticket's new team/tier/assignee with its clocks, and the acknowledgement
+    timers. None (and nothing written) when its cause was escalated already."""
+    assignee = ticket.assignee_id
+    if (
+        move.kind in ("functional", "transfer", "deescalation")
+        and move.to_team_id != ticket.team_id
+    ):
+        assignee = None
+        if move.assign and move.to_team_id is not None:
+            assignee = await assignment.assign(conn, move.to_team_id, ticket.language)
+    acknowledged = move.kind in rules.ACKNOWLEDGED_KINDS
+    remind_at, due_at = rules.acknowledgement_times(at, desk.settings.escalation_ack_target_seconds)
+    new = NewEscalation(
+        ticket_id=ticket.id,
+        kind=move.kind,
+        from_team_id=ticket.team_id,
+        to_team_id=move.to_team_id,
+        from_tier=ticket.tier,
+        to_tier=move.to_tier,
+        from_agent_id=ticket.assignee_id,
+        to_agent_id=move.to_agent_id if move.kind == "hierarchical" else assignee,
+        reason=move.reason,
+        trigger=move.trigger,
+        actor_key_id=actor.key_id or None,
+        actor_agent_id=actor.agent_id,
+        actor_name=actor.name,
+        created_at=at,
+        ack_remind_at=remind_at if acknowledged else None,
+        ack_due_at=due_at if acknowledged else None,
+        sla_event_id=move.sla_event_id,
+        overdue_escalation_id=move.overdue_escalation_id,
+    )
+    row = await store.insert(conn, new)
+    if row is None:
+        return None
+    note = await interactions.insert(
+        conn,
+        NewInteraction(
+            ticket_id=ticket.id,
+            kind="note",
+            direction="internal",
+            public=False,
+            author_type="system" if actor is SYSTEM else "agent",
+            author_agent_id=actor.agent_id,
+            author_customer_id=None,
+            author_name=actor.name,
+            body=_note(ticket, move, new),
+            occurred_at=at,
+            duration_seconds=None,
+            external_id=None,
+            created_at=at,
+            created_by_key_id=actor.key_id or None,
+        ),
+    )
+    columns: dict[str, Any] = {
+        "team_id": move.to_team_id,
+        "tier": move.to_tier,
+        "assignee_id": assignee,
+        "escalated_to_id": (
+            move.to_agent_id
+            if move.kind == "hierarchical"
+            else None
+            if move.kind == "deescalation"
+            else ticket.escalated_to_id
+        ),
+    }
+    changed = {k: (getattr(ticket, k), v) for k, v in columns.items() if getattr(ticket, k) != v}
+    lines = [
+        history.line(
+            ticket.id,
+            actor,
+            at,
+            _ACTIONS[move.kind],
+            field=move.kind,
+            new={"escalation_id": row.id, "trigger": move.trigger},
+            interaction_id=note.id,
+            note=move.reason,
+        ),
+        *history.changes(ticket.id, actor, at, changed, note=f"{move.kind} {row.id}"),
+    ]
+    await history.write(conn, lines)
+    columns |= {
+        "routed_by_rule_id": None,
+        "routing_reason": f"{move.kind} {row.id} ({move.trigger}): {move.reason}",
+        "interaction_count": ticket.interaction_count + 1,
+        "version": ticket.version + 1,
+        "updated_at": at,
+    }
+    snapshot = await desk.policies.for_writing(conn)
+    await clocks.settle(
+        conn,
+        ticket,
+        columns,
+        book=snapshot.book,
+        organization=await customers.organization_of(conn, ticket.customer_id),
+        now=at,
+        settings=desk.settings,
+    )
+    if acknowledged:
+        await timers.schedule(
+            conn,
+            ticket.id,
+            [TimerSpec(ACK_REMINDER, remind_at), TimerSpec(ACK_OVERDUE, due_at)],
+            now=at,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
+    return row
+
+
+# ---- the moves a caller asks for -----------------------------------------------------------------
+
+
+async def _team(conn: Connection, team_id: int, field: str = "to_team_id") -> teams.TeamFacts:
+    team = await teams.team(conn, team_id)
+    if team is None:
+        raise UnprocessableEntity(
+            f"team {team_id} does not exist", errors=[{"field": field, "message": "unknown id"}]
+        )
+    return team
+
+
+async def _supervisor(conn: Connection, agent_id: int) -> int:
+    found = await teams.agent_role(conn, agent_id)
+    if found is None:
+        raise UnprocessableEntity(
+            f"agent {agent_id} does not exist",
+            errors=[{"field": "to_agent_id", "message": "unknown id"}],
+        )
+    role, active = found
+    if not active or role not in SUPERVISING_ROLES:
+        raise Conflict(
+            f"agent {agent_id} is not an active supervisor: a hierarchical escalation goes to "
+            "a supervisor (or an admin)"
+        )
+    return agent_id
+
+
+async def plan(conn: Connection, ticket: TicketRow, data: EscalationCreate) -> Move:
+    """What an asked-for escalation does to `ticket`; 409 naming why it cannot."""
+    try:
+        if data.kind == "hierarchical":
+            if data.to_team_id is not None:
+                raise rules.EscalationRefused(
+                    "a hierarchical escalation stays in the team: give to_agent_id, not to_team_id"
+                )
+            if data.to_agent_id is not None:
+                to_agent = await _supervisor(conn, data.to_agent_id)
+            else:
+                team = None if ticket.team_id is None else await teams.team(conn, ticket.team_id)
+                if team is None or team.supervisor_id is None:
+                    raise rules.EscalationRefused(
+                        "the ticket's team has no supervisor: name one with to_agent_id"
+                    )
+                to_agent = team.supervisor_id
+            return Move(
+                "hierarchical", ticket.team_id, ticket.tier, data.reason, to_agent_id=to_agent
+            )
+        if data.to_agent_id is not None:
+            raise rules.EscalationRefused(f"a {data.kind} moves the team: give to_team_id")
+        if data.kind == "transfer":
+            if data.to_team_id is None:
+                raise rules.EscalationRefused("a transfer names the team it goes to: to_team_id")
+            team = await _team(conn, data.to_team_id)
+            rules.check_transfer(ticket.tier, team.tier)
+            if team.id == ticket.team_id:
+                raise rules.EscalationRefused(f"the ticket is in team {team.id} already")
+            return Move("transfer", team.id, team.tier, data.reason, assign=True)
+        if data.to_team_id is not None:
+            team = await _team(conn, data.to_team_id)
+            rules.check_functional(ticket.tier, team.tier)
+            return Move("functional", team.id, team.tier, data.reason, assign=True)
+        tier = rules.next_tier(ticket.tier)
+        found = await teams.first_team_of_tier(conn, tier)
+        to_team = found.id if found is not None else ticket.team_id
+        return Move("functional", to_team, tier, data.reason, assign=True)
+    except rules.EscalationRefused as exc:
+        raise refused(exc) from None
+
+
+async def _locked(conn: Connection, ticket_id: int, visible: Visibility) -> TicketRow:
+    ticket = await tickets_store.lock(conn, ticket_id, visible)
+    if ticket is None:
+        raise no_ticket(ticket_id)
+    if ticket.status == "closed":
+        raise Conflict(f"ticket {ticket_id} is closed: a closed ticket is not escalated or moved")
+    return ticket
+
+
+async def escalate(
+    desk: Desk,
+    ticket_id: int,
+    data: EscalationCreate,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[EscalationOut]:
+    async def work(conn: Connection) -> Written[EscalationOut]:
+        ticket = await _locked(conn, ticket_id, visible)
+        move = await plan(conn, ticket, data)
+        row = await apply(conn, desk, ticket, move, actor=actor, at=max(now, ticket.updated_at))
+        assert row is not None  # a manual escalation has no cause to repeat
+        return Written(out(row))
+
+    async with desk.tickets.enter(ticket_id):
+        return await idempotency.run(
+            desk, actor, idempotency_key, "escalations.create", data, work, now=now
+        )
+
+
+async def deescalate(
+    desk: Desk,
+    ticket_id: int,
+    data: DeescalationCreate,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[EscalationOut]:
+    """Back to a lower tier: the team named, else the one the ticket was escalated from."""
+
+    async def work(conn: Connection) -> Written[EscalationOut]:
+        ticket = await _locked(conn, ticket_id, visible)
+        try:
+            tier = rules.lower_tier(ticket.tier, data.to_tier)
+            if data.to_team_id is not None:
+                team = await _team(conn, data.to_team_id)
+                if team.tier != tier:
+                    raise rules.EscalationRefused(
+                        f"team {team.id} is of tier {team.tier}, not the tier {tier} asked for"
+                    )
+                to_team = team.id
+            else:
+                to_team = await _came_from(conn, ticket, tier)
+        except rules.EscalationRefused as exc:
+            raise refused(exc) from None
+        move = Move("deescalation", to_team, tier, data.reason, assign=True)
+        row = await apply(conn, desk, ticket, move, actor=actor, at=max(now, ticket.updated_at))
+        assert row is not None
+        return Written(out(row))
+
+    async with desk.tickets.enter(ticket_id):
+        return await idempotency.run(
+            desk, actor, idempotency_key, "escalations.deescalate", data, work, now=now
+        )
+
+
+async def _came_from(conn: Connection, ticket: TicketRow, tier: int) -> int | None:
+    """The team the ticket was last escalated from at `tier`; else its own team."""
+    trail, _ = await store.page(
+        conn, EscalationFilters(ticket_id=ticket.id, kind="functional"), limit=50, cursor=None
+    )
+    for row in trail:  # newest first
+        if row.from_tier == tier:
+            return row.from_team_id
+    return ticket.team_id
+
+
+async def team_changed(
+    conn: Connection, ticket: TicketRow, columns: dict[str, Any], *, actor: Principal, at: datetime
+) -> dict[str, Any]:
+    """A PATCH moves the ticket to another team (`columns`), in the PATCH's transaction: on
+    the trail as a transfer (same tier), functional escalation (higher) or de-escalation
+    (lower); the routing columns that say so on the ticket."""
+    new_team_id, new_tier = columns["team_id"], columns.get("tier", ticket.tier)
+    kind = rules.kind_of_move(ticket.tier, new_tier)
+    row = await store.insert(
+        conn,
+        NewEscalation(
+            ticket_id=ticket.id,
+            kind=kind,
+            from_team_id=ticket.team_id,
+            to_team_id=new_team_id,
+            from_tier=ticket.tier,
+            to_tier=new_tier,
+            from_agent_id=ticket.assignee_id,
+            to_agent_id=None,
+            reason="team changed by PATCH",
+            trigger="manual",
+            actor_key_id=actor.key_id or None,
+            actor_agent_id=actor.agent_id,
+            actor_name=actor.name,
+            created_at=at,
+        ),
+    )
+    assert row is not None
+    return {
+        "routed_by_rule_id": None,
+        "routing_reason": f"{kind} {row.id} (manual): team changed by PATCH",
+    }
+
+
+# ---- acknowledgement ---------------------------------------------------------------------------
+
+
+async def acknowledge(
+    desk: Desk, escalation_id: int, *, actor: Principal, visible: Visibility, now: datetime
+) -> EscalationOut:
+    """The receiving side takes the escalation over; the time it took is kept."""
+    async with transaction(desk.db) as conn:
+        row = await store.lock(conn, escalation_id)
+        ticket = None if row is None else await tickets_store.get(conn, row.ticket_id, visible)
+        if row is None or ticket is None:
+            raise NotFound(f"escalation {escalation_id} does not exist")
+        if row.kind not in rules.ACKNOWLEDGED_KINDS:
+            raise Conflict(f"a {row.kind} is not acknowledged; only escalations up are")
+        if row.acknowledged_at is not None:
+            raise Conflict(
+                f"escalation {escalation_id} was acknowledged at {row.acknowledged_at.isoformat()}"
+                f" by {row.acknowledged_by_name}"
+            )
+        if row.kind == "hierarchical" and actor.role not in SUPERVISING_ROLES:
+            raise Forbidden(
+                "supervisors (or admins), not agents, acknowledge hierarchical escalations"
+            )
+        at = max(now, row.created_at)
+        row = await store.acknowledge(conn, row.id, at, actor.key_id or None, actor.name)
+        await history.write(
+            conn,
+            [
+                history.line(
+                    row.ticket_id,
+                    actor,
+                    at,
+                    "escalation_acknowledged",
+                    field=row.kind,
+                    new={"escalation_id": row.id, "seconds": out(row).seconds_to_acknowledge},
+                )
+            ],
+        )
+    return out(row)
+
+
+# ---- reads -------------------------------------------------------------------------------------
+
+
+async def list_for_ticket(
+    desk: Desk, ticket_id: int, query: TicketEscalationListQuery, *, visible: Visibility
+) -> Page[EscalationOut]:
+    """The ticket's trail, oldest first."""
+    async with connection(desk.db) as conn:
+        if not await tickets_store.exists(conn, ticket_id, visible):
+            raise no_ticket(ticket_id)
+        rows, next_cursor = await store.page(
+            conn,
+            EscalationFilters(ticket_id=ticket_id),
+            limit=query.limit,
+            cursor=query.cursor,
+            oldest_first=True,
+        )
+    return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def list_escalations(
+    desk: Desk, query: EscalationListQuery, *, visible: Visibility
+) -> Page[EscalationOut]:
+    """Newest first, or in commit order to follow (`order=commit`); those of visible tickets."""
+    filters = EscalationFilters(
+        ticket_id=query.ticket_id,
+        kind=query.kind,
+        trigger=query.trigger,
+        team_id=query.team_id,
+        acknowledged=query.acknowledged,
+        since=query.since,
+        until=query.until,
+    )
+    async with connection(desk.db) as conn:
+        if query.order == "commit":
+            rows, cursor = await store.feed(
+                conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
+            )
+            return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=cursor)
+        rows, next_cursor = await store.page(
+            conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
+        )
+    return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)
