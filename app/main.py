@@ -15,6 +15,8 @@ from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
 from app.routers import (
     audit,
+    chat,
+    events,
     followups,
     health,
     interactions,
@@ -28,6 +30,7 @@ from app.routers import (
 from app.services import audit as audit_service
 from app.services.desk import Desk
 from app.settings import Settings
+from app.workers import webhooks
 from app.workers.deadlines import DeadlineWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
@@ -78,7 +81,9 @@ def create_app(
         worker_task = None
         if run_worker:
             worker = DeadlineWorker(app.state.desk, app.state.clock)
-            worker_task = asyncio.create_task(worker.run(stop), name="deadline-worker")
+            worker_task = asyncio.gather(
+                worker.run(stop), webhooks.deliver(app.state.desk, app.state.clock, stop)
+            )
         # What is alive now (modules, the app) lives as long as the process: out of the
         # collector's sight, full collections stop scanning it between requests.
         gc.collect()
@@ -138,6 +143,8 @@ def create_app(
         followups.router,
         audit.router,
         privacy.router,
+        events.router,
+        chat.router,
     ):
         app.include_router(router)
     return app

@@ -3,6 +3,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 
 from sqlmodel import SQLModel
 
+from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.sla import (
     BusinessCalendarRow,
@@ -35,6 +36,7 @@ __all__ = [
     "Customer",
     "IdempotentRequest",
     "Interaction",
+    "OutboxEvent",
     "PersonalDataErasure",
     "PriorityMatrixRow",
     "Reminder",
@@ -46,6 +48,8 @@ __all__ = [
     "TicketEvent",
     "TicketLink",
     "Timer",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkerReplica",
 ]
 

@@ -40,7 +40,7 @@ class TimerKind:
 @cache
 def _registry() -> dict[str, TimerKind]:
     # Imported here, not at the top: the handlers schedule timers through this module.
-    from app.services import callbacks, privacy, reminders, sla_events
+    from app.services import callbacks, privacy, reminders, sla_events, webhooks
     from app.services.tickets import auto_close
 
     kinds = [
@@ -50,6 +50,7 @@ def _registry() -> dict[str, TimerKind]:
         TimerKind(CALLBACK_DUE, callbacks.remind, "reminder", derived=False),
         TimerKind(CALLBACK_MISSED, callbacks.record_missed, "callback_missed", derived=False),
         TimerKind(privacy.RETENTION, privacy.erase_expired, "retention", derived=False),
+        TimerKind(webhooks.WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
     ]
     return {k.name: k for k in kinds}
 

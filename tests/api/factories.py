@@ -47,3 +47,24 @@ async def patch(
     if version is None:
         version = (await client.get(path)).json()["version"]
     return await client.patch(path, json=fields, headers={"If-Match": f'"{version}"'})
+
+
+async def make_webhook(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"url": "https://hooks.example.com/helpdesk", "event_types": ["ticket.created"]} | fields
+    return await created(await client.post("/v1/webhooks", json=body))
+
+
+async def follow_events(
+    client: httpx.AsyncClient, cursor: str | None = None, **params: Any
+) -> tuple[list[dict[str, Any]], str]:
+    """Every event after `cursor` in the feed, and the cursor to follow with."""
+    seen: list[dict[str, Any]] = []
+    while True:
+        query = {"limit": 200, **params} | ({"cursor": cursor} if cursor else {})
+        response = await client.get("/v1/events", params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not page["items"]:
+            return seen, cursor
