@@ -104,12 +104,14 @@ def serve(
 
 @cli.command()
 def worker() -> None:
-    """Run only the deadline worker (as many replicas as you like); stops cleanly on SIGTERM."""
+    """Run only the workers (deadlines, webhook deliveries; as many replicas as you like); stops
+    cleanly on SIGTERM."""
     from app.clock import SystemClock
     from app.db import connect, migrate
     from app.logs import configure
     from app.main import limits_of
     from app.services.desk import Desk
+    from app.workers import webhooks
     from app.workers.deadlines import DeadlineWorker
 
     settings = get_settings()
@@ -125,7 +127,11 @@ def worker() -> None:
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await DeadlineWorker(Desk.of(db, settings), SystemClock()).run(stop)
+            desk = Desk.of(db, settings)
+            await asyncio.gather(
+                DeadlineWorker(desk, SystemClock()).run(stop),
+                webhooks.deliver(desk, SystemClock(), stop),
+            )
         finally:
             await db.close()
 

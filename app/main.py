@@ -15,7 +15,9 @@ from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
 from app.routers import (
     audit,
+    chat,
     escalations,
+    events,
     followups,
     health,
     imports,
@@ -32,6 +34,7 @@ from app.routers import (
 from app.services import audit as audit_service
 from app.services.desk import Desk
 from app.settings import Settings
+from app.workers import webhooks
 from app.workers.deadlines import DeadlineWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
@@ -82,7 +85,9 @@ def create_app(
         worker_task = None
         if run_worker:
             worker = DeadlineWorker(app.state.desk, app.state.clock)
-            worker_task = asyncio.create_task(worker.run(stop), name="deadline-worker")
+            worker_task = asyncio.gather(
+                worker.run(stop), webhooks.deliver(app.state.desk, app.state.clock, stop)
+            )
         # What is alive now (modules, the app) lives as long as the process: out of the
         # collector's sight, full collections stop scanning it between requests.
         gc.collect()
@@ -146,6 +151,8 @@ def create_app(
         imports.router,
         escalations.router,  # issue 19, routing
         routing.router,  # issue 19, routing
+        events.router,
+        chat.router,
     ):
         app.include_router(router)
     return app

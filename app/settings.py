@@ -1,5 +1,6 @@
 """Service settings, read from the environment (prefix-free names as documented in README)."""
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
@@ -150,6 +151,36 @@ class Settings(BaseSettings):
     worker_max_sleep_seconds: float = Field(
         default=30.0, validation_alias="HELPDESK_WORKER_MAX_SLEEP_SECONDS"
     )
+
+    # ---- events out (webhooks) ----
+    webhook_max_attempts: int = Field(
+        default=8, ge=1, validation_alias="HELPDESK_WEBHOOK_MAX_ATTEMPTS"
+    )
+    webhook_backoff_seconds: float = Field(
+        default=5.0, gt=0, validation_alias="HELPDESK_WEBHOOK_BACKOFF_SECONDS"
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, validation_alias="HELPDESK_WEBHOOK_BACKOFF_MAX_SECONDS"
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0, gt=0, validation_alias="HELPDESK_WEBHOOK_TIMEOUT_SECONDS"
+    )
+    webhook_allowed_networks: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="HELPDESK_WEBHOOK_ALLOWED_NETWORKS",
+        description="Private or loopback networks deliveries may reach all the same "
+        "(comma-separated CIDRs, e.g. `127.0.0.0/8`); none by default.",
+    )
+    webhook_batch: int = Field(default=100, ge=1, validation_alias="HELPDESK_WEBHOOK_BATCH")
+
+    @field_validator("webhook_allowed_networks", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [network.strip() for network in value.split(",") if network.strip()]
+        for network in value if isinstance(value, list) else []:
+            ipaddress.ip_network(network, strict=False)  # a bad one stops the start, named
+        return value
 
 
 @lru_cache

@@ -3,6 +3,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 
 from sqlmodel import SQLModel
 
+from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
@@ -41,6 +42,7 @@ __all__ = [
     "InboundEmail",
     "Interaction",
     "OutboundEmail",
+    "OutboxEvent",
     "PersonalDataErasure",
     "PriorityMatrixRow",
     "Reminder",
@@ -54,6 +56,8 @@ __all__ = [
     "TicketImport",
     "TicketLink",
     "Timer",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkerReplica",
 ]
 

@@ -9,7 +9,7 @@ from app.domain.sla import TimerSpec
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import CallbackCreate, CallbackOut, Page
 from app.schemas.deadlines import CallbackListQuery
-from app.services import history, idempotency, sla_events
+from app.services import history, idempotency, outbox, reminders, sla_events
 from app.services import timers as registry
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -135,6 +135,7 @@ async def remind(conn: Connection, timers: list[Claimed], now: datetime, desk: D
     await history.write(
         conn, [history.line(t, SYSTEM, now, "reminder", new={"kind": "callback"}) for t in raised]
     )
+    await outbox.emit_batch(conn, [reminders.due_event(t, reminders.CALLBACK) for t in raised], now)
     return len(raised)
 
 

@@ -1,13 +1,14 @@
 """Escalations: up a tier (functional), to a supervisor (hierarchical), across (transfer) and
 down (de-escalation); each with its trail, internal note, history and acknowledgement."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from app.db import Connection, connection, transaction
 from app.domain import escalation as rules
 from app.domain.access import SYSTEM, Principal, Visibility
+from app.domain.events import ESCALATION_CREATED, escalation_facts
 from app.domain.sla import TimerSpec
 from app.errors import Conflict, Forbidden, NotFound, UnprocessableEntity
 from app.schemas import Page
@@ -18,7 +19,7 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, clocks, history, idempotency, timers
+from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import no_ticket
@@ -198,7 +199,7 @@ async def apply(
         "updated_at": at,
     }
     snapshot = await desk.policies.for_writing(conn)
-    await clocks.settle(
+    stored, _ = await clocks.settle(
         conn,
         ticket,
         columns,
@@ -207,6 +208,9 @@ async def apply(
         now=at,
         settings=desk.settings,
     )
+    # Events out (issue 21): the escalation, then the assignment it changed, if it did.
+    await outbox.emit(conn, ESCALATION_CREATED, ticket.id, escalation_facts(row, stored), at)
+    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
     if acknowledged:
         await timers.schedule(
             conn,
@@ -397,6 +401,8 @@ async def team_changed(
         ),
     )
     assert row is not None
+    moved = replace(ticket, team_id=new_team_id, tier=new_tier)
+    await outbox.emit(conn, ESCALATION_CREATED, ticket.id, escalation_facts(row, moved), at)
     return {
         "routed_by_rule_id": None,
         "routing_reason": f"{kind} {row.id} (manual): team changed by PATCH",

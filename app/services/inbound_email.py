@@ -8,13 +8,15 @@ from typing import Any
 from app.db import Connection, transaction
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
+from app.domain.events import INTERACTION_ADDED
 from app.domain.mail import ParsedMail, parse, stored_id
 from app.errors import UnprocessableEntity
 from app.schemas import TicketCreate
 from app.schemas.inbound import AttachmentOut, InboundEmailOut
-from app.services import assignment, clocks, history, mail_threads
+from app.services import assignment, clocks, history, mail_threads, outbox
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.interactions import interaction_event
 from app.services.tickets.create import insert_new
 from app.services.tickets.update import status_move
 from app.store import customers, inbound, links
@@ -281,7 +283,7 @@ async def _append(
         *history.changes(ticket.id, actor, at, changed, note="after email"),
     ]
     await history.write(conn, lines)
-    await clocks.settle(
+    stored, _ = await clocks.settle(
         conn,
         ticket,
         columns,
@@ -290,4 +292,7 @@ async def _append(
         now=at,
         settings=desk.settings,
     )
+    # The events any logged interaction writes (issue 21, events out), in this transaction.
+    await outbox.emit(conn, INTERACTION_ADDED, ticket.id, interaction_event(row, stored), at)
+    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
     return Outcome(outcome, by, ticket.id, row.id)

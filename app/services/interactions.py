@@ -6,9 +6,19 @@ from typing import Any
 from app.db import Connection, connection
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
+from app.domain.events import INTERACTION_ADDED, ticket_facts
 from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
 from app.schemas.inbound import OutboundEmailOut
-from app.services import audit, callbacks, clocks, history, idempotency, mail_threads, reminders
+from app.services import (
+    audit,
+    callbacks,
+    clocks,
+    history,
+    idempotency,
+    mail_threads,
+    outbox,
+    reminders,
+)
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
@@ -37,6 +47,24 @@ def interaction_out(row: InteractionRow, email: OutboundEmailOut | None = None) 
         created_at=row.created_at,
         email=email,
     )
+
+
+def interaction_event(
+    row: InteractionRow, ticket: TicketRow, email: OutboundEmailOut | None = None
+) -> dict[str, Any]:
+    """An `interaction.added` event's payload: what it was, never what it said. A public agent
+    email reply adds the headers a gateway sends it with (not its subject: no ticket text)."""
+    threading = None if email is None else email.model_dump(exclude={"subject"})
+    return {
+        **ticket_facts(ticket),
+        "interaction_id": row.id,
+        "kind": row.kind,
+        "direction": row.direction,
+        "public": row.public,
+        "author_type": row.author_type,
+        "occurred_at": row.occurred_at.isoformat(),
+        "email": threading,
+    }
 
 
 def check_shape(data: InteractionCreate) -> None:
@@ -74,56 +102,75 @@ async def log_interaction(
         raise invalid("occurred_at", "must not be in the future")
 
     async def work(conn: Connection) -> Written[InteractionOut]:
-        ticket = await tickets.lock(conn, ticket_id, visible)
-        if ticket is None:
-            raise no_ticket(ticket_id)
-        refuse_if_closed(ticket)
-        if data.external_id is not None:
-            # A gateway's retry: the ticket's lock orders it after the first, whose row is there.
-            seen = await store.by_external_id(conn, ticket.id, data.external_id)
-            if seen is not None:
-                email = (await mail_threads.outbound_of(conn, [seen])).get(seen.id)
-                return Written(interaction_out(seen, email), created=False)
-        at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
-        occurred_at = data.occurred_at or at
-        if occurred_at < ticket.created_at:
-            raise invalid("occurred_at", "is before the ticket was created")
-        new = await _new_interaction(conn, ticket, data, occurred_at, actor, at)
-        row = await store.insert(conn, new)
-        email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
-        lines = [
-            history.line(
-                ticket.id,
-                actor,
-                at,
-                "interaction",
-                new={"kind": data.kind, "direction": data.direction, "public": data.public},
-                interaction_id=row.id,
-            )
-        ]
-        changed, columns = _implied(ticket, new, at)
-        lines += history.changes(ticket.id, actor, at, changed, note="after interaction")
-        await history.write(conn, lines)
-        if new.direction == "outbound":
-            await reminders.close_follow_ups(conn, ticket.id, at)
-            if new.kind in ("call", "callback"):
-                await callbacks.complete(conn, ticket.id, at)
-        snapshot = await desk.policies.for_writing(conn)
-        await clocks.settle(
-            conn,
-            ticket,
-            columns,
-            book=snapshot.book,
-            organization=await customers.organization_of(conn, ticket.customer_id),
-            now=at,
-            settings=desk.settings,
-        )
-        return Written(interaction_out(row, email))
+        return await append(conn, desk, ticket_id, data, actor=actor, visible=visible, now=now)
 
     async with desk.tickets.enter(ticket_id):
         return await idempotency.run(
             desk, actor, idempotency_key, f"interactions.create:{ticket_id}", data, work, now=now
         )
+
+
+async def append(
+    conn: Connection,
+    desk: Desk,
+    ticket_id: int,
+    data: InteractionCreate,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> Written[InteractionOut]:
+    """Log `data` on the ticket in the caller's transaction (its shape already checked): the
+    interaction, its history, the clocks and events it implies. A gateway's retry (a known
+    `external_id`) returns the interaction logged first, even on a ticket closed since."""
+    ticket = await tickets.lock(conn, ticket_id, visible)
+    if ticket is None:
+        raise no_ticket(ticket_id)
+    if data.external_id is not None:
+        # A gateway's retry: the ticket's lock orders it after the first, whose row is there.
+        seen = await store.by_external_id(conn, ticket.id, data.external_id)
+        if seen is not None:
+            email = (await mail_threads.outbound_of(conn, [seen])).get(seen.id)
+            return Written(interaction_out(seen, email), created=False)
+    refuse_if_closed(ticket)
+    at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
+    occurred_at = data.occurred_at or at
+    if occurred_at < ticket.created_at:
+        raise invalid("occurred_at", "is before the ticket was created")
+    new = await _new_interaction(conn, ticket, data, occurred_at, actor, at)
+    row = await store.insert(conn, new)
+    email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
+    lines = [
+        history.line(
+            ticket.id,
+            actor,
+            at,
+            "interaction",
+            new={"kind": data.kind, "direction": data.direction, "public": data.public},
+            interaction_id=row.id,
+        )
+    ]
+    changed, columns = _implied(ticket, new, at)
+    lines += history.changes(ticket.id, actor, at, changed, note="after interaction")
+    await history.write(conn, lines)
+    if new.direction == "outbound":
+        await reminders.close_follow_ups(conn, ticket.id, at)
+        if new.kind in ("call", "callback"):
+            await callbacks.complete(conn, ticket.id, at)
+    snapshot = await desk.policies.for_writing(conn)
+    stored, _ = await clocks.settle(
+        conn,
+        ticket,
+        columns,
+        book=snapshot.book,
+        organization=await customers.organization_of(conn, ticket.customer_id),
+        now=at,
+        settings=desk.settings,
+    )
+    added = interaction_event(row, stored, email)
+    await outbox.emit(conn, INTERACTION_ADDED, ticket.id, added, at)
+    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
+    return Written(interaction_out(row, email))
 
 
 async def _new_interaction(

@@ -1,13 +1,15 @@
 """Reminders: the worker raises them (follow up with a customer, call back), agents close them."""
 
 from datetime import datetime
+from typing import Any
 
 from app.db import Connection, connection, transaction
 from app.domain.access import SYSTEM, Visibility
+from app.domain.events import REMINDER_DUE
 from app.errors import NotFound
 from app.schemas import Page, ReminderOut, ReminderUpdate
 from app.schemas.deadlines import ReminderListQuery
-from app.services import history, versions
+from app.services import history, outbox, versions
 from app.services.desk import Desk
 from app.store import reminders as store
 from app.store.reminders import ReminderFilters, ReminderRow
@@ -27,7 +29,13 @@ async def raise_follow_ups(
         conn,
         [history.line(t, SYSTEM, now, "reminder", new={"kind": FOLLOW_UP}) for t in raised],
     )
+    await outbox.emit_batch(conn, [due_event(t, FOLLOW_UP) for t in raised], now)
     return len(raised)
+
+
+def due_event(ticket_id: int, kind: str) -> tuple[str, int, dict[str, Any]]:
+    """The `reminder.due` event of a reminder raised on `ticket_id`."""
+    return REMINDER_DUE, ticket_id, {"ticket_id": ticket_id, "kind": kind}
 
 
 async def close_follow_ups(conn: Connection, ticket_id: int, now: datetime) -> None:

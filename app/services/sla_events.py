@@ -1,12 +1,14 @@
 """SLA events: the worker records each warning and breach once; monitoring reads them back."""
 
 from datetime import datetime
+from typing import Any
 
 from app.db import Connection, connection
 from app.domain.access import SYSTEM, Visibility
+from app.domain.events import SLA_BREACH, SLA_WARNING
 from app.schemas import Page, SlaEventOut
 from app.schemas.deadlines import SlaEventListQuery
-from app.services import escalation_matrix, history
+from app.services import escalation_matrix, history, outbox
 from app.services.desk import Desk
 from app.store import sla_events as store
 from app.store.sla_events import SlaEventFilters, SlaEventRow, TicketFacts
@@ -67,7 +69,22 @@ async def record(conn: Connection, timers: list[Claimed], now: datetime, desk: D
     # issue 19, routing: the escalation matrix acts on what was just recorded, in this
     # transaction (once per event: escalations.sla_event_id is unique).
     await escalation_matrix.apply_matrix(conn, recorded, now, desk)
+    await outbox.emit_batch(conn, [sla_event(e) for e in recorded], now)
     return len(recorded)
+
+
+def sla_event(e: SlaEventRow) -> tuple[str, int, dict[str, Any]]:
+    """The `sla.warning` / `sla.breach` event of a recorded SLA event."""
+    payload = {
+        "ticket_id": e.ticket_id,
+        "sla_event_id": e.id,
+        "metric": e.metric,
+        "due_at": e.due_at.isoformat(),
+        "priority": e.priority,
+        "team_id": e.team_id,
+        "assignee_id": e.assignee_id,
+    }
+    return (SLA_WARNING if e.kind == "warning" else SLA_BREACH), e.ticket_id, payload
 
 
 def out(row: SlaEventRow) -> SlaEventOut:

@@ -47,6 +47,7 @@ def _registry() -> dict[str, TimerKind]:
         privacy,
         reminders,
         sla_events,
+        webhooks,
     )
     from app.services.tickets import auto_close
 
@@ -70,6 +71,7 @@ def _registry() -> dict[str, TimerKind]:
             "escalation",
             derived=False,
         ),
+        TimerKind(webhooks.WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
     ]
     return {k.name: k for k in kinds}
 

@@ -305,7 +305,9 @@ def _state_case(states: dict[str, str], order: Sequence[str]) -> str:
 def _where(f: TicketFilters, p: Params, states: dict[str, str]) -> list[str]:
     where: list[str] = []
     if f.sla_state:
-        where.append("(" + " OR ".join(states[s] for s in f.sla_state if s in states) + ")")
+        # A state a list item never has (`not_applicable`) matches nothing, not a syntax error.
+        matching = [states[s] for s in f.sla_state if s in states]
+        where.append("(" + (" OR ".join(matching) or "false") + ")")
     for column, wanted in (
         ("status", f.status),
         ("priority", f.priority),

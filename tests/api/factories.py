@@ -87,3 +87,24 @@ async def escalate(
 ) -> httpx.Response:
     body = {"kind": kind, "reason": f"reason {next(_seq)}"} | fields
     return await client.post(f"/v1/tickets/{ticket_id}/escalations", json=body)
+
+
+async def make_webhook(client: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    body = {"url": "https://hooks.example.com/helpdesk", "event_types": ["ticket.created"]} | fields
+    return await created(await client.post("/v1/webhooks", json=body))
+
+
+async def follow_events(
+    client: httpx.AsyncClient, cursor: str | None = None, **params: Any
+) -> tuple[list[dict[str, Any]], str]:
+    """Every event after `cursor` in the feed, and the cursor to follow with."""
+    seen: list[dict[str, Any]] = []
+    while True:
+        query = {"limit": 200, **params} | ({"cursor": cursor} if cursor else {})
+        response = await client.get("/v1/events", params=query)
+        assert response.status_code == 200, response.text
+        page = response.json()
+        seen += page["items"]
+        cursor = page["next_cursor"]
+        if not page["items"]:
+            return seen, cursor

@@ -103,6 +103,15 @@ TABLE = """
 | routing_rules_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | routing_rules_update | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | routing_rules_delete | 204 | 204 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
+| events_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| inbound_chat | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| webhooks_create | 201 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| webhooks_list | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| webhooks_get | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| webhooks_update | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| webhooks_delete | 204 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
+| webhook_deliveries_list | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| webhook_deliveries_redeliver | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -130,12 +139,15 @@ class World:
 
     admin: httpx.AsyncClient
     ids: dict[str, int] = field(default_factory=dict)
+    db: Database | None = None
     secrets: dict[str, str | None] = field(default_factory=dict)
 
 
 async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClock) -> World:
-    w = World(admin)
+    w = World(admin, db=db)
     t0 = clock.now()
+    hook = {"url": "https://hooks.example.com/m", "event_types": ["ticket.created"]}
+    webhook = await created(await admin.post("/v1/webhooks", json=hook))
     team_a, team_b = await make_team(admin), await make_team(admin)
     agent_a = await make_agent(admin, team_id=team_a["id"])
     supervisor_a = await make_agent(admin, team_id=team_a["id"], role="supervisor")
@@ -172,6 +184,7 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
         "policy": policy["id"],
         "reminder": reminder,
         "supervisor": supervisor_a["id"],
+        "webhook": webhook["id"],
     }
 
     async def key(role: str, **fields: Any) -> dict[str, Any]:
@@ -388,7 +401,49 @@ def _calls() -> dict[str, Call]:
         ),
         "routing_rules_update": lambda w, c: _with_rule(w, c, "PATCH"),
         "routing_rules_delete": lambda w, c: _with_rule(w, c, "DELETE"),
+        "events_list": lambda w, c: c.get("/v1/events"),
+        "inbound_chat": lambda w, c: c.post("/v1/inbound/chat", json=_chat()),
+        "webhooks_create": lambda w, c: c.post(
+            "/v1/webhooks", json={"url": "https://h.example.com/", "event_types": ["sla.breach"]}
+        ),
+        "webhooks_list": lambda w, c: c.get("/v1/webhooks"),
+        "webhooks_get": lambda w, c: c.get(f"/v1/webhooks/{w.ids['webhook']}"),
+        "webhooks_update": lambda w, c: patch(
+            w, c, f"/v1/webhooks/{w.ids['webhook']}", {"description": f"d{_n()}"}
+        ),
+        "webhooks_delete": _delete_webhook,
+        "webhook_deliveries_list": lambda w, c: c.get(
+            f"/v1/webhooks/{w.ids['webhook']}/deliveries"
+        ),
+        "webhook_deliveries_redeliver": _redeliver,
     }
+
+
+def _chat() -> dict[str, Any]:
+    return {
+        "conversation_id": f"matrix-{_n()}",
+        "customer": {"name": "Chatty", "email": "chatty@example.com"},
+        "messages": [{"id": "m-1", "sent_at": "2026-01-01T09:00:00Z", "body": "hello"}],
+    }
+
+
+async def _delete_webhook(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    hook = {"url": "https://gone.example.com/", "event_types": ["sla.breach"]}
+    made = await created(await w.admin.post("/v1/webhooks", json=hook))
+    return await c.delete(f"/v1/webhooks/{made['id']}")
+
+
+async def _redeliver(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    # A delivery given up on (as the worker marks them), of a ticket of its own.
+    await _other_ticket(w)
+    assert w.db is not None
+    async with connection(w.db) as conn:
+        delivery = await conn.fetchval(
+            "UPDATE webhook_deliveries SET status = 'dead' WHERE id = (SELECT max(id) FROM"
+            " webhook_deliveries WHERE subscription_id = $1) RETURNING id",
+            w.ids["webhook"],
+        )
+    return await c.post(f"/v1/webhooks/{w.ids['webhook']}/deliveries/{delivery}/redeliver")
 
 
 def _imported() -> dict[str, Any]:

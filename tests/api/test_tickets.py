@@ -322,3 +322,9 @@ async def test_tickets_cannot_be_deleted(client: httpx.AsyncClient) -> None:
     response = await client.delete(f"/v1/tickets/{ticket['id']}")
     assert response.status_code == 405
     assert response.json()["type"].endswith("/method-not-allowed")
+
+
+async def test_listing_by_a_state_no_list_item_has_finds_nothing(client: httpx.AsyncClient) -> None:
+    await make_ticket(client)
+    response = await client.get("/v1/tickets", params={"sla_state": "not_applicable"})
+    assert response.status_code == 200 and response.json()["items"] == []

@@ -3,12 +3,13 @@
 from datetime import datetime
 from typing import Any
 
-from app.db import Connection, connection
+from app.db import Connection, transaction
+from app.domain import events
 from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import Conflict, Forbidden
 from app.schemas import TicketCreate, TicketSlaOut, TicketSplit
-from app.services import assignment, clocks, history, idempotency, timers
+from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.assignment import Placement
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -33,8 +34,7 @@ async def create_ticket(
 
     The busiest write: reads first (the customer with the configuration revision; the team and
     assignee when given), then one statement inserting the ticket, its "created" history line
-    and its timers. One statement is atomic on its own, so without an Idempotency-Key (and for
-    a customer already known) there is no BEGIN or COMMIT to wait for."""
+    and its timers, and one writing its `ticket.created` event, in one transaction."""
     if data.created_at is not None:
         refusal = actor.refusal("import_history")
         if refusal is not None:
@@ -50,14 +50,14 @@ async def create_ticket(
             idempotency_key,
             "tickets.create",
             data,
-            lambda conn: _create(conn, desk, data, actor=actor, visible=visible, now=now),
+            lambda conn: create_on(conn, desk, data, actor=actor, visible=visible, now=now),
             now=now,
         )
-    async with connection(desk.db) as conn:
-        return await _create(conn, desk, data, actor=actor, visible=visible, now=now)
+    async with transaction(desk.db) as conn:
+        return await create_on(conn, desk, data, actor=actor, visible=visible, now=now)
 
 
-async def _create(
+async def create_on(
     conn: Connection,
     desk: Desk,
     data: TicketCreate,
@@ -66,6 +66,7 @@ async def _create(
     visible: Visibility,
     now: datetime,
 ) -> Written[dict[str, Any]]:
+    """`create_ticket`'s work in the caller's transaction (its checks of the request done)."""
     if data.external_id is not None:
         existing = await store.by_external_id(conn, data.channel, data.external_id)
         if existing is not None:
@@ -265,6 +266,7 @@ async def insert_new(
     if ticket_id is None:
         return None
     row = TicketRow(**_values(ticket), id=ticket_id)
+    await outbox.emit(conn, events.TICKET_CREATED, ticket_id, events.ticket_facts(row), now)
     return row, clocks.shown(derived.policy, derived.report)
 
 

@@ -9,7 +9,7 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import InvalidTransition
 from app.schemas import TicketUpdate
-from app.services import clocks, escalations, history, privacy, versions
+from app.services import clocks, escalations, history, outbox, privacy, versions
 from app.services.desk import Desk
 from app.services.tickets.create import check_assignee, team_tier
 from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
@@ -127,6 +127,7 @@ async def _update(
         await privacy.arm_retention(
             conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
         )
+        await outbox.ticket_changed(conn, stored, changed, at, updated=True)
         return ticket_out(stored, clocks.shown(derived.policy, derived.report))
 
 

@@ -1,0 +1,123 @@
+"""/v1/events (the event feed) and /v1/webhooks (subscriptions and their deliveries)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Response
+
+from app.http.deps import (
+    AdminCall,
+    IdempotencyKey,
+    IfMatch,
+    PathId,
+    ReadCall,
+    expected_version,
+    query,
+    query_parameters,
+)
+from app.http.responses import json_body, written
+from app.schemas import Page
+from app.schemas.events import (
+    DeliveryListQuery,
+    DeliveryOut,
+    EventListQuery,
+    EventOut,
+    WebhookCreate,
+    WebhookCreated,
+    WebhookListQuery,
+    WebhookOut,
+    WebhookUpdate,
+)
+from app.services import outbox, webhooks
+
+router = APIRouter(tags=["events"])
+
+
+@router.get(
+    "/v1/events",
+    response_model=Page[EventOut],
+    operation_id="events_list",
+    openapi_extra=query_parameters(EventListQuery),
+)
+async def list_events(
+    call: ReadCall, q: Annotated[EventListQuery, query(EventListQuery)]
+) -> Response:
+    """The events of the tickets you see, oldest first in commit order, with a `next_cursor`
+    also at the end: polling with it never misses nor repeats an event (an event is served
+    once every transaction older than the one that wrote it has ended)."""
+    return json_body(await outbox.feed(call.desk, q, visible=call.visible))
+
+
+@router.post(
+    "/v1/webhooks", status_code=201, response_model=WebhookCreated, operation_id="webhooks_create"
+)
+async def create_webhook(
+    call: AdminCall, body: WebhookCreate, key: IdempotencyKey = None
+) -> Response:
+    """Events of the given types are POSTed to `url`, signed with the secret (Standard
+    Webhooks), from this moment on. The secret is shown in this response only."""
+    result = await webhooks.create(
+        call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
+    )
+    return written(result)
+
+
+@router.get(
+    "/v1/webhooks",
+    response_model=Page[WebhookOut],
+    operation_id="webhooks_list",
+    openapi_extra=query_parameters(WebhookListQuery),
+)
+async def list_webhooks(
+    call: AdminCall, q: Annotated[WebhookListQuery, query(WebhookListQuery)]
+) -> Response:
+    return json_body(await webhooks.list_subscriptions(call.desk, q))
+
+
+@router.get("/v1/webhooks/{webhook_id}", response_model=WebhookOut, operation_id="webhooks_get")
+async def get_webhook(webhook_id: PathId, call: AdminCall) -> Response:
+    return json_body(await webhooks.get(call.desk, webhook_id))
+
+
+@router.patch(
+    "/v1/webhooks/{webhook_id}", response_model=WebhookOut, operation_id="webhooks_update"
+)
+async def update_webhook(
+    webhook_id: PathId, body: WebhookUpdate, call: AdminCall, if_match: IfMatch = None
+) -> Response:
+    """Change the URL, event types, secret or whether it is active; events written while it is
+    inactive are not delivered to it later."""
+    updated = await webhooks.update(
+        call.desk, webhook_id, body, expected_version=expected_version(if_match), now=call.now
+    )
+    return json_body(updated)
+
+
+@router.delete("/v1/webhooks/{webhook_id}", status_code=204, operation_id="webhooks_delete")
+async def delete_webhook(webhook_id: PathId, call: AdminCall) -> Response:
+    """The subscription and its deliveries are removed; the events stay in the feed."""
+    await webhooks.delete(call.desk, webhook_id)
+    return Response(status_code=204)
+
+
+@router.get(
+    "/v1/webhooks/{webhook_id}/deliveries",
+    response_model=Page[DeliveryOut],
+    operation_id="webhook_deliveries_list",
+    openapi_extra=query_parameters(DeliveryListQuery),
+)
+async def list_deliveries(
+    webhook_id: PathId, call: AdminCall, q: Annotated[DeliveryListQuery, query(DeliveryListQuery)]
+) -> Response:
+    """Newest first: status, attempts, the next attempt's time and the last error."""
+    return json_body(await webhooks.list_deliveries(call.desk, webhook_id, q))
+
+
+@router.post(
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    response_model=DeliveryOut,
+    operation_id="webhook_deliveries_redeliver",
+)
+async def redeliver(webhook_id: PathId, delivery_id: PathId, call: AdminCall) -> Response:
+    """Send a delivered or dead delivery again, from a first attempt, with the same
+    `webhook-id` (receivers deduplicate by it). One still under way is a 409."""
+    return json_body(await webhooks.redeliver(call.desk, webhook_id, delivery_id))

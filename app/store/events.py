@@ -1,0 +1,111 @@
+"""The outbox: events written in their change's transaction (with a delivery per matching
+subscription), and read back as a feed in commit order."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from app.domain.access import EVERYTHING, Visibility
+from app.store.paging import Params, fetch_feed, rows_of
+from app.store.tickets import visible_sql
+
+WEBHOOKS_CHANNEL = "helpdesk_webhooks"
+
+# One statement: the events, a delivery for each active subscription that wants its type (so a
+# subscription's deliveries begin and end exactly with its changes' commits), and a NOTIFY to
+# the delivery workers (delivered on commit) when there is something to deliver.
+_EMIT = f"""
+    WITH e AS (
+        INSERT INTO events (type, ticket_id, payload, occurred_at)
+        SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
+        RETURNING id, type, ticket_id, occurred_at
+    ), d AS (
+        INSERT INTO webhook_deliveries (event_id, subscription_id, ticket_id, status, attempts,
+            created_at)
+        SELECT e.id, s.id, e.ticket_id, 'pending', 0, e.occurred_at
+        FROM e JOIN webhook_subscriptions s ON s.active AND e.type = ANY(s.event_types)
+        ORDER BY e.id, s.id
+        RETURNING 1
+    )
+    SELECT count(*) AS deliveries,
+           CASE WHEN count(*) > 0 THEN pg_notify('{WEBHOOKS_CHANNEL}', '') END AS woken
+    FROM d
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    type: str
+    ticket_id: int
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+async def insert(conn: asyncpg.Connection, events: Sequence[NewEvent]) -> int:
+    """Write the events and their deliveries; how many deliveries were written."""
+    if not events:
+        return 0
+    count: int = await conn.fetchval(
+        _EMIT,
+        [e.type for e in events],
+        [e.ticket_id for e in events],
+        [e.payload for e in events],
+        [e.occurred_at for e in events],
+    )
+    return count
+
+
+@dataclass(frozen=True, slots=True)
+class EventRow:
+    id: int
+    type: str
+    ticket_id: int
+    payload: dict[str, Any]
+    occurred_at: datetime
+
+
+COLUMNS = "id, type, ticket_id, payload, occurred_at"
+
+
+@dataclass(frozen=True)
+class EventFilters:
+    types: Sequence[str] = ()
+    ticket_id: int | None = None
+
+
+def _where(filters: EventFilters, p: Params, visible: Visibility) -> list[str]:
+    where = []
+    if filters.types:
+        where.append(f"type = ANY({p(list(filters.types), 'text[]')})")
+    if filters.ticket_id is not None:
+        where.append(f"ticket_id = {p(filters.ticket_id, 'bigint')}")
+    limit = visible_sql(visible, p)
+    if limit:  # an event is seen by whoever sees its ticket
+        where.append(f"ticket_id IN (SELECT id FROM tickets WHERE {limit})")
+    return where
+
+
+async def feed(
+    conn: asyncpg.Connection,
+    filters: EventFilters,
+    *,
+    limit: int,
+    cursor: str | None,
+    visible: Visibility = EVERYTHING,
+) -> tuple[list[EventRow], str]:
+    """Events in commit order after `cursor` (see `paging.fetch_feed`)."""
+    p = Params()
+    rows, next_cursor = await fetch_feed(
+        conn,
+        columns=COLUMNS,
+        source="events",
+        where=_where(filters, p, visible),
+        params=p,
+        listing="events-feed",
+        cursor=cursor,
+        limit=limit,
+    )
+    return rows_of(EventRow, rows), next_cursor
