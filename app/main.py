@@ -13,16 +13,20 @@ from app.db import Database, Limits, connect
 from app.http import problems
 from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
+from app.http.telemetry import RequestMetrics
 from app.routers import (
     audit,
+    exports,
     followups,
     health,
     interactions,
     keys,
+    metrics,
     portal,
     privacy,
     records,
     sla,
+    surveys,
     tickets,
 )
 from app.services import audit as audit_service
@@ -73,6 +77,10 @@ def create_app(
                 raise RuntimeError("no database URL: set DATABASE_URL or use 'helpdesk serve'")
             owned = await connect(url, limits_of(settings))
             app.state.desk = Desk.of(owned, settings)
+        replica = None
+        if settings.database_read_url and app.state.desk.replica is None:
+            replica = await connect(settings.database_read_url, limits_of(settings))
+            app.state.desk.replica = replica
         await audit_service.seal(app.state.desk)
         stop = asyncio.Event()
         worker_task = None
@@ -89,6 +97,9 @@ def create_app(
             stop.set()
             if worker_task is not None:
                 await worker_task
+            if replica is not None:
+                app.state.desk.replica = None
+                await replica.close()
             if owned is not None:
                 await owned.close()
                 app.state.desk = None
@@ -121,9 +132,11 @@ def create_app(
                 "Idempotent-Replayed",
                 "X-Request-ID",
                 "Location",
+                "Next-Cursor",
             ],
             max_age=600,
         )
+    app.add_middleware(RequestMetrics)
     app.add_middleware(RequestContext)
     for router in (
         health.router,
@@ -138,6 +151,10 @@ def create_app(
         followups.router,
         audit.router,
         privacy.router,
+        surveys.router,
+        metrics.router,
+        metrics.prometheus,
+        exports.router,
     ):
         app.include_router(router)
     return app

@@ -3,6 +3,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 
 from sqlmodel import SQLModel
 
+from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.sla import (
     BusinessCalendarRow,
@@ -41,6 +42,7 @@ __all__ = [
     "ServiceSecret",
     "SlaEvent",
     "SlaPolicy",
+    "SurveyResponse",
     "Team",
     "Ticket",
     "TicketEvent",

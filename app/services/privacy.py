@@ -250,6 +250,7 @@ async def _erase(
     await store.redact_interactions(conn, redactions)
     if ids:
         await store.redact_callbacks(conn, ids)
+        await store.redact_surveys(conn, ids)
         await store.rewrite_history(conn, _scrubbed(await store.history_of(conn, ids), personal))
     if ids or whole:
         await store.forget_responses(

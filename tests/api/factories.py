@@ -47,3 +47,10 @@ async def patch(
     if version is None:
         version = (await client.get(path)).json()["version"]
     return await client.patch(path, json=fields, headers={"If-Match": f'"{version}"'})
+
+
+async def answer_survey(
+    client: httpx.AsyncClient, ticket_id: int, kind: str = "csat", score: int = 5, **fields: Any
+) -> dict[str, Any]:
+    body = {"kind": kind, "score": score} | fields
+    return await created(await client.post(f"/v1/tickets/{ticket_id}/surveys", json=body))

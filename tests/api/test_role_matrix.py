@@ -80,6 +80,13 @@ TABLE = """
 | customers_export | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | customers_erase | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | backups_last | 404 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 404 | 401 | 403 | 403 |
+| surveys_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 201 | 404 |
+| surveys_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_summary | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_timeseries | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_agents | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| prometheus_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| exports_tickets | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -220,6 +227,12 @@ async def _erase(w: World, c: httpx.AsyncClient) -> httpx.Response:
     return await c.post(f"/v1/customers/{await _throwaway_customer(w)}/erase")
 
 
+async def _survey(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    # A ticket of its own each time (team A's, the own customer's): one answer per ticket.
+    ticket = await make_ticket(w.admin, team_id=w.ids["team"], customer_id=w.ids["customer"])
+    return await c.post(f"/v1/tickets/{ticket['id']}/surveys", json={"kind": "csat", "score": 4})
+
+
 async def _other_ticket(w: World) -> int:
     return int((await make_ticket(w.admin, team_id=w.ids["team"]))["id"])
 
@@ -341,6 +354,15 @@ def _calls() -> dict[str, Call]:
         "customers_erase": _erase,
         # No backup has been taken in the test database: an admin learns that as a 404.
         "backups_last": lambda w, c: c.get("/v1/backups/last"),
+        "surveys_create": _survey,
+        "surveys_list": lambda w, c: c.get("/v1/surveys"),
+        "metrics_summary": lambda w, c: c.get("/v1/metrics/summary"),
+        "metrics_timeseries": lambda w, c: c.get(
+            "/v1/metrics/timeseries", params={"metric": "created"}
+        ),
+        "metrics_agents": lambda w, c: c.get("/v1/metrics/agents"),
+        "prometheus_metrics": lambda w, c: c.get("/metrics"),
+        "exports_tickets": lambda w, c: c.get("/v1/exports/tickets"),
     }
 
 

@@ -152,6 +152,8 @@ DOCUMENTED_RULES = (
     "required when setting the priority by hand",  # priority_reason
     "is inactive",  # an assignee must be an active agent
     "the default policy applies to every ticket",  # its conditions
+    "`from` must be before `to`",  # a metrics period
+    "buckets; use a longer interval",  # a time series: at most 400 buckets
 )
 
 
