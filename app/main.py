@@ -13,22 +13,26 @@ from app.db import Database, Limits, connect
 from app.http import problems
 from app.http.middleware import BodyLimit, JsonBodies, RequestContext
 from app.http.ratelimit import RateLimitHeaders
+from app.http.telemetry import RequestMetrics
 from app.routers import (
     audit,
     chat,
     escalations,
     events,
+    exports,
     followups,
     health,
     imports,
     inbound,
     interactions,
     keys,
+    metrics,
     portal,
     privacy,
     records,
     routing,
     sla,
+    surveys,
     tickets,
 )
 from app.services import audit as audit_service
@@ -80,6 +84,10 @@ def create_app(
                 raise RuntimeError("no database URL: set DATABASE_URL or use 'helpdesk serve'")
             owned = await connect(url, limits_of(settings))
             app.state.desk = Desk.of(owned, settings)
+        replica = None
+        if settings.database_read_url and app.state.desk.replica is None:
+            replica = await connect(settings.database_read_url, limits_of(settings))
+            app.state.desk.replica = replica
         await audit_service.seal(app.state.desk)
         stop = asyncio.Event()
         worker_task = None
@@ -98,6 +106,9 @@ def create_app(
             stop.set()
             if worker_task is not None:
                 await worker_task
+            if replica is not None:
+                app.state.desk.replica = None
+                await replica.close()
             if owned is not None:
                 await owned.close()
                 app.state.desk = None
@@ -130,9 +141,11 @@ def create_app(
                 "Idempotent-Replayed",
                 "X-Request-ID",
                 "Location",
+                "Next-Cursor",
             ],
             max_age=600,
         )
+    app.add_middleware(RequestMetrics)
     app.add_middleware(RequestContext)
     for router in (
         health.router,
@@ -153,6 +166,10 @@ def create_app(
         routing.router,  # issue 19, routing
         events.router,
         chat.router,
+        surveys.router,
+        metrics.router,
+        metrics.prometheus,
+        exports.router,
     ):
         app.include_router(router)
     return app

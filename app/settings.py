@@ -17,6 +17,10 @@ class Settings(BaseSettings):
         default=None,
         description="PostgreSQL URL; unset → an embedded PostgreSQL under the data dir.",
     )
+    database_read_url: str | None = Field(
+        default=None,
+        description="A read replica for the metrics' queries; unset → the primary.",
+    )
     data_dir: Path = Field(default=Path(".data"), validation_alias="HELPDESK_DATA_DIR")
     log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
     max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")

@@ -131,13 +131,13 @@ def visibility(caller: Principal) -> Visibility:
 # ---- customer portal tokens ------------------------------------------------------------------
 
 # All a portal may do with a customer's token: list and read that customer's tickets, read
-# their public interactions and add a reply.
+# their public interactions, add a reply and answer a survey about one of the tickets.
 PORTAL_OPERATIONS = frozenset(
-    {"tickets_list", "tickets_get", "interactions_list", "interactions_create"}
+    {"tickets_list", "tickets_get", "interactions_list", "interactions_create", "surveys_create"}
 )
 PORTAL_WORDS = (
     "a customer token may only list and read its customer's tickets, list their public "
-    "interactions (public_only=true) and add a reply"
+    "interactions (public_only=true), add a reply and answer a survey"
 )
 # A reply from the portal is the customer's own public message, whatever the body leaves out.
 CUSTOMER_REPLY = {"author_type": "customer", "direction": "inbound", "public": True}

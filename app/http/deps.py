@@ -181,7 +181,8 @@ def query(model: type[M]) -> Any:
     Unknown parameters are refused with a 400 naming them, as unknown body fields are; value
     errors are 422s located at `query.<name>`. Declare the parameters to OpenAPI with
     `openapi_extra=query_parameters(model)`."""
-    fields = model.model_fields
+    # Parameters by their aliases where they have one (`from` is no Python name).
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}
     many = frozenset(name for name, field in fields.items() if _is_list(field))
 
     async def parse(request: Request) -> M:
@@ -210,6 +211,7 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     parameters = []
     required = set(schema.get("required", ()))
+    many = {f.alias or n for n, f in model.model_fields.items() if _is_list(f)}
     for name, prop in schema["properties"].items():
         description = prop.pop("description", None)
         prop.pop("title", None)
@@ -221,7 +223,7 @@ def query_parameters(model: type[BaseModel]) -> dict[str, Any]:
         }
         if description:
             parameter["description"] = description
-        if _is_list(model.model_fields[name]):
+        if name in many:
             parameter["style"], parameter["explode"] = "form", True
         parameters.append(parameter)
     return {"parameters": parameters}

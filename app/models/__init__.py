@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
+from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
@@ -50,6 +51,7 @@ __all__ = [
     "ServiceSecret",
     "SlaEvent",
     "SlaPolicy",
+    "SurveyResponse",
     "Team",
     "Ticket",
     "TicketEvent",

@@ -21,6 +21,13 @@ class Desk:
     tickets: TicketGate = field(default_factory=lambda: TicketGate(5, 2.0))
     # The key customer tokens are signed with, once read (app.services.customer_tokens).
     token_key: bytes | None = None
+    # A read replica for the metrics (settings.database_read_url); None: the primary.
+    replica: Database | None = None
+
+    @property
+    def reads(self) -> Database:
+        """Where the metrics read: the replica when there is one."""
+        return self.replica or self.db
 
     @classmethod
     def of(cls, db: Database, settings: Settings) -> "Desk":

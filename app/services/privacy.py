@@ -251,6 +251,7 @@ async def _erase(
     await inbound.redact_mail(conn, ids, customer.email if whole and customer else None)
     if ids:
         await store.redact_callbacks(conn, ids)
+        await store.redact_surveys(conn, ids)
         await store.rewrite_history(conn, _scrubbed(await store.history_of(conn, ids), personal))
     if ids or whole:
         await store.forget_responses(

@@ -227,6 +227,17 @@ async def redact_callbacks(conn: asyncpg.Connection, ticket_ids: Sequence[int]) 
     await conn.execute(_REDACT_CALLBACKS, list(ticket_ids))
 
 
+# A survey's score stays (the metrics need it); its comment is the customer's own words.
+_REDACT_SURVEYS = """
+    UPDATE survey_responses SET comment = NULL
+    WHERE ticket_id = ANY($1::bigint[]) AND comment IS NOT NULL
+"""
+
+
+async def redact_surveys(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> None:
+    await conn.execute(_REDACT_SURVEYS, list(ticket_ids))
+
+
 _REWRITE_HISTORY = """
     UPDATE ticket_history SET old_value = $2, new_value = $3, actor_name = $4, note = $5
     WHERE id = $1

@@ -108,3 +108,10 @@ async def follow_events(
         cursor = page["next_cursor"]
         if not page["items"]:
             return seen, cursor
+
+
+async def answer_survey(
+    client: httpx.AsyncClient, ticket_id: int, kind: str = "csat", score: int = 5, **fields: Any
+) -> dict[str, Any]:
+    body = {"kind": kind, "score": score} | fields
+    return await created(await client.post(f"/v1/tickets/{ticket_id}/surveys", json=body))

@@ -5,6 +5,7 @@ import httpx
 
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
+    answer_survey,
     escalate,
     follow_events,
     log,
@@ -218,3 +219,19 @@ async def test_an_escalation_and_an_email_reply_are_in_the_feed(client: httpx.As
     reply = [e["data"] for e in events if e["type"] == "interaction.added"][-1]
     assert reply["email"]["message_id"].startswith("<hd.")
     assert reply["email"]["reference_token"] and "subject" not in reply["email"]
+
+
+async def test_a_survey_answer_is_in_the_feed_once_without_its_comment(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    survey = await answer_survey(client, ticket["id"], score=2, comment="Far too slow")
+    retry = await client.post(
+        f"/v1/tickets/{ticket['id']}/surveys",
+        json={"kind": "csat", "score": 2, "comment": "Far too slow"},
+    )
+    assert retry.status_code == 200
+    events, _ = await follow_events(client)
+    [answered] = [e["data"] for e in events if e["type"] == "survey.received"]
+    assert (answered["survey_id"], answered["kind"], answered["score"]) == (survey["id"], "csat", 2)
+    assert "Far too slow" not in str(answered)

@@ -112,6 +112,13 @@ TABLE = """
 | webhooks_delete | 204 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
 | webhook_deliveries_list | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | webhook_deliveries_redeliver | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| surveys_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 201 | 404 |
+| surveys_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_summary | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_timeseries | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_agents | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| prometheus_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| exports_tickets | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -255,6 +262,12 @@ async def _throwaway_customer(w: World) -> int:
 async def _erase(w: World, c: httpx.AsyncClient) -> httpx.Response:
     # A customer of its own: erasing the shared one would change what other rows read.
     return await c.post(f"/v1/customers/{await _throwaway_customer(w)}/erase")
+
+
+async def _survey(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    # A ticket of its own each time (team A's, the own customer's): one answer per ticket.
+    ticket = await make_ticket(w.admin, team_id=w.ids["team"], customer_id=w.ids["customer"])
+    return await c.post(f"/v1/tickets/{ticket['id']}/surveys", json={"kind": "csat", "score": 4})
 
 
 async def _other_ticket(w: World) -> int:
@@ -416,6 +429,15 @@ def _calls() -> dict[str, Call]:
             f"/v1/webhooks/{w.ids['webhook']}/deliveries"
         ),
         "webhook_deliveries_redeliver": _redeliver,
+        "surveys_create": _survey,
+        "surveys_list": lambda w, c: c.get("/v1/surveys"),
+        "metrics_summary": lambda w, c: c.get("/v1/metrics/summary"),
+        "metrics_timeseries": lambda w, c: c.get(
+            "/v1/metrics/timeseries", params={"metric": "created"}
+        ),
+        "metrics_agents": lambda w, c: c.get("/v1/metrics/agents"),
+        "prometheus_metrics": lambda w, c: c.get("/metrics"),
+        "exports_tickets": lambda w, c: c.get("/v1/exports/tickets"),
     }
 
 

