@@ -53,8 +53,8 @@ def _candidates(members: list[store.AgentFacts]) -> list[routing.Candidate]:
 async def _rotate(
     conn: Connection, team: store.TeamFacts, members: list[store.AgentFacts], lang: str | None
 ) -> int | None:
-    """Plain round robin: one statement moves the team's rotation on (no lock held after it,
-    outside a transaction)."""
+    """Plain round robin: the team's next turn (a sequence: no lock, even inside the create's
+    transaction) picks among the agents who may take the ticket."""
     chosen = routing.pool(_candidates(members), lang)
     return await store.rotate(conn, team.id, [c.agent_id for c in chosen]) if chosen else None
 

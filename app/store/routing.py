@@ -187,15 +187,11 @@ async def team_and_agents(
     return team, members
 
 
-# Round robin among `$2` (the agents who may take the ticket, in id order): the next after the
-# last one assigned, wrapping. One statement: concurrent ones queue on the team's row for the
-# statement only, and each sees the one before it (PostgreSQL re-reads the row it waited for).
+# Round robin among `$2` (the agents who may take the ticket, in id order): the team's next
+# turn (migration 0013: a sequence per team, so no row is locked and concurrent creates in one
+# team never wait for each other), modulo the agents there are.
 _ROTATE = """
-    UPDATE teams SET last_assigned_id = coalesce(
-        (SELECT min(x) FROM unnest($2::bigint[]) AS x WHERE x > teams.last_assigned_id),
-        (SELECT min(x) FROM unnest($2::bigint[]) AS x))
-    WHERE id = $1
-    RETURNING last_assigned_id
+    SELECT ($2::bigint[])[1 + ((team_turn($1) - 1) % cardinality($2::bigint[]))::int]
 """
 
 

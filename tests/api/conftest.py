@@ -16,6 +16,13 @@ from app.settings import Settings
 from tests.conftest import RUN, create_database_from_template, drop_database
 from tests.fakes import FakeClock
 
+DROP_TEAM_TURNS = """
+    DO $$ DECLARE s text; BEGIN
+        FOR s IN SELECT sequencename FROM pg_sequences WHERE sequencename LIKE 'team\\_turn\\_%'
+        LOOP EXECUTE format('DROP SEQUENCE %I', s); END LOOP;
+    END $$
+"""
+
 
 @pytest.fixture(scope="session")
 async def db(server_url: str, template_url: str) -> AsyncIterator[Database]:
@@ -44,6 +51,8 @@ async def clean(db: Database, app) -> None:  # type: ignore[no-untyped-def]
     tables = ", ".join((*data_tables(), *CONFIG_TABLES))
     async with transaction(db) as conn:
         await conn.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        # Team ids start again at 1: so do their round-robin turns (migration 0013).
+        await conn.execute(DROP_TEAM_TURNS)
         for table in CONFIG_TABLES:
             await conn.execute(f"INSERT INTO {table} SELECT * FROM seed_{table}")
             if table != "priority_matrix":
