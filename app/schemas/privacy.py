@@ -9,7 +9,9 @@ from app.schemas.audit import AuditEntryOut
 from app.schemas.customers import CustomerOut
 from app.schemas.deadlines import CallbackOut
 from app.schemas.history import HistoryEntryOut
+from app.schemas.inbound import InboundEmailOut
 from app.schemas.interactions import InteractionOut
+from app.schemas.surveys import SurveyOut
 from app.schemas.tickets import TicketOut
 
 ErasureReason = Literal["request", "retention"]
@@ -58,6 +60,13 @@ class CustomerExport(BaseModel):
     )
     erasure: ErasureOut | None = Field(description="The customer's erasure, if erased.")
     erased_tickets: list[TicketErasureOut]
+    surveys: list[SurveyOut] = Field(
+        description="The customer's survey answers, and those about their tickets."
+    )
+    received_emails: list[InboundEmailOut] = Field(
+        description="Mail received on their tickets or from their address (auto-replies and "
+        "bounces included, which are on no ticket's interactions)."
+    )
 
 
 class BackupTable(BaseModel):

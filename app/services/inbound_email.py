@@ -6,23 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from app.db import Connection, transaction
-from app.domain import lifecycle
-from app.domain.access import Principal, Visibility
-from app.domain.events import INTERACTION_ADDED
+from app.domain.access import EVERYTHING, Principal, Visibility
 from app.domain.mail import ParsedMail, parse, stored_id
 from app.errors import UnprocessableEntity
-from app.schemas import TicketCreate
-from app.schemas.inbound import AttachmentOut, InboundEmailOut
-from app.services import assignment, clocks, history, mail_threads, outbox
+from app.schemas import InteractionCreate, TicketCreate
+from app.schemas.inbound import InboundEmailOut
+from app.services import assignment, history, interactions, mail_threads
 from app.services.desk import Desk
 from app.services.idempotency import Written
-from app.services.interactions import interaction_event
+from app.services.mail_threads import email_out
 from app.services.tickets.create import insert_new
-from app.services.tickets.update import status_move
 from app.store import customers, inbound, links
-from app.store import interactions as interaction_store
 from app.store.inbound import InboundEmailRow, NewInboundEmail
-from app.store.interactions import NewInteraction
 from app.store.tickets import TicketRow
 
 MAX_BODY = 200_000
@@ -35,28 +30,6 @@ class Outcome:
     ticket_id: int | None = None
     interaction_id: int | None = None
     followed_ticket_id: int | None = None
-
-
-def email_out(row: InboundEmailRow) -> InboundEmailOut:
-    return InboundEmailOut(
-        id=row.id,
-        message_id=row.message_id,
-        kind=row.kind,  # type: ignore[arg-type]
-        outcome=row.outcome,  # type: ignore[arg-type]
-        threaded_by=row.threaded_by,  # type: ignore[arg-type]
-        ticket_id=row.ticket_id,
-        interaction_id=row.interaction_id,
-        followed_ticket_id=row.followed_ticket_id,
-        sender_email=row.sender_email,
-        sender_name=row.sender_name,
-        subject=row.subject,
-        text=row.text,
-        quoted=row.quoted,
-        attachments=[AttachmentOut(**a) for a in row.attachments],
-        automatic_reason=row.automatic_reason,
-        sent_at=row.sent_at,
-        received_at=row.received_at,
-    )
 
 
 def _received(mail: ParsedMail, actor: Principal, now: datetime) -> NewInboundEmail:
@@ -227,72 +200,33 @@ async def _append(
     now: datetime,
     by: str | None,
 ) -> Outcome:
-    """The message as the customer's inbound email on the ticket, and what it implies: a
-    pending ticket back in work, a resolved one reopened."""
-    external_id = stored_id(mail.message_id)
-    seen = await interaction_store.by_external_id(conn, ticket.id, external_id)
-    if seen is not None:  # logged already, by a gateway through the interactions API
-        return Outcome("duplicate", by, ticket.id, seen.id)
-    at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
-    customer_id, _ = await _sender(conn, mail, at)
-    row = await interaction_store.insert(
-        conn,
-        NewInteraction(
-            ticket_id=ticket.id,
-            kind="email",
-            direction="inbound",
-            public=True,
-            author_type="customer",
-            author_agent_id=None,
-            author_customer_id=customer_id,
-            author_name=mail.sender_name or mail.sender_email,
-            body=_body(mail),
-            occurred_at=at,
-            duration_seconds=None,
-            external_id=external_id,
-            created_at=at,
-            created_by_key_id=actor.key_id or None,
-        ),
+    """The message as the customer's inbound email on the ticket, logged as any interaction is
+    (history, clocks, events), with inbound email's own rule: a resolved ticket reopens."""
+    customer_id, _ = await _sender(conn, mail, max(now, ticket.updated_at))
+    # Built from the parsed message, not a client's JSON: its text is whatever the mail held.
+    message = InteractionCreate.model_construct(
+        kind="email",
+        direction="inbound",
+        public=True,
+        author_type="customer",
+        author_id=customer_id,
+        author_name=mail.sender_name or mail.sender_email,
+        body=_body(mail),
+        occurred_at=None,
+        duration_seconds=None,
+        external_id=stored_id(mail.message_id),
     )
-    columns: dict[str, Any] = {
-        "interaction_count": ticket.interaction_count + 1,
-        "customer_reply_count": ticket.customer_reply_count + 1,
-        "version": ticket.version + 1,
-        "updated_at": at,
-    }
-    changed: dict[str, tuple[Any, Any]] = {}
-    outcome = "appended"
-    if ticket.status == "resolved":
-        changed, moved = status_move(ticket, "open", at)
-        columns |= moved
-        outcome = "reopened"
-    else:
-        status = lifecycle.status_after_customer_message(ticket.status)  # type: ignore[arg-type]
-        if status != ticket.status:
-            changed["status"] = (ticket.status, status)
-            columns |= {"status": status, "status_log": clocks.with_status(ticket, status, at)}
-    lines = [
-        history.line(
-            ticket.id,
-            actor,
-            at,
-            "interaction",
-            new={"kind": "email", "direction": "inbound", "public": True},
-            interaction_id=row.id,
-        ),
-        *history.changes(ticket.id, actor, at, changed, note="after email"),
-    ]
-    await history.write(conn, lines)
-    stored, _ = await clocks.settle(
+    logged = await interactions.append(
         conn,
-        ticket,
-        columns,
-        book=(await desk.policies.for_writing(conn)).book,
-        organization=await customers.organization_of(conn, ticket.customer_id),
-        now=at,
-        settings=desk.settings,
+        desk,
+        ticket.id,
+        message,
+        actor=actor,
+        visible=EVERYTHING,  # threading chose a ticket the caller sees
+        now=now,
+        reopen_resolved=True,
     )
-    # The events any logged interaction writes (issue 21, events out), in this transaction.
-    await outbox.emit(conn, INTERACTION_ADDED, ticket.id, interaction_event(row, stored), at)
-    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
-    return Outcome(outcome, by, ticket.id, row.id)
+    if not logged.created:  # logged already, by a gateway through the interactions API
+        return Outcome("duplicate", by, ticket.id, logged.body.id)
+    outcome = "reopened" if ticket.status == "resolved" else "appended"
+    return Outcome(outcome, by, ticket.id, logged.body.id)

@@ -22,7 +22,7 @@ from app.services import (
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
-from app.services.tickets.update import refuse_if_closed
+from app.services.tickets.update import refuse_if_closed, status_move
 from app.store import agents, customers, tickets
 from app.store import history as history_store
 from app.store import interactions as store
@@ -119,10 +119,12 @@ async def append(
     actor: Principal,
     visible: Visibility,
     now: datetime,
+    reopen_resolved: bool = False,
 ) -> Written[InteractionOut]:
     """Log `data` on the ticket in the caller's transaction (its shape already checked): the
     interaction, its history, the clocks and events it implies. A gateway's retry (a known
-    `external_id`) returns the interaction logged first, even on a ticket closed since."""
+    `external_id`) returns the interaction logged first, even on a ticket closed since.
+    `reopen_resolved`: a customer's message reopens a resolved ticket (inbound email's rule)."""
     ticket = await tickets.lock(conn, ticket_id, visible)
     if ticket is None:
         raise no_ticket(ticket_id)
@@ -151,6 +153,9 @@ async def append(
         )
     ]
     changed, columns = _implied(ticket, new, at)
+    if reopen_resolved and ticket.status == "resolved":
+        reopened, moved = status_move(ticket, "open", at)
+        changed, columns = changed | reopened, columns | moved
     lines += history.changes(ticket.id, actor, at, changed, note="after interaction")
     await history.write(conn, lines)
     if new.direction == "outbound":

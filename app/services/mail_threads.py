@@ -10,12 +10,12 @@ from app.db import Connection
 from app.domain import mail_threads
 from app.domain.access import Visibility
 from app.domain.mail import ParsedMail, stored_id
-from app.schemas.inbound import OutboundEmailOut
+from app.schemas.inbound import AttachmentOut, InboundEmailOut, OutboundEmailOut
 from app.services import customer_tokens
 from app.services.desk import Desk
 from app.store import inbound
 from app.store import tickets as ticket_store
-from app.store.inbound import OutboundEmailRow
+from app.store.inbound import InboundEmailRow, OutboundEmailRow
 from app.store.interactions import InteractionRow, NewInteraction
 from app.store.tickets import TicketRow
 
@@ -120,3 +120,26 @@ async def _lock(conn: Connection, ticket_id: int | None, visible: Visibility) ->
     if ticket_id is None:
         return None
     return await ticket_store.lock(conn, ticket_id, visible)
+
+
+def email_out(row: InboundEmailRow) -> InboundEmailOut:
+    """A received message as the API shows it."""
+    return InboundEmailOut(
+        id=row.id,
+        message_id=row.message_id,
+        kind=row.kind,  # type: ignore[arg-type]
+        outcome=row.outcome,  # type: ignore[arg-type]
+        threaded_by=row.threaded_by,  # type: ignore[arg-type]
+        ticket_id=row.ticket_id,
+        interaction_id=row.interaction_id,
+        followed_ticket_id=row.followed_ticket_id,
+        sender_email=row.sender_email,
+        sender_name=row.sender_name,
+        subject=row.subject,
+        text=row.text,
+        quoted=row.quoted,
+        attachments=[AttachmentOut(**a) for a in row.attachments],
+        automatic_reason=row.automatic_reason,
+        sent_at=row.sent_at,
+        received_at=row.received_at,
+    )

@@ -18,9 +18,11 @@ from app.services import audit, clocks, history
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
+from app.services.mail_threads import email_out
+from app.services.surveys import out as survey_out
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
-from app.store import customers, inbound
+from app.store import customers, inbound, surveys
 from app.store import privacy as store
 from app.store.callbacks import CallbackRow
 from app.store.customers import CustomerRow
@@ -59,6 +61,8 @@ async def export_customer(
         entries = await audit_store.about_customer(conn, customer_id)
         erasure = await store.customer_erasure(conn, customer_id)
         erased = await store.ticket_erasures(conn, ids)
+        answers = await surveys.about_customer(conn, customer_id, ids)
+        received = await inbound.received_from(conn, ids, customer.email)
         await audit.read(desk, conn, "customers", customer_id, action="export")
     mine = set(ids)
     of_ticket: dict[int, list[InteractionOut]] = {}
@@ -92,6 +96,8 @@ async def export_customer(
             for e in erased
             if e.ticket_id is not None
         ],
+        surveys=[survey_out(a) for a in answers],
+        received_emails=[email_out(r) for r in received],
     )
 
 

@@ -179,6 +179,22 @@ async def outbound_of(
 
 # An erasure: what received mail said and who sent it goes; the Message-ID (what keeps a
 # retry from making a second ticket) and the outcome stay.
+# What erasure redacts (below), read for the customer's export: the mail on their tickets, and
+# all mail from their address.
+_RECEIVED_FROM = f"""
+    SELECT {", ".join(f.name for f in fields(InboundEmailRow))} FROM inbound_emails
+    WHERE ticket_id = ANY($1::bigint[]) OR followed_ticket_id = ANY($1::bigint[])
+       OR ($2::text IS NOT NULL AND lower(sender_email) = lower($2::text))
+    ORDER BY id
+"""
+
+
+async def received_from(
+    conn: asyncpg.Connection, ticket_ids: list[int], sender_email: str | None
+) -> list[InboundEmailRow]:
+    return [_row(r) for r in await conn.fetch(_RECEIVED_FROM, ticket_ids, sender_email)]
+
+
 _REDACT_RECEIVED = f"""
     UPDATE inbound_emails
     SET sender_email = NULL, sender_name = NULL, subject = '{ERASED}', text = '{ERASED}',

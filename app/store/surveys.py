@@ -50,6 +50,19 @@ async def of_ticket(conn: asyncpg.Connection, ticket_id: int, kind: str) -> Surv
     return None if found is None else SurveyRow(**found)
 
 
+_ABOUT_CUSTOMER = f"""
+    SELECT {", ".join(f.name for f in fields(SurveyRow))} FROM survey_responses
+    WHERE customer_id = $1 OR ticket_id = ANY($2::bigint[]) ORDER BY id
+"""
+
+
+async def about_customer(
+    conn: asyncpg.Connection, customer_id: int, ticket_ids: list[int]
+) -> list[SurveyRow]:
+    """The customer's answers, and those about their tickets (for their export)."""
+    return [SurveyRow(**r) for r in await conn.fetch(_ABOUT_CUSTOMER, customer_id, ticket_ids)]
+
+
 @dataclass(frozen=True)
 class SurveyFilters:
     ticket_id: int | None = None

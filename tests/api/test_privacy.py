@@ -14,7 +14,16 @@ from app.services.desk import Desk
 from app.services.timers import TimerKind
 from app.settings import Settings
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import created, log, make_customer, make_ticket, patch
+from tests.api.factories import (
+    answer_survey,
+    compose_email,
+    created,
+    log,
+    make_customer,
+    make_ticket,
+    patch,
+    send_email,
+)
 from tests.fakes import FakeClock
 
 NAME = "Quintessa Vandermolen"
@@ -172,6 +181,27 @@ async def test_an_export_holds_everything_about_the_customer(
             "SELECT count(*) FROM audit_log WHERE action = 'export' AND resource_id = $1", cid
         )
     assert exports == 1
+
+
+async def test_an_export_holds_the_customers_survey_answers_and_mail(
+    client: httpx.AsyncClient,
+) -> None:
+    """Answers about their tickets, and every message from their address: the ones threaded
+    onto a ticket and the auto-replies that are on none."""
+    customer = await make_customer(client, name="Ada", email="ada@example.com")
+    ticket = await make_ticket(client, customer_id=customer["id"])
+    await answer_survey(client, ticket["id"], score=4, comment="Quick, thanks")
+    mailed = (await send_email(client, compose_email(subject="Printer jams"))).json()
+    away = compose_email(subject="Out of office", headers={"Auto-Submitted": "auto-replied"})
+    assert (await send_email(client, away)).status_code == 201
+    stranger = compose_email(sender="Eve <eve@example.com>", subject="Not Ada's")
+    assert (await send_email(client, stranger)).status_code == 201
+
+    export = (await client.get(f"/v1/customers/{customer['id']}/export")).json()
+    assert [(s["score"], s["comment"]) for s in export["surveys"]] == [(4, "Quick, thanks")]
+    received = {(m["subject"], m["kind"]) for m in export["received_emails"]}
+    assert received == {("Printer jams", "message"), ("Out of office", "auto_reply")}
+    assert mailed["ticket_id"] in {t["ticket"]["id"] for t in export["tickets"]}
 
 
 async def test_export_and_erase_are_for_admins_and_known_customers(
