@@ -38,10 +38,13 @@ DEFINITIONS: dict[str, str] = {
     "limited by the period.",
     "first_response": "over tickets in scope created in the period that have a first response: "
     "seconds from created_at to the first public agent reply (a live call counts), wall clock; "
-    "mean, median and 90th percentile. `closed_without_reply`: those created in the period, "
+    "mean, median and 90th percentile; `business`: the same in business seconds (the ticket's "
+    "policy calendar, pauses left out, as its SLA clock counted them). "
+    "`closed_without_reply`: those created in the period, "
     "resolved or closed with no agent reply — counted apart, never as met.",
     "resolution": "over tickets in scope resolved in the period: seconds from created_at to "
-    "resolved_at, wall clock (pauses included); mean, median and 90th percentile.",
+    "resolved_at, wall clock (pauses included); mean, median and 90th percentile; "
+    "`business`: the business seconds the resolution clock used (calendar, pauses left out).",
     "requester_wait": "over tickets in scope resolved in the period: the seconds between "
     "created_at and resolved_at the ticket spent waiting on us (new, open or on_hold), i.e. "
     "resolution time less the time pending on the customer and the time resolved before a "

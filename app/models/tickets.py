@@ -56,6 +56,10 @@ class Ticket(SQLModel, table=True):
     last_public_reply_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     resolved_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     closed_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    # Business seconds (the policy's calendar, pauses left out) of the first response and the
+    # resolution, kept by the clocks as they happen (migration 0014).
+    first_response_business_seconds: int | None = Field(default=None, sa_type=BigInteger)
+    resolution_business_seconds: int | None = Field(default=None, sa_type=BigInteger)
     reopen_count: int = Field(default=0)
     agent_reply_count: int = Field(default=0)
     customer_reply_count: int = Field(default=0)

@@ -118,7 +118,13 @@ class Durations(BaseModel):
     p90_seconds: float | None
 
 
-class FirstResponse(Durations):
+class BusinessDurations(Durations):
+    business: Durations = Field(
+        description="The same in business seconds: the policy's calendar, pauses left out."
+    )
+
+
+class FirstResponse(BusinessDurations):
     closed_without_reply: int
 
 
@@ -217,7 +223,7 @@ class MetricsSummary(BaseModel):
     volume: Volume
     backlog: Backlog
     first_response: FirstResponse
-    resolution: Durations
+    resolution: BusinessDurations
     requester_wait: Durations
     first_contact_resolution: Rate
     resolution_rate: Rate

@@ -87,6 +87,13 @@ def derive(
         # A running clock past due is found by `sla_due_at <= now`; a stopped or paused one
         # that has used up its target is flagged here.
         "sla_breached": any(c.state == "breached" and c not in running for c in metrics),
+        # What the first response and the resolution took in business time, once they happened.
+        "first_response_business_seconds": (
+            report.first_response.used_seconds if ticket.first_responded_at is not None else None
+        ),
+        "resolution_business_seconds": (
+            report.resolution.used_seconds if ticket.resolved_at is not None else None
+        ),
     }
     due = (*clocks.due_timers(report), *_housekeeping(ticket, report, settings))
     return Derived(policy, report, columns, due)

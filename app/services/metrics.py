@@ -94,9 +94,13 @@ async def summary(
         backlog=_backlog(backlog),
         first_response=shapes.FirstResponse(
             **_durations(t, "first_response"),  # type: ignore[arg-type]
+            business=shapes.Durations(**_durations(t, "first_response_business")),  # type: ignore[arg-type]
             closed_without_reply=t["closed_without_reply"],
         ),
-        resolution=shapes.Durations(**_durations(t, "resolution")),  # type: ignore[arg-type]
+        resolution=shapes.BusinessDurations(
+            **_durations(t, "resolution"),  # type: ignore[arg-type]
+            business=shapes.Durations(**_durations(t, "resolution_business")),  # type: ignore[arg-type]
+        ),
         requester_wait=shapes.Durations(**_durations(t, "requester_wait")),  # type: ignore[arg-type]
         first_contact_resolution=_rate(t["first_contact"], t["resolved"]),
         resolution_rate=_rate(t["created_done"], t["created"]),

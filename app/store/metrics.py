@@ -112,7 +112,9 @@ def _tickets_sql(scope: Scope, p: Params, frm: str, to: str) -> str:
         {_percentiles("first_response", "fr", "c")},
         count(*) FILTER (WHERE c AND fr IS NULL AND status IN ('resolved', 'closed'))
             AS closed_without_reply,
+        {_percentiles("first_response_business", "frb", "c")},
         {_percentiles("resolution", "rs", "r")},
+        {_percentiles("resolution_business", "rsb", "r")},
         {_percentiles("requester_wait", "waited", "r")},
         count(*) FILTER (WHERE r AND agent_reply_count = 1 AND reopen_count = 0
                          AND NOT transferred) AS first_contact,
@@ -132,6 +134,8 @@ def _tickets_sql(scope: Scope, p: Params, frm: str, to: str) -> str:
                tk.resolved_at, tk.closed_at,
                {created} AS c, coalesce({resolved}, false) AS r, coalesce({closed}, false) AS cl,
                extract(epoch FROM tk.first_responded_at - tk.created_at) AS fr,
+               tk.first_response_business_seconds AS frb,
+               CASE WHEN {resolved} THEN tk.resolution_business_seconds END AS rsb,
                CASE WHEN {resolved} THEN extract(epoch FROM tk.resolved_at - tk.created_at) END
                    AS rs,
                CASE WHEN {resolved} THEN {_WAITED} END AS waited,

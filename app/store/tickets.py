@@ -70,6 +70,10 @@ class NewTicket:
     routed_by_rule_id: int | None = None
     routing_reason: str | None = None
     escalated_to_id: int | None = None
+    # The business seconds (by the policy's calendar, pauses left out) its first response and
+    # its resolution took, kept as they happen: what the metrics' business-time figures read.
+    first_response_business_seconds: int | None = None
+    resolution_business_seconds: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -19,6 +19,7 @@ from tests.api.factories import (
     make_ticket,
     patch,
 )
+from tests.api.test_sla import office_calendar, targets
 from tests.fakes import FakeClock
 
 H = 3600
@@ -312,3 +313,30 @@ async def test_metrics_read_from_the_replica_when_one_is_set(db: Database) -> No
     primary_only = create_app(Settings(database_url=db.url, rate_limit_per_minute=0))
     async with primary_only.router.lifespan_context(primary_only):
         assert primary_only.state.desk.reads is primary_only.state.desk.db
+
+
+async def test_first_response_and_resolution_in_business_time(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """Mon–Fri 09–17 Amsterdam. Opened Thu 26 Mar 16:00, answered Fri 10:00, resolved Fri
+    12:00: wall clock 18 h and 20 h; business time 1 h + 1 h = 2 h and 1 h + 3 h = 4 h."""
+    calendar = await office_calendar(client)
+    policy = {"name": "Office", "position": 1, "targets": targets(240, 480, 960)}
+    policy |= {"calendar_id": calendar["id"]}
+    assert (await client.post("/v1/sla-policies", json=policy)).status_code == 201
+    clock.set(datetime.fromisoformat("2026-03-26T16:00:00+01:00"))
+    ticket = await make_ticket(client, impact="user", urgency="medium")
+    clock.set(datetime.fromisoformat("2026-03-27T10:00:00+01:00"))
+    await log(client, ticket["id"], kind="email", direction="outbound", public=True)
+    clock.set(datetime.fromisoformat("2026-03-27T12:00:00+01:00"))
+    await status(client, ticket, "resolved")
+    s = await summary(client)
+    assert s["first_response"]["mean_seconds"] == pytest.approx(18 * H)
+    assert s["first_response"]["business"] == {
+        "count": 1,
+        "mean_seconds": 2 * H,
+        "median_seconds": 2 * H,
+        "p90_seconds": 2 * H,
+    }
+    assert s["resolution"]["mean_seconds"] == pytest.approx(20 * H)
+    assert s["resolution"]["business"]["mean_seconds"] == pytest.approx(4 * H)
