@@ -21,6 +21,13 @@ class Settings(BaseSettings):
         default=None,
         description="A read replica for the metrics' queries; unset → the primary.",
     )
+    metrics_statement_timeout_seconds: float = Field(
+        default=120,
+        gt=0,
+        validation_alias="HELPDESK_METRICS_STATEMENT_TIMEOUT_SECONDS",
+        description="How long one metrics query may run (a year's summary reads every ticket "
+        "of the year); other statements keep the pool's 30 s.",
+    )
     data_dir: Path = Field(default=Path(".data"), validation_alias="HELPDESK_DATA_DIR")
     log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
     max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")

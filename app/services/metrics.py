@@ -2,10 +2,12 @@
 read from the metrics' database (the replica when there is one)."""
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from app.db import connection
+from app.db import Connection, connection
 from app.domain import metrics as kpi
 from app.domain.access import Visibility
 from app.errors import UnprocessableEntity
@@ -48,6 +50,17 @@ def _float(value: object) -> float | None:
     return None if value is None else float(value)  # type: ignore[arg-type]
 
 
+@asynccontextmanager
+async def _reading(desk: Desk) -> AsyncIterator[Connection]:
+    """A metrics read: every figure from one snapshot (repeatable read, read only), with a
+    statement timeout of its own, longer than the one requests that write are held to."""
+    timeout_ms = int(desk.settings.metrics_statement_timeout_seconds * 1000)
+    async with connection(desk.reads) as conn:
+        async with conn.transaction(isolation="repeatable_read", readonly=True):
+            await conn.execute(f"SET LOCAL statement_timeout = {timeout_ms}")
+            yield conn
+
+
 def _rate(count: int, of: int) -> shapes.Rate:
     return shapes.Rate(count=count, of=of, rate=kpi.share(count, of))
 
@@ -74,7 +87,7 @@ async def summary(
 ) -> shapes.MetricsSummary:
     frm, to, _ = _period(q, now)
     scope = _scope(q, visible)
-    async with connection(desk.reads) as conn:
+    async with _reading(desk) as conn:
         t = dict(await store.ticket_figures(conn, scope, frm, to))
         backlog = [dict(r) for r in await store.backlog(conn, scope, now)]
         surveys = {r["kind"]: r for r in await store.survey_figures(conn, scope, frm, to)}
@@ -178,7 +191,7 @@ async def timeseries(
         bounds = kpi.bucket_starts(frm, to, q.interval, zone)
     except kpi.PeriodError as exc:
         raise UnprocessableEntity(str(exc), field="query.interval") from None
-    async with connection(desk.reads) as conn:
+    async with _reading(desk) as conn:
         found = await store.series(conn, _scope(q, visible), q.metric, bounds)
     buckets = []
     for i, (start, end) in enumerate(itertools.pairwise(bounds), start=1):
@@ -221,7 +234,7 @@ async def agents(
     desk: Desk, q: shapes.AgentMetricsQuery, *, visible: Visibility, now: datetime
 ) -> shapes.AgentMetrics:
     frm, to, _ = _period(q, now)
-    async with connection(desk.reads) as conn:
+    async with _reading(desk) as conn:
         rows = await store.agents(conn, _scope(q, visible), frm, to)
     items = [
         shapes.AgentFigures(

@@ -340,3 +340,22 @@ async def test_first_response_and_resolution_in_business_time(
     }
     assert s["resolution"]["mean_seconds"] == pytest.approx(20 * H)
     assert s["resolution"]["business"]["mean_seconds"] == pytest.approx(4 * H)
+
+
+async def test_a_metrics_read_is_one_read_only_snapshot_with_its_own_timeout(
+    app, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Every figure of a summary from one snapshot; a year's figures may run longer than the
+    30 s other statements get (HELPDESK_METRICS_STATEMENT_TIMEOUT_SECONDS), nothing written."""
+    from app.services import metrics
+
+    desk = app.state.desk
+    monkeypatch.setattr(
+        desk, "settings", desk.settings.model_copy(update={"metrics_statement_timeout_seconds": 90})
+    )
+    async with metrics._reading(desk) as conn:
+        assert await conn.fetchval("SHOW statement_timeout") == "90s"
+        assert await conn.fetchval("SHOW transaction_isolation") == "repeatable read"
+        assert await conn.fetchval("SHOW transaction_read_only") == "on"
+    async with connection(desk.db) as conn:
+        assert await conn.fetchval("SHOW statement_timeout") == "30s"
