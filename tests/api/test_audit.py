@@ -202,6 +202,8 @@ async def test_reads_of_personal_data_are_recorded(admin: httpx.AsyncClient) -> 
     await admin.get("/v1/tickets")
     await admin.get(f"/v1/tickets/{ticket['id']}/interactions")
     await admin.get("/v1/tickets/999999")  # nothing read: nothing recorded
+    # An empty page is a listing all the same (recorded by the page's own statement).
+    assert (await admin.get("/v1/tickets", params={"external_id": "none"})).json()["items"] == []
     recorded = [e for e in reversed(await entries(admin)) if e["action"] in ("read", "list")]
     # A ticket's read is recorded by the read's own statement: with the same actor as the rest.
     assert {(e["actor_key_id"], e["actor_role"]) for e in recorded} == {
@@ -215,6 +217,7 @@ async def test_reads_of_personal_data_are_recorded(admin: httpx.AsyncClient) -> 
         ("read", "tickets", ticket["id"], ticket["id"]),
         ("list", "tickets", None, None),
         ("list", "interactions", None, ticket["id"]),
+        ("list", "tickets", None, None),
     ]
 
 
