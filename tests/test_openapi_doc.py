@@ -7,7 +7,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-from app.openapi_doc import MAX_EXAMPLE_DEPTH, _app_spec, render
+from app.openapi_doc import _app_spec, render
+from app.openapi_doc.examples import MAX_EXAMPLE_DEPTH
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGETS = "#/components/schemas/"
