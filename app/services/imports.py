@@ -20,11 +20,11 @@ from app.schemas.imports import (
 from app.services import clocks, history, privacy
 from app.services.desk import Desk
 from app.services.idempotency import Written
-from app.services.interactions import check_shape, is_public_agent_reply
+from app.services.interactions import check_shape, is_public_agent_reply, new_interaction
 from app.services.tickets.create import insert_new
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, ticket_out
 from app.services.tickets.update import status_move
-from app.store import agents, customers, imports
+from app.store import customers, imports
 from app.store import interactions as interaction_store
 from app.store import tickets as ticket_store
 from app.store.interactions import NewInteraction
@@ -136,7 +136,10 @@ async def _replay(
             lines += history.changes(current.id, actor, at, changed, note=note)
             continue
         row = await interaction_store.insert(
-            conn, await _interaction(conn, current, event, actor, now)
+            conn,
+            await new_interaction(
+                conn, current, event, event.occurred_at, actor, now, caller_is_author=False
+            ),
         )
         lines.append(
             history.line(
@@ -192,42 +195,6 @@ async def _replay(
     )
     await privacy.arm_retention(conn, stored.id, closed_at=stored.closed_at, desk=desk, now=now)
     return stored, clocks.shown(derived.policy, derived.report)
-
-
-async def _interaction(
-    conn: Connection, ticket: TicketRow, data: ImportedInteraction, actor: Principal, now: datetime
-) -> NewInteraction:
-    agent_id = customer_id = None
-    name = data.author_name
-    if data.author_type == "agent" and data.author_id is not None:
-        agent_id = data.author_id
-        known = await agents.name_of(conn, agent_id)
-        if known is None:
-            raise invalid("author_id", f"agent {agent_id} does not exist")
-        name = name or known
-    elif data.author_type == "customer":
-        customer_id = data.author_id or ticket.customer_id
-        if customer_id is not None:
-            known = await customers.name_of(conn, customer_id)
-            if known is None:
-                raise invalid("author_id", f"customer {customer_id} does not exist")
-            name = name or known
-    return NewInteraction(
-        ticket_id=ticket.id,
-        kind=data.kind,
-        direction=data.direction,
-        public=data.public,
-        author_type=data.author_type,
-        author_agent_id=agent_id,
-        author_customer_id=customer_id,
-        author_name=name,
-        body=data.body,
-        occurred_at=data.occurred_at,
-        duration_seconds=data.duration_seconds,
-        external_id=data.external_id,
-        created_at=now,
-        created_by_key_id=actor.key_id or None,
-    )
 
 
 def _counted(ticket: TicketRow, row: NewInteraction) -> tuple[TicketRow, bool]:

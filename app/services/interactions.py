@@ -139,7 +139,7 @@ async def append(
     occurred_at = data.occurred_at or at
     if occurred_at < ticket.created_at:
         raise invalid("occurred_at", "is before the ticket was created")
-    new = await _new_interaction(conn, ticket, data, occurred_at, actor, at)
+    new = await new_interaction(conn, ticket, data, occurred_at, actor, at)
     row = await store.insert(conn, new)
     email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
     lines = [
@@ -178,18 +178,22 @@ async def append(
     return Written(interaction_out(row, email))
 
 
-async def _new_interaction(
+async def new_interaction(
     conn: Connection,
     ticket: TicketRow,
     data: InteractionCreate,
     occurred_at: datetime,
     actor: Principal,
     now: datetime,
+    *,
+    caller_is_author: bool = True,
 ) -> NewInteraction:
+    """The row to store for `data`, its author named and checked. `caller_is_author`: an agent
+    interaction without an author is the caller's (an import's is the source's, unknown)."""
     agent_id = customer_id = None
     author_name = data.author_name
     if data.author_type == "agent":
-        agent_id = data.author_id or actor.agent_id
+        agent_id = data.author_id or (actor.agent_id if caller_is_author else None)
         if agent_id is not None:
             name = await agents.name_of(conn, agent_id)
             if name is None:
@@ -210,7 +214,8 @@ async def _new_interaction(
         author_type=data.author_type,
         author_agent_id=agent_id,
         author_customer_id=customer_id,
-        author_name=author_name or (actor.name if data.author_type == "agent" else None),
+        author_name=author_name
+        or (actor.name if data.author_type == "agent" and caller_is_author else None),
         body=data.body,
         occurred_at=occurred_at,
         duration_seconds=data.duration_seconds,
