@@ -104,14 +104,14 @@ def serve(
 
 @cli.command()
 def worker() -> None:
-    """Run only the workers (deadlines, webhook deliveries; as many replicas as you like); stops
-    cleanly on SIGTERM."""
+    """Run only the workers (deadlines, webhook deliveries, metrics rollups; as many replicas
+    as you like); stops cleanly on SIGTERM."""
     from app.clock import SystemClock
     from app.db import connect, migrate
     from app.logs import configure
     from app.main import limits_of
     from app.services.desk import Desk
-    from app.workers import webhooks
+    from app.workers import rollups, webhooks
     from app.workers.deadlines import DeadlineWorker
 
     settings = get_settings()
@@ -131,6 +131,7 @@ def worker() -> None:
             await asyncio.gather(
                 DeadlineWorker(desk, SystemClock()).run(stop),
                 webhooks.deliver(desk, SystemClock(), stop),
+                rollups.keep(desk, stop),
             )
         finally:
             await db.close()
@@ -146,6 +147,28 @@ def migrate_command() -> None:
     url = resolve_database_url(get_settings())
     migrate(url)
     typer.echo("database schema is at the newest migration")
+
+
+@cli.command("rebuild-metrics")
+def rebuild_metrics() -> None:
+    """Work out the metrics' rollups again from every ticket, in one transaction: after a bulk
+    load that bypassed the API, or on a large desk after upgrading."""
+    from app.db import connect
+    from app.main import limits_of
+    from app.services import rollups
+    from app.services.desk import Desk
+
+    settings = get_settings()
+    url = resolve_database_url(settings)
+
+    async def run() -> int:
+        db = await connect(url, limits_of(settings))
+        try:
+            return await rollups.rebuild(Desk.of(db, settings))
+        finally:
+            await db.close()
+
+    typer.echo(f"rolled up {asyncio.run(run())} days")
 
 
 @keys_cli.command("create")

@@ -38,7 +38,7 @@ from app.routers import (
 from app.services import audit as audit_service
 from app.services.desk import Desk
 from app.settings import Settings
-from app.workers import webhooks
+from app.workers import rollups, webhooks
 from app.workers.deadlines import DeadlineWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
@@ -94,7 +94,9 @@ def create_app(
         if run_worker:
             worker = DeadlineWorker(app.state.desk, app.state.clock)
             worker_task = asyncio.gather(
-                worker.run(stop), webhooks.deliver(app.state.desk, app.state.clock, stop)
+                worker.run(stop),
+                webhooks.deliver(app.state.desk, app.state.clock, stop),
+                rollups.keep(app.state.desk, stop),
             )
         # What is alive now (modules, the app) lives as long as the process: out of the
         # collector's sight, full collections stop scanning it between requests.

@@ -21,6 +21,13 @@ class Settings(BaseSettings):
         default=None,
         description="A read replica for the metrics' queries; unset → the primary.",
     )
+    metrics_rollup_seconds: float = Field(
+        default=5,
+        gt=0,
+        validation_alias="HELPDESK_METRICS_ROLLUP_SECONDS",
+        description="How often the worker brings the metrics' rollups up to date when there "
+        "is nothing left to take in (a summary also catches up before it reads).",
+    )
     metrics_statement_timeout_seconds: float = Field(
         default=120,
         gt=0,

@@ -76,7 +76,8 @@ DEFINITIONS: dict[str, str] = {
     "repeat_contacts": "over tickets in scope created in the period with a customer: "
     "`customers` who opened one, `repeat_customers` who opened more than one, `customer_rate` "
     "their share; `within_7_days` tickets opened at most 7 days after another ticket of the "
-    "same customer was resolved, `ticket_rate` their share of those tickets.",
+    "same customer was resolved (whether or not the caller sees that one), `ticket_rate` their "
+    "share of those tickets.",
     "callbacks": "callbacks on tickets in scope requested for a moment in the period and no "
     "longer scheduled (`of`): `count` those done by their grace deadline, `rate` their share.",
     "top_issues": "the 10 most common categories and tags of tickets created in the period.",

@@ -7,6 +7,7 @@ from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, Team
+from app.models.rollups import MetricFeed, MetricRollup, MetricTicket
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
     BusinessCalendarRow,
@@ -42,6 +43,9 @@ __all__ = [
     "IdempotentRequest",
     "InboundEmail",
     "Interaction",
+    "MetricFeed",
+    "MetricRollup",
+    "MetricTicket",
     "OutboundEmail",
     "OutboxEvent",
     "PersonalDataErasure",

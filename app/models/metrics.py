@@ -61,4 +61,8 @@ Index(
     _tickets.c.resolved_at,
     postgresql_where=text("resolved_at IS NOT NULL"),
 )
+# The rollups' facts: a customer's tickets in order (the previous ones, the next ones).
+Index(
+    "tickets_customer_created_at_idx", _tickets.c.customer_id, _tickets.c.created_at, _tickets.c.id
+)
 Index("interactions_occurred_at_idx", Interaction.__table__.c.occurred_at)  # type: ignore[attr-defined]

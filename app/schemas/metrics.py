@@ -113,9 +113,12 @@ class Period(BaseModel):
 
 class Durations(BaseModel):
     count: int
-    mean_seconds: float | None
-    median_seconds: float | None
-    p90_seconds: float | None
+    mean_seconds: float | None = Field(description="Exact.")
+    median_seconds: float | None = Field(
+        description="Estimated from a histogram of 2 % wide buckets: within 1 % of the exact "
+        "median (under a second counts as 0)."
+    )
+    p90_seconds: float | None = Field(description="The 90th percentile, estimated as the median.")
 
 
 class BusinessDurations(Durations):
