@@ -15,31 +15,10 @@ from typing import Any
 
 # Bucket k ≥ 1 holds [BASE^(k-1), BASE^k) seconds; bucket 0 holds values under a second.
 BASE = 1.02
-COUNTERS = (
-    "created",
-    "resolved",
-    "closed",
-    "closed_without_reply",
-    "first_response_measured",
-    "first_response_breached",
-    "customer_tickets",
-    "repeat",
-    "first_contact",
-    "reopened",
-    "escalated",
-    "replies",
-    "resolution_measured",
-    "resolution_breached",
-)
-DISTRIBUTIONS = (
-    "first_response",
-    "first_response_business",
-    "resolution",
-    "resolution_business",
-    "requester_wait",
-)
-# Dimensions with a rollup of their own: a summary filtered by one of them reads its rows.
-DIMENSIONS = ("team", "agent", "channel", "priority", "category")
+# Histograms of the UTC day (days since 1970-01-01) each ticket's customer's previous ticket and
+# the one before were created on: a period's customers are counted from them (`customers`).
+PREVIOUS, SECOND_PREVIOUS = "previous_ticket_day", "second_previous_ticket_day"
+EPOCH = date(1970, 1, 1)
 DAY = timedelta(days=1)
 HOUR = timedelta(hours=1)
 
@@ -260,3 +239,24 @@ def plan(frm: datetime, to: datetime, *, hours: bool) -> Plan:
 def day_bounds(day: date) -> tuple[datetime, datetime]:
     start = datetime(day.year, day.month, day.day, tzinfo=UTC)
     return start, start + DAY
+
+
+def customers(t: Tally, frm: datetime, early: tuple[int, int]) -> tuple[int, int]:
+    """Customers with a ticket in the period of every-ticket tally `t`, and those with more
+    than one, without grouping by customer.
+
+    A customer's first ticket in the period is the one whose previous ticket is before `frm`
+    (or has none); so customers = Σ [previous < frm]. Likewise Σ [second previous < frm]
+    counts customers whose first or second ticket it is, and their difference those with a
+    second one. The histograms say "before `frm`'s day"; `early` adds the tickets whose
+    previous (second previous) ticket is on that day but before `frm`."""
+    first = (frm.astimezone(UTC).date() - EPOCH).days
+
+    def before(name: str, none: str, extra: int) -> int:
+        d = t.distribution(name)
+        below = sum(d.counts[: max(0, first - d.lo)]) if d.counts else 0
+        return t.count(none) + below + extra
+
+    once = before(PREVIOUS, "no_previous", early[0])
+    twice = before(SECOND_PREVIOUS, "no_second_previous", early[1])
+    return once, twice - once

@@ -14,7 +14,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Xid8, reference, timestamp
+from app.models.base import Xid8, reference, timestamp, txid
 from app.models.tickets import Interaction, Ticket
 
 
@@ -30,6 +30,8 @@ class SurveyResponse(SQLModel, table=True):
     customer_id: int | None = reference("customers.id", index=False)
     responded_at: datetime = timestamp()
     created_by_key_id: int | None = reference("api_keys.id", index=False)
+    # The metrics' rollups follow the answers in the order they were committed (migration 0015).
+    txid: int | None = txid()
     __table_args__ = (
         UniqueConstraint("ticket_id", "kind", name="survey_responses_once_key"),
         CheckConstraint(
@@ -38,6 +40,7 @@ class SurveyResponse(SQLModel, table=True):
         ),
         Index("survey_responses_responded_at_idx", "responded_at", "id"),
         Index("survey_responses_customer_idx", "customer_id"),
+        Index("survey_responses_feed_idx", "txid", "id"),
     )
 
 

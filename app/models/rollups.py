@@ -88,6 +88,16 @@ class MetricTicket(SQLModel, table=True):
             "metric_tickets_done_at_idx", "done_at", postgresql_where=text("done_at IS NOT NULL")
         ),
         Index(
+            "metric_tickets_previous_idx",
+            "customer_previous_at",
+            postgresql_where=text("customer_previous_at IS NOT NULL"),
+        ),
+        Index(
+            "metric_tickets_second_previous_idx",
+            "customer_second_previous_at",
+            postgresql_where=text("customer_second_previous_at IS NOT NULL"),
+        ),
+        Index(
             "metric_tickets_not_done_idx", "created_at", postgresql_where=text("done_at IS NULL")
         ),
     )

@@ -97,16 +97,13 @@ async def summary(
     async with _reading(desk) as conn:
         t = await rollups.period(conn, scope, frm, to)
         not_done = await rollup_store.not_done(conn, scope, frm, to)
-        customers, repeat_customers = await rollup_store.customers(conn, scope, frm, to)
+        customers, repeat_customers = await rollups.customers(conn, scope, frm, to, t)
         backlog = [dict(r) for r in await store.backlog(conn, scope, now)]
-        surveys = {r["kind"]: r for r in await store.survey_figures(conn, scope, frm, to)}
         breaches = await store.breaches(conn, scope, frm, to)
         moves = await store.moves(conn, scope, frm, to)
         callbacks = await store.callbacks(conn, scope, frm, to)
-    csat, nps = surveys.get("csat"), surveys.get("nps")
-    csat_n = csat["answers"] if csat else 0
-    nps_n = nps["answers"] if nps else 0
-    promoters, detractors = (nps["nine_up"], nps["six_down"]) if nps else (0, 0)
+    csat_n, nps_n = t.count("csat_answers"), t.count("nps_answers")
+    promoters, detractors = t.count("nps_promoters"), t.count("nps_detractors")
     created, resolved = t.count("created"), t.count("resolved")
     fr_measured, res_measured = (
         t.count("first_response_measured"),
@@ -156,19 +153,19 @@ async def summary(
         ),
         csat=shapes.Csat(
             answers=csat_n,
-            satisfied=csat["four_up"] if csat else 0,
-            satisfied_share=kpi.share(csat["four_up"], csat_n) if csat else None,
-            mean=kpi.mean(csat["total"], csat_n) if csat else None,
+            satisfied=t.count("csat_satisfied"),
+            satisfied_share=kpi.share(t.count("csat_satisfied"), csat_n),
+            mean=kpi.mean(t.count("csat_total"), csat_n),
         ),
         nps=shapes.Nps(
             answers=nps_n,
             promoters=promoters,
-            passives=nps["seven_eight"] if nps else 0,
+            passives=t.count("nps_passives"),
             detractors=detractors,
             score=kpi.nps_score(promoters, detractors, nps_n),
         ),
         negative_responses=shapes.NegativeResponses(
-            csat=_rate(csat["two_down"] if csat else 0, csat_n),
+            csat=_rate(t.count("csat_negative"), csat_n),
             nps=_rate(detractors, nps_n),
         ),
         repeat_contacts=shapes.RepeatContacts(

@@ -8,7 +8,7 @@ every dimension at once (`metric_rollups`). Recomputing a day, rather than addin
 subtracting a ticket's share, heals itself: a day is always what its facts say."""
 
 import logging
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 from app.db import Connection, transaction
 from app.domain import rollups
@@ -126,3 +126,15 @@ async def period(conn: Connection, scope: Scope, frm: datetime, to: datetime) ->
     parts = await store.read(conn, keys)
     rest = await store.tally(conn, plan.windows, scope)
     return rollups.total([*parts, rest.get(("all", ""), Tally())])
+
+
+async def customers(
+    conn: Connection, scope: Scope, frm: datetime, to: datetime, t: Tally
+) -> tuple[int, int]:
+    """Customers with a ticket in the period, and repeat customers: for every ticket, from
+    the period's tally `t` (cost of a day, not of the period); else by customer."""
+    if rollup_key(scope) != ("all", ""):
+        return await store.customers(conn, scope, frm, to)
+    first_day = rollups.day_bounds(frm.astimezone(UTC).date())[0]
+    early = await store.previous_on_the_first_day(conn, frm, to, first_day)
+    return rollups.customers(t, frm, early)

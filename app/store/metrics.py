@@ -93,24 +93,6 @@ async def backlog(conn: asyncpg.Connection, scope: Scope, now: datetime) -> list
     return list(await conn.fetch(sql, *p.values))
 
 
-async def survey_figures(
-    conn: asyncpg.Connection, scope: Scope, frm: datetime, to: datetime
-) -> list[asyncpg.Record]:
-    """Per kind: answers, the sum of scores and the answers by band."""
-    p = Params()
-    where = [_in("responded_at", p(frm, "timestamptz"), p(to, "timestamptz")), *scope.of_ticket(p)]
-    sql = f"""
-        SELECT kind, count(*) AS answers, sum(score) AS total,
-               count(*) FILTER (WHERE score >= 4) AS four_up,
-               count(*) FILTER (WHERE score <= 2) AS two_down,
-               count(*) FILTER (WHERE score >= 9) AS nine_up,
-               count(*) FILTER (WHERE score BETWEEN 7 AND 8) AS seven_eight,
-               count(*) FILTER (WHERE score <= 6) AS six_down
-        FROM survey_responses WHERE {_and(where)} GROUP BY kind
-    """
-    return list(await conn.fetch(sql, *p.values))
-
-
 async def moves(
     conn: asyncpg.Connection, scope: Scope, frm: datetime, to: datetime
 ) -> dict[str, int]:

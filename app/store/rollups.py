@@ -9,7 +9,7 @@ from typing import Any
 import asyncpg
 
 from app.domain.metrics import REPEAT_WINDOW
-from app.domain.rollups import BASE, Distribution, Tally
+from app.domain.rollups import BASE, PREVIOUS, SECOND_PREVIOUS, Distribution, Tally
 from app.store.metrics import Scope
 from app.store.paging import Params
 
@@ -113,9 +113,12 @@ async def followers(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> set[
 
 
 DAYS = """
-    SELECT DISTINCT (v.at AT TIME ZONE 'UTC')::date AS day
+    SELECT (v.at AT TIME ZONE 'UTC')::date AS day
     FROM metric_tickets, LATERAL (VALUES (created_at), (resolved_at), (closed_at)) AS v(at)
     WHERE ticket_id = ANY($1::bigint[]) AND v.at IS NOT NULL
+    UNION
+    SELECT (responded_at AT TIME ZONE 'UTC')::date FROM survey_responses
+    WHERE ticket_id = ANY($1::bigint[])
 """
 
 
@@ -125,9 +128,11 @@ async def days_of(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> set[da
 
 
 ALL_DAYS = """
-    SELECT DISTINCT (v.at AT TIME ZONE 'UTC')::date AS day
+    SELECT (v.at AT TIME ZONE 'UTC')::date AS day
     FROM metric_tickets, LATERAL (VALUES (created_at), (resolved_at), (closed_at)) AS v(at)
     WHERE v.at IS NOT NULL
+    UNION
+    SELECT (responded_at AT TIME ZONE 'UTC')::date FROM survey_responses
 """
 
 
@@ -150,6 +155,7 @@ FEEDS: dict[str, tuple[str, str, str]] = {
     "tickets": ("tickets", "id", "true"),
     "sla_events": ("sla_events", "ticket_id", "kind = 'breach'"),
     "escalations": ("escalations", "ticket_id", "true"),
+    "survey_responses": ("survey_responses", "ticket_id", "true"),
 }
 LOCK_FEEDS = """
     WITH made AS (
@@ -252,6 +258,10 @@ _FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
             " AND f.first_response_seconds IS NOT NULL AND f.first_response_breached)",
             "customer_tickets": "count(*) FILTER (WHERE f.customer_id IS NOT NULL)",
             "repeat": "count(*) FILTER (WHERE f.repeat)",
+            "no_previous": "count(*) FILTER (WHERE f.customer_id IS NOT NULL"
+            " AND f.customer_previous_at IS NULL)",
+            "no_second_previous": "count(*) FILTER (WHERE f.customer_id IS NOT NULL"
+            " AND f.customer_second_previous_at IS NULL)",
         },
         {
             "first_response": "f.first_response_seconds",
@@ -278,7 +288,27 @@ _FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
         },
     ),
     "closed": ("f.closed_at", {"closed": "count(*)"}, {}),
+    # Answers, by the day they were given, about the tickets in scope.
+    "surveys": (
+        "f.responded_at",
+        {
+            "csat_answers": "count(*) FILTER (WHERE f.survey_kind = 'csat')",
+            "csat_total": "coalesce(sum(f.score) FILTER (WHERE f.survey_kind = 'csat'), 0)",
+            "csat_satisfied": "count(*) FILTER (WHERE f.survey_kind = 'csat' AND f.score >= 4)",
+            "csat_negative": "count(*) FILTER (WHERE f.survey_kind = 'csat' AND f.score <= 2)",
+            "nps_answers": "count(*) FILTER (WHERE f.survey_kind = 'nps')",
+            "nps_promoters": "count(*) FILTER (WHERE f.survey_kind = 'nps' AND f.score >= 9)",
+            "nps_passives": "count(*) FILTER (WHERE f.survey_kind = 'nps'"
+            " AND f.score BETWEEN 7 AND 8)",
+            "nps_detractors": "count(*) FILTER (WHERE f.survey_kind = 'nps' AND f.score <= 6)",
+        },
+        {},
+    ),
 }
+# What the surveys family reads: each answer with its ticket's facts (the scope's column names).
+_ANSWERS = """(SELECT s.kind AS survey_kind, s.score, s.responded_at, f.team_id, f.assignee_id,
+    f.channel, f.priority, f.category, f.customer_id, f.created_by_key_id
+    FROM survey_responses s JOIN metric_tickets f ON f.ticket_id = s.ticket_id)"""
 
 
 class _Query:
@@ -299,7 +329,8 @@ class _Query:
         where = [f"({spans})", *(scope.conditions(self.p) if scope else [])]
         if by_dimension:
             where.append("k.value IS NOT NULL")
-        self.source = f"metric_tickets f {_keys(at, by_dimension)}"
+        table = _ANSWERS if at == "f.responded_at" else "metric_tickets"
+        self.source = f"{table} f {_keys(at, by_dimension)}"
         self.where = " AND ".join(where)
 
 
@@ -342,6 +373,23 @@ async def tally(
                 d.n += r["n"]
                 d.total += r["total"]
                 d.count(r["bucket"], r["n"])
+    # The UTC days of each ticket's customer's previous two tickets (every ticket's rollups
+    # only: in a narrower scope the previous ticket may be outside it).
+    q = _Query("f.created_at", windows, scope, by_dimension)
+    sql = f"""
+        SELECT k.dim, k.value, m.name,
+               (m.at AT TIME ZONE 'UTC')::date - DATE '1970-01-01' AS bucket, count(*) AS n
+        FROM {q.source} CROSS JOIN LATERAL (VALUES
+            ('{PREVIOUS}', f.customer_previous_at),
+            ('{SECOND_PREVIOUS}', f.customer_second_previous_at)) AS m(name, at)
+        WHERE {q.where} AND f.customer_id IS NOT NULL AND m.at IS NOT NULL
+          AND k.dim IN ('all', 'hour')
+        GROUP BY 1, 2, 3, 4
+    """
+    for r in await conn.fetch(sql, *q.p.values):
+        d = of(r).distributions.setdefault(r["name"], Distribution())
+        d.n += r["n"]
+        d.count(r["bucket"], r["n"])
     q = _Query("f.created_at", windows, scope, by_dimension)
     sql = f"""
         SELECT k.dim, k.value, 'category' AS kind, f.category AS name, count(*) AS n
@@ -384,31 +432,41 @@ async def not_done(conn: asyncpg.Connection, scope: Scope, frm: datetime, to: da
 async def customers(
     conn: asyncpg.Connection, scope: Scope, frm: datetime, to: datetime
 ) -> tuple[int, int]:
-    """Customers with a ticket created in the period, and those with more than one.
-
-    Over every ticket, from the facts' previous-ticket instants, without grouping: a customer's
-    first ticket in the period is the one whose previous ticket came before it, their second
-    the one whose previous ticket is in the period and the one before that is not. In a
-    narrower scope the previous ticket may lie outside it: there, by customer."""
+    """Customers with a ticket created in the period in `scope`, and those with more than
+    one, counted by customer (see `previous_on_the_first_day` for every ticket's)."""
     p = Params(frm, to)
     where = " AND ".join(["customer_id IS NOT NULL", *scope.conditions(p)])
-    if where == "customer_id IS NOT NULL":
-        sql = f"""
-            SELECT count(*) FILTER (WHERE customer_previous_at IS NULL
-                                    OR customer_previous_at < $1) AS customers,
-                   count(*) FILTER (WHERE customer_previous_at >= $1
-                                    AND (customer_second_previous_at IS NULL
-                                         OR customer_second_previous_at < $1)) AS repeat
-            FROM metric_tickets WHERE created_at >= $1 AND created_at < $2 AND {where}
-        """
-    else:
-        sql = f"""
-            SELECT count(*) AS customers, count(*) FILTER (WHERE n > 1) AS repeat
-            FROM (SELECT customer_id, count(*) AS n FROM metric_tickets
-                  WHERE created_at >= $1 AND created_at < $2 AND {where} GROUP BY customer_id) x
-        """
+    sql = f"""
+        SELECT count(*) AS customers, count(*) FILTER (WHERE n > 1) AS repeat
+        FROM (SELECT customer_id, count(*) AS n FROM metric_tickets
+              WHERE created_at >= $1 AND created_at < $2 AND {where} GROUP BY customer_id) x
+    """
     r = await conn.fetchrow(sql, *p.values)
     return r["customers"], r["repeat"]
+
+
+# Tickets created in [$1, $2) whose customer's previous (second previous) ticket was created
+# on the period's first UTC day ($3) but before the period.
+EARLY_PREVIOUS = """
+    SELECT count(*) FILTER (WHERE customer_previous_at >= $3 AND customer_previous_at < $1)
+               AS previous,
+           count(*) FILTER (WHERE customer_second_previous_at >= $3
+                            AND customer_second_previous_at < $1) AS second_previous
+    FROM metric_tickets
+    WHERE created_at >= $1 AND created_at < $2 AND customer_id IS NOT NULL
+      AND ((customer_previous_at >= $3 AND customer_previous_at < $1)
+           OR (customer_second_previous_at >= $3 AND customer_second_previous_at < $1))
+"""
+
+
+async def previous_on_the_first_day(
+    conn: asyncpg.Connection, frm: datetime, to: datetime, first_day: datetime
+) -> tuple[int, int]:
+    """Of every ticket created in [frm, to): how many have their customer's previous ticket,
+    and their second previous, in [first_day, frm) — the part of the period's first day the
+    day-by-day histograms cannot split."""
+    r = await conn.fetchrow(EARLY_PREVIOUS, frm, to, first_day)
+    return r["previous"], r["second_previous"]
 
 
 # ---- the rollups -------------------------------------------------------------------------

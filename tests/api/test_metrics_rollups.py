@@ -19,6 +19,7 @@ from app.store.metrics import Scope
 from app.workers.rollups import keep
 from tests.api import metrics_oracle as oracle
 from tests.api.factories import make_agent, make_customer, make_team, make_ticket, patch
+from tests.fakes import FakeClock
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 START = NOW - timedelta(days=20)
@@ -101,6 +102,16 @@ async def seed(db: Database, rng: random.Random, teams: list[int], agents: list[
                     rng.choice(["functional", "hierarchical", "transfer"]),
                     created + timedelta(hours=rng.uniform(0, 5)),
                 )
+            for kind, scores in (("csat", range(1, 6)), ("nps", range(11))):
+                if rng.random() < 0.3:
+                    await conn.execute(
+                        "INSERT INTO survey_responses (ticket_id, kind, score, responded_at)"
+                        " VALUES ($1, $2, $3, $4)",
+                        ticket_id,
+                        kind,
+                        rng.choice(scores),
+                        created + timedelta(hours=rng.uniform(1, 60)),
+                    )
             if rng.random() < 0.2:
                 await conn.execute(
                     "INSERT INTO interactions (ticket_id, kind, direction, public, author_type,"
@@ -127,8 +138,9 @@ async def exact(db: Database, scope: Scope, frm: datetime, to: datetime) -> dict
         t = dict(await oracle.ticket_figures(conn, scope, frm, to))
         repeat = await oracle.repeat_contacts(conn, scope, frm, to)
         top = await oracle.top_issues(conn, scope, frm, to)
+        surveys = {r["kind"]: r for r in await oracle.survey_figures(conn, scope, frm, to)}
         types = await oracle.by_type(conn, scope, frm, to)
-    return {"t": t, "repeat": repeat, "top": top, "types": types}
+    return {"t": t, "repeat": repeat, "top": top, "types": types, "surveys": surveys}
 
 
 def agree(s: dict[str, Any], o: dict[str, Any]) -> None:
@@ -183,6 +195,17 @@ def agree(s: dict[str, Any], o: dict[str, Any]) -> None:
         r["tickets"],
     )
     assert shown["within_7_days"] == r["within_window"]
+    csat, nps = o["surveys"].get("csat"), o["surveys"].get("nps")
+    assert (s["csat"]["answers"], s["csat"]["satisfied"]) == (
+        (csat["answers"], csat["four_up"]) if csat else (0, 0)
+    )
+    if csat:
+        assert s["csat"]["mean"] == pytest.approx(csat["total"] / csat["answers"])
+        assert s["negative_responses"]["csat"]["count"] == csat["two_down"]
+    assert (s["nps"]["answers"], s["nps"]["promoters"], s["nps"]["passives"]) == (
+        (nps["answers"], nps["nine_up"], nps["seven_eight"]) if nps else (0, 0, 0)
+    )
+    assert s["nps"]["detractors"] == (nps["six_down"] if nps else 0)
     top = s["top_issues"]
     assert [(c["name"], c["count"]) for c in top["categories"]] == [
         (x["name"], x["n"]) for x in o["top"] if x["kind"] == "category"
@@ -279,12 +302,22 @@ async def test_a_rebuild_gives_what_the_passes_gave(
     async with connection(db) as conn:
         same_rollups([tuple(r) for r in await conn.fetch(read)], passed)
         positions = await conn.fetch("SELECT name, txid::text FROM metric_feeds ORDER BY 1")
-    assert [r["name"] for r in positions] == ["escalations", "sla_events", "tickets"]
+    assert [r["name"] for r in positions] == [
+        "escalations",
+        "sla_events",
+        "survey_responses",
+        "tickets",
+    ]
 
 
 async def test_rollups_follow_a_ticket_as_it_changes(
-    app: Any, client: httpx.AsyncClient, db: Database, random_desk: dict[str, list[int]]
+    app: Any,
+    client: httpx.AsyncClient,
+    clock: FakeClock,
+    db: Database,
+    random_desk: dict[str, list[int]],
 ) -> None:
+    clock.set(NOW + timedelta(hours=1))  # after everything the random desk did
     everything = Scope(EVERYTHING)
     team = random_desk["teams"][2]
     async with connection(db) as conn:
@@ -316,6 +349,15 @@ async def test_rollups_follow_a_ticket_as_it_changes(
             NOW - timedelta(hours=1),
         )
     agree(await summary(app, in_team, START, NOW), await exact(db, in_team, START, NOW))
+    # An answer given later counts on the day it was given.
+    answered = await client.post(
+        f"/v1/tickets/{resolved['id']}/surveys", json={"kind": "csat", "score": 2}
+    )
+    assert answered.status_code == 201, answered.text
+    later = NOW + timedelta(hours=2)
+    last = await summary(app, in_team, START, later)
+    assert last["negative_responses"]["csat"]["count"] >= 1
+    agree(last, await exact(db, in_team, START, later))
 
 
 async def test_passes_at_once_take_turns_and_the_loop_keeps_up(

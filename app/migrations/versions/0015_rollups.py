@@ -1,14 +1,15 @@
 """metric rollups: a row of facts per ticket and per-day tallies by dimension
 
 - metric_tickets: what the KPIs need of each ticket (instants, dimensions, durations, flags),
-  worked out by app.services.rollups whenever the ticket, its SLA breaches or its escalations
-  change (it follows their feeds), so a summary never recomputes them per ticket.
+  worked out by app.services.rollups whenever the ticket, its SLA breaches, its escalations
+  or its survey answers change (it follows their feeds), so a summary never recomputes them per ticket.
 - metric_rollups: per UTC day and dimension value (all, team, agent, channel, priority,
   category, and each hour of the day for every ticket), the tally of those facts as JSON; a
   period's summary adds up its whole days and hours and tallies only the ragged minutes.
 - metric_feeds: how far the rollups have followed each feed.
 - tickets (customer_id, created_at, id): a customer's tickets in order, for the facts' "the
   customer's previous ticket" instants.
+- survey_responses.txid: the answers as a feed too (they are tallied by the day answered).
 
 Existing tickets are taken in by the worker's next passes (every ticket is "changed" for a
 cursor at zero); on a large desk, `helpdesk rebuild-metrics` does it in one go.
@@ -84,6 +85,8 @@ def upgrade() -> None:
         ("resolved_at", "resolved_at"),
         ("closed_at", "closed_at"),
         ("done_at", "done_at"),
+        ("customer_previous_at", "previous"),
+        ("customer_second_previous_at", "second_previous"),
     ):
         op.create_index(
             f"metric_tickets_{name}_idx",
@@ -100,6 +103,10 @@ def upgrade() -> None:
     op.create_index(
         "tickets_customer_created_at_idx", "tickets", ["customer_id", "created_at", "id"]
     )
+    op.execute(
+        "ALTER TABLE survey_responses ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()"
+    )
+    op.execute("CREATE INDEX survey_responses_feed_idx ON survey_responses (txid, id)")
     op.create_table(
         "metric_rollups",
         sa.Column("day", sa.Date(), primary_key=True),
@@ -118,3 +125,5 @@ def downgrade() -> None:
     op.drop_table("metric_rollups")
     op.drop_table("metric_tickets")
     op.drop_index("tickets_customer_created_at_idx", table_name="tickets")
+    op.drop_index("survey_responses_feed_idx", table_name="survey_responses")
+    op.drop_column("survey_responses", "txid")
