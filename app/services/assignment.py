@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from app.db import Connection
+from app.db import Connection, begun
 from app.domain import routing
 from app.domain.priority import decide_priority
 from app.schemas import TicketCreate
@@ -151,6 +151,6 @@ async def placing(
         assignee = await _rotate(conn, team, members, data.language)
         yield Placement(team_id, team_tier, tier, assignee, rule_id, reason)
     else:
-        async with conn.transaction():
+        async with begun(conn):
             assignee = await _counted(conn, team.id, data.language)
             yield Placement(team_id, team_tier, tier, assignee, rule_id, reason)
