@@ -387,9 +387,11 @@ async def page(
     limit: int,
     cursor: str | None,
     now: datetime,
+    reader: audit.Reader | None = None,
 ) -> tuple[list[asyncpg.Record], str | None]:
     """A page of tickets: `columns`, then `sla_state` (the worst state first in
-    `state_order`), filtered, in `sort` order after `cursor`."""
+    `state_order`), filtered, in `sort` order after `cursor`; with a `reader`, the listing
+    recorded in the audit log by the same statement."""
     p = Params()
     states = sla_state_sql(p(now, "timestamptz"))
     where = _where(filters, p, states)
@@ -412,6 +414,9 @@ async def page(
         order=order,
         cursor=cursor,
         limit=limit,
+        recorded=(
+            None if reader is None else lambda sql: audit.recording_list(sql, p, "tickets", reader)
+        ),
     )
 
 
