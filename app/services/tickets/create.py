@@ -10,7 +10,7 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import Conflict, Forbidden
 from app.logs import acting
-from app.schemas import TicketCreate, TicketSlaOut, TicketSplit
+from app.schemas import TicketCreate, TicketSplit
 from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.assignment import Placement
 from app.services.desk import Desk
@@ -182,7 +182,7 @@ async def insert_new(
     snapshot: Snapshot,
     created: dict[str, Any],
     placed: Placement | None = None,
-) -> tuple[TicketRow, TicketSlaOut] | None:
+) -> tuple[TicketRow, dict[str, Any]] | None:
     """Insert a new ticket with its clocks, timers and "created" history line: the ticket and
     its clocks as shown; None when its (channel, external_id) is already taken."""
     # issue 19, routing: the team, tier and assignee routing and assignment chose, and why.
