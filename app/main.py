@@ -11,9 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.clock import Clock, SystemClock
 from app.db import Database, Limits, connect
 from app.http import problems
-from app.http.middleware import BodyLimit, JsonBodies, RequestContext
-from app.http.ratelimit import RateLimitHeaders
-from app.http.telemetry import RequestMetrics
+from app.http.middleware import RequestBodies, RequestEdge
 from app.routers import (
     audit,
     chat,
@@ -119,9 +117,7 @@ def create_app(
     app.state.desk = Desk.of(db, settings) if db is not None else None
     problems.install(app)
     problems.document(app)
-    app.add_middleware(RateLimitHeaders)
-    app.add_middleware(JsonBodies)
-    app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestBodies, max_bytes=settings.max_body_bytes)
     if settings.cors_origins:
         # Browsers of the frontend teams' own UIs: their preflights are answered here.
         app.add_middleware(
@@ -145,8 +141,7 @@ def create_app(
             ],
             max_age=600,
         )
-    app.add_middleware(RequestMetrics)
-    app.add_middleware(RequestContext)
+    app.add_middleware(RequestEdge)
     for router in (
         health.router,
         tickets.router,
