@@ -139,6 +139,14 @@ async def connect(url: str, limits: Limits | None = None) -> Database:
     return Database(pool, limits, libpq_url(url))
 
 
+def _acquire(db: Database) -> Any:
+    """The pool's acquire, bounded by the acquire timeout when it may have to wait. With a
+    connection idle it cannot (asyncpg hands out live connections first): then no timer is
+    armed and cancelled, a fifth of what acquiring costs a small request."""
+    idle = db.pool.get_idle_size() > 0
+    return db.pool.acquire(timeout=None if idle else db.limits.acquire_timeout)
+
+
 @contextlib.asynccontextmanager
 async def connection(
     db: Database, *, tell_acting: bool = True
@@ -151,7 +159,7 @@ async def connection(
     `tell_acting=False` skips both, for a caller whose writes say who is acting themselves:
     one statement that sets it (the one-statement create), or a transaction from `begun`."""
     with translated():
-        async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
+        async with _acquire(db) as conn:
             context = acting() if tell_acting and writes_var.get() else None
             if context is not None:
                 await conn.execute(_context_sql(context, False))
@@ -167,7 +175,7 @@ async def transaction(db: Database) -> AsyncIterator[asyncpg.Connection]:
     Who is acting (the request's caller, request id and client address) is set for the
     transaction's audit triggers in the BEGIN's own round trip: no extra one."""
     with translated():
-        async with db.pool.acquire(timeout=db.limits.acquire_timeout) as conn:
+        async with _acquire(db) as conn:
             async with begun(conn):
                 yield conn
 
