@@ -1,15 +1,19 @@
-"""ASGI middleware: request ids and access logs, and the request body size limit."""
+"""ASGI middleware: request ids, access logs and request metrics; request bodies (size, media
+type) and the rate limit's headers."""
 
 import json
 import logging
 import re
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_BASE
+from app.http import telemetry
+from app.http.ratelimit import STATE_KEY, Quota
 from app.logs import actor_var, client_var, request_id_var, writes_var
 
 access = logging.getLogger("helpdesk.access")
@@ -20,9 +24,13 @@ _REQUEST_ID = re.compile(r"[A-Za-z0-9._:\-]{1,128}")
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-class RequestContext:
-    """Echoes X-Request-ID (or makes one), logs one structured line per request, and holds
-    what the audit log records of it: request id, client address, the caller (once known)."""
+class RequestEdge:
+    """The outer edge of every request: echoes X-Request-ID (or makes one), holds what the audit
+    log records of the request (request id, client address, the caller once known), counts and
+    times it under its route's template (app.http.telemetry) and logs one structured line.
+
+    One pure ASGI layer for what were two: each layer costs every request a call and a wrapped
+    `send` per message."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -31,7 +39,8 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+        started = time.perf_counter()
+        incoming = _header(scope, b"x-request-id").decode("latin-1")
         request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         token = request_id_var.set(request_id)
         client = scope.get("client")
@@ -40,39 +49,60 @@ class RequestContext:
         # Cleared for each request: the caller is set by the route's dependency, and must not
         # outlive the request where the app runs in its caller's task (tests, ASGI clients).
         actor_token = actor_var.set(None)
-        started = time.perf_counter()
         status = 500
+        request_id_header = (b"x-request-id", request_id.encode())
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [
-                    *message.get("headers", []),
-                    (b"x-request-id", request_id.encode()),
-                ]
+                message["headers"] = [*message.get("headers", []), request_id_header]
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            access.info(
-                "request",
-                extra={
-                    "method": scope["method"],
-                    "path": scope["path"],
-                    "status": status,
-                    "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                },
-            )
+            duration = time.perf_counter() - started
+            telemetry.count(scope, status, duration)
+            if access.isEnabledFor(logging.INFO):
+                access.info(
+                    "request",
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "status": status,
+                        "duration_ms": round(duration * 1000, 2),
+                    },
+                )
             request_id_var.reset(token)
             client_var.reset(client_token)
             writes_var.reset(writes_token)
             actor_var.reset(actor_token)
 
 
-class BodyLimit:
-    """Refuses request bodies over `max_bytes` with a 413 problem, declared or streamed."""
+def _header(scope: Scope, name: bytes) -> bytes:
+    """The request's last `name` header (names arrive lowercased), b"" when it has none."""
+    found = b""
+    for key, value in scope["headers"]:
+        if key == name:
+            found = value
+    return found
+
+
+JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
+# The routes whose bodies are not JSON, and the one media type each takes instead.
+RAW_BODIES = {"/v1/inbound/email": b"message/rfc822"}
+_WITH_BODIES = frozenset({"POST", "PUT", "PATCH"})
+
+
+class RequestBodies:
+    """Request bodies over `max_bytes` are refused with a 413 problem, declared or streamed;
+    they are JSON (or a raw route's own type, RAW_BODIES), any other declared Content-Type is a
+    415 problem naming it. And the response of every request the rate limit counted (429s
+    included) carries `RateLimit-Policy` and `RateLimit` (app.http.ratelimit).
+
+    One pure ASGI layer for what were three (see RequestEdge); CORS, when configured, sits
+    between the two, so its preflights are answered before a body is looked at."""
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -82,85 +112,68 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, send)
+        declared: bytes | None = None
+        length: bytes | None = None
+        for key, value in scope["headers"]:  # the last of each, as a dict of them would keep
+            if key == b"content-length":
+                length = value
+            elif key == b"content-type":
+                declared = value
+        if length is not None and length.isdigit() and int(length) > self.max_bytes:
+            await self._too_large(scope, send)
             return
-        if declared is not None:
-            await self.app(scope, receive, send)
-            return
-        # A streamed body of unknown length: read it (at most the limit) before the app sees it,
-        # so the refusal is a clean 413 and not an error from half-parsed JSON.
-        messages: list[Message] = []
-        received = 0
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            received += len(message.get("body", b""))
-            if received > self.max_bytes:
-                await self._refuse(scope, send)
+        if length is None:
+            # A streamed body of unknown length: read it (at most the limit) before the app
+            # sees it, so the refusal is a clean 413 and not an error from half-parsed JSON.
+            messages: list[Message] = []
+            received = 0
+            while True:
+                message = await receive()
+                messages.append(message)
+                if message["type"] != "http.request":
+                    break
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    await self._too_large(scope, send)
+                    return
+                if not message.get("more_body", False):
+                    break
+            outer = receive
+
+            async def replay() -> Message:
+                return messages.pop(0) if messages else await outer()
+
+            receive = replay
+        if scope["method"] in _WITH_BODIES and declared is not None and length != b"0":
+            refused = self._unsupported(scope, declared)
+            if refused is not None:
+                await refused(send)
                 return
-            if not message.get("more_body", False):
-                break
+        # The request's state is this dict: the rate limit dependency's request.state writes
+        # its counters into it.
+        state: dict[str, object] = scope.setdefault("state", {})
 
-        async def replay() -> Message:
-            return messages.pop(0) if messages else await receive()
+        async def send_with_quota(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                quota = state.get(STATE_KEY)
+                if isinstance(quota, Quota):
+                    message["headers"] = [*message.get("headers", []), *quota.headers()]
+            await send(message)
 
-        await self.app(scope, replay, send)
+        await self.app(scope, receive, send_with_quota)
 
-    async def _refuse(self, scope: Scope, send: Send) -> None:
-        body: dict[str, Any] = {
-            "type": PROBLEM_BASE + "payload-too-large",
-            "title": "Payload too large",
-            "status": 413,
-            "detail": f"the request body is larger than {self.max_bytes} bytes",
-            "instance": scope["path"],
-        }
-        raw = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(raw)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
-
-
-JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
-# The routes whose bodies are not JSON, and the one media type each takes instead.
-RAW_BODIES = {"/v1/inbound/email": b"message/rfc822"}
-
-
-class JsonBodies:
-    """Request bodies are JSON (or a raw route's own type, RAW_BODIES): any other declared
-    Content-Type is a 415 problem naming it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] not in ("POST", "PUT", "PATCH"):
-            await self.app(scope, receive, send)
-            return
-        headers = dict(scope["headers"])
-        declared = headers.get(b"content-type")
-        length = headers.get(b"content-length")
-        has_body = length is None or length != b"0"
-        media = (declared or b"").split(b";", 1)[0].strip().lower()
+    def _unsupported(
+        self, scope: Scope, declared: bytes
+    ) -> Callable[[Send], Awaitable[None]] | None:
+        """The 415 refusal of a body of the declared type, or None when the route takes it."""
+        media = declared.split(b";", 1)[0].strip().lower()
         raw_type = RAW_BODIES.get(scope["path"])
         if raw_type is not None:
             accepted = media == raw_type
         else:
             accepted = media in JSON_TYPES or media.endswith(b"+json")
-        if declared is None or not has_body or accepted:
-            await self.app(scope, receive, send)
-            return
+        if accepted:
+            return None
         wanted = (raw_type or b"application/json").decode()
         body: dict[str, Any] = {
             "type": PROBLEM_BASE + "unsupported-media-type",
@@ -169,16 +182,32 @@ class JsonBodies:
             "detail": f"request bodies are {wanted}, not {media.decode('latin-1')!r}",
             "instance": scope["path"],
         }
-        raw = json.dumps(body).encode()
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 415,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(raw)).encode()),
-                    (b"accept", wanted.encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": raw})
+        return lambda send: _problem(send, body, [(b"accept", wanted.encode())])
+
+    async def _too_large(self, scope: Scope, send: Send) -> None:
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + "payload-too-large",
+            "title": "Payload too large",
+            "status": 413,
+            "detail": f"the request body is larger than {self.max_bytes} bytes",
+            "instance": scope["path"],
+        }
+        await _problem(send, body)
+
+
+async def _problem(
+    send: Send, body: dict[str, Any], headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    raw = json.dumps(body).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": body["status"],
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(raw)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": raw})

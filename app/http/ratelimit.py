@@ -6,13 +6,12 @@ import math
 import time
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 from app.errors import HelpdeskError
 
 POLICY = "per-key"
 WINDOW_SECONDS = 60
-# Where the dependency leaves a request's counters for the middleware (in the request's state).
+# Where the dependency leaves a request's counters for the middleware (in the request's state:
+# app.http.middleware.RequestBodies adds their headers to the response).
 STATE_KEY = "rate_limit"
 
 
@@ -83,27 +82,3 @@ def refusal(quota: Quota) -> TooManyRequests:
         f"more than {quota.limit} requests a minute with this key: retry in {quota.retry_after} s",
         retry_after=quota.retry_after,
     )
-
-
-class RateLimitHeaders:
-    """Adds `RateLimit-Policy` and `RateLimit` to the response of every request the
-    dependency counted (429s included). Register it in app.main with app.add_middleware."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        # The request's state is this dict: the dependency's request.state writes into it.
-        state: dict[str, object] = scope.setdefault("state", {})
-
-        async def send_with_quota(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                quota = state.get(STATE_KEY)
-                if isinstance(quota, Quota):
-                    message["headers"] = [*message.get("headers", []), *quota.headers()]
-            await send(message)
-
-        await self.app(scope, receive, send_with_quota)

@@ -2,7 +2,6 @@
 those with the desk's own figures (multiprocess-safe when PROMETHEUS_MULTIPROC_DIR is set)."""
 
 import os
-import time
 from collections.abc import Iterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram
@@ -10,7 +9,7 @@ from prometheus_client import multiprocess as multiprocess_mode
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.exposition import generate_latest
 from prometheus_client.registry import Collector
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from app.services.monitoring import DeskFigures
 
@@ -35,33 +34,14 @@ _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"
 UNMATCHED = "unmatched"  # no route: the raw path is never a label (it would be unbounded)
 
 
-class RequestMetrics:
-    """Counts each request and times it under its route's template (`/v1/tickets/{ticket_id}`)."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = time.perf_counter()
-        status = 500
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            # The router sets the matched route on the scope it was given (this one).
-            route = getattr(scope.get("route"), "path", None) or UNMATCHED
-            method = scope["method"] if scope["method"] in _METHODS else "OTHER"
-            REQUESTS.labels(method, route, str(status)).inc()
-            LATENCY.labels(method, route).observe(time.perf_counter() - started)
+def count(scope: Scope, status: int, seconds: float) -> None:
+    """Count a request answered with `status` in `seconds`, under its route's template (the
+    router sets the matched route on the scope it was given: the one app.http.middleware's
+    RequestEdge passed on)."""
+    route = getattr(scope.get("route"), "path", None) or UNMATCHED
+    method = scope["method"] if scope["method"] in _METHODS else "OTHER"
+    REQUESTS.labels(method, route, str(status)).inc()
+    LATENCY.labels(method, route).observe(seconds)
 
 
 class _Desk(Collector):

@@ -5,7 +5,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from app.db import Connection
+from app.db import Connection, begun
 from app.domain import routing
 from app.domain.priority import decide_priority
 from app.schemas import TicketCreate
@@ -50,13 +50,13 @@ def _candidates(members: list[store.AgentFacts]) -> list[routing.Candidate]:
     ]
 
 
-async def _rotate(
-    conn: Connection, team: store.TeamFacts, members: list[store.AgentFacts], lang: str | None
-) -> int | None:
-    """Plain round robin: the team's next turn (a sequence: no lock, even inside the create's
-    transaction) picks among the agents who may take the ticket."""
+def _rotate(members: list[store.AgentFacts], lang: str | None, turn: int | None) -> int | None:
+    """Plain round robin: the team's turn (store.team_and_agents took it: a sequence, no lock,
+    even inside the create's transaction) picks among the agents who may take the ticket."""
     chosen = routing.pool(_candidates(members), lang)
-    return await store.rotate(conn, team.id, [c.agent_id for c in chosen]) if chosen else None
+    if not chosen or turn is None:
+        return None
+    return chosen[(turn - 1) % len(chosen)].agent_id
 
 
 async def _counted(conn: Connection, team_id: int, language: str | None) -> int | None:
@@ -88,15 +88,15 @@ async def _counted(conn: Connection, team_id: int, language: str | None) -> int 
 async def assign(conn: Connection, team_id: int, language: str | None) -> int | None:
     """The agent of `team_id` who takes a ticket by the team's strategy (None: nobody), in the
     caller's transaction."""
-    found = await store.team_and_agents(conn, team_id)
+    found = await store.team_and_agents(conn, team_id, take_turn=True)
     if found is None:
         return None
-    team, members = found
+    team, members, turn = found
     if team.assignment == "none" or not members:
         return None
     if routing.needs_counts(team.assignment, [m.capacity for m in members]):
         return await _counted(conn, team_id, language)
-    return await _rotate(conn, team, members, language)
+    return _rotate(members, language, turn)
 
 
 @asynccontextmanager
@@ -140,17 +140,17 @@ async def placing(
             return
         team_id, rule_id, reason = found.team_id, found.rule_id, found.reason
         tier = tier or found.tier
-    known = await store.team_and_agents(conn, team_id)
-    team, members = known if known is not None else (None, [])
+    known = await store.team_and_agents(conn, team_id, take_turn=data.assignee_id is None)
+    team, members, turn = known if known is not None else (None, [], None)
     team_tier = team.tier if team is not None else None
     if reason is not None and tier is None:
         tier = team_tier  # routed: the tier of the rule, else of its team
     if data.assignee_id is not None or team is None or team.assignment == "none" or not members:
         yield Placement(team_id, team_tier, tier, None, rule_id, reason)
     elif not routing.needs_counts(team.assignment, [m.capacity for m in members]):
-        assignee = await _rotate(conn, team, members, data.language)
+        assignee = _rotate(members, data.language, turn)
         yield Placement(team_id, team_tier, tier, assignee, rule_id, reason)
     else:
-        async with conn.transaction():
+        async with begun(conn):
             assignee = await _counted(conn, team.id, data.language)
             yield Placement(team_id, team_tier, tier, assignee, rule_id, reason)

@@ -7,7 +7,7 @@ from typing import Any
 
 from app.db import Connection
 from app.domain import sla as clocks
-from app.schemas import SlaMetricOut, SlaPauseOut, TicketSlaDetail, TicketSlaOut
+from app.schemas import SlaPauseOut, TicketSlaDetail
 from app.services import timers
 from app.services.policies import LoadedPolicy, PolicyBook
 from app.settings import Settings
@@ -145,33 +145,36 @@ async def settle(
 # ---- the clocks as shown -------------------------------------------------------------------
 
 
-def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> SlaMetricOut:
-    # model_construct: these values come straight from the domain, already of the right types.
-    return SlaMetricOut.model_construct(
-        metric=clock.metric,
-        state=clock.state,
-        target_seconds=clock.target_seconds,
-        started_at=clock.started_at,
-        stopped_at=clock.stopped_at,
-        due_at=clock.due_at,
-        warning_at=clock.warning_at,
-        business_seconds_used=clock.used_seconds,
-        business_seconds_remaining=clock.remaining_seconds,
-        percent_used=clock.percent_used,
-        explanation=clocks.explain(clock, policy.name, policy.calendar_name),
-    )
+def _metric_out(clock: clocks.MetricClock, policy: LoadedPolicy) -> dict[str, Any]:
+    return {
+        "metric": clock.metric,
+        "state": clock.state,
+        "target_seconds": clock.target_seconds,
+        "started_at": clock.started_at,
+        "stopped_at": clock.stopped_at,
+        "due_at": clock.due_at,
+        "warning_at": clock.warning_at,
+        "business_seconds_used": clock.used_seconds,
+        "business_seconds_remaining": clock.remaining_seconds,
+        "percent_used": clock.percent_used,
+        "explanation": clocks.explain(clock, policy.name, policy.calendar_name),
+    }
 
 
-def shown(policy: LoadedPolicy, report: clocks.SlaReport) -> TicketSlaOut:
-    return TicketSlaOut.model_construct(
-        state=clocks.overall_state(report),
-        policy_id=policy.id,
-        policy_name=policy.name,
-        calendar=policy.calendar_name,
-        first_response=_metric_out(report.first_response, policy),
-        next_update=_metric_out(report.next_update, policy) if report.next_update else None,
-        resolution=_metric_out(report.resolution, policy),
-    )
+def shown(policy: LoadedPolicy, report: clocks.SlaReport) -> dict[str, Any]:
+    """The clocks as TicketSlaOut, a dict in its field order. Rendered straight from the domain's
+    values, already of the right types, on every read of a ticket: building pydantic models of
+    them only to serialize them again costed a read a tenth of its time (tests check the shape
+    against the schema)."""
+    return {
+        "state": clocks.overall_state(report),
+        "policy_id": policy.id,
+        "policy_name": policy.name,
+        "calendar": policy.calendar_name,
+        "first_response": _metric_out(report.first_response, policy),
+        "next_update": _metric_out(report.next_update, policy) if report.next_update else None,
+        "resolution": _metric_out(report.resolution, policy),
+    }
 
 
 def _report(ticket: TicketRow, book: PolicyBook, now: datetime) -> tuple[LoadedPolicy, Any]:
@@ -180,7 +183,7 @@ def _report(ticket: TicketRow, book: PolicyBook, now: datetime) -> tuple[LoadedP
     return policy, clocks.evaluate(policy.clock(ticket.priority), timeline(ticket), now)
 
 
-def view(ticket: TicketRow, book: PolicyBook, now: datetime) -> TicketSlaOut:
+def view(ticket: TicketRow, book: PolicyBook, now: datetime) -> dict[str, Any]:
     """The ticket's clocks as of `now`."""
     return shown(*_report(ticket, book, now))
 
@@ -188,7 +191,7 @@ def view(ticket: TicketRow, book: PolicyBook, now: datetime) -> TicketSlaOut:
 def detail(ticket: TicketRow, book: PolicyBook, now: datetime) -> TicketSlaDetail:
     policy, report = _report(ticket, book, now)
     return TicketSlaDetail(
-        **shown(policy, report).model_dump(),
+        **shown(policy, report),
         ticket_id=ticket.id,
         pauses=[SlaPauseOut(start=p.start, end=p.end, status=p.status) for p in report.pauses],
     )

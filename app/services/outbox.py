@@ -13,6 +13,7 @@ from app.schemas.events import EventListQuery, EventOut
 from app.services.desk import Desk
 from app.store import events as store
 from app.store.events import EventFilters, EventRow, NewEvent
+from app.store.tickets import CreatedEvent, TicketRow
 
 
 async def emit(
@@ -37,9 +38,22 @@ async def emit_batch(
 ) -> None:
     """Write events of several tickets (a worker's pass), in order, in one statement."""
     for type, _, _ in events:
-        if type not in kinds.EVENT_TYPES:
-            raise ValueError(f"unknown event type {type!r}")  # a programming error, not input
+        _known(type)
     await store.insert(conn, [NewEvent(t, ticket_id, p, now) for t, ticket_id, p in events])
+
+
+def of_new_ticket(type: str, ticket: TicketRow, now: datetime) -> CreatedEvent:
+    """The event a new ticket is written with, by the statement that inserts it (which adds
+    the ticket's id to its payload: `ticket` has none yet)."""
+    _known(type)
+    payload = kinds.ticket_facts(ticket)
+    del payload["ticket_id"]
+    return CreatedEvent(type, payload, now)
+
+
+def _known(type: str) -> None:
+    if type not in kinds.EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}")  # a programming error, not input
 
 
 async def ticket_changed(

@@ -52,6 +52,19 @@ def recording_read(select: str, p: Params, resource: str, reader: Reader) -> str
     )
 
 
+def recording_list(select: str, p: Params, resource: str, reader: Reader) -> str:
+    """`select` (a page of `resource`) appending a "list" entry in the same statement, one
+    round trip, also when the page is empty: the entry is the preserved side of a left join,
+    so it is written before the page is read, and an empty page comes back as one row of nulls
+    (paging.fetch_page drops it)."""
+    return (
+        f"WITH recorded AS (SELECT audit_append('list', {p(resource)}, NULL, NULL, NULL, "
+        f"{p(reader.context)}::jsonb)) "
+        f"SELECT page.* FROM (SELECT count(*) FROM recorded) AS entries "
+        f"LEFT JOIN LATERAL ({select}) AS page ON true"
+    )
+
+
 COLUMNS = ", ".join(f.name for f in fields(AuditEntryRow))
 LISTING = Order("audit-log", (KeyColumn("id", int),), descending=True)
 

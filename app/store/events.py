@@ -10,30 +10,48 @@ import asyncpg
 
 from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import Params, fetch_feed, rows_of
-from app.store.tickets import visible_sql
 
 WEBHOOKS_CHANNEL = "helpdesk_webhooks"
 
-# One statement: the events, a delivery for each active subscription that wants its type (so a
-# subscription's deliveries begin and end exactly with its changes' commits), and a NOTIFY to
-# the delivery workers (delivered on commit) when there is something to deliver.
+
+def deliveries(events: str) -> str:
+    """The CTE `d`: a delivery of each event the CTE `events` wrote (with its id, type,
+    ticket_id and occurred_at) for each active subscription that wants its type, so a
+    subscription's deliveries begin and end exactly with its changes' commits."""
+    return f"""d AS (
+        INSERT INTO webhook_deliveries (event_id, subscription_id, ticket_id, status, attempts,
+            created_at)
+        SELECT e.id, s.id, e.ticket_id, 'pending', 0, e.occurred_at
+        FROM {events} e JOIN webhook_subscriptions s ON s.active AND e.type = ANY(s.event_types)
+        ORDER BY e.id, s.id
+        RETURNING 1
+    )"""
+
+
+# A NOTIFY to the delivery workers (delivered on commit) when `d` wrote something to deliver.
+WAKE_DELIVERIES = f"CASE WHEN count(*) > 0 THEN pg_notify('{WEBHOOKS_CHANNEL}', '') END"
+
+# One statement: the events, their deliveries, and the workers woken.
 _EMIT = f"""
     WITH e AS (
         INSERT INTO events (type, ticket_id, payload, occurred_at)
         SELECT * FROM unnest($1::text[], $2::bigint[], $3::jsonb[], $4::timestamptz[])
         RETURNING id, type, ticket_id, occurred_at
-    ), d AS (
-        INSERT INTO webhook_deliveries (event_id, subscription_id, ticket_id, status, attempts,
-            created_at)
-        SELECT e.id, s.id, e.ticket_id, 'pending', 0, e.occurred_at
-        FROM e JOIN webhook_subscriptions s ON s.active AND e.type = ANY(s.event_types)
-        ORDER BY e.id, s.id
-        RETURNING 1
-    )
-    SELECT count(*) AS deliveries,
-           CASE WHEN count(*) > 0 THEN pg_notify('{WEBHOOKS_CHANNEL}', '') END AS woken
-    FROM d
+    ), {deliveries("e")}
+    SELECT count(*) AS deliveries, {WAKE_DELIVERIES} AS woken FROM d
 """
+
+
+def of_new_ticket(ticket: str, type: str, payload: str, occurred_at: str) -> str:
+    """The CTEs `e` and `d` writing one event of the ticket the CTE `ticket` inserted (its
+    RETURNING gives `id`), and the event's deliveries, in a statement that writes the ticket:
+    `payload` (SQL, jsonb) is the event's payload but for the ticket's id, added here."""
+    return f"""e AS (
+        INSERT INTO events (type, ticket_id, payload, occurred_at)
+        SELECT {type}, id, {payload} || jsonb_build_object('ticket_id', id), {occurred_at}
+        FROM {ticket}
+        RETURNING id, type, ticket_id, occurred_at
+    ), {deliveries("e")}"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +95,9 @@ class EventFilters:
 
 
 def _where(filters: EventFilters, p: Params, visible: Visibility) -> list[str]:
+    # Imported here: app.store.tickets writes a new ticket's event with this module's SQL.
+    from app.store.tickets import visible_sql
+
     where = []
     if filters.types:
         where.append(f"type = ANY({p(list(filters.types), 'text[]')})")

@@ -1,6 +1,5 @@
 """Routing rules, and what routing, assignment and escalation read of teams and agents."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
@@ -152,11 +151,20 @@ async def assigned(conn: asyncpg.Connection, team_id: int, agent_id: int) -> Non
     await conn.execute(_ASSIGNED, team_id, agent_id)
 
 
-# The team and its active agents (no counts), in one round trip: what routing needs to know
-# whether and among whom to assign.
+# The team and its active agents (no counts), and, for a round-robin team when asked, the team's
+# next turn (migration 0013: a sequence per team, so no row is locked and concurrent creates in
+# one team never wait for each other), in one round trip: what routing needs to know whether and
+# among whom to assign. The turn is taken once (an uncorrelated subquery), before it is known
+# whether anyone may take the ticket: one that nobody takes skips a turn, as a rolled-back
+# create does.
 _TEAM_AND_AGENTS = """
+    WITH turn AS (
+        SELECT team_turn(id) AS turn FROM teams
+        WHERE id = $1 AND assignment = 'round_robin' AND $2
+    )
     SELECT t.id, t.name, t.tier, t.supervisor_id, t.assignment, t.last_assigned_id,
-        a.id AS agent_id, a.availability, a.capacity, a.languages
+        a.id AS agent_id, a.availability, a.capacity, a.languages,
+        (SELECT turn FROM turn) AS turn
     FROM teams t LEFT JOIN agents a ON a.team_id = t.id AND a.active
     WHERE t.id = $1
     ORDER BY a.id
@@ -172,9 +180,10 @@ class AgentFacts:
 
 
 async def team_and_agents(
-    conn: asyncpg.Connection, team_id: int
-) -> tuple[TeamFacts, list[AgentFacts]] | None:
-    rows = await conn.fetch(_TEAM_AND_AGENTS, team_id)
+    conn: asyncpg.Connection, team_id: int, *, take_turn: bool = False
+) -> tuple[TeamFacts, list[AgentFacts], int | None] | None:
+    """The team, its active agents in id order, and (`take_turn`, round robin) its next turn."""
+    rows = await conn.fetch(_TEAM_AND_AGENTS, team_id, take_turn)
     if not rows:
         return None
     first = rows[0]
@@ -184,20 +193,7 @@ async def team_and_agents(
         for r in rows
         if r["agent_id"] is not None
     ]
-    return team, members
-
-
-# Round robin among `$2` (the agents who may take the ticket, in id order): the team's next
-# turn (migration 0013: a sequence per team, so no row is locked and concurrent creates in one
-# team never wait for each other), modulo the agents there are.
-_ROTATE = """
-    SELECT ($2::bigint[])[1 + ((team_turn($1) - 1) % cardinality($2::bigint[]))::int]
-"""
-
-
-async def rotate(conn: asyncpg.Connection, team_id: int, pool: Sequence[int]) -> int | None:
-    agent_id: int | None = await conn.fetchval(_ROTATE, team_id, list(pool))
-    return agent_id
+    return team, members, first["turn"]
 
 
 # ---- agents as assignment sees them --------------------------------------------------------------

@@ -1,14 +1,16 @@
 """Creating a ticket: idempotent by Idempotency-Key and by a gateway's external id."""
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from app.db import Connection, transaction
+from app.db import Connection, begun, connection
 from app.domain import events
 from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import Conflict, Forbidden
-from app.schemas import TicketCreate, TicketSlaOut, TicketSplit
+from app.logs import acting
+from app.schemas import TicketCreate, TicketSplit
 from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.assignment import Placement
 from app.services.desk import Desk
@@ -33,8 +35,9 @@ async def create_ticket(
     (created=False).
 
     The busiest write: reads first (the customer with the configuration revision; the team and
-    assignee when given), then one statement inserting the ticket, its "created" history line
-    and its timers, and one writing its `ticket.created` event, in one transaction."""
+    assignee when given), then one statement inserting the ticket, its "created" history line,
+    its timers and its `ticket.created` event: two round trips for a known customer. A new
+    customer is written in one transaction with the ticket."""
     if data.created_at is not None:
         refusal = actor.refusal("import_history")
         if refusal is not None:
@@ -53,7 +56,9 @@ async def create_ticket(
             lambda conn: create_on(conn, desk, data, actor=actor, visible=visible, now=now),
             now=now,
         )
-    async with transaction(desk.db) as conn:
+    # No transaction: the ticket with everything it implies is one statement (store.insert),
+    # and what must be written before it opens one of its own (begun).
+    async with connection(desk.db, tell_acting=False) as conn:
         return await create_on(conn, desk, data, actor=actor, visible=visible, now=now)
 
 
@@ -66,7 +71,8 @@ async def create_on(
     visible: Visibility,
     now: datetime,
 ) -> Written[dict[str, Any]]:
-    """`create_ticket`'s work in the caller's transaction (its checks of the request done)."""
+    """`create_ticket`'s work on `conn`, in the caller's transaction if it has one (its checks
+    of the request done)."""
     if data.external_id is not None:
         existing = await store.by_external_id(conn, data.channel, data.external_id)
         if existing is not None:
@@ -79,7 +85,7 @@ async def create_on(
             # A customer not seen before is written first, in one transaction with the ticket
             # (a savepoint under an idempotent request's): the policy is then chosen with the
             # organization stored, which a concurrent request may have set a moment ago.
-            async with conn.transaction():
+            async with begun(conn):
                 customer_id, organization = await customers.upsert_by_email(
                     conn, data.customer.model_dump(), now
                 )
@@ -176,7 +182,7 @@ async def insert_new(
     snapshot: Snapshot,
     created: dict[str, Any],
     placed: Placement | None = None,
-) -> tuple[TicketRow, TicketSlaOut] | None:
+) -> tuple[TicketRow, dict[str, Any]] | None:
     """Insert a new ticket with its clocks, timers and "created" history line: the ticket and
     its clocks as shown; None when its (channel, external_id) is already taken."""
     # issue 19, routing: the team, tier and assignee routing and assignment chose, and why.
@@ -252,22 +258,24 @@ async def insert_new(
     derived = clocks.derive(
         ticket, snapshot.book, now, organization=organization, settings=desk.settings
     )
-    ticket = NewTicket(**{**_values(ticket), **derived.columns})
+    # Its id is the insert's to give; until then it is 0.
+    pending = TicketRow(**{**_values(ticket), **derived.columns}, id=0)
     due = [t.due_at for t in derived.timers]
     wake = timers.wake_payload(due, now, desk.settings.worker_max_sleep_seconds)
     line = history.line(0, actor, now, "created", new={**created, "priority": decision.priority})
     ticket_id = await store.insert(
         conn,
-        ticket,
+        pending,
         CreatedLine(line.at, line.new_value, line.actor_type, line.actor_key_id, line.actor_name),
         [(t.kind, t.due_at) for t in derived.timers],
+        outbox.of_new_ticket(events.TICKET_CREATED, pending, now),
         wake=(timers.TIMERS_CHANNEL, wake) if wake else None,
+        # Said again by the statement itself: a create needs no transaction around it.
+        acting=acting(),
     )
     if ticket_id is None:
         return None
-    row = TicketRow(**_values(ticket), id=ticket_id)
-    await outbox.emit(conn, events.TICKET_CREATED, ticket_id, events.ticket_facts(row), now)
-    return row, clocks.shown(derived.policy, derived.report)
+    return replace(pending, id=ticket_id), clocks.shown(derived.policy, derived.report)
 
 
 def _values(ticket: NewTicket) -> dict[str, Any]:

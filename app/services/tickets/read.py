@@ -89,8 +89,8 @@ async def list_tickets(
             limit=q.limit,
             cursor=q.cursor,
             now=now,
+            reader=audit.reader(desk),
         )
-        await audit.listed(desk, conn, "tickets")
     return {"items": [_item(row) for row in rows], "next_cursor": next_cursor}
 
 
