@@ -15,12 +15,12 @@ import httpx
 from starlette.applications import Starlette
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
-from app.http.telemetry import RequestMetrics
+from app.http.middleware import RequestEdge
 
 async def hello(request):
     return PlainTextResponse("hi")
 
-app = RequestMetrics(Starlette(routes=[Route("/v1/hello/{who}", hello)]))
+app = RequestEdge(Starlette(routes=[Route("/v1/hello/{who}", hello)]))
 
 async def main(n):
     transport = httpx.ASGITransport(app=app)
