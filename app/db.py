@@ -229,6 +229,43 @@ def alembic_config(url: str) -> Any:
     return cfg
 
 
+def run_migrations(target_metadata: Any) -> None:
+    """Alembic's environment (app/migrations/env.py calls it): the migrations over asyncpg
+    against the URL of `alembic_config`, in one transaction under the migration lock; or, in
+    offline mode (`--sql`), their SQL."""
+    import asyncio
+
+    from alembic import context
+    from sqlalchemy import text
+    from sqlalchemy.engine import Connection as SyncConnection
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    url = context.config.get_main_option("sqlalchemy.url")
+
+    def run(connection: SyncConnection) -> None:
+        # Replicas starting at once migrate in turn: the lock is held until this transaction
+        # ends, and the next one then finds the schema at head.
+        lock = context.config.attributes.get("migration_lock")
+        context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
+        with context.begin_transaction():
+            if lock is not None:
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": lock})
+            context.run_migrations()
+
+    async def run_async() -> None:
+        engine = create_async_engine(url)
+        async with engine.connect() as connection:
+            await connection.run_sync(run)
+        await engine.dispose()
+
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True)
+        with context.begin_transaction():
+            context.run_migrations()
+    else:
+        asyncio.run(run_async())
+
+
 def sqlalchemy_url(url: str) -> str:
     """The URL as Alembic's SQLAlchemy engine wants it (the asyncpg dialect)."""
     return urlunsplit(urlsplit(libpq_url(url))._replace(scheme="postgresql+asyncpg"))

@@ -7,317 +7,248 @@ Create Date: 2026-11-23 07:12:13.591390
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    """
+CREATE TABLE customers (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    email VARCHAR(320),
+    phone VARCHAR(50),
+    organization VARCHAR(200),
+    account_number VARCHAR(100),
+    language VARCHAR(35),
+    time_zone VARCHAR(64),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id)
+)
+""",
+    "CREATE UNIQUE INDEX customers_email_key ON customers (lower(email))",
+    "CREATE INDEX ix_customers_organization ON customers (organization)",
+    """
+CREATE TABLE idempotent_requests (
+    api_key_id BIGINT NOT NULL,
+    key VARCHAR(255) NOT NULL,
+    operation VARCHAR(100) NOT NULL,
+    request_hash VARCHAR(64) NOT NULL,
+    status_code INTEGER,
+    response_body JSONB,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (api_key_id, key)
+)
+""",
+    "CREATE INDEX ix_idempotent_requests_created_at ON idempotent_requests (created_at)",
+    """
+CREATE TABLE teams (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    tier INTEGER DEFAULT '1' NOT NULL,
+    description TEXT,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT teams_tier_range CHECK (tier BETWEEN 1 AND 3),
+    UNIQUE (name)
+)
+""",
+    """
+CREATE TABLE agents (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    email VARCHAR(320) NOT NULL,
+    team_id BIGINT,
+    role VARCHAR(20) NOT NULL,
+    languages TEXT[] DEFAULT '{}' NOT NULL,
+    active BOOLEAN NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(team_id) REFERENCES teams (id),
+    UNIQUE (email)
+)
+""",
+    "CREATE INDEX ix_agents_team_id ON agents (team_id)",
+    """
+CREATE TABLE api_keys (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    role VARCHAR(20) NOT NULL,
+    prefix VARCHAR(16) NOT NULL,
+    key_hash VARCHAR(64) NOT NULL,
+    agent_id BIGINT,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    revoked_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id),
+    FOREIGN KEY(agent_id) REFERENCES agents (id),
+    UNIQUE (key_hash)
+)
+""",
+    """
+CREATE TABLE tickets (
+    id BIGSERIAL NOT NULL,
+    subject VARCHAR(500) NOT NULL,
+    description TEXT,
+    type VARCHAR(20) NOT NULL,
+    status VARCHAR(20) NOT NULL,
+    impact VARCHAR(20) NOT NULL,
+    urgency VARCHAR(20) NOT NULL,
+    priority VARCHAR(20) NOT NULL,
+    priority_reason TEXT NOT NULL,
+    priority_override VARCHAR(20),
+    priority_override_reason TEXT,
+    category VARCHAR(200),
+    tags TEXT[] DEFAULT '{}' NOT NULL,
+    channel VARCHAR(20) NOT NULL,
+    customer_id BIGINT,
+    team_id BIGINT,
+    assignee_id BIGINT,
+    tier INTEGER NOT NULL,
+    language VARCHAR(35),
+    external_id VARCHAR(300),
+    product VARCHAR(200),
+    model_number VARCHAR(200),
+    serial_number VARCHAR(200),
+    account_number VARCHAR(100),
+    equipment_location VARCHAR(500),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    first_responded_at TIMESTAMP WITH TIME ZONE,
+    last_public_reply_at TIMESTAMP WITH TIME ZONE,
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    closed_at TIMESTAMP WITH TIME ZONE,
+    reopen_count INTEGER NOT NULL,
+    agent_reply_count INTEGER NOT NULL,
+    customer_reply_count INTEGER NOT NULL,
+    interaction_count INTEGER NOT NULL,
+    created_by_key_id BIGINT,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT tickets_tier_range CHECK (tier BETWEEN 1 AND 3),
+    FOREIGN KEY(assignee_id) REFERENCES agents (id),
+    FOREIGN KEY(created_by_key_id) REFERENCES api_keys (id),
+    FOREIGN KEY(customer_id) REFERENCES customers (id),
+    FOREIGN KEY(team_id) REFERENCES teams (id)
+)
+""",
+    "CREATE INDEX ix_tickets_customer_id ON tickets (customer_id)",
+    "CREATE INDEX tickets_assignee_created_at_id_idx ON tickets (assignee_id, created_at, id)",
+    "CREATE UNIQUE INDEX tickets_channel_external_id_key ON tickets (channel, external_id) WHERE external_id IS NOT NULL",
+    "CREATE INDEX tickets_created_at_id_idx ON tickets (created_at, id)",
+    "CREATE INDEX tickets_status_created_at_id_idx ON tickets (status, created_at, id)",
+    "CREATE INDEX tickets_tags_idx ON tickets USING gin (tags)",
+    "CREATE INDEX tickets_team_created_at_id_idx ON tickets (team_id, created_at, id)",
+    "CREATE INDEX tickets_updated_at_id_idx ON tickets (updated_at, id)",
+    """
+CREATE TABLE interactions (
+    id BIGSERIAL NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    kind VARCHAR(20) NOT NULL,
+    direction VARCHAR(20) NOT NULL,
+    public BOOLEAN NOT NULL,
+    author_type VARCHAR(20) NOT NULL,
+    author_agent_id BIGINT,
+    author_customer_id BIGINT,
+    author_name VARCHAR(200),
+    body TEXT NOT NULL,
+    occurred_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    duration_seconds INTEGER,
+    external_id VARCHAR(300),
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_by_key_id BIGINT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(author_agent_id) REFERENCES agents (id),
+    FOREIGN KEY(author_customer_id) REFERENCES customers (id),
+    FOREIGN KEY(created_by_key_id) REFERENCES api_keys (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id)
+)
+""",
+    "CREATE INDEX interactions_ticket_occurred_idx ON interactions (ticket_id, occurred_at, id)",
+    """
+CREATE TABLE ticket_links (
+    id BIGSERIAL NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    linked_ticket_id BIGINT NOT NULL,
+    kind VARCHAR(20) NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_by_key_id BIGINT,
+    PRIMARY KEY (id),
+    CONSTRAINT ticket_links_not_self CHECK (ticket_id <> linked_ticket_id),
+    FOREIGN KEY(created_by_key_id) REFERENCES api_keys (id),
+    FOREIGN KEY(linked_ticket_id) REFERENCES tickets (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id),
+    CONSTRAINT ticket_links_unique UNIQUE (ticket_id, linked_ticket_id, kind)
+)
+""",
+    "CREATE INDEX ix_ticket_links_linked_ticket_id ON ticket_links (linked_ticket_id)",
+    "CREATE INDEX ix_ticket_links_ticket_id ON ticket_links (ticket_id)",
+    """
+CREATE TABLE ticket_history (
+    id BIGSERIAL NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    at TIMESTAMP WITH TIME ZONE NOT NULL,
+    action VARCHAR(40) NOT NULL,
+    field VARCHAR(60),
+    old_value JSONB,
+    new_value JSONB,
+    actor_type VARCHAR(20) NOT NULL,
+    actor_key_id BIGINT,
+    actor_name VARCHAR(200),
+    interaction_id BIGINT,
+    note TEXT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(actor_key_id) REFERENCES api_keys (id),
+    FOREIGN KEY(interaction_id) REFERENCES interactions (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id)
+)
+""",
+    "CREATE INDEX ticket_history_ticket_idx ON ticket_history (ticket_id, id)",
+]
+
+DOWNGRADE: list[str] = [
+    "DROP INDEX ticket_history_ticket_idx",
+    "DROP TABLE ticket_history",
+    "DROP INDEX ix_ticket_links_ticket_id",
+    "DROP INDEX ix_ticket_links_linked_ticket_id",
+    "DROP TABLE ticket_links",
+    "DROP INDEX interactions_ticket_occurred_idx",
+    "DROP TABLE interactions",
+    "DROP INDEX tickets_updated_at_id_idx",
+    "DROP INDEX tickets_team_created_at_id_idx",
+    "DROP INDEX tickets_tags_idx",
+    "DROP INDEX tickets_status_created_at_id_idx",
+    "DROP INDEX tickets_created_at_id_idx",
+    "DROP INDEX tickets_channel_external_id_key",
+    "DROP INDEX tickets_assignee_created_at_id_idx",
+    "DROP INDEX ix_tickets_customer_id",
+    "DROP TABLE tickets",
+    "DROP TABLE api_keys",
+    "DROP INDEX ix_agents_team_id",
+    "DROP TABLE agents",
+    "DROP TABLE teams",
+    "DROP INDEX ix_idempotent_requests_created_at",
+    "DROP TABLE idempotent_requests",
+    "DROP INDEX ix_customers_organization",
+    "DROP INDEX customers_email_key",
+    "DROP TABLE customers",
+]
+
 
 def upgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.create_table(
-        "customers",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=True),
-        sa.Column("phone", sa.String(length=50), nullable=True),
-        sa.Column("organization", sa.String(length=200), nullable=True),
-        sa.Column("account_number", sa.String(length=100), nullable=True),
-        sa.Column("language", sa.String(length=35), nullable=True),
-        sa.Column("time_zone", sa.String(length=64), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "customers_email_key", "customers", [sa.literal_column("lower(email)")], unique=True
-    )
-    op.create_index(op.f("ix_customers_organization"), "customers", ["organization"], unique=False)
-    op.create_table(
-        "idempotent_requests",
-        sa.Column("api_key_id", sa.BigInteger(), nullable=False),
-        sa.Column("key", sa.String(length=255), nullable=False),
-        sa.Column("operation", sa.String(length=100), nullable=False),
-        sa.Column("request_hash", sa.String(length=64), nullable=False),
-        sa.Column("status_code", sa.Integer(), nullable=True),
-        sa.Column("response_body", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("api_key_id", "key"),
-    )
-    op.create_index(
-        op.f("ix_idempotent_requests_created_at"),
-        "idempotent_requests",
-        ["created_at"],
-        unique=False,
-    )
-    op.create_table(
-        "teams",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("tier", sa.Integer(), server_default="1", nullable=False),
-        sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.CheckConstraint("tier BETWEEN 1 AND 3", name="teams_tier_range"),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
-    )
-    op.create_table(
-        "agents",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("email", sa.String(length=320), nullable=False),
-        sa.Column("team_id", sa.BigInteger(), nullable=True),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("languages", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("active", sa.Boolean(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["team_id"],
-            ["teams.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("email"),
-    )
-    op.create_index(op.f("ix_agents_team_id"), "agents", ["team_id"], unique=False)
-    op.create_table(
-        "api_keys",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("role", sa.String(length=20), nullable=False),
-        sa.Column("prefix", sa.String(length=16), nullable=False),
-        sa.Column("key_hash", sa.String(length=64), nullable=False),
-        sa.Column("agent_id", sa.BigInteger(), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["agent_id"],
-            ["agents.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("key_hash"),
-    )
-    op.create_table(
-        "tickets",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("subject", sa.String(length=500), nullable=False),
-        sa.Column("description", sa.Text(), nullable=True),
-        sa.Column("type", sa.String(length=20), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("impact", sa.String(length=20), nullable=False),
-        sa.Column("urgency", sa.String(length=20), nullable=False),
-        sa.Column("priority", sa.String(length=20), nullable=False),
-        sa.Column("priority_reason", sa.Text(), nullable=False),
-        sa.Column("priority_override", sa.String(length=20), nullable=True),
-        sa.Column("priority_override_reason", sa.Text(), nullable=True),
-        sa.Column("category", sa.String(length=200), nullable=True),
-        sa.Column("tags", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("channel", sa.String(length=20), nullable=False),
-        sa.Column("customer_id", sa.BigInteger(), nullable=True),
-        sa.Column("team_id", sa.BigInteger(), nullable=True),
-        sa.Column("assignee_id", sa.BigInteger(), nullable=True),
-        sa.Column("tier", sa.Integer(), nullable=False),
-        sa.Column("language", sa.String(length=35), nullable=True),
-        sa.Column("external_id", sa.String(length=300), nullable=True),
-        sa.Column("product", sa.String(length=200), nullable=True),
-        sa.Column("model_number", sa.String(length=200), nullable=True),
-        sa.Column("serial_number", sa.String(length=200), nullable=True),
-        sa.Column("account_number", sa.String(length=100), nullable=True),
-        sa.Column("equipment_location", sa.String(length=500), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("first_responded_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("last_public_reply_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("reopen_count", sa.Integer(), nullable=False),
-        sa.Column("agent_reply_count", sa.Integer(), nullable=False),
-        sa.Column("customer_reply_count", sa.Integer(), nullable=False),
-        sa.Column("interaction_count", sa.Integer(), nullable=False),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.CheckConstraint("tier BETWEEN 1 AND 3", name="tickets_tier_range"),
-        sa.ForeignKeyConstraint(
-            ["assignee_id"],
-            ["agents.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_key_id"],
-            ["api_keys.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["customer_id"],
-            ["customers.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["team_id"],
-            ["teams.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(op.f("ix_tickets_customer_id"), "tickets", ["customer_id"], unique=False)
-    op.create_index(
-        "tickets_assignee_created_at_id_idx",
-        "tickets",
-        ["assignee_id", "created_at", "id"],
-        unique=False,
-    )
-    op.create_index(
-        "tickets_channel_external_id_key",
-        "tickets",
-        ["channel", "external_id"],
-        unique=True,
-        postgresql_where=sa.text("external_id IS NOT NULL"),
-    )
-    op.create_index("tickets_created_at_id_idx", "tickets", ["created_at", "id"], unique=False)
-    op.create_index(
-        "tickets_status_created_at_id_idx", "tickets", ["status", "created_at", "id"], unique=False
-    )
-    op.create_index("tickets_tags_idx", "tickets", ["tags"], unique=False, postgresql_using="gin")
-    op.create_index(
-        "tickets_team_created_at_id_idx", "tickets", ["team_id", "created_at", "id"], unique=False
-    )
-    op.create_index("tickets_updated_at_id_idx", "tickets", ["updated_at", "id"], unique=False)
-    op.create_table(
-        "interactions",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("direction", sa.String(length=20), nullable=False),
-        sa.Column("public", sa.Boolean(), nullable=False),
-        sa.Column("author_type", sa.String(length=20), nullable=False),
-        sa.Column("author_agent_id", sa.BigInteger(), nullable=True),
-        sa.Column("author_customer_id", sa.BigInteger(), nullable=True),
-        sa.Column("author_name", sa.String(length=200), nullable=True),
-        sa.Column("body", sa.Text(), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("duration_seconds", sa.Integer(), nullable=True),
-        sa.Column("external_id", sa.String(length=300), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["author_agent_id"],
-            ["agents.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["author_customer_id"],
-            ["customers.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["created_by_key_id"],
-            ["api_keys.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"],
-            ["tickets.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "interactions_ticket_occurred_idx",
-        "interactions",
-        ["ticket_id", "occurred_at", "id"],
-        unique=False,
-    )
-    op.create_table(
-        "ticket_links",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("linked_ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.CheckConstraint("ticket_id <> linked_ticket_id", name="ticket_links_not_self"),
-        sa.ForeignKeyConstraint(
-            ["created_by_key_id"],
-            ["api_keys.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["linked_ticket_id"],
-            ["tickets.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"],
-            ["tickets.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("ticket_id", "linked_ticket_id", "kind", name="ticket_links_unique"),
-    )
-    op.create_index(
-        op.f("ix_ticket_links_linked_ticket_id"), "ticket_links", ["linked_ticket_id"], unique=False
-    )
-    op.create_index(op.f("ix_ticket_links_ticket_id"), "ticket_links", ["ticket_id"], unique=False)
-    op.create_table(
-        "ticket_history",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("action", sa.String(length=40), nullable=False),
-        sa.Column("field", sa.String(length=60), nullable=True),
-        sa.Column("old_value", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("new_value", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
-        sa.Column("actor_type", sa.String(length=20), nullable=False),
-        sa.Column("actor_key_id", sa.BigInteger(), nullable=True),
-        sa.Column("actor_name", sa.String(length=200), nullable=True),
-        sa.Column("interaction_id", sa.BigInteger(), nullable=True),
-        sa.Column("note", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["actor_key_id"],
-            ["api_keys.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["interaction_id"],
-            ["interactions.id"],
-        ),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"],
-            ["tickets.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index(
-        "ticket_history_ticket_idx", "ticket_history", ["ticket_id", "id"], unique=False
-    )
-    # ### end Alembic commands ###
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.drop_index("ticket_history_ticket_idx", table_name="ticket_history")
-    op.drop_table("ticket_history")
-    op.drop_index(op.f("ix_ticket_links_ticket_id"), table_name="ticket_links")
-    op.drop_index(op.f("ix_ticket_links_linked_ticket_id"), table_name="ticket_links")
-    op.drop_table("ticket_links")
-    op.drop_index("interactions_ticket_occurred_idx", table_name="interactions")
-    op.drop_table("interactions")
-    op.drop_index("tickets_updated_at_id_idx", table_name="tickets")
-    op.drop_index("tickets_team_created_at_id_idx", table_name="tickets")
-    op.drop_index("tickets_tags_idx", table_name="tickets", postgresql_using="gin")
-    op.drop_index("tickets_status_created_at_id_idx", table_name="tickets")
-    op.drop_index("tickets_created_at_id_idx", table_name="tickets")
-    op.drop_index(
-        "tickets_channel_external_id_key",
-        table_name="tickets",
-        postgresql_where=sa.text("external_id IS NOT NULL"),
-    )
-    op.drop_index("tickets_assignee_created_at_id_idx", table_name="tickets")
-    op.drop_index(op.f("ix_tickets_customer_id"), table_name="tickets")
-    op.drop_table("tickets")
-    op.drop_table("api_keys")
-    op.drop_index(op.f("ix_agents_team_id"), table_name="agents")
-    op.drop_table("agents")
-    op.drop_table("teams")
-    op.drop_index(op.f("ix_idempotent_requests_created_at"), table_name="idempotent_requests")
-    op.drop_table("idempotent_requests")
-    op.drop_index(op.f("ix_customers_organization"), table_name="customers")
-    op.drop_index("customers_email_key", table_name="customers")
-    op.drop_table("customers")
-    # ### end Alembic commands ###
+    for statement in DOWNGRADE:
+        op.execute(statement)

@@ -7,240 +7,119 @@ Create Date: 2026-11-23 07:21:44.428163
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    """
+CREATE TABLE calendars (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    zone VARCHAR(64) NOT NULL,
+    hours JSONB NOT NULL,
+    holidays JSONB NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    UNIQUE (name)
+)
+""",
+    """
+CREATE TABLE priority_matrix (
+    id SERIAL NOT NULL,
+    cells JSONB NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT priority_matrix_single_row CHECK (id = 1)
+)
+""",
+    """
+CREATE TABLE sla_policies (
+    id BIGSERIAL NOT NULL,
+    name VARCHAR(200) NOT NULL,
+    position INTEGER NOT NULL,
+    is_default BOOLEAN NOT NULL,
+    conditions JSONB NOT NULL,
+    targets JSONB NOT NULL,
+    calendar_id BIGINT NOT NULL,
+    pause_statuses TEXT[] NOT NULL,
+    warning_percent INTEGER NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    version INTEGER NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(calendar_id) REFERENCES calendars (id),
+    UNIQUE (name)
+)
+""",
+    "CREATE UNIQUE INDEX sla_policies_one_default ON sla_policies (is_default) WHERE is_default",
+    """
+CREATE TABLE timers (
+    id BIGSERIAL NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    kind VARCHAR(40) NOT NULL,
+    due_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    fired_at TIMESTAMP WITH TIME ZONE,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id),
+    CONSTRAINT timers_ticket_kind_due_key UNIQUE (ticket_id, kind, due_at)
+)
+""",
+    "CREATE INDEX timers_pending_due_idx ON timers (due_at) WHERE fired_at IS NULL",
+    "ALTER TABLE tickets ADD COLUMN status_log JSONB DEFAULT '[]'::jsonb NOT NULL",
+    "ALTER TABLE tickets ADD COLUMN sla_policy_id BIGINT",
+    "ALTER TABLE tickets ADD COLUMN first_response_due_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE tickets ADD COLUMN next_update_due_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE tickets ADD COLUMN resolution_due_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE tickets ADD COLUMN sla_due_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE tickets ADD COLUMN sla_warning_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE tickets ADD COLUMN sla_paused BOOLEAN DEFAULT false NOT NULL",
+    "ALTER TABLE tickets ADD COLUMN sla_breached BOOLEAN DEFAULT false NOT NULL",
+    "CREATE INDEX tickets_sla_due_idx ON tickets (coalesce(sla_due_at, 'infinity'::timestamptz), id)",
+    "ALTER TABLE tickets ADD CONSTRAINT tickets_sla_policy_id_fkey FOREIGN KEY(sla_policy_id) REFERENCES sla_policies (id)",
+    'INSERT INTO calendars (name, zone, hours, holidays, created_at, updated_at, version) VALUES (\'24x7\', \'UTC\', \'[{"day": "mon", "start": "00:00:00", "end": "00:00:00"}, {"day": "tue", "start": "00:00:00", "end": "00:00:00"}, {"day": "wed", "start": "00:00:00", "end": "00:00:00"}, {"day": "thu", "start": "00:00:00", "end": "00:00:00"}, {"day": "fri", "start": "00:00:00", "end": "00:00:00"}, {"day": "sat", "start": "00:00:00", "end": "00:00:00"}, {"day": "sun", "start": "00:00:00", "end": "00:00:00"}]\', \'[]\', now(), now(), 1)',
+    """
+INSERT INTO sla_policies (name, position, is_default, conditions, targets, calendar_id, pause_statuses, warning_percent, created_at, updated_at, version) VALUES ('Default', 1000000, true, '{}', '{"critical": {"first_response": 1800, "next_update": 86400, "resolution": 14400}, "high": {"first_response": 3600, "next_update": 86400, "resolution": 28800}, "medium": {"first_response": 14400, "next_update": 86400, "resolution": 86400}, "low": {"first_response": 28800, "next_update": 86400, "resolution": 259200}}', (SELECT calendars.id
+FROM calendars
+WHERE calendars.name = '24x7'), ARRAY['pending', 'on_hold'], 80, now(), now(), 1)
+""",
+    'INSERT INTO priority_matrix (id, cells, updated_at, version) VALUES (1, \'{"organization": {"critical": "critical", "high": "critical", "medium": "high", "low": "medium"}, "department": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"}, "user": {"critical": "high", "high": "medium", "medium": "medium", "low": "low"}, "none": {"critical": "medium", "high": "low", "medium": "low", "low": "low"}}\', now(), 1)',
+]
+
+DOWNGRADE: list[str] = [
+    "ALTER TABLE tickets DROP CONSTRAINT tickets_sla_policy_id_fkey",
+    "DROP INDEX tickets_sla_due_idx",
+    "ALTER TABLE tickets DROP COLUMN sla_breached",
+    "ALTER TABLE tickets DROP COLUMN sla_paused",
+    "ALTER TABLE tickets DROP COLUMN sla_warning_at",
+    "ALTER TABLE tickets DROP COLUMN sla_due_at",
+    "ALTER TABLE tickets DROP COLUMN resolution_due_at",
+    "ALTER TABLE tickets DROP COLUMN next_update_due_at",
+    "ALTER TABLE tickets DROP COLUMN first_response_due_at",
+    "ALTER TABLE tickets DROP COLUMN sla_policy_id",
+    "ALTER TABLE tickets DROP COLUMN status_log",
+    "DROP INDEX timers_pending_due_idx",
+    "DROP TABLE timers",
+    "DROP INDEX sla_policies_one_default",
+    "DROP TABLE sla_policies",
+    "DROP TABLE priority_matrix",
+    "DROP TABLE calendars",
+]
+
 
 def upgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    op.create_table(
-        "calendars",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("zone", sa.String(length=64), nullable=False),
-        sa.Column("hours", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("holidays", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
-    )
-    op.create_table(
-        "priority_matrix",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("cells", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.CheckConstraint("id = 1", name="priority_matrix_single_row"),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
-        "sla_policies",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("name", sa.String(length=200), nullable=False),
-        sa.Column("position", sa.Integer(), nullable=False),
-        sa.Column("is_default", sa.Boolean(), nullable=False),
-        sa.Column("conditions", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("targets", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("calendar_id", sa.BigInteger(), nullable=False),
-        sa.Column("pause_statuses", postgresql.ARRAY(sa.Text()), nullable=False),
-        sa.Column("warning_percent", sa.Integer(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["calendar_id"],
-            ["calendars.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("name"),
-    )
-    op.create_index(
-        "sla_policies_one_default",
-        "sla_policies",
-        ["is_default"],
-        unique=True,
-        postgresql_where=sa.text("is_default"),
-    )
-    op.create_table(
-        "timers",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("kind", sa.String(length=40), nullable=False),
-        sa.Column("due_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("fired_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["ticket_id"],
-            ["tickets.id"],
-        ),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("ticket_id", "kind", "due_at", name="timers_ticket_kind_due_key"),
-    )
-    op.create_index(
-        "timers_pending_due_idx",
-        "timers",
-        ["due_at"],
-        unique=False,
-        postgresql_where=sa.text("fired_at IS NULL"),
-    )
-    op.add_column(
-        "tickets",
-        sa.Column(
-            "status_log",
-            postgresql.JSONB(astext_type=sa.Text()),
-            server_default=sa.text("'[]'::jsonb"),
-            nullable=False,
-        ),
-    )
-    op.add_column("tickets", sa.Column("sla_policy_id", sa.BigInteger(), nullable=True))
-    op.add_column(
-        "tickets", sa.Column("first_response_due_at", sa.DateTime(timezone=True), nullable=True)
-    )
-    op.add_column(
-        "tickets", sa.Column("next_update_due_at", sa.DateTime(timezone=True), nullable=True)
-    )
-    op.add_column(
-        "tickets", sa.Column("resolution_due_at", sa.DateTime(timezone=True), nullable=True)
-    )
-    op.add_column("tickets", sa.Column("sla_due_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("tickets", sa.Column("sla_warning_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column(
-        "tickets", sa.Column("sla_paused", sa.Boolean(), server_default=sa.false(), nullable=False)
-    )
-    op.add_column(
-        "tickets",
-        sa.Column("sla_breached", sa.Boolean(), server_default=sa.false(), nullable=False),
-    )
-    op.create_index(
-        "tickets_sla_due_idx",
-        "tickets",
-        [sa.literal_column("coalesce(sla_due_at, 'infinity'::timestamptz)"), "id"],
-        unique=False,
-    )
-    op.create_foreign_key(
-        "tickets_sla_policy_id_fkey", "tickets", "sla_policies", ["sla_policy_id"], ["id"]
-    )
-    # ### end Alembic commands ###
-    _seed()
-
-
-HOUR = 3600
-# Seeded once; later edits go through the API. Targets are business seconds per priority.
-DEFAULT_TARGETS = {
-    "critical": {"first_response": HOUR // 2, "next_update": 24 * HOUR, "resolution": 4 * HOUR},
-    "high": {"first_response": HOUR, "next_update": 24 * HOUR, "resolution": 8 * HOUR},
-    "medium": {"first_response": 4 * HOUR, "next_update": 24 * HOUR, "resolution": 24 * HOUR},
-    "low": {"first_response": 8 * HOUR, "next_update": 24 * HOUR, "resolution": 72 * HOUR},
-}
-DEFAULT_MATRIX = {
-    "organization": {"critical": "critical", "high": "critical", "medium": "high", "low": "medium"},
-    "department": {"critical": "critical", "high": "high", "medium": "medium", "low": "low"},
-    "user": {"critical": "high", "high": "medium", "medium": "medium", "low": "low"},
-    "none": {"critical": "medium", "high": "low", "medium": "low", "low": "low"},
-}
-
-
-def _seed() -> None:
-    now = sa.func.now()
-    calendars = sa.table(
-        "calendars",
-        sa.column("id", sa.BigInteger),
-        sa.column("name", sa.String),
-        sa.column("zone", sa.String),
-        sa.column("hours", postgresql.JSONB),
-        sa.column("holidays", postgresql.JSONB),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-        sa.column("version", sa.Integer),
-    )
-    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-    always = [{"day": d, "start": "00:00:00", "end": "00:00:00"} for d in days]
-    op.execute(
-        calendars.insert().values(
-            name="24x7",
-            zone="UTC",
-            hours=always,
-            holidays=[],
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-    )
-    policies = sa.table(
-        "sla_policies",
-        sa.column("name", sa.String),
-        sa.column("position", sa.Integer),
-        sa.column("is_default", sa.Boolean),
-        sa.column("conditions", postgresql.JSONB),
-        sa.column("targets", postgresql.JSONB),
-        sa.column("calendar_id", sa.BigInteger),
-        sa.column("pause_statuses", postgresql.ARRAY(sa.Text)),
-        sa.column("warning_percent", sa.Integer),
-        sa.column("created_at", sa.DateTime(timezone=True)),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-        sa.column("version", sa.Integer),
-    )
-    op.execute(
-        policies.insert().values(
-            name="Default",
-            position=1_000_000,
-            is_default=True,
-            conditions={},
-            targets=DEFAULT_TARGETS,
-            calendar_id=sa.select(calendars.c.id)
-            .where(calendars.c.name == "24x7")
-            .scalar_subquery(),
-            pause_statuses=["pending", "on_hold"],
-            warning_percent=80,
-            created_at=now,
-            updated_at=now,
-            version=1,
-        )
-    )
-    matrix = sa.table(
-        "priority_matrix",
-        sa.column("id", sa.Integer),
-        sa.column("cells", postgresql.JSONB),
-        sa.column("updated_at", sa.DateTime(timezone=True)),
-        sa.column("version", sa.Integer),
-    )
-    op.execute(matrix.insert().values(id=1, cells=DEFAULT_MATRIX, updated_at=now, version=1))
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    # ### commands auto generated by Alembic - please adjust! ###
-    # WARNING: constraint name is None; this directive will fail as
-    # rendered.  Add a name, or use a naming convention; see
-    # https://alembic.sqlalchemy.org/en/latest/naming.html
-    op.drop_constraint("tickets_sla_policy_id_fkey", "tickets", type_="foreignkey")
-    op.drop_index("tickets_sla_due_idx", table_name="tickets")
-    op.drop_column("tickets", "sla_breached")
-    op.drop_column("tickets", "sla_paused")
-    op.drop_column("tickets", "sla_warning_at")
-    op.drop_column("tickets", "sla_due_at")
-    op.drop_column("tickets", "resolution_due_at")
-    op.drop_column("tickets", "next_update_due_at")
-    op.drop_column("tickets", "first_response_due_at")
-    op.drop_column("tickets", "sla_policy_id")
-    op.drop_column("tickets", "status_log")
-    op.drop_index(
-        "timers_pending_due_idx", table_name="timers", postgresql_where=sa.text("fired_at IS NULL")
-    )
-    op.drop_table("timers")
-    op.drop_index(
-        "sla_policies_one_default",
-        table_name="sla_policies",
-        postgresql_where=sa.text("is_default"),
-    )
-    op.drop_table("sla_policies")
-    op.drop_table("priority_matrix")
-    op.drop_table("calendars")
-    # ### end Alembic commands ###
+    for statement in DOWNGRADE:
+        op.execute(statement)

@@ -15,39 +15,49 @@ Create Date: 2027-01-10 09:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0006"
 down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    "ALTER TABLE api_keys ADD COLUMN expires_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE api_keys ADD COLUMN last_used_at TIMESTAMP WITH TIME ZONE",
+    "ALTER TABLE api_keys ADD COLUMN replaces_id BIGINT",
+    "ALTER TABLE api_keys ADD COLUMN scope TEXT[]",
+    "ALTER TABLE api_keys ADD CONSTRAINT api_keys_replaces_id_fkey FOREIGN KEY(replaces_id) REFERENCES api_keys (id)",
+    "ALTER TABLE api_keys ADD CONSTRAINT api_keys_replaces_id_key UNIQUE (replaces_id)",
+    "CREATE INDEX tickets_created_by_key_idx ON tickets (created_by_key_id)",
+    """
+CREATE TABLE service_secrets (
+    name VARCHAR(64) NOT NULL,
+    value TEXT NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (name)
+)
+""",
+]
+
+DOWNGRADE: list[str] = [
+    "DROP TABLE service_secrets",
+    "DROP INDEX tickets_created_by_key_idx",
+    "ALTER TABLE api_keys DROP CONSTRAINT api_keys_replaces_id_key",
+    "ALTER TABLE api_keys DROP CONSTRAINT api_keys_replaces_id_fkey",
+    "ALTER TABLE api_keys DROP COLUMN scope",
+    "ALTER TABLE api_keys DROP COLUMN replaces_id",
+    "ALTER TABLE api_keys DROP COLUMN last_used_at",
+    "ALTER TABLE api_keys DROP COLUMN expires_at",
+]
+
 
 def upgrade() -> None:
-    op.add_column("api_keys", sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("api_keys", sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=True))
-    op.add_column("api_keys", sa.Column("replaces_id", sa.BigInteger(), nullable=True))
-    op.add_column("api_keys", sa.Column("scope", postgresql.ARRAY(sa.Text()), nullable=True))
-    op.create_foreign_key(
-        "api_keys_replaces_id_fkey", "api_keys", "api_keys", ["replaces_id"], ["id"]
-    )
-    op.create_unique_constraint("api_keys_replaces_id_key", "api_keys", ["replaces_id"])
-    op.create_index("tickets_created_by_key_idx", "tickets", ["created_by_key_id"])
-    op.create_table(
-        "service_secrets",
-        sa.Column("name", sa.String(length=64), nullable=False),
-        sa.Column("value", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.PrimaryKeyConstraint("name"),
-    )
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_table("service_secrets")
-    op.drop_index("tickets_created_by_key_idx", table_name="tickets")
-    op.drop_constraint("api_keys_replaces_id_key", "api_keys", type_="unique")
-    op.drop_constraint("api_keys_replaces_id_fkey", "api_keys", type_="foreignkey")
-    for column in ("scope", "replaces_id", "last_used_at", "expires_at"):
-        op.drop_column("api_keys", column)
+    for statement in DOWNGRADE:
+        op.execute(statement)

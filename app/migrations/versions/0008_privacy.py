@@ -14,68 +14,61 @@ Create Date: 2027-01-12 09:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0008"
 down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    """
+CREATE TABLE personal_data_erasures (
+    id BIGSERIAL NOT NULL,
+    customer_id BIGINT,
+    ticket_id BIGINT,
+    reason VARCHAR(20) NOT NULL,
+    erased_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (id),
+    CONSTRAINT personal_data_erasures_reason_check CHECK (reason IN ('request', 'retention')),
+    CONSTRAINT personal_data_erasures_names_something CHECK (customer_id IS NOT NULL OR ticket_id IS NOT NULL),
+    FOREIGN KEY(customer_id) REFERENCES customers (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id)
+)
+""",
+    "CREATE UNIQUE INDEX personal_data_erasures_customer_key ON personal_data_erasures (customer_id) WHERE ticket_id IS NULL",
+    "CREATE UNIQUE INDEX personal_data_erasures_ticket_key ON personal_data_erasures (ticket_id) WHERE ticket_id IS NOT NULL",
+    """
+CREATE TABLE backups (
+    id BIGSERIAL NOT NULL,
+    taken_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    file TEXT NOT NULL,
+    bytes BIGINT NOT NULL,
+    sha256 VARCHAR(64) NOT NULL,
+    schema_revision VARCHAR(32),
+    tables JSONB NOT NULL,
+    verified_at TIMESTAMP WITH TIME ZONE,
+    PRIMARY KEY (id)
+)
+""",
+    "CREATE INDEX backups_taken_at_idx ON backups (taken_at)",
+]
+
+DOWNGRADE: list[str] = [
+    "DROP INDEX backups_taken_at_idx",
+    "DROP TABLE backups",
+    "DROP INDEX personal_data_erasures_ticket_key",
+    "DROP INDEX personal_data_erasures_customer_key",
+    "DROP TABLE personal_data_erasures",
+]
+
 
 def upgrade() -> None:
-    op.create_table(
-        "personal_data_erasures",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("customer_id", sa.BigInteger(), nullable=True),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=True),
-        sa.Column("reason", sa.String(length=20), nullable=False),
-        sa.Column("erased_at", sa.DateTime(timezone=True), nullable=False),
-        sa.CheckConstraint(
-            "reason IN ('request', 'retention')", name="personal_data_erasures_reason_check"
-        ),
-        sa.CheckConstraint(
-            "customer_id IS NOT NULL OR ticket_id IS NOT NULL",
-            name="personal_data_erasures_names_something",
-        ),
-        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"]),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"]),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    # A customer is erased once, a ticket once: a repeated erasure finds the first.
-    op.create_index(
-        "personal_data_erasures_customer_key",
-        "personal_data_erasures",
-        ["customer_id"],
-        unique=True,
-        postgresql_where=sa.text("ticket_id IS NULL"),
-    )
-    op.create_index(
-        "personal_data_erasures_ticket_key",
-        "personal_data_erasures",
-        ["ticket_id"],
-        unique=True,
-        postgresql_where=sa.text("ticket_id IS NOT NULL"),
-    )
-    op.create_table(
-        "backups",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("taken_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("file", sa.Text(), nullable=False),
-        sa.Column("bytes", sa.BigInteger(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("schema_revision", sa.String(length=32), nullable=True),
-        sa.Column("tables", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
-        sa.Column("verified_at", sa.DateTime(timezone=True), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_index("backups_taken_at_idx", "backups", ["taken_at"])
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_index("backups_taken_at_idx", table_name="backups")
-    op.drop_table("backups")
-    op.drop_index("personal_data_erasures_ticket_key", table_name="personal_data_erasures")
-    op.drop_index("personal_data_erasures_customer_key", table_name="personal_data_erasures")
-    op.drop_table("personal_data_erasures")
+    for statement in DOWNGRADE:
+        op.execute(statement)

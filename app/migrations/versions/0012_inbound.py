@@ -14,82 +14,89 @@ Create Date: 2027-02-01 09:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0012"
 down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    """
+CREATE TABLE inbound_emails (
+    id BIGSERIAL NOT NULL,
+    message_id VARCHAR(1000) NOT NULL,
+    kind VARCHAR(20) NOT NULL,
+    outcome VARCHAR(20) NOT NULL,
+    threaded_by VARCHAR(20),
+    ticket_id BIGINT,
+    interaction_id BIGINT,
+    followed_ticket_id BIGINT,
+    sender_email VARCHAR(320),
+    sender_name VARCHAR(200),
+    subject TEXT NOT NULL,
+    thread_ids TEXT[] DEFAULT '{}' NOT NULL,
+    text TEXT NOT NULL,
+    quoted TEXT NOT NULL,
+    attachments JSONB DEFAULT '[]'::jsonb NOT NULL,
+    automatic_reason TEXT,
+    sent_at TIMESTAMP WITH TIME ZONE,
+    received_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_by_key_id BIGINT,
+    PRIMARY KEY (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id),
+    FOREIGN KEY(interaction_id) REFERENCES interactions (id),
+    FOREIGN KEY(followed_ticket_id) REFERENCES tickets (id),
+    FOREIGN KEY(created_by_key_id) REFERENCES api_keys (id),
+    UNIQUE (message_id)
+)
+""",
+    "CREATE INDEX ix_inbound_emails_ticket_id ON inbound_emails (ticket_id)",
+    """
+CREATE TABLE outbound_emails (
+    interaction_id BIGINT NOT NULL,
+    ticket_id BIGINT NOT NULL,
+    message_id VARCHAR(400) NOT NULL,
+    in_reply_to VARCHAR(1000),
+    "references" TEXT[] DEFAULT '{}' NOT NULL,
+    reference_token VARCHAR(100) NOT NULL,
+    subject TEXT NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    PRIMARY KEY (interaction_id),
+    FOREIGN KEY(interaction_id) REFERENCES interactions (id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id),
+    UNIQUE (message_id)
+)
+""",
+    "CREATE INDEX ix_outbound_emails_ticket_id ON outbound_emails (ticket_id)",
+    """
+CREATE TABLE ticket_imports (
+    source VARCHAR(100) NOT NULL,
+    external_id VARCHAR(300) NOT NULL,
+    ticket_id BIGINT,
+    imported_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    created_by_key_id BIGINT,
+    PRIMARY KEY (source, external_id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id),
+    FOREIGN KEY(created_by_key_id) REFERENCES api_keys (id)
+)
+""",
+    "CREATE INDEX ix_ticket_imports_ticket_id ON ticket_imports (ticket_id)",
+]
+
+DOWNGRADE: list[str] = [
+    "DROP TABLE ticket_imports",
+    "DROP TABLE outbound_emails",
+    "DROP TABLE inbound_emails",
+]
+
 
 def upgrade() -> None:
-    op.create_table(
-        "inbound_emails",
-        sa.Column("id", sa.BigInteger(), nullable=False),
-        sa.Column("message_id", sa.String(length=1000), nullable=False),
-        sa.Column("kind", sa.String(length=20), nullable=False),
-        sa.Column("outcome", sa.String(length=20), nullable=False),
-        sa.Column("threaded_by", sa.String(length=20), nullable=True),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=True),
-        sa.Column("interaction_id", sa.BigInteger(), nullable=True),
-        sa.Column("followed_ticket_id", sa.BigInteger(), nullable=True),
-        sa.Column("sender_email", sa.String(length=320), nullable=True),
-        sa.Column("sender_name", sa.String(length=200), nullable=True),
-        sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("thread_ids", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("text", sa.Text(), nullable=False),
-        sa.Column("quoted", sa.Text(), nullable=False),
-        sa.Column(
-            "attachments",
-            postgresql.JSONB(astext_type=sa.Text()),
-            server_default=sa.text("'[]'::jsonb"),
-            nullable=False,
-        ),
-        sa.Column("automatic_reason", sa.Text(), nullable=True),
-        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"]),
-        sa.ForeignKeyConstraint(["interaction_id"], ["interactions.id"]),
-        sa.ForeignKeyConstraint(["followed_ticket_id"], ["tickets.id"]),
-        sa.ForeignKeyConstraint(["created_by_key_id"], ["api_keys.id"]),
-        sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("message_id"),
-    )
-    op.create_index("ix_inbound_emails_ticket_id", "inbound_emails", ["ticket_id"])
-    op.create_table(
-        "outbound_emails",
-        sa.Column("interaction_id", sa.BigInteger(), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
-        sa.Column("message_id", sa.String(length=400), nullable=False),
-        sa.Column("in_reply_to", sa.String(length=1000), nullable=True),
-        sa.Column("references", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("reference_token", sa.String(length=100), nullable=False),
-        sa.Column("subject", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["interaction_id"], ["interactions.id"]),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"]),
-        sa.PrimaryKeyConstraint("interaction_id"),
-        sa.UniqueConstraint("message_id"),
-    )
-    op.create_index("ix_outbound_emails_ticket_id", "outbound_emails", ["ticket_id"])
-    op.create_table(
-        "ticket_imports",
-        sa.Column("source", sa.String(length=100), nullable=False),
-        sa.Column("external_id", sa.String(length=300), nullable=False),
-        sa.Column("ticket_id", sa.BigInteger(), nullable=True),
-        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.ForeignKeyConstraint(["ticket_id"], ["tickets.id"]),
-        sa.ForeignKeyConstraint(["created_by_key_id"], ["api_keys.id"]),
-        sa.PrimaryKeyConstraint("source", "external_id"),
-    )
-    op.create_index("ix_ticket_imports_ticket_id", "ticket_imports", ["ticket_id"])
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_table("ticket_imports")
-    op.drop_table("outbound_emails")
-    op.drop_table("inbound_emails")
+    for statement in DOWNGRADE:
+        op.execute(statement)

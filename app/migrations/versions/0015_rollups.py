@@ -21,109 +21,89 @@ Create Date: 2027-02-10 09:00:00
 
 from collections.abc import Sequence
 
-import sqlalchemy as sa
 from alembic import op
-from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+# The statements, as SQL: the schema's DDL lives in SQL, the tables' definitions in app/models.
+UPGRADE: list[str] = [
+    """
+CREATE TABLE metric_tickets (
+    ticket_id BIGINT NOT NULL,
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL,
+    resolved_at TIMESTAMP WITH TIME ZONE,
+    closed_at TIMESTAMP WITH TIME ZONE,
+    done_at TIMESTAMP WITH TIME ZONE,
+    status VARCHAR(20) NOT NULL,
+    type VARCHAR(20) NOT NULL,
+    channel VARCHAR(20) NOT NULL,
+    priority VARCHAR(20) NOT NULL,
+    category VARCHAR(200),
+    tags TEXT[] DEFAULT '{}' NOT NULL,
+    team_id BIGINT,
+    assignee_id BIGINT,
+    customer_id BIGINT,
+    customer_previous_at TIMESTAMP WITH TIME ZONE,
+    customer_second_previous_at TIMESTAMP WITH TIME ZONE,
+    created_by_key_id BIGINT,
+    under_policy BOOLEAN NOT NULL,
+    first_response_seconds FLOAT,
+    first_response_business_seconds FLOAT,
+    resolution_seconds FLOAT,
+    resolution_business_seconds FLOAT,
+    waited_seconds FLOAT,
+    handle_seconds FLOAT NOT NULL,
+    agent_replies INTEGER NOT NULL,
+    reopened BOOLEAN NOT NULL,
+    transferred BOOLEAN NOT NULL,
+    escalated BOOLEAN NOT NULL,
+    first_response_breached BOOLEAN NOT NULL,
+    resolution_breached BOOLEAN NOT NULL,
+    repeat BOOLEAN NOT NULL,
+    PRIMARY KEY (ticket_id),
+    FOREIGN KEY(ticket_id) REFERENCES tickets (id) ON DELETE CASCADE
+)
+""",
+    "CREATE INDEX metric_tickets_created_at_idx ON metric_tickets (created_at) INCLUDE (customer_id, customer_previous_at, customer_second_previous_at)",
+    "CREATE INDEX metric_tickets_resolved_at_idx ON metric_tickets (resolved_at) WHERE resolved_at IS NOT NULL",
+    "CREATE INDEX metric_tickets_closed_at_idx ON metric_tickets (closed_at) WHERE closed_at IS NOT NULL",
+    "CREATE INDEX metric_tickets_done_at_idx ON metric_tickets (done_at) WHERE done_at IS NOT NULL",
+    "CREATE INDEX metric_tickets_previous_idx ON metric_tickets (customer_previous_at) WHERE customer_previous_at IS NOT NULL",
+    "CREATE INDEX metric_tickets_second_previous_idx ON metric_tickets (customer_second_previous_at) WHERE customer_second_previous_at IS NOT NULL",
+    "CREATE INDEX metric_tickets_not_done_idx ON metric_tickets (created_at) WHERE done_at IS NULL",
+    "CREATE INDEX tickets_customer_created_at_idx ON tickets (customer_id, created_at, id)",
+    "ALTER TABLE survey_responses ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()",
+    "CREATE INDEX survey_responses_feed_idx ON survey_responses (txid, id)",
+    """
+CREATE TABLE metric_rollups (
+    day DATE NOT NULL,
+    dim VARCHAR(20) NOT NULL,
+    value TEXT NOT NULL,
+    tally JSONB NOT NULL,
+    PRIMARY KEY (day, dim, value)
+)
+""",
+    "CREATE TABLE metric_feeds (name varchar(40) PRIMARY KEY, txid xid8 NOT NULL, last_id bigint NOT NULL)",
+]
 
-def _at(name: str, nullable: bool = True) -> sa.Column:
-    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+DOWNGRADE: list[str] = [
+    "DROP TABLE metric_feeds",
+    "DROP TABLE metric_rollups",
+    "DROP TABLE metric_tickets",
+    "DROP INDEX tickets_customer_created_at_idx",
+    "DROP INDEX survey_responses_feed_idx",
+    "ALTER TABLE survey_responses DROP COLUMN txid",
+]
 
 
 def upgrade() -> None:
-    op.create_table(
-        "metric_tickets",
-        sa.Column(
-            "ticket_id",
-            sa.BigInteger(),
-            sa.ForeignKey("tickets.id", ondelete="CASCADE"),
-            primary_key=True,
-        ),
-        _at("created_at", nullable=False),
-        _at("resolved_at"),
-        _at("closed_at"),
-        _at("done_at"),
-        sa.Column("status", sa.String(20), nullable=False),
-        sa.Column("type", sa.String(20), nullable=False),
-        sa.Column("channel", sa.String(20), nullable=False),
-        sa.Column("priority", sa.String(20), nullable=False),
-        sa.Column("category", sa.String(200), nullable=True),
-        sa.Column("tags", postgresql.ARRAY(sa.Text()), server_default="{}", nullable=False),
-        sa.Column("team_id", sa.BigInteger(), nullable=True),
-        sa.Column("assignee_id", sa.BigInteger(), nullable=True),
-        sa.Column("customer_id", sa.BigInteger(), nullable=True),
-        _at("customer_previous_at"),
-        _at("customer_second_previous_at"),
-        sa.Column("created_by_key_id", sa.BigInteger(), nullable=True),
-        sa.Column("under_policy", sa.Boolean(), nullable=False),
-        sa.Column("first_response_seconds", sa.Float(), nullable=True),
-        sa.Column("first_response_business_seconds", sa.Float(), nullable=True),
-        sa.Column("resolution_seconds", sa.Float(), nullable=True),
-        sa.Column("resolution_business_seconds", sa.Float(), nullable=True),
-        sa.Column("waited_seconds", sa.Float(), nullable=True),
-        sa.Column("handle_seconds", sa.Float(), nullable=False),
-        sa.Column("agent_replies", sa.Integer(), nullable=False),
-        sa.Column("reopened", sa.Boolean(), nullable=False),
-        sa.Column("transferred", sa.Boolean(), nullable=False),
-        sa.Column("escalated", sa.Boolean(), nullable=False),
-        sa.Column("first_response_breached", sa.Boolean(), nullable=False),
-        sa.Column("resolution_breached", sa.Boolean(), nullable=False),
-        sa.Column("repeat", sa.Boolean(), nullable=False),
-    )
-    op.create_index(
-        "metric_tickets_created_at_idx",
-        "metric_tickets",
-        ["created_at"],
-        postgresql_include=["customer_id", "customer_previous_at", "customer_second_previous_at"],
-    )
-    for column, name in (
-        ("resolved_at", "resolved_at"),
-        ("closed_at", "closed_at"),
-        ("done_at", "done_at"),
-        ("customer_previous_at", "previous"),
-        ("customer_second_previous_at", "second_previous"),
-    ):
-        op.create_index(
-            f"metric_tickets_{name}_idx",
-            "metric_tickets",
-            [column],
-            postgresql_where=sa.text(f"{column} IS NOT NULL"),
-        )
-    op.create_index(
-        "metric_tickets_not_done_idx",
-        "metric_tickets",
-        ["created_at"],
-        postgresql_where=sa.text("done_at IS NULL"),
-    )
-    op.create_index(
-        "tickets_customer_created_at_idx", "tickets", ["customer_id", "created_at", "id"]
-    )
-    op.execute(
-        "ALTER TABLE survey_responses ADD COLUMN txid xid8 NOT NULL DEFAULT pg_current_xact_id()"
-    )
-    op.execute("CREATE INDEX survey_responses_feed_idx ON survey_responses (txid, id)")
-    op.create_table(
-        "metric_rollups",
-        sa.Column("day", sa.Date(), primary_key=True),
-        sa.Column("dim", sa.String(20), primary_key=True),
-        sa.Column("value", sa.Text(), primary_key=True),
-        sa.Column("tally", postgresql.JSONB(), nullable=False),
-    )
-    op.execute(
-        "CREATE TABLE metric_feeds (name varchar(40) PRIMARY KEY, txid xid8 NOT NULL,"
-        " last_id bigint NOT NULL)"
-    )
+    for statement in UPGRADE:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    op.drop_table("metric_feeds")
-    op.drop_table("metric_rollups")
-    op.drop_table("metric_tickets")
-    op.drop_index("tickets_customer_created_at_idx", table_name="tickets")
-    op.drop_index("survey_responses_feed_idx", table_name="survey_responses")
-    op.drop_column("survey_responses", "txid")
+    for statement in DOWNGRADE:
+        op.execute(statement)
