@@ -5,9 +5,11 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.common import AwareDatetime, LanguageTag, Name, Strict
-from app.schemas.tickets import CustomerRef
+from app.schemas.tickets import CustomerRef, Subject
 
-GatewayId = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S+$")]
+GatewayId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^\S+$")
+]
 
 
 class ChatMessage(Strict):
@@ -39,10 +41,9 @@ class ChatConversation(Strict):
     )
     conversation_id: GatewayId = Field(description="One ticket per conversation.")
     customer: CustomerRef
-    subject: (
-        Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-        | None
-    ) = Field(default=None, description="Defaults to the start of the first customer message.")
+    subject: Subject | None = Field(
+        default=None, description="Defaults to the start of the first customer message."
+    )
     language: LanguageTag | None = None
     messages: list[ChatMessage] = Field(min_length=1, max_length=500)
 

@@ -26,10 +26,20 @@ Channel = Literal["phone", "email", "chat", "web", "api"]
 # The support line a team works at and a ticket sits at.
 Tier = Annotated[int, Field(ge=1, le=3)]
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+# Text with its surrounding whitespace dropped must keep one other character: `\S` says so in the
+# schema, where minLength alone would promise that "  " is a name.
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"\S")
+]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+# Patterned values drop their surrounding whitespace before the pattern is tried. Python's `$`
+# (a client's generator, or validator) also matches before a final newline, where JSON Schema's
+# does not: "en\n" is then a language tag to one side and not to the other; stripped, it is "en".
 LanguageTag = Annotated[
-    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35)
+    str,
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$", max_length=35
+    ),
 ]
 Id = Annotated[int, Field(ge=1, le=2**63 - 1)]
 

@@ -10,7 +10,9 @@ from app.schemas.common import AwareDatetime, Id, QueryIdValue, Strict, Tier
 
 Reason = Annotated[
     str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00]*$"),
+    StringConstraints(
+        strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$"
+    ),
 ]
 EscalationKind = Literal["functional", "hierarchical", "transfer", "deescalation"]
 EscalationTrigger = Literal[

@@ -21,12 +21,16 @@ EventType = Literal[
 ]
 DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[
-    str, StringConstraints(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$"
+    ),
 ]
 WebhookSecret = Annotated[
     str,
     # Base64 of at least 16 bytes, padded.
     StringConstraints(
+        strip_whitespace=True,
         pattern=r"^whsec_(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$",
         max_length=200,
     ),

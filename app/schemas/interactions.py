@@ -81,9 +81,9 @@ class InteractionListQuery(BaseModel):
 class InteractionSearchQuery(BaseModel):
     """Interactions across tickets, found by the gateway's message id."""
 
-    external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] = Field(
-        description="The gateway's message id the interaction was logged with."
-    )
+    external_id: Annotated[
+        str, StringConstraints(min_length=1, max_length=300, pattern=r"^[^\x00]+$")
+    ] = Field(description="The gateway's message id the interaction was logged with.")
     limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
     cursor: str | None = Field(
         default=None, max_length=512, description="`next_cursor` of the previous page."

@@ -31,11 +31,17 @@ Metric = Literal["first_response", "next_update", "resolution"]
 
 
 StartTime = Annotated[
-    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
+    str,
+    StringConstraints(
+        strip_whitespace=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+    ),
 ]
 EndTime = Annotated[
     str,
-    StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
+    StringConstraints(
+        strip_whitespace=True,
+        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$",
+    ),
 ]
 
 
@@ -45,8 +51,9 @@ class WorkingHoursIn(Strict):
     day: Weekday
     start: StartTime = Field(description="Local wall-clock time, HH:MM (or HH:MM:SS), e.g. 09:00.")
     end: EndTime = Field(
-        description="HH:MM; 24:00 is the next midnight. An end ≤ start runs past midnight; "
-        "00:00–24:00 (or 00:00–00:00) is the whole day."
+        description="HH:MM; 24:00 is the next midnight. An end before the start runs past "
+        "midnight; 00:00–24:00 (or 00:00–00:00) is the whole day; any other end equal to its "
+        "start is refused (end must differ from start)."
     )
 
     @field_validator("start", "end")

@@ -30,8 +30,16 @@ Impact = Literal["organization", "department", "user", "none"]
 Urgency = Literal["critical", "high", "medium", "low"]
 LinkKind = Literal["related", "split_from", "duplicate_of"]
 
-Subject = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Subject = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")
+]
+# Why a priority was set by hand: shown in the ticket's history, so never blank.
+PriorityReason = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=r"\S")
+]
+Tag = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S")
+]
 
 
 class CustomerRef(CustomerUpdate):
@@ -90,7 +98,7 @@ class TicketCreate(TicketFields):
     priority: Priority | None = Field(
         default=None, description="Override the computed priority; needs `priority_reason`."
     )
-    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    priority_reason: PriorityReason | None = None
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = Field(
         default=None,
         description="The gateway's own id; unique per channel. A retry with the same one "
@@ -118,7 +126,7 @@ class TicketUpdate(Strict):
     priority: Priority | None = Field(
         default=None, description="Override the computed priority; needs `priority_reason`."
     )
-    priority_reason: Annotated[str, StringConstraints(max_length=1000)] | None = None
+    priority_reason: PriorityReason | None = None
     clear_priority_override: bool | None = Field(
         default=None, description="true: drop the override and use the matrix again."
     )

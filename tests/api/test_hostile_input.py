@@ -154,3 +154,40 @@ async def test_crafted_cursors_with_huge_ids_are_400_naming_the_cursor(
     response = await client.get(f"{url}{sep}cursor={_cursor(listing, key)}")
     assert response.status_code == 400, response.text
     assert response.json()["field"] == "cursor"
+
+
+async def test_text_of_whitespace_only_is_refused_where_one_character_is_needed(
+    client: httpx.AsyncClient,
+) -> None:
+    """The schema says so (`pattern: \\S`), and the answer names the field."""
+    for body, field in [
+        ({"subject": " \t "}, "subject"),
+        ({"subject": "x", "tags": ["ok", "\u3000"]}, "tags.1"),
+    ]:
+        response = await client.post("/v1/tickets", json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == field
+    response = await client.post("/v1/routing-rules", json={"name": " ", "conditions": {}})
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "name"
+
+
+async def test_a_patterned_value_with_a_final_newline_is_taken_without_it(
+    client: httpx.AsyncClient,
+) -> None:
+    """Python's `$` matches before a final newline, JSON Schema's does not: a client that
+    checked "en\\n" against the pattern in Python is answered as if it had sent "en"."""
+    ticket = await make_ticket(client, language="pt-BR\n", tags=[" vpn "])
+    assert ticket["language"] == "pt-BR"
+    assert ticket["tags"] == ["vpn"]
+    calendar = {
+        "name": "Night desk",
+        "time_zone": "UTC",
+        "hours": [{"day": "mon", "start": "22:00\n", "end": "06:00\n"}],
+    }
+    response = await client.post("/v1/calendars", json=calendar)
+    assert response.status_code == 201, response.text
+    assert response.json()["hours"][0]["start"] == "22:00"
+    assert response.json()["hours"][0]["end"] == "06:00"
+    response = await client.post("/v1/tickets", json={"subject": "x", "language": "en\nx"})
+    assert response.status_code == 422, response.text

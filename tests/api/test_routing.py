@@ -85,6 +85,23 @@ async def test_rules_match_on_type_channel_tags_priority_and_organization(
     assert (await make_ticket(client, **(base | {"customer_id": None})))["team_id"] is None
 
 
+async def test_a_routed_priority_set_by_hand_needs_a_reason_that_is_not_blank(
+    client: httpx.AsyncClient,
+) -> None:
+    """Routing weighs the priority before the ticket is written: a missing or blank reason is
+    a 422 naming it, not an error on the way."""
+    team = await make_team(client)
+    await make_rule(client, team_id=team["id"], conditions={"priorities": ["critical"]})
+    for reason in ({}, {"priority_reason": "  "}):
+        body = {"subject": "Down", "priority": "critical"} | reason
+        response = await client.post("/v1/tickets", json=body)
+        assert response.status_code == 422, response.text
+        assert response.json()["errors"][0]["field"] == "priority_reason"
+    ticket = await make_ticket(client, priority="critical", priority_reason=" board member ")
+    assert ticket["team_id"] == team["id"]
+    assert ticket["priority_reason"] == "override by agent: board member → critical"
+
+
 async def test_a_ticket_given_a_team_is_not_routed(client: httpx.AsyncClient) -> None:
     mine, theirs = await make_team(client), await make_team(client)
     await make_rule(client, team_id=theirs["id"])

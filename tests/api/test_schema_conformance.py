@@ -138,6 +138,8 @@ DOCUMENTED_RULES = (
     "unknown IANA time zone",  # time_zone
     "special-use or reserved name",  # email addresses must be deliverable names
     "overlaps",  # working hours of a calendar
+    "end must differ from start",  # working hours of a calendar, but for the whole day
+    "repeats the condition of an earlier rule",  # the escalation matrix
     "a target for every priority is needed",  # sla-policies: targets
     "missing impact",  # the priority matrix: every cell
     "give customer_id or customer, not both",

@@ -46,6 +46,9 @@ async def create_ticket(
             raise invalid("created_at", "must not be in the future")
     if data.customer_id is not None and data.customer is not None:
         raise invalid("customer", "give customer_id or customer, not both")
+    if data.priority is not None and data.priority_reason is None:
+        # Before routing, which already weighs the priority a rule may match on.
+        raise invalid("priority_reason", "required when setting the priority by hand")
     if idempotency_key is not None:
         return await idempotency.run(
             desk,
@@ -196,8 +199,6 @@ async def insert_new(
     await check_assignee(conn, fields.assignee_id)
     override = getattr(fields, "priority", None)
     override_reason = getattr(fields, "priority_reason", None)
-    if override is not None and not override_reason:
-        raise invalid("priority_reason", "required when setting the priority by hand")
     decision = decide_priority(
         impact=fields.impact,
         urgency=fields.urgency,
