@@ -155,7 +155,7 @@ IfMatch = Annotated[
 ]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-_ETAG = re.compile(r'^\s*(?:W/)?"(\d{1,18})"\s*$')
+_ETAG = re.compile(r'^[ \t]*(?:W/)?"([0-9]{1,18})"[ \t]*$')
 
 
 def expected_version(if_match: str | None) -> int:

@@ -16,6 +16,7 @@ from app.errors import (
     UnprocessableEntity,
 )
 from app.schemas import MAX_ID, Problem
+from app.schemas.common import NOT_BLANK
 
 log = logging.getLogger("helpdesk.errors")
 
@@ -51,6 +52,10 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, list[dict[str,
             field, message = "body", f"malformed JSON: {err.get('ctx', {}).get('error', message)}"
         elif err.get("type") == "extra_forbidden":
             message = "unknown field"
+        elif err.get("type") == "string_pattern_mismatch" and (
+            err.get("ctx", {}).get("pattern") == NOT_BLANK
+        ):
+            message = "must not be blank"
         if loc and loc[0] in ("query", "header", "path"):
             field = f"{loc[0]}.{'.'.join(str(p) for p in loc[1:])}"
         errors.append({"field": field, "message": message, "type": err.get("type")})
@@ -113,7 +118,7 @@ def document(app: FastAPI) -> None:
                         parameter["required"] = True
                         parameter["schema"] = {
                             "type": "string",
-                            "pattern": r'^\s*(W/)?"\d{1,18}"\s*$',
+                            "pattern": r'^[ \t]*(W/)?"[0-9]{1,18}"[ \t]*$',
                         }
                         responses.setdefault(
                             "428", {"description": "If-Match is missing", "content": content}

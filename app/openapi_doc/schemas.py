@@ -16,6 +16,7 @@ from app.openapi_doc.text import (
     _schema_anchor,
     _yes_no,
 )
+from app.schemas.common import NOT_BLANK, SPACE
 
 # Inline (unnamed) objects inside a field table are expanded as `a.b` rows down to this depth.
 MAX_FIELD_DEPTH = 3
@@ -194,6 +195,16 @@ def _type(spec: Spec, schema: Schema, seen: frozenset[str] = frozenset()) -> str
     return text
 
 
+def _pattern(pattern: str) -> str:
+    """A pattern as a reader takes it in: the white-space set the schema spells out for every
+    engine's sake (SPACE) is shown as `\\s`, with a word on what it means."""
+    if pattern == NOT_BLANK:
+        return "not blank (surrounding white space is dropped)"
+    if SPACE not in pattern:
+        return "pattern " + _code(pattern)
+    return "pattern " + _code(pattern.replace(SPACE, r"\s")) + r" (`\s`: Unicode White_Space)"
+
+
 def _constraints(spec: Spec, schema: Schema, each: str = "") -> list[str]:
     """What a value must also satisfy, beyond its type: allowed values, bounds, pattern."""
     if not isinstance(schema, dict) or "$ref" in schema:
@@ -203,7 +214,7 @@ def _constraints(spec: Spec, schema: Schema, each: str = "") -> list[str]:
         found.append(each + "one of: " + ", ".join(_code(_plain(v)) for v in schema["enum"]))
     found += [each + c for c in _bounds(schema)]
     if "pattern" in schema:
-        found.append(each + "pattern " + _code(str(schema["pattern"])))
+        found.append(each + _pattern(str(schema["pattern"])))
     if schema.get("uniqueItems"):
         found.append(each + "items unique")
     names = schema.get("propertyNames")

@@ -4,11 +4,12 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import AwareDatetime, LanguageTag, Name, Strict
+from app.schemas.common import SPACE, AwareDatetime, LanguageTag, Name, Strict
 from app.schemas.tickets import CustomerRef, Subject
 
 GatewayId = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=r"^\S+$")
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=rf"^[^{SPACE}]+$"),
 ]
 
 

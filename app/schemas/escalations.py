@@ -6,13 +6,16 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import AwareDatetime, Id, QueryIdValue, Strict, Tier
+from app.schemas.common import SPACE, AwareDatetime, Id, QueryIdValue, Strict, Stripped, Tier
 
 Reason = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=1, max_length=2000, pattern=r"^[^\x00]*[^\s\x00][^\x00]*$"
+        min_length=1,
+        max_length=2000,
+        pattern=rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$",
     ),
+    Stripped,
 ]
 EscalationKind = Literal["functional", "hierarchical", "transfer", "deescalation"]
 EscalationTrigger = Literal[

@@ -5,7 +5,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import OMITTED, QueryIdValue, Strict, no_default
+from app.schemas.common import OMITTED, SPACE, QueryIdValue, Strict, no_default
 
 EventType = Literal[
     "ticket.created",
@@ -23,14 +23,15 @@ DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True, min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$"
+        min_length=8,
+        max_length=2000,
+        pattern=rf"^https?://[^{SPACE}/?#]+[^{SPACE}]*$",
     ),
 ]
 WebhookSecret = Annotated[
     str,
     # Base64 of at least 16 bytes, padded.
     StringConstraints(
-        strip_whitespace=True,
         pattern=r"^whsec_(?:[A-Za-z0-9+/]{4}){5,}(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{4})$",
         max_length=200,
     ),

@@ -39,7 +39,7 @@ def _in_years(value: date) -> date:
     return value
 
 
-_FULL_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 CalendarDate = Annotated[
     date,
     Field(strict=False),

@@ -32,14 +32,11 @@ Metric = Literal["first_response", "next_update", "resolution"]
 
 StartTime = Annotated[
     str,
-    StringConstraints(
-        strip_whitespace=True, pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
-    ),
+    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"),
 ]
 EndTime = Annotated[
     str,
     StringConstraints(
-        strip_whitespace=True,
         pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$",
     ),
 ]

@@ -5,10 +5,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import AwareDatetime, QueryIdValue, Strict
+from app.schemas.common import AwareDatetime, QueryIdValue, Strict, Stripped
 
 SurveyKind = Literal["csat", "nps"]
-Comment = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+Comment = Annotated[str, StringConstraints(max_length=4000), Stripped]
 
 
 class CsatAnswer(Strict):

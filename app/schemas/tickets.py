@@ -7,6 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.domain.lifecycle import Status
 from app.schemas.common import (
+    NOT_BLANK,
     OMITTED,
     AwareDatetime,
     Channel,
@@ -19,6 +20,7 @@ from app.schemas.common import (
     QueryTextValue,
     ShortText,
     Strict,
+    Stripped,
     TicketType,
     Tier,
     no_default,
@@ -31,15 +33,13 @@ Urgency = Literal["critical", "high", "medium", "low"]
 LinkKind = Literal["related", "split_from", "duplicate_of"]
 
 Subject = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500, pattern=r"\S")
+    str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK), Stripped
 ]
 # Why a priority was set by hand: shown in the ticket's history, so never blank.
 PriorityReason = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000, pattern=r"\S")
+    str, StringConstraints(min_length=1, max_length=1000, pattern=NOT_BLANK), Stripped
 ]
-Tag = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=r"\S")
-]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=100, pattern=NOT_BLANK), Stripped]
 
 
 class CustomerRef(CustomerUpdate):
