@@ -446,16 +446,23 @@ async def customers(
 
 
 # Tickets created in [$1, $2) whose customer's previous (second previous) ticket was created
-# on the period's first UTC day ($3) but before the period.
+# on the period's first UTC day ($3) but before the period. They are found from the first day's
+# side (a ticket is the previous of one ticket at most, so at most a day's tickets), and only
+# then checked for the period: MATERIALIZED keeps the planner from also reading the period's
+# range of created_at, which costs what the period holds (8 ms of 9 for 30 days at 1M).
 EARLY_PREVIOUS = """
+    WITH early AS MATERIALIZED (
+        SELECT created_at, customer_id, customer_previous_at, customer_second_previous_at
+        FROM metric_tickets
+        WHERE (customer_previous_at >= $3 AND customer_previous_at < $1)
+           OR (customer_second_previous_at >= $3 AND customer_second_previous_at < $1)
+    )
     SELECT count(*) FILTER (WHERE customer_previous_at >= $3 AND customer_previous_at < $1)
                AS previous,
            count(*) FILTER (WHERE customer_second_previous_at >= $3
                             AND customer_second_previous_at < $1) AS second_previous
-    FROM metric_tickets
+    FROM early
     WHERE created_at >= $1 AND created_at < $2 AND customer_id IS NOT NULL
-      AND ((customer_previous_at >= $3 AND customer_previous_at < $1)
-           OR (customer_second_previous_at >= $3 AND customer_second_previous_at < $1))
 """
 
 
