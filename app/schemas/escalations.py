@@ -6,16 +6,11 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import SPACE, AwareDatetime, Id, QueryIdValue, Strict, Stripped, Tier
+from app.schemas.common import NOT_BLANK, AwareDatetime, Id, QueryIdValue, Strict, Stripped, Tier
 
+# NUL is refused by Strict, as in every body's text.
 Reason = Annotated[
-    str,
-    StringConstraints(
-        min_length=1,
-        max_length=2000,
-        pattern=rf"^[^\x00]*[^{SPACE}\x00][^\x00]*$",
-    ),
-    Stripped,
+    str, StringConstraints(min_length=1, max_length=2000, pattern=NOT_BLANK), Stripped
 ]
 EscalationKind = Literal["functional", "hierarchical", "transfer", "deescalation"]
 EscalationTrigger = Literal[

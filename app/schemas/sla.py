@@ -31,14 +31,11 @@ Metric = Literal["first_response", "next_update", "resolution"]
 
 
 StartTime = Annotated[
-    str,
-    StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"),
+    str, StringConstraints(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$")
 ]
 EndTime = Annotated[
     str,
-    StringConstraints(
-        pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$",
-    ),
+    StringConstraints(pattern=r"^(([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?)$"),
 ]
 
 
