@@ -3,9 +3,11 @@ FROM python:3.11-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-# The same inputs .ci/wheel-check builds its wheel from; the migrations ship inside app/.
-COPY pyproject.toml README.md ./
+# The same inputs .ci/wheel-check builds its wheel from; the wheel carries alembic/ as
+# app.migrations.
+COPY pyproject.toml setup.py README.md ./
 COPY app ./app
+COPY alembic ./alembic
 RUN pip install --no-cache-dir .
 
 FROM python:3.11-slim

@@ -14,7 +14,14 @@ import orjson
 from app.logs import acting, writes_var
 from app.store.errors import translated
 
-MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+# The migrations live in the checkout's top-level alembic/ (where every Alembic user looks for
+# them); a built wheel carries the same files as the package app.migrations (see setup.py).
+_PACKAGED_MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+MIGRATIONS_DIR = (
+    _PACKAGED_MIGRATIONS
+    if _PACKAGED_MIGRATIONS.is_dir()
+    else Path(__file__).resolve().parent.parent / "alembic"
+)
 # Two replicas starting at once migrate one after the other: the second finds nothing to do.
 MIGRATION_LOCK = 0x68656C70  # "help"
 
@@ -230,9 +237,10 @@ def alembic_config(url: str) -> Any:
 
 
 def run_migrations(target_metadata: Any) -> None:
-    """Alembic's environment (app/migrations/env.py calls it): the migrations over asyncpg
-    against the URL of `alembic_config`, in one transaction under the migration lock; or, in
-    offline mode (`--sql`), their SQL."""
+    """Alembic's environment (alembic/env.py calls it): the migrations over asyncpg against the
+    URL of `alembic_config`, in one transaction under the migration lock; or, in offline mode
+    (`--sql`), their SQL. Run by the `alembic` command from a checkout (alembic.ini names no
+    URL), it migrates DATABASE_URL, or the embedded PostgreSQL under the data dir."""
     import asyncio
 
     from alembic import context
@@ -240,12 +248,12 @@ def run_migrations(target_metadata: Any) -> None:
     from sqlalchemy.engine import Connection as SyncConnection
     from sqlalchemy.ext.asyncio import create_async_engine
 
-    url = context.config.get_main_option("sqlalchemy.url")
+    url = context.config.get_main_option("sqlalchemy.url") or _command_line_url()
 
     def run(connection: SyncConnection) -> None:
         # Replicas starting at once migrate in turn: the lock is held until this transaction
         # ends, and the next one then finds the schema at head.
-        lock = context.config.attributes.get("migration_lock")
+        lock = context.config.attributes.get("migration_lock", MIGRATION_LOCK)
         context.configure(connection=connection, target_metadata=target_metadata, compare_type=True)
         with context.begin_transaction():
             if lock is not None:
@@ -264,6 +272,15 @@ def run_migrations(target_metadata: Any) -> None:
             context.run_migrations()
     else:
         asyncio.run(run_async())
+
+
+def _command_line_url() -> str:
+    """The URL the `alembic` command works on when alembic.ini names none: the service's own."""
+    from app.settings import get_settings
+
+    settings = get_settings()
+    url = settings.database_url or start_embedded_postgres(settings.data_dir)
+    return sqlalchemy_url(url)
 
 
 def sqlalchemy_url(url: str) -> str:

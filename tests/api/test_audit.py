@@ -336,7 +336,14 @@ async def test_sealing_is_off_unless_the_setting_asks(db: Database) -> None:
 
 
 def test_the_audited_tables_are_those_the_migration_triggers() -> None:
-    import importlib
+    import importlib.util
 
-    migration = importlib.import_module("app.migrations.versions.0007_audit")
+    from app.db import MIGRATIONS_DIR
+
+    spec = importlib.util.spec_from_file_location(
+        "audit_0007", MIGRATIONS_DIR / "versions" / "0007_audit.py"
+    )
+    assert spec is not None and spec.loader is not None
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
     assert audit.AUDITED == migration.AUDITED
