@@ -238,6 +238,39 @@ def due_timers(report: SlaReport) -> tuple[TimerSpec, ...]:
     return tuple(timers)
 
 
+@dataclass(frozen=True)
+class Crossing:
+    """A warning point or a due time a clock passed: `kind` is "warning" or "breach"."""
+
+    metric: Metric
+    kind: str
+    at: datetime
+
+
+def crossed_before_stopping(report: SlaReport) -> tuple[Crossing, ...]:
+    """The warnings and breaches of the clocks that have stopped, at the instants they happened.
+
+    A running clock's crossings are its timers' to record (`due_timers` arms them, past ones
+    included); a stopped clock has no timers, so a history replayed after the fact (an import)
+    records these instead. A first response never owed (not_applicable) crossed nothing. Only
+    the next-update interval the report describes is seen, not earlier ones."""
+    found: list[Crossing] = []
+    for clock in (report.first_response, report.next_update, report.resolution):
+        if clock is None or clock.stopped_at is None or clock.state == "not_applicable":
+            continue
+        if clock.due_at is None:
+            continue
+        if (
+            clock.warning_at is not None
+            and clock.warning_at < clock.due_at
+            and clock.warning_at <= clock.stopped_at
+        ):
+            found.append(Crossing(clock.metric, "warning", clock.warning_at))
+        if clock.state == "breached":
+            found.append(Crossing(clock.metric, "breach", clock.due_at))
+    return tuple(sorted(found, key=lambda c: c.at))
+
+
 def explain(clock: MetricClock, policy_name: str, calendar_name: str) -> str:
     """One line for people, e.g. "resolution: 8h business target under 'Default' on calendar
     'Office NL', 1h30m paused, due 2026-03-30T09:00:00Z"."""

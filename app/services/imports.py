@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from app.db import Connection, transaction
+from app.domain import events as kinds
+from app.domain import sla as sla_rules
 from app.domain.access import Principal, Visibility
 from app.errors import Conflict, HelpdeskError, InvalidTransition
 from app.schemas.imports import (
@@ -17,15 +19,17 @@ from app.schemas.imports import (
     TicketImport,
     TicketImportBatch,
 )
-from app.services import clocks, history, privacy
+from app.services import clocks, history, sla_events
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.interactions import check_shape, is_public_agent_reply, new_interaction
+from app.services.tickets import change
 from app.services.tickets.create import insert_new
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, ticket_out
 from app.services.tickets.update import status_move
 from app.store import customers, imports
 from app.store import interactions as interaction_store
+from app.store import sla_events as sla_event_store
 from app.store import tickets as ticket_store
 from app.store.interactions import NewInteraction
 from app.store.tickets import TicketRow
@@ -166,7 +170,6 @@ async def _replay(
             new={"source": data.source, "external_id": data.external_id},
         )
     )
-    await history.write(conn, lines)
     last = max([data.created_at, *(e[0] for e in events)])
     columns = {
         name: getattr(current, name)
@@ -184,17 +187,53 @@ async def _replay(
         )
     }
     columns |= {"updated_at": last, "version": 1 + len(events)}
-    stored, derived = await clocks.settle(
+    # The events leave a mirror in the final state (the ticket was announced as it opened);
+    # each step is on the history already, with its own instant.
+    changed = {
+        name: (getattr(opened, name), value)
+        for name, value in columns.items()
+        if name in kinds.VALUED_FIELDS and getattr(opened, name) != value
+    }
+    applied = await change.apply(
         conn,
+        desk,
         opened,
-        columns,
-        book=snapshot.book,
-        organization=organization,
-        now=now,
-        settings=desk.settings,
+        change.TicketChange(
+            columns=columns,
+            changed=changed,
+            updated=True,
+            lines=lines,
+            unrecorded=frozenset(changed),
+        ),
+        actor=actor,
+        at=now,
     )
-    await privacy.arm_retention(conn, stored.id, closed_at=stored.closed_at, desk=desk, now=now)
+    stored, derived = applied.ticket, applied.derived
+    assert derived is not None, "an import stores its final state"
+    await _record_crossings(conn, stored, derived, actor=actor, at=now)
     return stored, clocks.shown(derived.policy, derived.report)
+
+
+async def _record_crossings(
+    conn: Connection, ticket: TicketRow, derived: clocks.Derived, *, actor: Principal, at: datetime
+) -> None:
+    """The SLA warnings and breaches the imported history went through, each recorded at the
+    instant it happened, as the worker would have recorded them live (running clocks' are left
+    to their timers). The escalation matrix does not act on them: they are the past."""
+    facts = sla_events.facts_of(ticket)
+    recorded = await sla_event_store.record(
+        conn,
+        [
+            sla_events.event(facts, c.metric, c.kind, c.at, c.at)
+            for c in sla_rules.crossed_before_stopping(derived.report)
+        ],
+    )
+    await change.record(
+        conn,
+        [sla_events.history_line(e, actor) for e in recorded],
+        [sla_events.sla_event(e) for e in recorded],
+        at=at,
+    )
 
 
 def _counted(ticket: TicketRow, row: NewInteraction) -> tuple[TicketRow, bool]:

@@ -16,11 +16,11 @@ from app.services import (
     history,
     idempotency,
     mail_threads,
-    outbox,
     reminders,
 )
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.tickets import change
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
 from app.services.tickets.update import refuse_if_closed, status_move
 from app.store import agents, customers, tickets
@@ -156,25 +156,24 @@ async def append(
     if reopen_resolved and ticket.status == "resolved":
         reopened, moved = status_move(ticket, "open", at)
         changed, columns = changed | reopened, columns | moved
-    lines += history.changes(ticket.id, actor, at, changed, note="after interaction")
-    await history.write(conn, lines)
     if new.direction == "outbound":
         await reminders.close_follow_ups(conn, ticket.id, at)
         if new.kind in ("call", "callback"):
             await callbacks.complete(conn, ticket.id, at)
-    snapshot = await desk.policies.for_writing(conn)
-    stored, _ = await clocks.settle(
+    await change.apply(
         conn,
+        desk,
         ticket,
-        columns,
-        book=snapshot.book,
-        organization=await customers.organization_of(conn, ticket.customer_id),
-        now=at,
-        settings=desk.settings,
+        change.TicketChange(
+            columns=columns,
+            changed=changed,
+            lines=lines,
+            note="after interaction",
+            events=lambda stored: [(INTERACTION_ADDED, interaction_event(row, stored, email))],
+        ),
+        actor=actor,
+        at=at,
     )
-    added = interaction_event(row, stored, email)
-    await outbox.emit(conn, INTERACTION_ADDED, ticket.id, added, at)
-    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
     return Written(interaction_out(row, email))
 
 

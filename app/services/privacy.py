@@ -19,6 +19,7 @@ from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
 from app.services.mail_threads import email_out
+from app.services.retention import RETENTION, registered
 from app.services.surveys import out as survey_out
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
@@ -31,9 +32,6 @@ from app.store.interactions import InteractionRow
 from app.store.privacy import ErasureRow
 from app.store.tickets import TicketRow
 from app.store.timers import Claimed
-
-# The registry's kind name (app/services/timers.py names its handler: `erase_expired`).
-RETENTION = "retention"
 
 
 def _not_found(customer_id: int) -> NotFound:
@@ -297,41 +295,14 @@ def _json_fragments(values: Iterable[str]) -> list[str]:
 # ---- retention ---------------------------------------------------------------------------------
 
 
-async def arm_retention(
-    conn: Connection, ticket_id: int, *, closed_at: datetime | None, desk: Desk, now: datetime
-) -> None:
-    """Arm the ticket's retention timer as it closes (in the closing transaction; a change
-    that closes nothing passes None); nothing while HELPDESK_RETENTION_DAYS is unset."""
-    days = desk.settings.retention_days
-    if closed_at is None or days is None or not _registered():
-        return
-    due = closed_at + timedelta(days=days)
-    await registry.schedule(
-        conn,
-        ticket_id,
-        [TimerSpec(RETENTION, due)],
-        now=now,
-        wake_within=desk.settings.worker_max_sleep_seconds,
-    )
-
-
 async def arm_retention_backlog(desk: Desk, now: datetime) -> int:
     """Arm a retention timer for every closed ticket not erased and without one (tickets
     closed before retention was set, or while it was off); how many. Run at worker start."""
     days = desk.settings.retention_days
-    if days is None or not _registered():
+    if days is None or not registered():
         return 0
     async with transaction(desk.db) as conn:
         return await store.arm_backlog(conn, RETENTION, days, now)
-
-
-def _registered() -> bool:
-    # Until the registry names the kind's handler, its timers would fire to no effect.
-    try:
-        registry.kind(RETENTION)
-    except KeyError:
-        return False
-    return True
 
 
 async def erase_expired(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:

@@ -1,17 +1,21 @@
 """SLA events: the worker records each warning and breach once; monitoring reads them back."""
 
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
 from app.db import Connection, connection
-from app.domain.access import SYSTEM, Visibility
+from app.domain.access import SYSTEM, Principal, Visibility
 from app.domain.events import SLA_BREACH, SLA_WARNING
 from app.schemas import Page, SlaEventOut
 from app.schemas.deadlines import SlaEventListQuery
-from app.services import escalation_matrix, history, outbox
+from app.services import escalation_matrix, history
 from app.services.desk import Desk
+from app.services.tickets import change
 from app.store import sla_events as store
+from app.store.history import NewLine
 from app.store.sla_events import SlaEventFilters, SlaEventRow, TicketFacts
+from app.store.tickets import TicketRow
 from app.store.timers import Claimed
 
 
@@ -52,25 +56,29 @@ async def record(conn: Connection, timers: list[Claimed], now: datetime, desk: D
         if ticket is not None and still_due(ticket, metric, kind, timer.due_at):
             wanted.append(event(ticket, metric, kind, timer.due_at, now))
     recorded = await store.record(conn, wanted)
-    await history.write(
-        conn,
-        [
-            history.line(
-                e.ticket_id,
-                SYSTEM,
-                now,
-                f"sla_{e.kind}",
-                field=e.metric,
-                new={"due_at": e.due_at.isoformat()},
-            )
-            for e in recorded
-        ],
-    )
-    # issue 19, routing: the escalation matrix acts on what was just recorded, in this
-    # transaction (once per event: escalations.sla_event_id is unique).
+    await change.record(conn, [history_line(e, SYSTEM) for e in recorded], at=now)
+    # The escalation matrix acts on what was just recorded, in this transaction (once per
+    # event: escalations.sla_event_id is unique); the SLA events follow its own.
     await escalation_matrix.apply_matrix(conn, recorded, now, desk)
-    await outbox.emit_batch(conn, [sla_event(e) for e in recorded], now)
+    await change.record(conn, [], [sla_event(e) for e in recorded], at=now)
     return len(recorded)
+
+
+def facts_of(ticket: TicketRow) -> TicketFacts:
+    """What an SLA event records of a ticket at hand."""
+    return TicketFacts(**{f.name: getattr(ticket, f.name) for f in fields(TicketFacts)})
+
+
+def history_line(e: SlaEventRow, actor: Principal) -> NewLine:
+    """The ticket's history line of a recorded SLA event, at the instant it was recorded."""
+    return history.line(
+        e.ticket_id,
+        actor,
+        e.recorded_at,
+        f"sla_{e.kind}",
+        field=e.metric,
+        new={"due_at": e.due_at.isoformat()},
+    )
 
 
 def sla_event(e: SlaEventRow) -> tuple[str, int, dict[str, Any]]:

@@ -242,3 +242,68 @@ async def test_the_same_import_sent_at_once_makes_one_ticket(
     assert sorted(a.status_code for a in answers) == [200] * 4 + [201]
     assert len({a.json()["id"] for a in answers}) == 1
     assert len((await client.get("/v1/tickets")).json()["items"]) == 1
+
+
+async def test_an_imported_breach_is_an_sla_event_at_the_instant_it_happened(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """The first response came after its due time: the warning and the breach are recorded
+    with the instants they happened at, as the worker would have recorded them live."""
+    t0 = clock.now() - timedelta(days=7)
+    body = _import(
+        external_id="ZD-late",
+        created_at=t0.isoformat(),
+        impact="organization",
+        urgency="critical",
+        interactions=[
+            {
+                "kind": "email",
+                "direction": "outbound",
+                "public": True,
+                "author_type": "agent",
+                "body": "Sorry for the wait",
+                "occurred_at": (t0 + timedelta(days=3)).isoformat(),
+            }
+        ],
+        status_changes=[{"at": (t0 + timedelta(days=4)).isoformat(), "status": "resolved"}],
+    )
+    ticket = await created(await client.post("/v1/imports/tickets", json=body))
+    sla = (await client.get(f"/v1/tickets/{ticket['id']}/sla")).json()
+    assert sla["first_response"]["state"] == "breached"
+    events = (await client.get("/v1/sla-events", params={"ticket_id": ticket["id"]})).json()
+    first = {e["kind"]: e for e in events["items"] if e["metric"] == "first_response"}
+    assert set(first) == {"warning", "breach"}
+    assert first["breach"]["due_at"] == sla["first_response"]["due_at"]
+    assert first["breach"]["recorded_at"] == sla["first_response"]["due_at"]
+    assert first["warning"]["due_at"] == sla["first_response"]["warning_at"]
+    history = (await client.get(f"/v1/tickets/{ticket['id']}/history")).json()["items"]
+    assert [h["field"] for h in history if h["action"] == "sla_breach"].count("first_response") == 1
+    # Every clock /sla shows as breached has its breach on the feed, and no other.
+    breached = {m for m in ("first_response", "resolution") if sla[m]["state"] == "breached"}
+    assert {e["metric"] for e in events["items"] if e["kind"] == "breach"} == breached
+
+
+async def test_an_imported_ticket_leaves_a_mirror_of_its_events_in_its_final_state(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    """A consumer that applies the events it receives ends with the ticket as it is."""
+    t0 = clock.now() - timedelta(days=7)
+    body = _import(
+        external_id="ZD-mirror",
+        created_at=t0.isoformat(),
+        status_changes=[
+            {"at": (t0 + timedelta(hours=1)).isoformat(), "status": "open"},
+            {"at": (t0 + timedelta(hours=5)).isoformat(), "status": "resolved"},
+            {"at": (t0 + timedelta(days=3)).isoformat(), "status": "closed"},
+        ],
+    )
+    ticket = await created(await client.post("/v1/imports/tickets", json=body))
+    stored = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
+    events = (await client.get("/v1/events", params={"ticket_id": ticket["id"]})).json()["items"]
+    mirror: dict[str, Any] = {}
+    for e in events:
+        mirror |= {k: e["data"][k] for k in ("status", "version") if k in e["data"]}
+    assert stored["status"] == "closed"
+    assert mirror == {"status": "closed", "version": stored["version"]}
+    assert [e["type"] for e in events][0] == "ticket.created"
+    assert "ticket.status_changed" in [e["type"] for e in events]

@@ -8,9 +8,10 @@ from typing import Any
 from app.db import transaction
 from app.domain.access import EVERYTHING, Principal
 from app.domain.lifecycle import ACTIVE
-from app.services import clocks, history
+from app.services import history
 from app.services.desk import Desk
-from app.store import customers, tickets
+from app.services.tickets import change
+from app.store import tickets
 from app.store.errors import Busy
 from app.store.tickets import TicketRow
 
@@ -84,21 +85,15 @@ async def _recompute(
         ids = await tickets.live_ids_after(conn, sorted(ACTIVE), after, BATCH_SIZE)
         if not ids:
             return ids, 0
-        snapshot = await desk.policies.for_writing(conn)
         for ticket_id in ids:
             ticket = await tickets.lock(conn, ticket_id, EVERYTHING)
             if ticket is None or ticket.status not in ACTIVE:
                 continue  # resolved or gone since the ids were read
             at = max(now, ticket.updated_at)
-            settled, _ = await clocks.settle(
-                conn,
-                ticket,
-                {},
-                book=snapshot.book,
-                organization=await customers.organization_of(conn, ticket.customer_id),
-                now=at,
-                settings=desk.settings,
+            applied = await change.apply(
+                conn, desk, ticket, change.TicketChange(rederive=True), actor=actor, at=at
             )
+            settled = applied.ticket
             old, new = _shown(ticket), _shown(settled)
             if old != new:
                 lines.append(
@@ -112,5 +107,5 @@ async def _recompute(
                         note=because,
                     )
                 )
-        await history.write(conn, lines)
+        await change.record(conn, lines, at=now)
     return ids, len(lines)

@@ -10,6 +10,7 @@ from app.schemas.tickets import LinkListQuery
 from app.services import history, idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.tickets import change
 from app.services.tickets.shapes import invalid, no_ticket
 from app.store import links
 from app.store import tickets as store
@@ -55,7 +56,7 @@ async def link_tickets(
             raise Conflict(
                 f"ticket {ticket_id} is already linked to {data.ticket_id} as {data.kind}"
             )
-        await history.write(
+        await change.record(
             conn,
             [
                 history.line(
@@ -73,6 +74,7 @@ async def link_tickets(
                     new={"ticket_id": ticket_id, "kind": data.kind},
                 ),
             ],
+            at=at,
         )
         return Written(link_out(link, ticket_id))
 

@@ -9,6 +9,7 @@ from app.schemas import TicketSplit
 from app.services import history, idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.tickets import change
 from app.services.tickets.create import insert_new
 from app.services.tickets.shapes import no_ticket, ticket_out
 from app.services.tickets.update import refuse_if_closed
@@ -65,8 +66,8 @@ async def split_ticket(
         await links.insert(
             conn, ticket.id, origin.id, "split_from", now=at, key_id=actor.key_id or None
         )
-        await history.write(
-            conn, [history.line(origin.id, actor, at, "split", new={"ticket_id": ticket.id})]
+        await change.record(
+            conn, [history.line(origin.id, actor, at, "split", new={"ticket_id": ticket.id})], at=at
         )
         return Written(ticket_out(ticket, clocks))
 

@@ -9,8 +9,9 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import InvalidTransition
 from app.schemas import TicketUpdate
-from app.services import clocks, escalations, history, outbox, privacy, versions
+from app.services import clocks, escalations, versions
 from app.services.desk import Desk
+from app.services.tickets import change
 from app.services.tickets.create import check_assignee, team_tier
 from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
 from app.store import customers
@@ -100,35 +101,26 @@ async def _update(
             columns |= status_columns
         if not changed:
             return ticket_out(ticket, clocks.view(ticket, snapshot.book, now))
-        columns |= {"version": ticket.version + 1, "updated_at": at}
-        # ---- issue 19, routing: a team change is on the escalation trail (a transfer…); a
-        # first team set by hand is routing, as a rule's would be, not a move between teams.
+        # ---- a team change is on the escalation trail (a transfer…); a first team set by
+        # hand is routing, as a rule's would be, not a move between teams.
         if "team_id" in changed and ticket.team_id is not None:
             columns |= await escalations.team_changed(conn, ticket, columns, actor=actor, at=at)
-        # The override's reason is a column of its own, not a line of history.
-        history_lines = history.changes(
-            ticket.id,
-            actor,
-            at,
-            {k: v for k, v in changed.items() if k != "priority_override_reason"},
-        )
-        await history.write(conn, history_lines)
-        organization = await customers.organization_of(
-            conn, columns.get("customer_id", ticket.customer_id)
-        )
-        stored, derived = await clocks.settle(
+        applied = await change.apply(
             conn,
+            desk,
             ticket,
-            columns,
-            book=snapshot.book,
-            organization=organization,
-            now=at,
-            settings=desk.settings,
+            change.TicketChange(
+                columns=columns,
+                changed=changed,
+                updated=True,
+                # The override's reason is a column of its own, not a line of history.
+                unrecorded=frozenset({"priority_override_reason"}),
+            ),
+            actor=actor,
+            at=at,
         )
-        await privacy.arm_retention(
-            conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
-        )
-        await outbox.ticket_changed(conn, stored, changed, at, updated=True)
+        stored, derived = applied.ticket, applied.derived
+        assert derived is not None, "a change with columns derives the clocks"
         return ticket_out(stored, clocks.shown(derived.policy, derived.report))
 
 

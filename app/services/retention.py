@@ -1,0 +1,39 @@
+"""Retention's timer: armed as a ticket closes, for the personal-data erasure that follows
+HELPDESK_RETENTION_DAYS later (app/services/privacy.py: `erase_expired` is its handler)."""
+
+from datetime import datetime, timedelta
+
+from app.db import Connection
+from app.domain.sla import TimerSpec
+from app.services import timers as registry
+from app.services.desk import Desk
+
+# The registry's kind name (app/services/timers.py names its handler).
+RETENTION = "retention"
+
+
+async def arm_retention(
+    conn: Connection, ticket_id: int, *, closed_at: datetime | None, desk: Desk, now: datetime
+) -> None:
+    """Arm the ticket's retention timer as it closes (in the closing transaction; a change
+    that closes nothing passes None); nothing while HELPDESK_RETENTION_DAYS is unset."""
+    days = desk.settings.retention_days
+    if closed_at is None or days is None or not registered():
+        return
+    due = closed_at + timedelta(days=days)
+    await registry.schedule(
+        conn,
+        ticket_id,
+        [TimerSpec(RETENTION, due)],
+        now=now,
+        wake_within=desk.settings.worker_max_sleep_seconds,
+    )
+
+
+def registered() -> bool:
+    # Until the registry names the kind's handler, its timers would fire to no effect.
+    try:
+        registry.kind(RETENTION)
+    except KeyError:
+        return False
+    return True
