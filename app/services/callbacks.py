@@ -9,10 +9,11 @@ from app.domain.sla import TimerSpec
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import CallbackCreate, CallbackOut, Page
 from app.schemas.deadlines import CallbackListQuery
-from app.services import history, idempotency, outbox, reminders, sla_events
+from app.services import history, idempotency, reminders, sla_events
 from app.services import timers as registry
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.tickets import change
 from app.services.timers import CALLBACK_DUE, CALLBACK_MISSED
 from app.store import agents, tickets
 from app.store import callbacks as store
@@ -85,7 +86,7 @@ async def schedule(
             now=now,
             wake_within=desk.settings.worker_max_sleep_seconds,
         )
-        await history.write(
+        await change.record(
             conn,
             [
                 history.line(
@@ -96,6 +97,7 @@ async def schedule(
                     new={"callback_id": row.id, "requested_at": row.requested_at.isoformat()},
                 )
             ],
+            at=at,
         )
         return Written(out(row))
 
@@ -132,10 +134,12 @@ async def remind(conn: Connection, timers: list[Claimed], now: datetime, desk: D
     raised = await reminders_store.raise_for_callbacks(
         conn, [(t.ticket_id, t.due_at) for t in timers], now
     )
-    await history.write(
-        conn, [history.line(t, SYSTEM, now, "reminder", new={"kind": "callback"}) for t in raised]
+    await change.record(
+        conn,
+        [history.line(t, SYSTEM, now, "reminder", new={"kind": "callback"}) for t in raised],
+        [reminders.due_event(t, reminders.CALLBACK) for t in raised],
+        at=now,
     )
-    await outbox.emit_batch(conn, [reminders.due_event(t, reminders.CALLBACK) for t in raised], now)
     return len(raised)
 
 
@@ -153,11 +157,12 @@ async def record_missed(conn: Connection, timers: list[Claimed], now: datetime, 
             for m in missed
         ],
     )
-    await history.write(
+    await change.record(
         conn,
         [
             history.line(m.ticket_id, SYSTEM, now, "callback_missed", new={"callback_id": m.id})
             for m in missed
         ],
+        at=now,
     )
     return len(missed)

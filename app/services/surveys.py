@@ -8,9 +8,9 @@ from app.domain.events import SURVEY_RECEIVED, ticket_facts
 from app.errors import Conflict
 from app.schemas import Page
 from app.schemas.surveys import CsatAnswer, NpsAnswer, SurveyListQuery, SurveyOut
-from app.services import outbox
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket
 from app.store import surveys as store
 from app.store import tickets
@@ -57,10 +57,10 @@ async def answer(
             ),
         )
         if row is not None:
-            # Events out (issue 21): the score, never the comment (free text).
+            # The event carries the score, never the comment (free text).
             answered = {**ticket_facts(ticket), "survey_id": row.id, "kind": row.kind}
-            await outbox.emit(
-                conn, SURVEY_RECEIVED, ticket.id, answered | {"score": row.score}, now
+            await change.record(
+                conn, [], [(SURVEY_RECEIVED, ticket.id, answered | {"score": row.score})], at=now
             )
             return Written(out(row))
         first = await store.of_ticket(conn, ticket.id, data.kind)

@@ -305,5 +305,5 @@ async def test_an_imported_ticket_leaves_a_mirror_of_its_events_in_its_final_sta
         mirror |= {k: e["data"][k] for k in ("status", "version") if k in e["data"]}
     assert stored["status"] == "closed"
     assert mirror == {"status": "closed", "version": stored["version"]}
-    assert [e["type"] for e in events][0] == "ticket.created"
+    assert events[0]["type"] == "ticket.created"
     assert "ticket.status_changed" in [e["type"] for e in events]
