@@ -93,7 +93,7 @@ async def list_customer_tickets(
     what agents wrote or decided. Refused parameters are a 403 naming them."""
     refused = sorted(set(q.model_fields_set) - CUSTOMER_LIST_PARAMETERS)
     sort = _sort(q)
-    if sort not in CUSTOMER_SORTS and "sort" not in refused:
+    if sort not in CUSTOMER_SORTS:
         refused.append("sort")
     if refused:
         raise Forbidden(
