@@ -32,8 +32,9 @@ from app.schemas import (
 )
 from app.schemas.history import HistoryListQuery
 from app.schemas.interactions import InteractionListQuery
+from app.schemas.portal import CustomerInteractionOut, CustomerTicketOut
 from app.schemas.tickets import LinkListQuery
-from app.services import interactions
+from app.services import interactions, portal
 from app.services.tickets import create, links, read, split, update
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
@@ -65,7 +66,7 @@ async def create_ticket(
 
 @router.get(
     "",
-    response_model=Page[TicketListItem],
+    response_model=Page[TicketListItem] | Page[CustomerTicketOut],
     operation_id="tickets_list",
     openapi_extra=query_parameters(TicketListQuery),
 )
@@ -73,15 +74,33 @@ async def list_tickets(
     call: ReadCall, q: Annotated[TicketListQuery, query(TicketListQuery)]
 ) -> Response:
     """Tickets, newest first by default. Each item's `sla` is a summary from the stored due times;
-    the full clocks are on the ticket itself."""
+    the full clocks are on the ticket itself.
+
+    A customer's portal token gets its customer's tickets as `CustomerTicketOut`; it may send
+    `status`, `channel`, `customer_id`, `created_after`, `created_before`, `q`, `sort`
+    (`created_at`, `-created_at`, `relevance`), `limit` and `cursor`, any other is a 403 naming
+    it; its `q` searches the subject, the description and the public interactions only."""
+    if call.caller.customer_id is not None:
+        return json_body(
+            await read.list_customer_tickets(call.desk, q, visible=call.visible, now=call.now)
+        )
     page = await read.list_tickets(
         call.desk, q, caller=call.caller, visible=call.visible, now=call.now
     )
     return json_body(page)
 
 
-@router.get("/{ticket_id}", response_model=TicketOut, operation_id="tickets_get")
+@router.get(
+    "/{ticket_id}", response_model=TicketOut | CustomerTicketOut, operation_id="tickets_get"
+)
 async def get_ticket(call: ReadCall, ticket_id: PathId) -> Response:
+    """The ticket with its SLA clocks (`TicketOut`, with an ETag for `If-Match`); to its
+    customer's portal token, `CustomerTicketOut` (no version, no ETag: a customer changes
+    nothing that needs one, and a version counts internal changes too)."""
+    if call.caller.customer_id is not None:
+        return json_body(
+            await read.read_customer_ticket(call.desk, ticket_id, visible=call.visible)
+        )
     return json_body(
         await read.read_ticket(call.desk, ticket_id, visible=call.visible, now=call.now)
     )
@@ -167,13 +186,13 @@ async def list_links(
 @router.post(
     "/{ticket_id}/interactions",
     status_code=201,
-    response_model=InteractionOut,
+    response_model=InteractionOut | CustomerInteractionOut,
     operation_id="interactions_create",
     responses={
         200: {
             "description": "The ticket already had an interaction with this external_id: "
             "returned (a gateway's retry).",
-            "model": InteractionOut,
+            "model": InteractionOut | CustomerInteractionOut,  # type: ignore[dict-item]
         },
         201: {"description": "Logged."},
     },
@@ -181,6 +200,14 @@ async def list_links(
 async def log_interaction(
     call: WriteCall, ticket_id: PathId, body: InteractionCreate, key: IdempotencyKey = None
 ) -> Response:
+    """Log a call, email, chat, note or callback. A customer's portal token adds the customer's
+    own public reply and gets it back as `CustomerInteractionOut`; its `external_id` returns
+    only the customer's own earlier reply (a retry), any other use of a known one is a 409."""
+    if call.caller.customer_id is not None:
+        reply = await portal.reply(
+            call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+        )
+        return written(reply)
     result = await interactions.log_interaction(
         call.desk,
         ticket_id,
@@ -195,7 +222,7 @@ async def log_interaction(
 
 @router.get(
     "/{ticket_id}/interactions",
-    response_model=Page[InteractionOut],
+    response_model=Page[InteractionOut] | Page[CustomerInteractionOut],
     operation_id="interactions_list",
     openapi_extra=query_parameters(InteractionListQuery),
 )
@@ -203,8 +230,16 @@ async def list_interactions(
     call: ReadCall,
     ticket_id: PathId,
     q: Annotated[InteractionListQuery, query(InteractionListQuery)],
-) -> Page[InteractionOut]:
-    return await interactions.list_interactions(
+) -> Response:
+    """The ticket's interactions in the order they happened. A customer's portal token lists
+    the public ones (`public_only=true`) as `CustomerInteractionOut`."""
+    if call.caller.customer_id is not None:
+        return json_body(
+            await portal.list_public_interactions(
+                call.desk, ticket_id, visible=call.visible, limit=q.limit, cursor=q.cursor
+            )
+        )
+    page = await interactions.list_interactions(
         call.desk,
         ticket_id,
         visible=call.visible,
@@ -212,6 +247,7 @@ async def list_interactions(
         limit=q.limit,
         cursor=q.cursor,
     )
+    return json_body(page)
 
 
 @router.get(

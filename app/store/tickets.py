@@ -149,6 +149,22 @@ async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) 
     )
 
 
+# The last moment a ticket's customer could see something happen: its opening, its latest
+# status move, its latest public interaction. `updated_at` moves with internal notes and agents'
+# field changes too, which the customer must not be able to watch.
+LAST_PUBLIC_ACTIVITY = (
+    "GREATEST(created_at, (status_log -> -1 ->> 0)::timestamptz, (SELECT max(i.occurred_at)"
+    " FROM interactions i WHERE i.ticket_id = tickets.id AND i.public))"
+)
+_LAST_PUBLIC_ACTIVITY_OF = f"SELECT {LAST_PUBLIC_ACTIVITY} FROM tickets WHERE id = $1"
+
+
+async def last_public_activity(conn: asyncpg.Connection, ticket_id: int) -> datetime | None:
+    """LAST_PUBLIC_ACTIVITY of the ticket (None: no such ticket)."""
+    found: datetime | None = await conn.fetchval(_LAST_PUBLIC_ACTIVITY_OF, ticket_id)
+    return found
+
+
 _BY_EXTERNAL_ID = f"{SELECT} WHERE channel = $1 AND external_id = $2"
 
 
@@ -280,12 +296,16 @@ class TicketFilters:
     created_before: datetime | None = None
     sla_state: Sequence[str] = ()
     text: str | None = None  # words or a fragment in the subject, description or interactions
+    # The text is searched in public interactions only, never in internal notes: what a
+    # customer's search may match (the subject and description are theirs to see).
+    public_text_only: bool = False
 
 
-def _search(text: str, p: Params, configs: Sequence[str]) -> tuple[str, str]:
+def _search(text: str, p: Params, configs: Sequence[str], *, public_only: bool) -> tuple[str, str]:
     """(the condition, the relevance) of a text search: words stemmed in every configuration
     a ticket may be indexed with, or the text as a fragment (trigram-indexed: text without
-    spaces, such as Thai, and parts of words)."""
+    spaces, such as Thai, and parts of words). `public_only`: the interactions searched are
+    the public ones. The ticket's own vector holds its subject and description only."""
     q = p(text, "text")
     pattern = p(
         "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%", "text"
@@ -295,6 +315,7 @@ def _search(text: str, p: Params, configs: Sequence[str]) -> tuple[str, str]:
     condition = (
         f"(search_vector @@ ({words}) OR subject ILIKE {pattern} OR description ILIKE {pattern}"
         " OR EXISTS (SELECT 1 FROM interactions i WHERE i.ticket_id = tickets.id"
+        f"{' AND i.public' if public_only else ''}"
         f" AND (i.search_vector @@ {plain} OR i.body ILIKE {pattern})))"
     )
     relevance = f"(ts_rank(search_vector, {words})::float8 + similarity(subject, {q})::float8)"
@@ -399,7 +420,9 @@ async def page(
     where = _where(filters, p, states)
     order = ORDERS.get(sort)
     if filters.text:
-        condition, relevance = _search(filters.text, p, search_configs)
+        condition, relevance = _search(
+            filters.text, p, search_configs, public_only=filters.public_text_only
+        )
         where.append(condition)
         if sort == RELEVANCE:
             order = Order(RELEVANCE, (KeyColumn(relevance, float), KeyColumn("id", int)), True)

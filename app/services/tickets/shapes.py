@@ -1,11 +1,13 @@
-"""A ticket as the API shows it, and the refusals the ticket use cases share."""
+"""A ticket as the API shows an agent and as it shows the ticket's customer, and the refusals
+the ticket use cases share."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from app.errors import NotFound, UnprocessableEntity
 from app.schemas import TicketOut
-from app.store.tickets import TicketRow
+from app.schemas.portal import CustomerTicketOut
+from app.store.tickets import LAST_PUBLIC_ACTIVITY, TicketRow
 
 # A clock a few minutes fast on the caller's side is not an attempt to create the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -51,6 +53,24 @@ LIST_COLUMNS = (
     "sla_due_at",
     "sla_warning_at",
 )
+
+
+# CustomerTicketOut's fields in its order: all a customer token receives of a ticket. A column
+# reaches the customer only by being a field of that class.
+CUSTOMER_FIELDS = tuple(CustomerTicketOut.model_fields)
+_CUSTOMER_STORED = tuple(name for name in CUSTOMER_FIELDS if name != "last_activity_at")
+# A customer's list item's columns: CustomerTicketOut's fields in its order.
+CUSTOMER_LIST_COLUMNS = tuple(
+    f"{LAST_PUBLIC_ACTIVITY} AS last_activity_at" if name == "last_activity_at" else name
+    for name in CUSTOMER_FIELDS
+)
+
+
+def customer_ticket_out(ticket: TicketRow, last_activity_at: datetime) -> dict[str, Any]:
+    """The ticket as CustomerTicketOut (a dict in its field order)."""
+    body = {name: getattr(ticket, name) for name in _CUSTOMER_STORED}
+    body["last_activity_at"] = last_activity_at
+    return {name: body[name] for name in CUSTOMER_FIELDS}
 
 
 def invalid(field: str, message: str) -> UnprocessableEntity:
