@@ -299,3 +299,13 @@ WHOLE_FIELDS = frozenset(
     and p.kind in (Kind.FREE_TEXT, Kind.IDENTIFIER, Kind.CONTACT, Kind.EXPLANATION)
     and p.erase in (Erase.REDACT, Erase.NULL)
 ) | {"priority_reason", "routing_reason", "reason", "customer", "author_name"}
+
+
+def markdown_table() -> str:
+    """The registry's personal columns as the table docs/privacy.md shows (a test keeps the two
+    the same)."""
+    lines = ["| column | kind | erase does | why |", "| --- | --- | --- | --- |"]
+    lines += [
+        f"| `{p.table}.{p.column}` | {p.kind.value} | {p.erase.value} | {p.why} |" for p in PERSONAL
+    ]
+    return "\n".join(lines)

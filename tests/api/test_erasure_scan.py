@@ -6,6 +6,7 @@ column; an erased customer stays erased, and their portal tokens stop at once.""
 import csv
 import io
 from datetime import UTC, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -381,6 +382,15 @@ async def test_an_erased_customer_is_in_no_column_and_no_response(
     visible = shown(await responses(client, clock, made))
     assert visible == {}, f"the erased customer is still shown by: {visible}"
 
+    # The explanations keep their words, not the reasons they quoted; the decisions stay.
+    ticket = (await client.get(f"/v1/tickets/{made['ticket_id']}")).json()
+    assert ticket["priority"] == "critical"
+    assert ticket["priority_reason"] == "override by agent: [erased] → critical"
+    assert ticket["routing"]["reason"].endswith(": [erased]"), ticket["routing"]
+    assert "urgent" in ticket["tags"] and ticket["category"] == "[erased]"
+    moves = (await client.get(f"/v1/tickets/{made['ticket_id']}/escalations")).json()
+    assert {m["reason"] for m in moves["items"]} == {"[erased]"}
+
 
 async def test_an_erased_customer_stays_erased(client: httpx.AsyncClient, clock: FakeClock) -> None:
     customer = await make_customer(client, name=NAME, email=EMAIL, phone=PHONE)
@@ -528,3 +538,8 @@ async def test_the_export_holds_only_the_customers_own_mail(client: httpx.AsyncC
 def test_kept_personal_columns_say_why() -> None:
     assert {f"{p.table}.{p.column}" for p in registry.kept()} >= {"audit_log.client_address"}
     assert all(len(p.why) > 10 for p in registry.kept())
+
+
+def test_the_privacy_page_shows_the_registry() -> None:
+    page = (Path(__file__).resolve().parents[2] / "docs" / "privacy.md").read_text()
+    assert registry.markdown_table() in page, "paste markdown_table() into docs/privacy.md"
