@@ -108,7 +108,11 @@ PERSONAL: tuple[PersonalColumn, ...] = (
     ),
     PersonalColumn("interactions", "body", TEXT, R),
     PersonalColumn(
-        "interactions", "author_name", ID, R, "an agent's name stays unless it names the person"
+        "interactions",
+        "author_name",
+        ID,
+        S,
+        "a customer's or system's goes; an agent's stays unless it names the person",
     ),
     PersonalColumn("interactions", "external_id", ID, S, "a gateway's message reference"),
     PersonalColumn("escalations", "reason", TEXT, R),
