@@ -3,6 +3,8 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from app.domain.personal_data import WHOLE_FIELDS
+
 ERASED = "[erased]"
 
 # A ticket's own words and the things it names about the customer's equipment or account.
@@ -30,6 +32,7 @@ PERSONAL_FIELDS = frozenset(
         "note",
         "priority_override_reason",
         "external_id",
+        *WHOLE_FIELDS,
     )
 )
 # Shorter values are only redacted where a text is exactly them: "Al" must not take every
@@ -69,6 +72,16 @@ def scrub_text(text: str | None, personal: frozenset[str]) -> str | None:
     if text is None or not mentioned(text, personal):
         return text
     return ERASED
+
+
+def redact_quoted(text: str | None, quoted: Iterable[str], personal: frozenset[str]) -> str | None:
+    """An explanation the desk wrote (a priority's or a route's reason) with the typed text it
+    quotes replaced by the marker; the marker alone if it still mentions personal data."""
+    if text is None:
+        return None
+    for q in sorted({q for q in quoted if q and q.strip()}, key=len, reverse=True):
+        text = text.replace(q, ERASED)
+    return scrub_text(text, personal)
 
 
 def scrub_value(value: Any, personal: frozenset[str], *, field: str | None = None) -> Any:

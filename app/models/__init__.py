@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.metrics import SurveyResponse
-from app.models.people import Agent, ApiKey, Customer, Team
+from app.models.people import Agent, ApiKey, Customer, CustomerToken, Team
 from app.models.rollups import MetricFeed, MetricRollup, MetricTicket
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
@@ -38,6 +38,7 @@ __all__ = [
     "Callback",
     "ConfigRevision",
     "Customer",
+    "CustomerToken",
     "Escalation",
     "EscalationMatrixRow",
     "IdempotentRequest",

@@ -114,3 +114,16 @@ class ApiKey(SQLModel, table=True):
     # An integration key's channels and/or "own" (the tickets it created); NULL: everything.
     scope: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text), nullable=True))
     # ---- end of issue 18, access ----
+
+
+class CustomerToken(SQLModel, table=True):
+    """A portal token minted for a customer: the id it carries, checked on every request, so
+    revoking it (or erasing the customer) stops it at once on every replica."""
+
+    __tablename__ = "customer_tokens"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    customer_id: int = reference("customers.id", nullable=False)
+    minted_at: datetime = timestamp()
+    expires_at: datetime = timestamp()
+    minted_by_key_id: int | None = reference("api_keys.id", index=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))

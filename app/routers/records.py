@@ -66,6 +66,8 @@ async def get_customer(customer_id: PathId, call: ReadCall) -> Response:
 async def update_customer(
     customer_id: PathId, body: CustomerUpdate, call: WriteCall, if_match: IfMatch = None
 ) -> Response:
+    """Change a customer; 409 (`reason: customer_erased`) for an erased customer, who stays
+    erased."""
     version = expected_version(if_match)
     customer = await records.update_customer(
         call.desk, customer_id, body, expected_version=version, actor=call.caller, now=call.now

@@ -1,5 +1,5 @@
 """API key shapes: ApiKeyCreate, ApiKeyRotate, ApiKeyOut, ApiKeyCreated (the secret, once),
-ApiKeyListQuery; and CustomerTokenOut, a customer portal's token."""
+ApiKeyListQuery; CustomerTokenOut, a customer portal's token, and CustomerTokensRevoked."""
 
 from datetime import datetime
 from typing import Annotated, Literal
@@ -88,5 +88,17 @@ class CustomerTokenOut(BaseModel):
     reads that customer's tickets, their public interactions, and adds the customer's reply."""
 
     token: str
+    token_id: int = Field(
+        description="The token's id: revoke it with DELETE /v1/customers/{id}/tokens/{token_id}."
+    )
     customer_id: int
     expires_at: datetime
+
+
+class CustomerTokensRevoked(BaseModel):
+    """The customer's tokens a revocation stopped (none when they were revoked or expired
+    already)."""
+
+    customer_id: int
+    revoked_token_ids: list[int]
+    revoked_at: datetime

@@ -4,6 +4,7 @@ and retention's erasure of tickets closed long ago (the `retention` timer kind).
 import dataclasses
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 import orjson
 
@@ -14,7 +15,7 @@ from app.domain.sla import TimerSpec
 from app.errors import NotFound
 from app.schemas import CustomerOut, HistoryEntryOut, InteractionOut
 from app.schemas.privacy import CustomerExport, ErasureOut, ExportedTicket, TicketErasureOut
-from app.services import audit, clocks, history
+from app.services import audit, clocks, history, rollups
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
@@ -23,7 +24,7 @@ from app.services.retention import RETENTION, registered
 from app.services.surveys import out as survey_out
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
-from app.store import customers, inbound, surveys
+from app.store import customer_tokens, customers, escalations, inbound, surveys
 from app.store import privacy as store
 from app.store.callbacks import CallbackRow
 from app.store.customers import CustomerRow
@@ -95,7 +96,16 @@ async def export_customer(
             if e.ticket_id is not None
         ],
         surveys=[survey_out(a) for a in answers],
-        received_emails=[email_out(r) for r in received],
+        # Only their own mail: what others sent onto their tickets is those others' data.
+        received_emails=[email_out(r) for r in received if _sent_by(r.sender_email, customer)],
+    )
+
+
+def _sent_by(sender: str | None, customer: CustomerRow) -> bool:
+    return (
+        sender is not None
+        and customer.email is not None
+        and sender.lower() == customer.email.lower()
     )
 
 
@@ -181,6 +191,8 @@ async def erase_customer(
             await store.redact_customer(conn, customer_id, rules.customer_name(customer_id), at)
             erasure = await store.record_customer_erasure(conn, customer_id, "request", at)
             assert erasure is not None  # the customer's row is locked: nobody erased it since
+        # Their portal tokens stop at once, on every replica.
+        await customer_tokens.revoke(conn, customer_id, None, at)
         await audit.read(desk, conn, "customers", customer_id, action="erase")
         erased = await store.ticket_erasures(conn, ids)
     return _erasure_out(erasure, erased)
@@ -214,6 +226,12 @@ async def _erase(
     else:
         interactions = await store.interactions_of_tickets(conn, ids) if ids else []
     callbacks = await store.callbacks_of(conn, ids) if ids else []
+    # Reasons typed about the person on their tickets go whatever they say; the explanations
+    # the desk wrote keep their words, not the reasons they quote.
+    typed = [
+        *await escalations.reasons_of(conn, ids),
+        *(t.priority_override_reason for t in tickets if t.priority_override_reason),
+    ]
     identifying = _identifying(customer)
     personal = identifying | rules.mentions(
         [
@@ -225,6 +243,7 @@ async def _erase(
             *(i.author_name for i in interactions if i.author_type != "agent"),
             *(c.phone for c in callbacks),
             *(c.note for c in callbacks),
+            *typed,
         ]
     )
     await store.redact_tickets(
@@ -234,13 +253,19 @@ async def _erase(
                 id=t.id,
                 tags=rules.scrub_tags(t.tags, personal),
                 category=rules.scrub_text(t.category, personal),
-                priority_override_reason=rules.scrub_text(t.priority_override_reason, personal),
+                priority_override_reason=(
+                    None if t.priority_override_reason is None else rules.ERASED
+                ),
+                priority_reason=rules.redact_quoted(t.priority_reason, typed, personal) or "",
+                routing_reason=rules.redact_quoted(t.routing_reason, typed, personal),
                 external_id=rules.scrub_text(t.external_id, personal),
             )
             for t in tickets
         ],
         at,
     )
+    if ids:
+        await escalations.redact_reasons(conn, ids, rules.ERASED)
     redactions = []
     for i in interactions:
         author = (
@@ -257,14 +282,35 @@ async def _erase(
         await store.redact_callbacks(conn, ids)
         await store.redact_surveys(conn, ids)
         await store.rewrite_history(conn, _scrubbed(await store.history_of(conn, ids), personal))
+    # Whatever else quotes them: stored responses (kept redacted, so a retry replays the
+    # erased resource), events, delivery errors, import references.
+    named = _json_fragments(v for v in identifying if whole and len(v) >= rules.MIN_MENTION)
     if ids or whole:
-        await store.forget_responses(
+        about = await store.responses_about(
             conn,
-            # Retention keeps the customer's other tickets: only these are forgotten.
+            # Retention keeps the customer's other tickets: only these are redacted.
             customer_id if whole else None,
             ids,
-            _json_fragments(v for v in identifying if whole and len(v) >= rules.MIN_MENTION),
+            named,
         )
+        await store.forget_responses(
+            conn, [r for r in about if rules.mentioned(r.key, identifying)]
+        )
+        await store.rewrite_responses(
+            conn,
+            [
+                dataclasses.replace(r, response_body=_redacted(r.response_body, personal))
+                for r in about
+                if not rules.mentioned(r.key, identifying)
+            ],
+        )
+        events = await store.events_about(conn, ids, named)
+        await store.rewrite_events(
+            conn, [(e, _redacted(payload, personal)) for e, payload in events]
+        )
+        await store.scrub_deliveries_and_imports(conn, ids, sorted(personal))
+        if ids:
+            await rollups.recount(conn, ids)
     await store.record_ticket_erasures(conn, customer_id, ids, reason, at)
     await history.write(
         conn, [history.line(t.id, actor, at, "personal_data_erased", note=reason) for t in tickets]
@@ -285,6 +331,13 @@ def _scrubbed(lines: Iterable[HistoryRow], personal: frozenset[str]) -> list[His
         if scrubbed != h:
             changed.append(scrubbed)
     return changed
+
+
+def _redacted(document: Any, personal: frozenset[str]) -> Any:
+    """A stored JSON document about an erased ticket with its personal fields and mentions
+    redacted (its ids, states and instants kept)."""
+    value = orjson.loads(document) if isinstance(document, str | bytes) else document
+    return rules.scrub_value(value, personal)
 
 
 def _json_fragments(values: Iterable[str]) -> list[str]:
@@ -359,4 +412,5 @@ async def erase_expired(conn: Connection, due: list[Claimed], now: datetime, des
         )
         await store.redact_customer(conn, customer_id, rules.customer_name(customer_id), at)
         await store.record_customer_erasure(conn, customer_id, "retention", at)
+        await customer_tokens.revoke(conn, customer_id, None, at)
     return len(expired)

@@ -14,6 +14,7 @@ from app.services import audit, versions
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.store import agents, customers, teams
+from app.store import privacy as erasures
 from app.store.agents import AgentRow
 from app.store.customers import CustomerRow
 from app.store.teams import TeamRow
@@ -70,6 +71,12 @@ async def update_customer(
         current = await customers.lock(conn, customer_id)
         if current is None:
             raise NotFound(f"customer {customer_id} does not exist")
+        if await erasures.customer_erasure(conn, customer_id) is not None:
+            # Its name, address and number were taken back on request: none may come back.
+            raise Conflict(
+                f"customer {customer_id} was erased: an erased customer stays erased",
+                reason="customer_erased",
+            )
         versions.check(f"customer {customer_id}", current.version, expected_version)
         if not changes:
             return _customer(current)

@@ -51,6 +51,17 @@ async def catch_up(desk: Desk, *, batch: int = BATCH) -> bool:
         return more
 
 
+async def recount(conn: Connection, ticket_ids: list[int]) -> None:
+    """These tickets' facts, and the tallies of every day that counts them, worked out again
+    now in the caller's transaction: an erasure's redacted labels leave the rollups with it,
+    not at the next catch-up. Holds the feeds' lock (one recount at a time) until it commits."""
+    await store.lock_feeds(conn)
+    days = await store.days_of(conn, ticket_ids)
+    await store.refresh(conn, ticket_ids)
+    days |= await store.days_of(conn, ticket_ids)
+    await _roll(conn, sorted(days))
+
+
 async def settle(desk: Desk) -> None:
     """Catch up before a read, so a summary counts what was written before it; bounded, and
     skipped when another catch-up holds the feeds longer than the lock timeout."""

@@ -255,3 +255,22 @@ async def replace_matrix(
     conn: asyncpg.Connection, rules: list[dict[str, Any]], now: datetime
 ) -> MatrixRow:
     return MatrixRow(**await conn.fetchrow(_REPLACE_MATRIX, rules, now))
+
+
+# ---- erasure -------------------------------------------------------------------------------
+
+_REASONS_OF = "SELECT reason FROM escalations WHERE ticket_id = ANY($1::bigint[]) ORDER BY id"
+_REDACT = """
+    UPDATE escalations SET reason = $2
+    WHERE ticket_id = ANY($1::bigint[]) AND reason <> $2
+"""
+
+
+async def reasons_of(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> list[str]:
+    """The reasons typed for the tickets' escalations and transfers."""
+    return [r["reason"] for r in await conn.fetch(_REASONS_OF, list(ticket_ids))]
+
+
+async def redact_reasons(conn: asyncpg.Connection, ticket_ids: Sequence[int], marker: str) -> None:
+    """The tickets' escalation reasons replaced by `marker` (an erasure: typed about the person)."""
+    await conn.execute(_REDACT, list(ticket_ids), marker)

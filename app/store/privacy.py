@@ -177,6 +177,8 @@ class TicketRedaction:
     tags: list[str]
     category: str | None
     priority_override_reason: str | None
+    priority_reason: str
+    routing_reason: str | None
     external_id: str | None
 
 
@@ -186,6 +188,7 @@ _REDACT_TICKET = f"""
     SET subject = '{ERASED}', description = NULL, product = NULL, model_number = NULL,
         serial_number = NULL, account_number = NULL, equipment_location = NULL,
         tags = $2, category = $3, priority_override_reason = $4, external_id = $5,
+        priority_reason = $7, routing_reason = $8,
         updated_at = greatest(updated_at, $6), version = version + 1
     WHERE id = $1
 """
@@ -198,7 +201,16 @@ async def redact_tickets(
         await conn.executemany(
             _REDACT_TICKET,
             [
-                (r.id, r.tags, r.category, r.priority_override_reason, r.external_id, at)
+                (
+                    r.id,
+                    r.tags,
+                    r.category,
+                    r.priority_override_reason,
+                    r.external_id,
+                    at,
+                    r.priority_reason,
+                    r.routing_reason,
+                )
                 for r in redactions
             ],
         )
@@ -256,30 +268,107 @@ async def rewrite_history(conn: asyncpg.Connection, lines: Sequence[HistoryRow])
 
 # A stored response is about the customer if it is their record, one of their tickets or
 # something of one (by the operation's ticket id or the body's), or names them.
-_FORGET_RESPONSES = """
-    DELETE FROM idempotent_requests
-    WHERE response_body ->> 'customer_id' = $1::text
+_RESPONSES_ABOUT = """
+    SELECT api_key_id, key, response_body FROM idempotent_requests
+    WHERE response_body IS NOT NULL
+      AND (response_body ->> 'customer_id' = $1::text
        OR response_body ->> 'ticket_id' = ANY($2::text[])
        OR (operation = 'tickets.create' AND response_body ->> 'id' = ANY($2::text[]))
        OR (operation LIKE '%:%' AND split_part(operation, ':', 2) = ANY($2::text[]))
        OR EXISTS (SELECT 1 FROM unnest($3::text[]) AS m
-                  WHERE strpos(lower(response_body::text), m) > 0)
+                  WHERE strpos(lower(response_body::text), m) > 0
+                     OR strpos(lower(key), m) > 0))
+    ORDER BY api_key_id, key
+"""
+_REWRITE_RESPONSE = """
+    UPDATE idempotent_requests SET response_body = $3 WHERE api_key_id = $1 AND key = $2
+"""
+_FORGET_RESPONSE = "DELETE FROM idempotent_requests WHERE api_key_id = $1 AND key = $2"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredResponse:
+    api_key_id: int
+    key: str
+    response_body: Any
+
+
+async def responses_about(
+    conn: asyncpg.Connection,
+    customer_id: int | None,
+    ticket_ids: Sequence[int],
+    mentions: Sequence[str],
+) -> list[StoredResponse]:
+    """The stored idempotent responses about the customer or their tickets, or whose JSON text
+    or key holds one of `mentions` (lower-cased, JSON-escaped)."""
+    rows = await conn.fetch(
+        _RESPONSES_ABOUT,
+        None if customer_id is None else str(customer_id),
+        [str(t) for t in ticket_ids],
+        list(mentions),
+    )
+    return [StoredResponse(**r) for r in rows]
+
+
+async def rewrite_responses(conn: asyncpg.Connection, responses: Sequence[StoredResponse]) -> None:
+    """Store the responses' bodies as given: a retry with their key replays the redacted
+    resource (never runs the request again)."""
+    if responses:
+        await conn.executemany(
+            _REWRITE_RESPONSE, [(r.api_key_id, r.key, r.response_body) for r in responses]
+        )
+
+
+async def forget_responses(conn: asyncpg.Connection, responses: Sequence[StoredResponse]) -> None:
+    """Delete stored requests whose very key names the person."""
+    if responses:
+        await conn.executemany(_FORGET_RESPONSE, [(r.api_key_id, r.key) for r in responses])
+
+
+# The events of the tickets, and any other naming the person.
+_EVENTS_ABOUT = """
+    SELECT id, payload FROM events
+    WHERE ticket_id = ANY($1::bigint[])
+       OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS m WHERE strpos(lower(payload::text), m) > 0)
+    ORDER BY id
+"""
+_REWRITE_EVENT = "UPDATE events SET payload = $2 WHERE id = $1"
+
+
+async def events_about(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], mentions: Sequence[str]
+) -> list[tuple[int, Any]]:
+    """(id, payload) of the tickets' events and of those whose payload holds a mention."""
+    rows = await conn.fetch(_EVENTS_ABOUT, list(ticket_ids), list(mentions))
+    return [(r["id"], r["payload"]) for r in rows]
+
+
+async def rewrite_events(conn: asyncpg.Connection, events: Sequence[tuple[int, Any]]) -> None:
+    if events:
+        await conn.executemany(_REWRITE_EVENT, list(events))
+
+
+# A receiver's error text may quote what it was sent; an import's key may name the person.
+_SCRUB_DELIVERIES = f"""
+    UPDATE webhook_deliveries SET last_error = '{ERASED}'
+    WHERE last_error IS NOT NULL AND last_error <> '{ERASED}'
+      AND (ticket_id = ANY($1::bigint[])
+           OR EXISTS (SELECT 1 FROM unnest($2::text[]) AS m WHERE strpos(lower(last_error), m) > 0))
+"""
+_SCRUB_IMPORTS = f"""
+    UPDATE ticket_imports SET external_id = '{ERASED} ' || ticket_id
+    WHERE ticket_id = ANY($1::bigint[])
+      AND EXISTS (SELECT 1 FROM unnest($2::text[]) AS m WHERE strpos(lower(external_id), m) > 0)
 """
 
 
-async def forget_responses(
-    conn: asyncpg.Connection,
-    customer_id: int,
-    ticket_ids: Sequence[int],
-    mentions: Sequence[str],
-) -> int:
-    """Delete the stored idempotent responses about the customer or their tickets, or whose
-    JSON text holds one of `mentions` (lower-cased, JSON-escaped); how many there were. A
-    retry with one of their keys runs again: better than replaying erased data."""
-    result = await conn.execute(
-        _FORGET_RESPONSES, str(customer_id), [str(t) for t in ticket_ids], list(mentions)
-    )
-    return int(result.split()[-1])
+async def scrub_deliveries_and_imports(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], mentions: Sequence[str]
+) -> None:
+    """Webhook delivery errors of the tickets, and import references naming the person
+    (lower-cased `mentions`), redacted."""
+    await conn.execute(_SCRUB_DELIVERIES, list(ticket_ids), list(mentions))
+    await conn.execute(_SCRUB_IMPORTS, list(ticket_ids), list(mentions))
 
 
 # ---- retention -----------------------------------------------------------------------------------

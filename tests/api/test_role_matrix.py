@@ -71,6 +71,8 @@ TABLE = """
 | customers_create | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | customers_update | 200 | 200 | 200 | 200 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | customer_tokens_create | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| customer_tokens_revoke | 200 | 403 | 403 | 403 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| customer_tokens_revoke_all | 200 | 403 | 403 | 403 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | teams_create | 201 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | teams_update | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | agents_create | 201 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
@@ -307,6 +309,14 @@ def _calls() -> dict[str, Call]:
         status = "done" if (await w.admin.get(path)).json()["status"] == "open" else "open"
         return await patch(w, c, path, {"status": status})
 
+    async def revoke_token(w: World, c: httpx.AsyncClient, every: bool) -> httpx.Response:
+        # A customer of its own: the matrix's customer tokens keep working.
+        spare = await make_customer(w.admin)
+        token = await created(await w.admin.post(f"/v1/customers/{spare['id']}/tokens"))
+        if every:
+            return await c.post(f"/v1/customers/{spare['id']}/tokens/revoke")
+        return await c.delete(f"/v1/customers/{spare['id']}/tokens/{token['token_id']}")
+
     note = {"kind": "note", "direction": "internal", "public": False, "body": "checked"}
     return {
         "healthz": lambda w, c: c.get("/healthz"),
@@ -336,6 +346,8 @@ def _calls() -> dict[str, Call]:
             w, c, f"/v1/customers/{w.ids['customer']}", {"phone": f"+31 {_n()}"}
         ),
         "customer_tokens_create": lambda w, c: c.post(f"/v1/customers/{w.ids['customer']}/tokens"),
+        "customer_tokens_revoke": lambda w, c: revoke_token(w, c, every=False),
+        "customer_tokens_revoke_all": lambda w, c: revoke_token(w, c, every=True),
         "teams_create": lambda w, c: c.post("/v1/teams", json={"name": f"Team m{_n()}"}),
         "teams_list": lambda w, c: c.get("/v1/teams"),
         "teams_get": lambda w, c: c.get(f"/v1/teams/{w.ids['team']}"),
