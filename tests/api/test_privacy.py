@@ -10,6 +10,7 @@ import pytest
 from app.db import Database, connection, transaction
 from app.main import create_app
 from app.services import privacy, timers
+from app.services import retention as retention_timer
 from app.services.desk import Desk
 from app.services.timers import TimerKind
 from app.settings import Settings
@@ -363,8 +364,10 @@ async def test_a_ticket_closing_arms_its_retention_timer(
     closed = (await patch(client, f"/v1/tickets/{ticket['id']}", status="closed")).json()
     closed_at = datetime.fromisoformat(closed["closed_at"])
     async with transaction(db) as conn:
-        await privacy.arm_retention(conn, ticket["id"], closed_at=None, desk=desk, now=closed_at)
-        await privacy.arm_retention(
+        await retention_timer.arm_retention(
+            conn, ticket["id"], closed_at=None, desk=desk, now=closed_at
+        )
+        await retention_timer.arm_retention(
             conn, ticket["id"], closed_at=closed_at, desk=desk, now=closed_at
         )
     async with connection(db) as conn:
