@@ -412,6 +412,19 @@ async def team_changed(
 # ---- acknowledgement ---------------------------------------------------------------------------
 
 
+def _acknowledgement_refusal(row: EscalationRow, actor: Principal) -> str | None:
+    """Why `actor` may not acknowledge the hierarchical escalation `row`, or None: it is
+    addressed to one supervisor, who takes it over; an admin may stand in for them."""
+    if actor.role not in SUPERVISING_ROLES:
+        return "supervisors (or admins), not agents, acknowledge hierarchical escalations"
+    if actor.role == "admin" or row.to_agent_id is None or actor.agent_id == row.to_agent_id:
+        return None
+    return (
+        f"escalation {row.id} is addressed to supervisor {row.to_agent_id}: only they "
+        "(or an admin) acknowledge it"
+    )
+
+
 async def acknowledge(
     desk: Desk, escalation_id: int, *, actor: Principal, visible: Visibility, now: datetime
 ) -> EscalationOut:
@@ -428,10 +441,10 @@ async def acknowledge(
                 f"escalation {escalation_id} was acknowledged at {row.acknowledged_at.isoformat()}"
                 f" by {row.acknowledged_by_name}"
             )
-        if row.kind == "hierarchical" and actor.role not in SUPERVISING_ROLES:
-            raise Forbidden(
-                "supervisors (or admins), not agents, acknowledge hierarchical escalations"
-            )
+        if row.kind == "hierarchical":
+            refusal = _acknowledgement_refusal(row, actor)
+            if refusal is not None:
+                raise Forbidden(refusal)
         at = max(now, row.created_at)
         row = await store.acknowledge(conn, row.id, at, actor.key_id or None, actor.name)
         await history.write(

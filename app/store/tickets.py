@@ -103,7 +103,9 @@ def visible_sql(visible: Visibility, p: Params) -> str | None:
     if visible.team_ids:
         alternatives.append(f"team_id = ANY({p(sorted(visible.team_ids), 'bigint[]')})")
     if visible.agent_id is not None:
-        alternatives.append(f"assignee_id = {p(visible.agent_id, 'bigint')}")
+        agent = p(visible.agent_id, "bigint")
+        # Escalated to them: the supervisor a hierarchical escalation names takes it over.
+        alternatives.append(f"assignee_id = {agent} OR escalated_to_id = {agent}")
     if visible.customer_id is not None:
         alternatives.append(f"customer_id = {p(visible.customer_id, 'bigint')}")
     if visible.key_ids:

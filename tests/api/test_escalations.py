@@ -255,3 +255,31 @@ async def test_escalations_list_pages_with_a_cursor(client: httpx.AsyncClient) -
     ).json()
     ids = [e["id"] for e in first["items"] + second["items"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+
+
+async def test_the_supervisor_escalated_to_sees_and_acknowledges_the_ticket_and_no_other(
+    app, client: httpx.AsyncClient
+) -> None:  # type: ignore[no-untyped-def]
+    l1, l2, _ = await tiers(client)
+    l1_boss = await make_agent(client, team_id=l1["id"], role="supervisor")
+    l2_boss = await make_agent(client, team_id=l2["id"], role="supervisor")
+    agent = await make_agent(client, team_id=l1["id"])
+    ticket = await make_ticket(client, team_id=l1["id"], assignee_id=agent["id"])
+    async with client_for(app, await new_key(app, "agent", agent_id=agent["id"])) as as_agent:
+        row = await created(
+            await escalate(as_agent, ticket["id"], "hierarchical", to_agent_id=l2_boss["id"])
+        )
+    path = f"/v1/escalations/{row['id']}/acknowledge"
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l1_boss["id"])) as c:
+        assert (await c.get(f"/v1/tickets/{ticket['id']}")).status_code == 200
+        refused = await c.post(path)
+        assert refused.status_code == 403, refused.text
+        assert f"supervisor {l2_boss['id']}" in refused.json()["detail"]
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l2_boss["id"])) as c:
+        seen = await c.get(f"/v1/tickets/{ticket['id']}")
+        assert seen.status_code == 200 and seen.json()["escalated_to_id"] == l2_boss["id"]
+        listed = (await c.get("/v1/tickets")).json()["items"]
+        assert [t["id"] for t in listed] == [ticket["id"]]
+        taken = await c.post(path)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["acknowledged_by"] is not None
