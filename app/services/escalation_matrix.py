@@ -8,7 +8,7 @@ from app.domain import escalation as rules
 from app.domain.access import EVERYTHING, SYSTEM, Principal
 from app.errors import UnprocessableEntity
 from app.schemas.escalations import EscalationMatrixIn, EscalationMatrixOut, EscalationMatrixRule
-from app.services import history, versions
+from app.services import history, outbox, reminders, versions
 from app.services.desk import Desk
 from app.services.escalations import Move, apply
 from app.store import escalations as store
@@ -126,10 +126,11 @@ async def remind_unacknowledged(
         conn, [t.ticket_id for t in timers], [t.due_at for t in timers], remind=True
     )
     raised = await store.remind(conn, waiting, now)
+    kind = reminders.ESCALATION_ACK
     await history.write(
-        conn,
-        [history.line(t, SYSTEM, now, "reminder", new={"kind": "escalation_ack"}) for t in raised],
+        conn, [history.line(t, SYSTEM, now, "reminder", new={"kind": kind}) for t in raised]
     )
+    await outbox.emit_batch(conn, [reminders.due_event(t, kind) for t in raised], now)
     return len(raised)
 
 

@@ -19,7 +19,7 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, clocks, history, idempotency, outbox, timers
+from app.services import assignment, clocks, history, idempotency, outbox, reminders, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import no_ticket
@@ -447,6 +447,7 @@ async def acknowledge(
                 raise Forbidden(refusal)
         at = max(now, row.created_at)
         row = await store.acknowledge(conn, row.id, at, actor.key_id or None, actor.name)
+        await reminders.close_acknowledged(conn, row.ticket_id, row.ack_due_at, at)
         await history.write(
             conn,
             [

@@ -97,6 +97,20 @@ async def close_open(conn: asyncpg.Connection, ticket_id: int, kind: str, now: d
     await conn.execute(_CLOSE_OPEN, ticket_id, kind, now)
 
 
+# The reminder to acknowledge one escalation: raised for its acknowledgement deadline.
+_CLOSE_DUE = """
+    UPDATE reminders SET status = 'done', done_at = $4, version = version + 1
+    WHERE ticket_id = $1 AND kind = $2 AND due_at = $3 AND status = 'open'
+"""
+
+
+async def close_due(
+    conn: asyncpg.Connection, ticket_id: int, kind: str, due_at: datetime, now: datetime
+) -> None:
+    """Mark done the ticket's open reminder of `kind` due at `due_at`, if there is one."""
+    await conn.execute(_CLOSE_DUE, ticket_id, kind, due_at, now)
+
+
 _GET = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1"
 
 
