@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from tests.api.factories import created, escalate, follow_events, patch
 from tests.worker.conftest import T0, WorkerDesk
-from tests.worker.test_escalations import two_tiers
+from tests.worker.test_escalations import set_matrix, two_tiers
 
 
 async def test_auto_close_emits_the_events_and_history_of_a_close(desk: WorkerDesk) -> None:
@@ -53,3 +53,39 @@ async def test_an_acknowledgement_reminder_is_an_event_and_done_once_acknowledge
     acks = [r for r in reminders if r["kind"] == "escalation_ack"]
     assert [(r["status"], r["ticket_id"]) for r in acks] == [("done", ticket["id"])]
     assert acks[0]["done_at"] is not None
+
+
+async def test_the_matrix_says_why_when_it_cannot_escalate(desk: WorkerDesk) -> None:
+    await set_matrix(
+        desk,
+        {
+            "rules": [
+                {
+                    "priority": "any",
+                    "metric": "first_response",
+                    "on": "warning",
+                    "action": "hierarchical",
+                },
+                {
+                    "priority": "any",
+                    "metric": "first_response",
+                    "on": "breach",
+                    "action": "functional",
+                },
+            ]
+        },
+    )
+    top = await created(await desk.client.post("/v1/teams", json={"name": "L3", "tier": 3}))
+    ticket = await created(
+        await desk.client.post("/v1/tickets", json={"subject": "Deep", "team_id": top["id"]})
+    )
+
+    await desk.at(T0 + timedelta(days=30))
+
+    lines = (await desk.client.get(f"/v1/tickets/{ticket['id']}/history")).json()["items"]
+    skipped = {line["field"]: line for line in lines if line["action"] == "escalation_skipped"}
+    assert set(skipped) == {"hierarchical", "functional"}
+    assert f"team {top['id']} has no supervisor" in skipped["hierarchical"]["note"]
+    assert "top tier" in skipped["functional"]["note"]
+    assert skipped["functional"]["new_value"]["trigger"] == "sla_breach"
+    assert (await desk.client.get(f"/v1/tickets/{ticket['id']}/escalations")).json()["items"] == []
