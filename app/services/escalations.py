@@ -267,6 +267,12 @@ async def plan(conn: Connection, ticket: TicketRow, data: EscalationCreate) -> M
                         "the ticket's team has no supervisor: name one with to_agent_id"
                     )
                 to_agent = team.supervisor_id
+            if to_agent == ticket.assignee_id:
+                raise UnprocessableEntity(
+                    f"agent {to_agent} holds ticket {ticket.id} already: a hierarchical "
+                    "escalation goes to another supervisor",
+                    errors=[{"field": "to_agent_id", "message": "holds the ticket already"}],
+                )
             return Move(
                 "hierarchical", ticket.team_id, ticket.tier, data.reason, to_agent_id=to_agent
             )

@@ -283,3 +283,20 @@ async def test_the_supervisor_escalated_to_sees_and_acknowledges_the_ticket_and_
         taken = await c.post(path)
         assert taken.status_code == 200, taken.text
         assert taken.json()["acknowledged_by"] is not None
+
+
+async def test_a_hierarchical_escalation_to_whoever_holds_the_ticket_is_a_422(
+    client: httpx.AsyncClient,
+) -> None:
+    team = await make_team(client, tier=1)
+    boss = await make_agent(client, team_id=team["id"], role="supervisor")
+    assert (
+        await patch(client, f"/v1/teams/{team['id']}", supervisor_id=boss["id"])
+    ).status_code == 200
+    ticket = await make_ticket(client, team_id=team["id"], assignee_id=boss["id"])
+    for named in ({"to_agent_id": boss["id"]}, {}):
+        refused = await escalate(client, ticket["id"], "hierarchical", **named)
+        assert refused.status_code == 422, refused.text
+        assert f"agent {boss['id']} holds ticket {ticket['id']}" in refused.json()["detail"]
+        assert refused.json()["errors"][0]["field"] == "to_agent_id"
+    assert (await client.get(f"/v1/tickets/{ticket['id']}/escalations")).json()["items"] == []
