@@ -70,13 +70,19 @@ def why(conditions: Mapping[str, Any], ticket: TicketFacts) -> list[str] | None:
         ("types", ticket.type, "type"),
         ("channels", ticket.channel, "channel"),
         ("priorities", ticket.priority, "priority"),
-        ("organizations", ticket.organization, "organization"),
     ):
         wanted = conditions.get(name)
         if wanted:
             if value not in wanted:
                 return None
             said.append(f"{word} {value}")
+    # An organization is a name people type, like a category: its case does not matter.
+    organizations = conditions.get("organizations")
+    if organizations:
+        name = (ticket.organization or "").casefold()
+        if not ticket.organization or name not in {str(o).casefold() for o in organizations}:
+            return None
+        said.append(f"organization {ticket.organization}")
     languages = conditions.get("languages")
     if languages:
         if not any(_language_matches(w, ticket.language) for w in languages):

@@ -1,5 +1,7 @@
 """Routing tables and assignment choices, without a database."""
 
+from dataclasses import replace
+
 from app.domain.routing import Candidate, Rule, TicketFacts, choose, route, turn_group
 
 TICKET = TicketFacts(
@@ -85,3 +87,20 @@ def test_a_speaker_of_the_ticket_language_is_preferred_when_there_is_one() -> No
     team = [agent(1, languages=("en",)), agent(2, 9, languages=("nl",))]
     assert choose("least_open", team, language="nl-NL", turn=None).agent_id == 2  # type: ignore[union-attr]
     assert choose("least_open", team, language="fr", turn=None).agent_id == 1  # type: ignore[union-attr]
+
+
+def test_organizations_match_whatever_their_case_like_categories() -> None:
+    rules = [Rule(1, "Acme", 10, None, {"organizations": ["ACME Corp"]})]
+    facts = TicketFacts(
+        category=None,
+        type="incident",
+        channel="email",
+        language=None,
+        organization="acme corp",
+        tags=(),
+        priority="medium",
+    )
+    found = route(rules, facts, default_team_id=None)
+    assert found is not None and found.rule_id == 1 and "organization acme corp" in found.reason
+    other = route(rules, replace(facts, organization="Acme Ltd"), default_team_id=None)
+    assert other is None
