@@ -499,6 +499,7 @@ async def list_escalations(
         kind=query.kind,
         trigger=query.trigger,
         team_id=query.team_id,
+        to_agent_id=query.to_agent_id,
         acknowledged=query.acknowledged,
         since=query.since,
         until=query.until,

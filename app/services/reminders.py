@@ -107,6 +107,7 @@ async def list_reminders(
     """Soonest due first, or in the order they were raised (`order=commit`); those on the
     tickets the caller sees."""
     filters = ReminderFilters(
+        ticket_id=query.ticket_id,
         assignee_id=query.assignee_id,
         team_id=query.team_id,
         status=query.status,

@@ -157,6 +157,7 @@ async def set_status(
 
 @dataclass(frozen=True)
 class ReminderFilters:
+    ticket_id: int | None = None
     assignee_id: int | None = None
     team_id: int | None = None
     status: str | None = None
@@ -171,6 +172,7 @@ def _where(filters: ReminderFilters, p: Params, visible: Visibility) -> list[str
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
+            ("ticket_id", filters.ticket_id, "bigint"),
             ("assignee_id", filters.assignee_id, "bigint"),
             ("team_id", filters.team_id, "bigint"),
             ("status", filters.status, "text"),

@@ -274,6 +274,7 @@ class TicketFilters:
     channel: Sequence[str] = ()
     team_id: int | None = None
     assignee_id: int | None = None
+    escalated_to_id: int | None = None
     unassigned: bool = False
     customer_id: int | None = None
     external_id: str | None = None
@@ -359,6 +360,7 @@ def _where(f: TicketFilters, p: Params, states: dict[str, str]) -> list[str]:
     for column, ident in (
         ("team_id", f.team_id),
         ("assignee_id", f.assignee_id),
+        ("escalated_to_id", f.escalated_to_id),
         ("customer_id", f.customer_id),
     ):
         if ident is not None:

@@ -300,3 +300,23 @@ async def test_a_hierarchical_escalation_to_whoever_holds_the_ticket_is_a_422(
         assert f"agent {boss['id']} holds ticket {ticket['id']}" in refused.json()["detail"]
         assert refused.json()["errors"][0]["field"] == "to_agent_id"
     assert (await client.get(f"/v1/tickets/{ticket['id']}/escalations")).json()["items"] == []
+
+
+async def test_escalations_and_tickets_filter_on_whom_they_were_escalated_to(
+    client: httpx.AsyncClient,
+) -> None:
+    team = await make_team(client, tier=1)
+    one = await make_agent(client, team_id=team["id"], role="supervisor")
+    two = await make_agent(client, team_id=team["id"], role="supervisor")
+    first = await make_ticket(client, team_id=team["id"])
+    second = await make_ticket(client, team_id=team["id"])
+    await make_ticket(client, team_id=team["id"])
+    to_one = await created(
+        await escalate(client, first["id"], "hierarchical", to_agent_id=one["id"])
+    )
+    await created(await escalate(client, second["id"], "hierarchical", to_agent_id=two["id"]))
+
+    listed = (await client.get("/v1/escalations", params={"to_agent_id": one["id"]})).json()
+    assert [e["id"] for e in listed["items"]] == [to_one["id"]]
+    tickets = (await client.get("/v1/tickets", params={"escalated_to_id": two["id"]})).json()
+    assert [t["id"] for t in tickets["items"]] == [second["id"]]
