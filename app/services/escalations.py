@@ -1,7 +1,7 @@
 """Escalations: up a tier (functional), to a supervisor (hierarchical), across (transfer) and
 down (de-escalation); each with its trail, internal note, history and acknowledgement."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any
 
@@ -19,9 +19,10 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, clocks, history, idempotency, outbox, reminders, timers
+from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.reminders import close_acknowledged
 from app.services.tickets.shapes import no_ticket
 from app.store import customers, interactions
 from app.store import escalations as store
@@ -31,6 +32,7 @@ from app.store.escalations import EscalationFilters, EscalationRow, NewEscalatio
 from app.store.interactions import NewInteraction
 from app.store.tickets import TicketRow
 
+_TICKET_FIELDS = frozenset(f.name for f in fields(TicketRow))
 ACK_REMINDER = "escalation_ack_reminder"
 ACK_OVERDUE = "escalation_ack_overdue"
 SUPERVISING_ROLES = ("admin", "supervisor")
@@ -100,6 +102,28 @@ def _note(ticket: TicketRow, move: Move, row: NewEscalation) -> str:
     return f"{what} ({move.trigger}), {where}: {move.reason}"
 
 
+def _note_of(
+    ticket: TicketRow, move: Move, row: NewEscalation, actor: Principal, at: datetime
+) -> NewInteraction:
+    """The internal note that records a move on the ticket."""
+    return NewInteraction(
+        ticket_id=ticket.id,
+        kind="note",
+        direction="internal",
+        public=False,
+        author_type="system" if actor is SYSTEM else "agent",
+        author_agent_id=actor.agent_id,
+        author_customer_id=None,
+        author_name=actor.name,
+        body=_note(ticket, move, row),
+        occurred_at=at,
+        duration_seconds=None,
+        external_id=None,
+        created_at=at,
+        created_by_key_id=actor.key_id or None,
+    )
+
+
 async def apply(
     conn: Connection,
     desk: Desk,
@@ -145,25 +169,7 @@ async def apply(
     row = await store.insert(conn, new)
     if row is None:
         return None
-    note = await interactions.insert(
-        conn,
-        NewInteraction(
-            ticket_id=ticket.id,
-            kind="note",
-            direction="internal",
-            public=False,
-            author_type="system" if actor is SYSTEM else "agent",
-            author_agent_id=actor.agent_id,
-            author_customer_id=None,
-            author_name=actor.name,
-            body=_note(ticket, move, new),
-            occurred_at=at,
-            duration_seconds=None,
-            external_id=None,
-            created_at=at,
-            created_by_key_id=actor.key_id or None,
-        ),
-    )
+    note = await interactions.insert(conn, _note_of(ticket, move, new, actor, at))
     columns: dict[str, Any] = {
         "team_id": move.to_team_id,
         "tier": move.to_tier,
@@ -380,38 +386,75 @@ async def _came_from(conn: Connection, ticket: TicketRow, tier: int) -> int | No
 
 
 async def team_changed(
-    conn: Connection, ticket: TicketRow, columns: dict[str, Any], *, actor: Principal, at: datetime
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    columns: dict[str, Any],
+    *,
+    actor: Principal,
+    at: datetime,
 ) -> dict[str, Any]:
-    """A PATCH moves the ticket to another team (`columns`), in the PATCH's transaction: on
-    the trail as a transfer (same tier), functional escalation (higher) or de-escalation
-    (lower); the routing columns that say so on the ticket."""
+    """A PATCH moves the ticket to another team (`columns`: what the PATCH changes), in the
+    PATCH's transaction, recorded as a move by POST is: on the trail as a transfer (same tier),
+    functional escalation (higher, with its acknowledgement timers) or de-escalation (lower),
+    naming the assignee the ticket has after it; an internal note and a history line; the
+    routing columns (and the note's count) to add to the PATCH's."""
     new_team_id, new_tier = columns["team_id"], columns.get("tier", ticket.tier)
     kind = rules.kind_of_move(ticket.tier, new_tier)
-    row = await store.insert(
-        conn,
-        NewEscalation(
-            ticket_id=ticket.id,
-            kind=kind,
-            from_team_id=ticket.team_id,
-            to_team_id=new_team_id,
-            from_tier=ticket.tier,
-            to_tier=new_tier,
-            from_agent_id=ticket.assignee_id,
-            to_agent_id=None,
-            reason="team changed by PATCH",
-            trigger="manual",
-            actor_key_id=actor.key_id or None,
-            actor_agent_id=actor.agent_id,
-            actor_name=actor.name,
-            created_at=at,
-        ),
+    acknowledged = kind in rules.ACKNOWLEDGED_KINDS
+    remind_at, due_at = rules.acknowledgement_times(at, desk.settings.escalation_ack_target_seconds)
+    move = Move(kind, new_team_id, new_tier, "team changed by PATCH")
+    new = NewEscalation(
+        ticket_id=ticket.id,
+        kind=kind,
+        from_team_id=ticket.team_id,
+        to_team_id=new_team_id,
+        from_tier=ticket.tier,
+        to_tier=new_tier,
+        from_agent_id=ticket.assignee_id,
+        to_agent_id=columns.get("assignee_id", ticket.assignee_id),
+        reason=move.reason,
+        trigger="manual",
+        actor_key_id=actor.key_id or None,
+        actor_agent_id=actor.agent_id,
+        actor_name=actor.name,
+        created_at=at,
+        ack_remind_at=remind_at if acknowledged else None,
+        ack_due_at=due_at if acknowledged else None,
     )
+    row = await store.insert(conn, new)
     assert row is not None
-    moved = replace(ticket, team_id=new_team_id, tier=new_tier)
+    note = await interactions.insert(conn, _note_of(ticket, move, new, actor, at))
+    await history.write(
+        conn,
+        [
+            history.line(
+                ticket.id,
+                actor,
+                at,
+                _ACTIONS[kind],
+                field=kind,
+                new={"escalation_id": row.id, "trigger": "manual"},
+                interaction_id=note.id,
+                note=move.reason,
+            )
+        ],
+    )
+    after = {k: v for k, v in columns.items() if k in _TICKET_FIELDS}
+    moved = replace(ticket, **after)
     await outbox.emit(conn, ESCALATION_CREATED, ticket.id, escalation_facts(row, moved), at)
+    if acknowledged:
+        await timers.schedule(
+            conn,
+            ticket.id,
+            [TimerSpec(ACK_REMINDER, remind_at), TimerSpec(ACK_OVERDUE, due_at)],
+            now=at,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
     return {
         "routed_by_rule_id": None,
         "routing_reason": f"{kind} {row.id} (manual): team changed by PATCH",
+        "interaction_count": ticket.interaction_count + 1,
     }
 
 
@@ -453,7 +496,7 @@ async def acknowledge(
                 raise Forbidden(refusal)
         at = max(now, row.created_at)
         row = await store.acknowledge(conn, row.id, at, actor.key_id or None, actor.name)
-        await reminders.close_acknowledged(conn, row.ticket_id, row.ack_due_at, at)
+        await close_acknowledged(conn, row.ticket_id, row.ack_due_at, at)
         await history.write(
             conn,
             [

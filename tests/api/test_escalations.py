@@ -9,6 +9,7 @@ from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
     created,
     escalate,
+    follow_events,
     make_agent,
     make_team,
     make_ticket,
@@ -320,3 +321,36 @@ async def test_escalations_and_tickets_filter_on_whom_they_were_escalated_to(
     assert [e["id"] for e in listed["items"]] == [to_one["id"]]
     tickets = (await client.get("/v1/tickets", params={"escalated_to_id": two["id"]})).json()
     assert [t["id"] for t in tickets["items"]] == [second["id"]]
+
+
+async def test_a_team_change_by_patch_is_recorded_as_the_same_move_by_post_is(
+    client: httpx.AsyncClient,
+) -> None:
+    first, second = await make_team(client, tier=1), await make_team(client, tier=1)
+    higher = await make_team(client, tier=2)
+    agent = await make_agent(client, team_id=first["id"])
+    ticket = await make_ticket(client, team_id=first["id"], assignee_id=agent["id"])
+    path = f"/v1/tickets/{ticket['id']}"
+    _, cursor = await follow_events(client)
+
+    across = (await patch(client, path, team_id=second["id"])).json()
+    up = (await patch(client, path, team_id=higher["id"])).json()
+
+    trail = (await client.get(f"{path}/escalations")).json()["items"]
+    assert [(e["kind"], e["to_agent_id"]) for e in trail] == [
+        ("transfer", across["assignee_id"]),
+        ("functional", up["assignee_id"]),
+    ]
+    assert trail[0]["acknowledgement_due_at"] is None
+    assert trail[1]["acknowledgement_due_at"] is not None
+    notes = (await client.get(f"{path}/interactions")).json()["items"]
+    assert [n["kind"] for n in notes] == ["note", "note"] and up["interaction_count"] == 2
+    assert all("team changed by PATCH" in n["body"] for n in notes)
+    lines = await history_actions(client, ticket["id"])
+    moves = [line for line in lines if line["action"] in ("transferred", "escalated")]
+    assert [line["interaction_id"] for line in moves] == [n["id"] for n in notes]
+    seen, _ = await follow_events(client, cursor, type="escalation.created")
+    assert [(e["data"]["kind"], e["data"]["version"]) for e in seen] == [
+        ("transfer", across["version"]),
+        ("functional", up["version"]),
+    ]

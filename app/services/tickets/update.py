@@ -104,7 +104,9 @@ async def _update(
         # ---- issue 19, routing: a team change is on the escalation trail (a transfer…); a
         # first team set by hand is routing, as a rule's would be, not a move between teams.
         if "team_id" in changed and ticket.team_id is not None:
-            columns |= await escalations.team_changed(conn, ticket, columns, actor=actor, at=at)
+            columns |= await escalations.team_changed(
+                conn, desk, ticket, columns, actor=actor, at=at
+            )
         # The override's reason is a column of its own, not a line of history.
         history_lines = history.changes(
             ticket.id,
