@@ -3,6 +3,8 @@
 - tickets (escalated_to_id, created_at, id), only where it is set: visibility includes the
   tickets escalated to the caller, and lists filter on it; without it, a caller's ticket list
   could no longer combine its indexes (team, assignee, creator) and would scan the table.
+- metric_tickets.escalated_to_id: the metrics of the tickets a caller sees are scoped by the
+  same predicate over the facts, so the facts carry it too (filled from the tickets).
 - `team_turn(team, grp)`: nextval of a sequence per team and group of its tickets (made on
   first use), so each language's speakers take their own turns; grp '' is the team's own
   sequence of `team_turn(team)`, whose count it continues.
@@ -47,9 +49,15 @@ def upgrade() -> None:
         " ON tickets (escalated_to_id, created_at, id) WHERE escalated_to_id IS NOT NULL"
     )
     op.execute(TEAM_TURN)
+    op.execute("ALTER TABLE metric_tickets ADD COLUMN escalated_to_id BIGINT")
+    op.execute(
+        "UPDATE metric_tickets f SET escalated_to_id = t.escalated_to_id FROM tickets t"
+        " WHERE t.id = f.ticket_id AND t.escalated_to_id IS NOT NULL"
+    )
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE metric_tickets DROP COLUMN escalated_to_id")
     op.execute("DROP FUNCTION team_turn(bigint, text)")
     op.execute(
         "DO $$ DECLARE s text; BEGIN FOR s IN SELECT sequencename FROM pg_sequences"
