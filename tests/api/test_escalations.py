@@ -354,3 +354,18 @@ async def test_a_team_change_by_patch_is_recorded_as_the_same_move_by_post_is(
         ("transfer", across["version"]),
         ("functional", up["version"]),
     ]
+
+
+async def test_the_supervisor_escalated_to_counts_the_ticket_in_their_metrics(
+    app, client: httpx.AsyncClient, clock: FakeClock
+) -> None:  # type: ignore[no-untyped-def]
+    l1, l2, _ = await tiers(client)
+    l2_boss = await make_agent(client, team_id=l2["id"], role="supervisor")
+    ticket = await make_ticket(client, team_id=l1["id"])
+    await make_ticket(client, team_id=l1["id"])
+    await created(await escalate(client, ticket["id"], "hierarchical", to_agent_id=l2_boss["id"]))
+    period = {"from": "2026-03-01", "to": "2026-04-01"}
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l2_boss["id"])) as c:
+        answered = await c.get("/v1/metrics/summary", params=period)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["volume"]["created"] == 1
