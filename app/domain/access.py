@@ -94,7 +94,8 @@ OWN = "own"  # the scope item: the tickets the key (or a key it rotated) created
 @dataclass(frozen=True)
 class Visibility:
     """Which tickets a caller sees: `everything`, or those of `team_ids`, assigned to
-    `agent_id`, of `customer_id`, created by one of `key_ids`, or on one of `channels`."""
+    `agent_id` or escalated to them (the supervisor a hierarchical escalation names), of
+    `customer_id`, created by one of `key_ids`, or on one of `channels`."""
 
     everything: bool = False
     team_ids: frozenset[int] = field(default_factory=frozenset)
@@ -111,7 +112,8 @@ def visibility(caller: Principal) -> Visibility:
     """The tickets `caller` sees; every list, read and write of tickets goes through it.
 
     admin, viewer (and the system): all. agent: their team's, those assigned to them, and those
-    their key created. supervisor: the same (their team's, and what is theirs). A key of either
+    their key created. supervisor: the same (their team's, and what is theirs), and those
+    escalated to them from any team, which they must see to take over. A key of either
     role tied to no agent: only what it created. integration: what its scope names (channels,
     "own"), all when it has none. A customer token: that customer's tickets."""
     if caller.customer_id is not None:

@@ -70,13 +70,19 @@ def why(conditions: Mapping[str, Any], ticket: TicketFacts) -> list[str] | None:
         ("types", ticket.type, "type"),
         ("channels", ticket.channel, "channel"),
         ("priorities", ticket.priority, "priority"),
-        ("organizations", ticket.organization, "organization"),
     ):
         wanted = conditions.get(name)
         if wanted:
             if value not in wanted:
                 return None
             said.append(f"{word} {value}")
+    # An organization is a name people type, like a category: its case does not matter.
+    organizations = conditions.get("organizations")
+    if organizations:
+        name = (ticket.organization or "").casefold()
+        if not ticket.organization or name not in {str(o).casefold() for o in organizations}:
+            return None
+        said.append(f"organization {ticket.organization}")
     languages = conditions.get("languages")
     if languages:
         if not any(_language_matches(w, ticket.language) for w in languages):
@@ -129,12 +135,28 @@ def needs_counts(strategy: str, capacities: Sequence[int | None]) -> bool:
     return strategy == "least_open" or any(c is not None for c in capacities)
 
 
+def _speakers(candidates: Sequence[Candidate], language: str | None) -> list[Candidate]:
+    """The available agents with room who speak `language`."""
+    eligible = [c for c in candidates if c.available and c.has_room]
+    return [c for c in eligible if any(_language_matches(x, language) for x in c.languages)]
+
+
 def pool(candidates: Sequence[Candidate], language: str | None) -> list[Candidate]:
     """Who may take a new ticket, in id order: available agents with room, only those who speak
     the ticket's language when there are some."""
     eligible = [c for c in candidates if c.available and c.has_room]
-    speakers = [c for c in eligible if any(_language_matches(x, language) for x in c.languages)]
-    return sorted(speakers or eligible, key=lambda c: c.agent_id)
+    return sorted(_speakers(candidates, language) or eligible, key=lambda c: c.agent_id)
+
+
+def turn_group(candidates: Sequence[Candidate], language: str | None) -> str:
+    """Whose turns a round-robin ticket takes: each language whose speakers the pool is (by its
+    primary subtag: "nl" for "nl-BE") has turns of its own, and the rest of the team's tickets
+    share the team's ("")—so the English tickets of a team rotate over its English speakers
+    whatever the Dutch ones do in between."""
+    if language is None or not _speakers(candidates, language):
+        return ""
+    primary = language.split("-", 1)[0].lower()
+    return "".join(ch for ch in primary if ch.isascii() and ch.isalnum())[:8]
 
 
 def choose(
@@ -142,11 +164,11 @@ def choose(
     candidates: Sequence[Candidate],
     *,
     language: str | None,
-    last_assigned_id: int | None,
+    turn: int | None,
 ) -> Candidate | None:
-    """Who takes a new ticket (see `pool`): round robin goes to the next after the last one
-    assigned, least open to the one with the fewest open tickets. None: nobody (or strategy
-    `none`)."""
+    """Who takes a new ticket (see `pool`): round robin the one whose turn it is (`turn`, the
+    1-based count of `turn_group`'s turns), least open the one with the fewest open tickets.
+    None: nobody (or strategy `none`)."""
     if strategy == "none":
         return None
     chosen = pool(candidates, language)
@@ -154,5 +176,4 @@ def choose(
         return None
     if strategy == "least_open":
         return min(chosen, key=lambda c: (c.open_tickets, c.agent_id))
-    after = [c for c in chosen if last_assigned_id is not None and c.agent_id > last_assigned_id]
-    return after[0] if after else chosen[0]
+    return chosen[((turn or 1) - 1) % len(chosen)]

@@ -49,6 +49,8 @@ class MetricTicket(SQLModel, table=True):
     customer_previous_at: datetime | None = timestamp(nullable=True)
     customer_second_previous_at: datetime | None = timestamp(nullable=True)
     created_by_key_id: int | None = Field(default=None, sa_type=BigInteger)
+    # The supervisor the ticket is escalated to: the visibility predicate reads it here too.
+    escalated_to_id: int | None = Field(default=None, sa_type=BigInteger)
     under_policy: bool
     first_response_seconds: float | None = _seconds()
     first_response_business_seconds: float | None = _seconds()

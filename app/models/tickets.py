@@ -126,6 +126,13 @@ class Ticket(SQLModel, table=True):
         Index("tickets_status_created_at_id_idx", "status", "created_at", "id"),
         Index("tickets_team_created_at_id_idx", "team_id", "created_at", "id"),
         Index("tickets_assignee_created_at_id_idx", "assignee_id", "created_at", "id"),
+        Index(
+            "tickets_escalated_to_created_at_id_idx",
+            "escalated_to_id",
+            "created_at",
+            "id",
+            postgresql_where=text("escalated_to_id IS NOT NULL"),
+        ),
         Index("tickets_tags_idx", "tags", postgresql_using="gin"),
         CheckConstraint("tier BETWEEN 1 AND 3", name="tickets_tier_range"),
     )

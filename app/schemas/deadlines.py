@@ -112,6 +112,7 @@ class CallbackListQuery(BaseModel):
 class ReminderListQuery(BaseModel):
     """The reminders list's query string: soonest due first, or in the order they were raised."""
 
+    ticket_id: QueryIdValue | None = None
     assignee_id: QueryIdValue | None = None
     team_id: QueryIdValue | None = None
     status: Literal["open", "done", "dismissed"] | None = None

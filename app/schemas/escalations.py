@@ -91,6 +91,11 @@ class EscalationListQuery(BaseModel):
     kind: EscalationKind | None = None
     trigger: EscalationTrigger | None = None
     team_id: QueryIdValue | None = Field(default=None, description="From or to this team.")
+    to_agent_id: QueryIdValue | None = Field(
+        default=None,
+        description="Addressed to this agent: the supervisor a hierarchical escalation names, "
+        "or whom a move assigned the ticket to.",
+    )
     acknowledged: bool | None = None
     since: AwareDatetime | None = Field(default=None, description="Created at or after.")
     until: AwareDatetime | None = Field(default=None, description="Created before.")

@@ -261,6 +261,9 @@ class TicketListQuery(BaseModel):
         default=None,
         description="`none`: unassigned tickets; `me`: those assigned to the caller's agent.",
     )
+    escalated_to_id: QueryIdValue | None = Field(
+        default=None, description="Escalated to this supervisor (a hierarchical escalation)."
+    )
     customer_id: QueryIdValue | None = None
     external_id: QueryTextValue | None = Field(
         default=None, description="The gateway's id of the ticket (with `channel`, unique)."

@@ -50,13 +50,17 @@ def _candidates(members: list[store.AgentFacts]) -> list[routing.Candidate]:
     ]
 
 
-def _rotate(members: list[store.AgentFacts], lang: str | None, turn: int | None) -> int | None:
-    """Plain round robin: the team's turn (store.team_and_agents took it: a sequence, no lock,
-    even inside the create's transaction) picks among the agents who may take the ticket."""
-    chosen = routing.pool(_candidates(members), lang)
-    if not chosen or turn is None:
+async def _rotate(
+    conn: Connection, team_id: int, members: list[store.AgentFacts], language: str | None
+) -> int | None:
+    """Plain round robin: the next turn of the ticket's group (a sequence, no lock, even inside
+    the create's transaction) picks among the agents who may take the ticket."""
+    candidates = _candidates(members)
+    if not routing.pool(candidates, language):
         return None
-    return chosen[(turn - 1) % len(chosen)].agent_id
+    turn = await store.take_turn(conn, team_id, routing.turn_group(candidates, language))
+    chosen = routing.choose("round_robin", candidates, language=language, turn=turn)
+    return None if chosen is None else chosen.agent_id
 
 
 async def _counted(conn: Connection, team_id: int, language: str | None) -> int | None:
@@ -76,9 +80,10 @@ async def _counted(conn: Connection, team_id: int, language: str | None) -> int 
         )
         for a in await store.loads(conn, team_id)
     ]
-    chosen = routing.choose(
-        team.assignment, candidates, language=language, last_assigned_id=team.last_assigned_id
-    )
+    turn = None
+    if team.assignment == "round_robin" and routing.pool(candidates, language):
+        turn = await store.take_turn(conn, team_id, routing.turn_group(candidates, language))
+    chosen = routing.choose(team.assignment, candidates, language=language, turn=turn)
     if chosen is None:
         return None
     await store.assigned(conn, team_id, chosen.agent_id)
@@ -88,15 +93,15 @@ async def _counted(conn: Connection, team_id: int, language: str | None) -> int 
 async def assign(conn: Connection, team_id: int, language: str | None) -> int | None:
     """The agent of `team_id` who takes a ticket by the team's strategy (None: nobody), in the
     caller's transaction."""
-    found = await store.team_and_agents(conn, team_id, take_turn=True)
+    found = await store.team_and_agents(conn, team_id)
     if found is None:
         return None
-    team, members, turn = found
+    team, members = found
     if team.assignment == "none" or not members:
         return None
     if routing.needs_counts(team.assignment, [m.capacity for m in members]):
         return await _counted(conn, team_id, language)
-    return _rotate(members, language, turn)
+    return await _rotate(conn, team_id, members, language)
 
 
 @asynccontextmanager
@@ -140,15 +145,15 @@ async def placing(
             return
         team_id, rule_id, reason = found.team_id, found.rule_id, found.reason
         tier = tier or found.tier
-    known = await store.team_and_agents(conn, team_id, take_turn=data.assignee_id is None)
-    team, members, turn = known if known is not None else (None, [], None)
+    known = await store.team_and_agents(conn, team_id)
+    team, members = known if known is not None else (None, [])
     team_tier = team.tier if team is not None else None
     if reason is not None and tier is None:
         tier = team_tier  # routed: the tier of the rule, else of its team
     if data.assignee_id is not None or team is None or team.assignment == "none" or not members:
         yield Placement(team_id, team_tier, tier, None, rule_id, reason)
     elif not routing.needs_counts(team.assignment, [m.capacity for m in members]):
-        assignee = _rotate(members, data.language, turn)
+        assignee = await _rotate(conn, team.id, members, data.language)
         yield Placement(team_id, team_tier, tier, assignee, rule_id, reason)
     else:
         async with begun(conn):

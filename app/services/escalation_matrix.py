@@ -1,6 +1,7 @@
 """The escalation matrix (stored, admin-edited) and what the worker escalates on its own: SLA
 warnings and breaches by the matrix, and escalations left unacknowledged past their target."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from app.db import Connection, connection, transaction
@@ -8,13 +9,14 @@ from app.domain import escalation as rules
 from app.domain.access import EVERYTHING, SYSTEM, Principal
 from app.errors import UnprocessableEntity
 from app.schemas.escalations import EscalationMatrixIn, EscalationMatrixOut, EscalationMatrixRule
-from app.services import history, versions
+from app.services import history, outbox, reminders, versions
 from app.services.desk import Desk
 from app.services.escalations import Move, apply
 from app.store import escalations as store
 from app.store import routing as teams
 from app.store import tickets as tickets_store
 from app.store.escalations import MatrixRow
+from app.store.history import NewLine
 from app.store.sla_events import SlaEventRow
 from app.store.tickets import TicketRow
 from app.store.timers import Claimed
@@ -55,31 +57,57 @@ async def replace_matrix(
 # ---- the worker ------------------------------------------------------------------------------
 
 
-async def _target(
-    conn: Connection, ticket: TicketRow, action: rules.Action
-) -> tuple[int | None, int, int | None] | None:
-    """(team, tier, supervisor) an automatic escalation goes to; None when it cannot go."""
+@dataclass(frozen=True)
+class Target:
+    """Where an automatic escalation goes."""
+
+    team_id: int | None
+    tier: int
+    supervisor_id: int | None
+
+
+async def _target(conn: Connection, ticket: TicketRow, action: rules.Action) -> Target | str:
+    """Where an automatic escalation goes, or why it cannot go anywhere."""
     if action == "hierarchical":
         team = None if ticket.team_id is None else await teams.team(conn, ticket.team_id)
-        if (
-            team is None
-            or team.supervisor_id is None
-            or team.supervisor_id == ticket.escalated_to_id
-        ):
-            return None
-        return ticket.team_id, ticket.tier, team.supervisor_id
+        if team is None:
+            return "the ticket has no team, so no supervisor to escalate to"
+        if team.supervisor_id is None:
+            return f"team {team.id} has no supervisor to escalate to"
+        if team.supervisor_id == ticket.escalated_to_id:
+            return f"the ticket is escalated to supervisor {team.supervisor_id} already"
+        if team.supervisor_id == ticket.assignee_id:
+            return f"supervisor {team.supervisor_id} holds the ticket already"
+        return Target(ticket.team_id, ticket.tier, team.supervisor_id)
     if ticket.tier >= rules.TOP_TIER:
-        return None
+        return f"the ticket is at the top tier ({ticket.tier}): there is no tier above"
     found = await teams.first_team_of_tier(conn, ticket.tier + 1)
-    return (found.id if found else ticket.team_id), ticket.tier + 1, None
+    return Target(found.id if found else ticket.team_id, ticket.tier + 1, None)
+
+
+def _skipped(
+    ticket: TicketRow, action: str, trigger: str, cause: dict[str, int], why: str, at: datetime
+) -> NewLine:
+    """The history line of an automatic escalation that could not be made: the trail says so,
+    and why, rather than nothing."""
+    return history.line(
+        ticket.id,
+        SYSTEM,
+        at,
+        "escalation_skipped",
+        field=action,
+        new={**cause, "trigger": trigger},
+        note=f"no {action} escalation ({trigger}): {why}",
+    )
 
 
 async def apply_matrix(
     conn: Connection, events: list[SlaEventRow], now: datetime, desk: Desk
 ) -> int:
     """In the SLA timers' transaction: escalate as the matrix says for each warning or breach
-    just recorded. Once per event (escalations.sla_event_id is unique); a ticket closed, at the
-    top tier or without a supervisor to go to is left as it is."""
+    just recorded. Once per event (escalations.sla_event_id is unique); a closed ticket is
+    left as it is, and one at the top tier or without a supervisor to go to gets a history
+    line saying the escalation was skipped and why."""
     if not events:
         return 0
     matrix = rules.validate_matrix((await store.matrix(conn)).rules)
@@ -98,21 +126,23 @@ async def apply_matrix(
         ticket = await tickets_store.get(conn, event.ticket_id, EVERYTHING)
         if event.ticket_id not in locked or ticket is None or ticket.status == "closed":
             continue
+        trigger: rules.Trigger = "sla_warning" if event.kind == "warning" else "sla_breach"
+        at = max(now, ticket.updated_at)
         target = await _target(conn, ticket, rule.action)
-        if target is None:
+        if isinstance(target, str):
+            cause = {"sla_event_id": event.id}
+            await history.write(conn, [_skipped(ticket, rule.action, trigger, cause, target, at)])
             continue
-        team_id, tier, supervisor = target
         move = Move(
             rule.action,
-            team_id,
-            tier,
+            target.team_id,
+            target.tier,
             rule.explain(),
-            trigger="sla_warning" if event.kind == "warning" else "sla_breach",
-            to_agent_id=supervisor,
+            trigger=trigger,
+            to_agent_id=target.supervisor_id,
             assign=True,
             sla_event_id=event.id,
         )
-        at = max(now, ticket.updated_at)
         done += await apply(conn, desk, ticket, move, actor=SYSTEM, at=at) is not None
     return done
 
@@ -126,10 +156,11 @@ async def remind_unacknowledged(
         conn, [t.ticket_id for t in timers], [t.due_at for t in timers], remind=True
     )
     raised = await store.remind(conn, waiting, now)
+    kind = reminders.ESCALATION_ACK
     await history.write(
-        conn,
-        [history.line(t, SYSTEM, now, "reminder", new={"kind": "escalation_ack"}) for t in raised],
+        conn, [history.line(t, SYSTEM, now, "reminder", new={"kind": kind}) for t in raised]
     )
+    await outbox.emit_batch(conn, [reminders.due_event(t, kind) for t in raised], now)
     return len(raised)
 
 
@@ -147,11 +178,21 @@ async def escalate_unacknowledged(
         ticket = await tickets_store.get(conn, overdue.ticket_id, EVERYTHING)
         if overdue.ticket_id not in locked or ticket is None or ticket.status == "closed":
             continue
-        if ticket.team_id is None:
+        at = max(now, ticket.updated_at)
+        team = None if ticket.team_id is None else await teams.team(conn, ticket.team_id)
+        why = None
+        if team is None:
+            why = "the ticket has no team, so no supervisor to escalate to"
+        elif team.supervisor_id is None:
+            why = f"team {team.id} has no supervisor to escalate to"
+        elif team.supervisor_id == overdue.to_agent_id:
+            why = f"it was addressed to the team's supervisor {team.supervisor_id} already"
+        if why is not None:
+            cause = {"overdue_escalation_id": overdue.id}
+            line = _skipped(ticket, "hierarchical", "acknowledgement_overdue", cause, why, at)
+            await history.write(conn, [line])
             continue
-        team = await teams.team(conn, ticket.team_id)
-        if team is None or team.supervisor_id is None or team.supervisor_id == overdue.to_agent_id:
-            continue
+        assert team is not None and team.supervisor_id is not None
         move = Move(
             "hierarchical",
             ticket.team_id,
@@ -163,8 +204,5 @@ async def escalate_unacknowledged(
             to_agent_id=team.supervisor_id,
             overdue_escalation_id=overdue.id,
         )
-        done += (
-            await apply(conn, desk, ticket, move, actor=SYSTEM, at=max(now, ticket.updated_at))
-            is not None
-        )
+        done += await apply(conn, desk, ticket, move, actor=SYSTEM, at=at) is not None
     return done

@@ -1,7 +1,8 @@
 """Escalations: up a tier (functional), to a supervisor (hierarchical), across (transfer) and
 down (de-escalation); each with its trail, internal note, history and acknowledgement."""
 
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
@@ -19,18 +20,22 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, clocks, history, idempotency, outbox, timers
+from app.services import assignment, history, idempotency, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.reminders import close_acknowledged
+from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket
-from app.store import customers, interactions
 from app.store import escalations as store
+from app.store import interactions
 from app.store import routing as teams
 from app.store import tickets as tickets_store
 from app.store.escalations import EscalationFilters, EscalationRow, NewEscalation
+from app.store.history import NewLine
 from app.store.interactions import NewInteraction
 from app.store.tickets import TicketRow
 
+_TICKET_FIELDS = frozenset(f.name for f in fields(TicketRow))
 ACK_REMINDER = "escalation_ack_reminder"
 ACK_OVERDUE = "escalation_ack_overdue"
 SUPERVISING_ROLES = ("admin", "supervisor")
@@ -100,6 +105,28 @@ def _note(ticket: TicketRow, move: Move, row: NewEscalation) -> str:
     return f"{what} ({move.trigger}), {where}: {move.reason}"
 
 
+def _note_of(
+    ticket: TicketRow, move: Move, row: NewEscalation, actor: Principal, at: datetime
+) -> NewInteraction:
+    """The internal note that records a move on the ticket."""
+    return NewInteraction(
+        ticket_id=ticket.id,
+        kind="note",
+        direction="internal",
+        public=False,
+        author_type="system" if actor is SYSTEM else "agent",
+        author_agent_id=actor.agent_id,
+        author_customer_id=None,
+        author_name=actor.name,
+        body=_note(ticket, move, row),
+        occurred_at=at,
+        duration_seconds=None,
+        external_id=None,
+        created_at=at,
+        created_by_key_id=actor.key_id or None,
+    )
+
+
 async def apply(
     conn: Connection,
     desk: Desk,
@@ -145,25 +172,7 @@ async def apply(
     row = await store.insert(conn, new)
     if row is None:
         return None
-    note = await interactions.insert(
-        conn,
-        NewInteraction(
-            ticket_id=ticket.id,
-            kind="note",
-            direction="internal",
-            public=False,
-            author_type="system" if actor is SYSTEM else "agent",
-            author_agent_id=actor.agent_id,
-            author_customer_id=None,
-            author_name=actor.name,
-            body=_note(ticket, move, new),
-            occurred_at=at,
-            duration_seconds=None,
-            external_id=None,
-            created_at=at,
-            created_by_key_id=actor.key_id or None,
-        ),
-    )
+    note = await interactions.insert(conn, _note_of(ticket, move, new, actor, at))
     columns: dict[str, Any] = {
         "team_id": move.to_team_id,
         "tier": move.to_tier,
@@ -177,40 +186,37 @@ async def apply(
         ),
     }
     changed = {k: (getattr(ticket, k), v) for k, v in columns.items() if getattr(ticket, k) != v}
-    lines = [
-        history.line(
-            ticket.id,
-            actor,
-            at,
-            _ACTIONS[move.kind],
-            field=move.kind,
-            new={"escalation_id": row.id, "trigger": move.trigger},
-            interaction_id=note.id,
-            note=move.reason,
-        ),
-        *history.changes(ticket.id, actor, at, changed, note=f"{move.kind} {row.id}"),
-    ]
-    await history.write(conn, lines)
     columns |= {
         "routed_by_rule_id": None,
         "routing_reason": f"{move.kind} {row.id} ({move.trigger}): {move.reason}",
         "interaction_count": ticket.interaction_count + 1,
-        "version": ticket.version + 1,
-        "updated_at": at,
     }
-    snapshot = await desk.policies.for_writing(conn)
-    stored, _ = await clocks.settle(
+    await change.apply(
         conn,
+        desk,
         ticket,
-        columns,
-        book=snapshot.book,
-        organization=await customers.organization_of(conn, ticket.customer_id),
-        now=at,
-        settings=desk.settings,
+        change.TicketChange(
+            columns=columns,
+            changed=changed,
+            lines=[
+                history.line(
+                    ticket.id,
+                    actor,
+                    at,
+                    _ACTIONS[move.kind],
+                    field=move.kind,
+                    new={"escalation_id": row.id, "trigger": move.trigger},
+                    interaction_id=note.id,
+                    note=move.reason,
+                )
+            ],
+            note=f"{move.kind} {row.id}",
+            # The escalation, then the assignment it changed, if it did.
+            events=lambda stored: [(ESCALATION_CREATED, escalation_facts(row, stored))],
+        ),
+        actor=actor,
+        at=at,
     )
-    # Events out (issue 21): the escalation, then the assignment it changed, if it did.
-    await outbox.emit(conn, ESCALATION_CREATED, ticket.id, escalation_facts(row, stored), at)
-    await outbox.ticket_changed(conn, stored, changed, at, updated=False)
     if acknowledged:
         await timers.schedule(
             conn,
@@ -267,6 +273,12 @@ async def plan(conn: Connection, ticket: TicketRow, data: EscalationCreate) -> M
                         "the ticket's team has no supervisor: name one with to_agent_id"
                     )
                 to_agent = team.supervisor_id
+            if to_agent == ticket.assignee_id:
+                raise UnprocessableEntity(
+                    f"agent {to_agent} holds ticket {ticket.id} already: a hierarchical "
+                    "escalation goes to another supervisor",
+                    errors=[{"field": "to_agent_id", "message": "holds the ticket already"}],
+                )
             return Move(
                 "hierarchical", ticket.team_id, ticket.tier, data.reason, to_agent_id=to_agent
             )
@@ -373,43 +385,98 @@ async def _came_from(conn: Connection, ticket: TicketRow, tier: int) -> int | No
     return ticket.team_id
 
 
+@dataclass(frozen=True)
+class TeamMove:
+    """What a PATCH's team change adds to the PATCH's own change (app/services/tickets/change)."""
+
+    columns: dict[str, Any]
+    lines: tuple[NewLine, ...]
+    events: Callable[[TicketRow], list[tuple[str, dict[str, Any]]]]
+
+
 async def team_changed(
-    conn: Connection, ticket: TicketRow, columns: dict[str, Any], *, actor: Principal, at: datetime
-) -> dict[str, Any]:
-    """A PATCH moves the ticket to another team (`columns`), in the PATCH's transaction: on
-    the trail as a transfer (same tier), functional escalation (higher) or de-escalation
-    (lower); the routing columns that say so on the ticket."""
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    columns: dict[str, Any],
+    *,
+    actor: Principal,
+    at: datetime,
+) -> TeamMove:
+    """A PATCH moves the ticket to another team (`columns`: what the PATCH changes), in the
+    PATCH's transaction, recorded as a move by POST is: on the trail as a transfer (same tier),
+    functional escalation (higher, with its acknowledgement timers) or de-escalation (lower),
+    naming the assignee the ticket has after it; an internal note and a history line; the
+    routing columns (and the note's count), the line and the event to add to the PATCH's."""
     new_team_id, new_tier = columns["team_id"], columns.get("tier", ticket.tier)
     kind = rules.kind_of_move(ticket.tier, new_tier)
-    row = await store.insert(
-        conn,
-        NewEscalation(
-            ticket_id=ticket.id,
-            kind=kind,
-            from_team_id=ticket.team_id,
-            to_team_id=new_team_id,
-            from_tier=ticket.tier,
-            to_tier=new_tier,
-            from_agent_id=ticket.assignee_id,
-            to_agent_id=None,
-            reason="team changed by PATCH",
-            trigger="manual",
-            actor_key_id=actor.key_id or None,
-            actor_agent_id=actor.agent_id,
-            actor_name=actor.name,
-            created_at=at,
-        ),
+    acknowledged = kind in rules.ACKNOWLEDGED_KINDS
+    remind_at, due_at = rules.acknowledgement_times(at, desk.settings.escalation_ack_target_seconds)
+    move = Move(kind, new_team_id, new_tier, "team changed by PATCH")
+    new = NewEscalation(
+        ticket_id=ticket.id,
+        kind=kind,
+        from_team_id=ticket.team_id,
+        to_team_id=new_team_id,
+        from_tier=ticket.tier,
+        to_tier=new_tier,
+        from_agent_id=ticket.assignee_id,
+        to_agent_id=columns.get("assignee_id", ticket.assignee_id),
+        reason=move.reason,
+        trigger="manual",
+        actor_key_id=actor.key_id or None,
+        actor_agent_id=actor.agent_id,
+        actor_name=actor.name,
+        created_at=at,
+        ack_remind_at=remind_at if acknowledged else None,
+        ack_due_at=due_at if acknowledged else None,
     )
+    row = await store.insert(conn, new)
     assert row is not None
-    moved = replace(ticket, team_id=new_team_id, tier=new_tier)
-    await outbox.emit(conn, ESCALATION_CREATED, ticket.id, escalation_facts(row, moved), at)
-    return {
-        "routed_by_rule_id": None,
-        "routing_reason": f"{kind} {row.id} (manual): team changed by PATCH",
-    }
+    note = await interactions.insert(conn, _note_of(ticket, move, new, actor, at))
+    line = history.line(
+        ticket.id,
+        actor,
+        at,
+        _ACTIONS[kind],
+        field=kind,
+        new={"escalation_id": row.id, "trigger": "manual"},
+        interaction_id=note.id,
+        note=move.reason,
+    )
+    if acknowledged:
+        await timers.schedule(
+            conn,
+            ticket.id,
+            [TimerSpec(ACK_REMINDER, remind_at), TimerSpec(ACK_OVERDUE, due_at)],
+            now=at,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
+    return TeamMove(
+        columns={
+            "routed_by_rule_id": None,
+            "routing_reason": f"{kind} {row.id} (manual): team changed by PATCH",
+            "interaction_count": ticket.interaction_count + 1,
+        },
+        lines=(line,),
+        events=lambda stored: [(ESCALATION_CREATED, escalation_facts(row, stored))],
+    )
 
 
 # ---- acknowledgement ---------------------------------------------------------------------------
+
+
+def _acknowledgement_refusal(row: EscalationRow, actor: Principal) -> str | None:
+    """Why `actor` may not acknowledge the hierarchical escalation `row`, or None: it is
+    addressed to one supervisor, who takes it over; an admin may stand in for them."""
+    if actor.role not in SUPERVISING_ROLES:
+        return "supervisors (or admins), not agents, acknowledge hierarchical escalations"
+    if actor.role == "admin" or row.to_agent_id is None or actor.agent_id == row.to_agent_id:
+        return None
+    return (
+        f"escalation {row.id} is addressed to supervisor {row.to_agent_id}: only they "
+        "(or an admin) acknowledge it"
+    )
 
 
 async def acknowledge(
@@ -428,13 +495,14 @@ async def acknowledge(
                 f"escalation {escalation_id} was acknowledged at {row.acknowledged_at.isoformat()}"
                 f" by {row.acknowledged_by_name}"
             )
-        if row.kind == "hierarchical" and actor.role not in SUPERVISING_ROLES:
-            raise Forbidden(
-                "supervisors (or admins), not agents, acknowledge hierarchical escalations"
-            )
+        if row.kind == "hierarchical":
+            refusal = _acknowledgement_refusal(row, actor)
+            if refusal is not None:
+                raise Forbidden(refusal)
         at = max(now, row.created_at)
         row = await store.acknowledge(conn, row.id, at, actor.key_id or None, actor.name)
-        await history.write(
+        await close_acknowledged(conn, row.ticket_id, row.ack_due_at, at)
+        await change.record(
             conn,
             [
                 history.line(
@@ -446,6 +514,7 @@ async def acknowledge(
                     new={"escalation_id": row.id, "seconds": out(row).seconds_to_acknowledge},
                 )
             ],
+            at=at,
         )
     return out(row)
 
@@ -479,6 +548,7 @@ async def list_escalations(
         kind=query.kind,
         trigger=query.trigger,
         team_id=query.team_id,
+        to_agent_id=query.to_agent_id,
         acknowledged=query.acknowledged,
         since=query.since,
         until=query.until,

@@ -44,6 +44,18 @@ async def close_follow_ups(conn: Connection, ticket_id: int, now: datetime) -> N
     await store.close_open(conn, ticket_id, FOLLOW_UP, now)
 
 
+ESCALATION_ACK = "escalation_ack"
+
+
+async def close_acknowledged(
+    conn: Connection, ticket_id: int, ack_due_at: datetime | None, now: datetime
+) -> None:
+    """An escalation was acknowledged, in the caller's transaction: the reminder raised to
+    acknowledge it (due at its deadline) is done, however late the acknowledgement."""
+    if ack_due_at is not None:
+        await store.close_due(conn, ticket_id, ESCALATION_ACK, ack_due_at, now)
+
+
 def out(row: ReminderRow) -> ReminderOut:
     return ReminderOut(
         id=row.id,
@@ -95,6 +107,7 @@ async def list_reminders(
     """Soonest due first, or in the order they were raised (`order=commit`); those on the
     tickets the caller sees."""
     filters = ReminderFilters(
+        ticket_id=query.ticket_id,
         assignee_id=query.assignee_id,
         team_id=query.team_id,
         status=query.status,

@@ -147,20 +147,31 @@ async def fire_due(desk: "Desk", now: datetime, *, batch: int) -> Fired:
     actions: Counter[str] = Counter()
     async with transaction(desk.db) as conn:
         claimed = await store.claim_due(conn, now, batch)
-        by_kind: dict[str, list[Claimed]] = {}
-        for timer in claimed:
-            by_kind.setdefault(timer.kind, []).append(timer)
-        handlers: dict[Handler, list[Claimed]] = {}
-        counted: dict[Handler, str] = {}
-        for name, timers in by_kind.items():
-            entry = _registry().get(name)
-            if entry is None:
-                continue  # a kind no longer handled: marked fired, nothing to do
-            handlers.setdefault(entry.handler, []).extend(timers)
-            counted[entry.handler] = entry.action
-        for handler, timers in handlers.items():
-            actions[counted[handler]] += await handler(conn, timers, now, desk)
+        for wave in waves(claimed):
+            for handler, timers in wave:
+                entry = _registry()[timers[0].kind]
+                actions[entry.action] += await handler(conn, timers, now, desk)
     return Fired(len(claimed), actions)
+
+
+def waves(claimed: Sequence[Claimed]) -> list[list[tuple[Handler, list[Claimed]]]]:
+    """The claimed timers (in due order) as the handler calls that run them: each ticket's
+    first timer in the first wave, its second in the second, …, so a ticket's timers fire in
+    due order (a warning before its breach) while a wave still hands each handler its timers
+    together. Within a wave, handlers run in the order of their earliest timer. Kinds no
+    longer handled are left out: marked fired, nothing to do."""
+    seen: Counter[int] = Counter()
+    grouped: list[dict[Handler, list[Claimed]]] = []
+    for timer in claimed:
+        entry = _registry().get(timer.kind)
+        if entry is None:
+            continue
+        n = seen[timer.ticket_id]
+        seen[timer.ticket_id] += 1
+        if n == len(grouped):
+            grouped.append({})
+        grouped[n].setdefault(entry.handler, []).append(timer)
+    return [list(wave.items()) for wave in grouped]
 
 
 async def next_due(desk: "Desk") -> datetime | None:

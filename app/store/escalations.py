@@ -148,6 +148,7 @@ class EscalationFilters:
     kind: str | None = None
     trigger: str | None = None
     team_id: int | None = None  # from or to
+    to_agent_id: int | None = None
     acknowledged: bool | None = None
     since: datetime | None = None
     until: datetime | None = None
@@ -164,6 +165,7 @@ def _where(f: EscalationFilters, p: Params, visible: Visibility) -> list[str]:
             ("ticket_id", f.ticket_id, "bigint"),
             ("kind", f.kind, "text"),
             ("trigger", f.trigger, "text"),
+            ("to_agent_id", f.to_agent_id, "bigint"),
         )
         if value is not None
     ]

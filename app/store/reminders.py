@@ -97,6 +97,20 @@ async def close_open(conn: asyncpg.Connection, ticket_id: int, kind: str, now: d
     await conn.execute(_CLOSE_OPEN, ticket_id, kind, now)
 
 
+# The reminder to acknowledge one escalation: raised for its acknowledgement deadline.
+_CLOSE_DUE = """
+    UPDATE reminders SET status = 'done', done_at = $4, version = version + 1
+    WHERE ticket_id = $1 AND kind = $2 AND due_at = $3 AND status = 'open'
+"""
+
+
+async def close_due(
+    conn: asyncpg.Connection, ticket_id: int, kind: str, due_at: datetime, now: datetime
+) -> None:
+    """Mark done the ticket's open reminder of `kind` due at `due_at`, if there is one."""
+    await conn.execute(_CLOSE_DUE, ticket_id, kind, due_at, now)
+
+
 _GET = f"SELECT {', '.join(COLUMNS)} FROM reminders WHERE id = $1"
 
 
@@ -143,6 +157,7 @@ async def set_status(
 
 @dataclass(frozen=True)
 class ReminderFilters:
+    ticket_id: int | None = None
     assignee_id: int | None = None
     team_id: int | None = None
     status: str | None = None
@@ -157,6 +172,7 @@ def _where(filters: ReminderFilters, p: Params, visible: Visibility) -> list[str
     where = [
         f"{column} = {p(value, cast)}"
         for column, value, cast in (
+            ("ticket_id", filters.ticket_id, "bigint"),
             ("assignee_id", filters.assignee_id, "bigint"),
             ("team_id", filters.team_id, "bigint"),
             ("status", filters.status, "text"),

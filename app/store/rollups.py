@@ -41,7 +41,7 @@ _EARLIER = """(SELECT p.created_at FROM tickets p
 
 _FACT_COLUMNS = """ticket_id, created_at, resolved_at, closed_at, done_at, status, type, channel,
     priority, category, tags, team_id, assignee_id, customer_id, customer_previous_at,
-    customer_second_previous_at, created_by_key_id, under_policy,
+    customer_second_previous_at, created_by_key_id, escalated_to_id, under_policy,
     first_response_seconds, first_response_business_seconds, resolution_seconds,
     resolution_business_seconds, waited_seconds, handle_seconds, agent_replies, reopened,
     transferred, escalated, first_response_breached, resolution_breached, repeat"""
@@ -52,7 +52,7 @@ _FACTS = f"""
     SELECT tk.id, tk.created_at, tk.resolved_at, tk.closed_at, least(tk.resolved_at, tk.closed_at),
         tk.status, tk.type, tk.channel, tk.priority, tk.category, tk.tags, tk.team_id,
         tk.assignee_id, tk.customer_id, {_EARLIER.format(offset=0)}, {_EARLIER.format(offset=1)},
-        tk.created_by_key_id, tk.sla_policy_id IS NOT NULL,
+        tk.created_by_key_id, tk.escalated_to_id, tk.sla_policy_id IS NOT NULL,
         extract(epoch FROM tk.first_responded_at - tk.created_at),
         tk.first_response_business_seconds, extract(epoch FROM tk.resolved_at - tk.created_at),
         CASE WHEN tk.resolved_at IS NOT NULL THEN tk.resolution_business_seconds END,
@@ -307,7 +307,7 @@ _FAMILIES: dict[str, tuple[str, dict[str, str], dict[str, str]]] = {
 }
 # What the surveys family reads: each answer with its ticket's facts (the scope's column names).
 _ANSWERS = """(SELECT s.kind AS survey_kind, s.score, s.responded_at, f.team_id, f.assignee_id,
-    f.channel, f.priority, f.category, f.customer_id, f.created_by_key_id
+    f.channel, f.priority, f.category, f.customer_id, f.created_by_key_id, f.escalated_to_id
     FROM survey_responses s JOIN metric_tickets f ON f.ticket_id = s.ticket_id)"""
 
 

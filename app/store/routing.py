@@ -151,20 +151,11 @@ async def assigned(conn: asyncpg.Connection, team_id: int, agent_id: int) -> Non
     await conn.execute(_ASSIGNED, team_id, agent_id)
 
 
-# The team and its active agents (no counts), and, for a round-robin team when asked, the team's
-# next turn (migration 0013: a sequence per team, so no row is locked and concurrent creates in
-# one team never wait for each other), in one round trip: what routing needs to know whether and
-# among whom to assign. The turn is taken once (an uncorrelated subquery), before it is known
-# whether anyone may take the ticket: one that nobody takes skips a turn, as a rolled-back
-# create does.
+# The team and its active agents (no counts), in one round trip: what routing needs to know
+# whether and among whom to assign.
 _TEAM_AND_AGENTS = """
-    WITH turn AS (
-        SELECT team_turn(id) AS turn FROM teams
-        WHERE id = $1 AND assignment = 'round_robin' AND $2
-    )
     SELECT t.id, t.name, t.tier, t.supervisor_id, t.assignment, t.last_assigned_id,
-        a.id AS agent_id, a.availability, a.capacity, a.languages,
-        (SELECT turn FROM turn) AS turn
+        a.id AS agent_id, a.availability, a.capacity, a.languages
     FROM teams t LEFT JOIN agents a ON a.team_id = t.id AND a.active
     WHERE t.id = $1
     ORDER BY a.id
@@ -180,10 +171,10 @@ class AgentFacts:
 
 
 async def team_and_agents(
-    conn: asyncpg.Connection, team_id: int, *, take_turn: bool = False
-) -> tuple[TeamFacts, list[AgentFacts], int | None] | None:
-    """The team, its active agents in id order, and (`take_turn`, round robin) its next turn."""
-    rows = await conn.fetch(_TEAM_AND_AGENTS, team_id, take_turn)
+    conn: asyncpg.Connection, team_id: int
+) -> tuple[TeamFacts, list[AgentFacts]] | None:
+    """The team and its active agents in id order."""
+    rows = await conn.fetch(_TEAM_AND_AGENTS, team_id)
     if not rows:
         return None
     first = rows[0]
@@ -193,7 +184,19 @@ async def team_and_agents(
         for r in rows
         if r["agent_id"] is not None
     ]
-    return team, members, first["turn"]
+    return team, members
+
+
+# A round-robin team's next turn in one group of its tickets (migrations 0013, 0022): nextval of
+# a sequence per team and group, so no row is locked and concurrent creates in one team never
+# wait for each other; a create that rolls back only skips its turn.
+_TAKE_TURN = "SELECT team_turn($1, $2)"
+
+
+async def take_turn(conn: asyncpg.Connection, team_id: int, group: str) -> int:
+    """The team's next turn (1, 2, …) in `group` ("": the team's own)."""
+    turn: int = await conn.fetchval(_TAKE_TURN, team_id, group)
+    return turn
 
 
 # ---- agents as assignment sees them --------------------------------------------------------------

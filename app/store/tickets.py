@@ -103,7 +103,9 @@ def visible_sql(visible: Visibility, p: Params) -> str | None:
     if visible.team_ids:
         alternatives.append(f"team_id = ANY({p(sorted(visible.team_ids), 'bigint[]')})")
     if visible.agent_id is not None:
-        alternatives.append(f"assignee_id = {p(visible.agent_id, 'bigint')}")
+        agent = p(visible.agent_id, "bigint")
+        # Escalated to them: the supervisor a hierarchical escalation names takes it over.
+        alternatives.append(f"assignee_id = {agent} OR escalated_to_id = {agent}")
     if visible.customer_id is not None:
         alternatives.append(f"customer_id = {p(visible.customer_id, 'bigint')}")
     if visible.key_ids:
@@ -288,6 +290,7 @@ class TicketFilters:
     channel: Sequence[str] = ()
     team_id: int | None = None
     assignee_id: int | None = None
+    escalated_to_id: int | None = None
     unassigned: bool = False
     customer_id: int | None = None
     external_id: str | None = None
@@ -378,6 +381,7 @@ def _where(f: TicketFilters, p: Params, states: dict[str, str]) -> list[str]:
     for column, ident in (
         ("team_id", f.team_id),
         ("assignee_id", f.assignee_id),
+        ("escalated_to_id", f.escalated_to_id),
         ("customer_id", f.customer_id),
     ):
         if ident is not None:

@@ -16,20 +16,26 @@ class Claimed:
 
 
 # One statement, `now` bound: any number of replicas may run it, each timer goes to exactly one.
+# RETURNING gives the rows in whatever order the update met them, not the subquery's: the outer
+# SELECT puts them back in due order.
 _CLAIM = """
-    UPDATE timers SET fired_at = $1
-    WHERE id IN (
-        SELECT id FROM timers
-        WHERE fired_at IS NULL AND due_at <= $1
-        ORDER BY due_at
-        LIMIT $2
-        FOR UPDATE SKIP LOCKED
+    WITH claimed AS (
+        UPDATE timers SET fired_at = $1
+        WHERE id IN (
+            SELECT id FROM timers
+            WHERE fired_at IS NULL AND due_at <= $1
+            ORDER BY due_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, ticket_id, kind, due_at
     )
-    RETURNING id, ticket_id, kind, due_at
+    SELECT id, ticket_id, kind, due_at FROM claimed ORDER BY due_at, id
 """
 
 
 async def claim_due(conn: asyncpg.Connection, now: datetime, batch: int) -> list[Claimed]:
+    """Up to `batch` due timers, marked fired, in (due_at, id) order."""
     return [Claimed(**r) for r in await conn.fetch(_CLAIM, now, batch)]
 
 

@@ -9,6 +9,7 @@ from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
     created,
     escalate,
+    follow_events,
     make_agent,
     make_team,
     make_ticket,
@@ -255,3 +256,116 @@ async def test_escalations_list_pages_with_a_cursor(client: httpx.AsyncClient) -
     ).json()
     ids = [e["id"] for e in first["items"] + second["items"]]
     assert len(ids) == 3 and ids == sorted(ids, reverse=True)
+
+
+async def test_the_supervisor_escalated_to_sees_and_acknowledges_the_ticket_and_no_other(
+    app, client: httpx.AsyncClient
+) -> None:  # type: ignore[no-untyped-def]
+    l1, l2, _ = await tiers(client)
+    l1_boss = await make_agent(client, team_id=l1["id"], role="supervisor")
+    l2_boss = await make_agent(client, team_id=l2["id"], role="supervisor")
+    agent = await make_agent(client, team_id=l1["id"])
+    ticket = await make_ticket(client, team_id=l1["id"], assignee_id=agent["id"])
+    async with client_for(app, await new_key(app, "agent", agent_id=agent["id"])) as as_agent:
+        row = await created(
+            await escalate(as_agent, ticket["id"], "hierarchical", to_agent_id=l2_boss["id"])
+        )
+    path = f"/v1/escalations/{row['id']}/acknowledge"
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l1_boss["id"])) as c:
+        assert (await c.get(f"/v1/tickets/{ticket['id']}")).status_code == 200
+        refused = await c.post(path)
+        assert refused.status_code == 403, refused.text
+        assert f"supervisor {l2_boss['id']}" in refused.json()["detail"]
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l2_boss["id"])) as c:
+        seen = await c.get(f"/v1/tickets/{ticket['id']}")
+        assert seen.status_code == 200 and seen.json()["escalated_to_id"] == l2_boss["id"]
+        listed = (await c.get("/v1/tickets")).json()["items"]
+        assert [t["id"] for t in listed] == [ticket["id"]]
+        taken = await c.post(path)
+        assert taken.status_code == 200, taken.text
+        assert taken.json()["acknowledged_by"] is not None
+
+
+async def test_a_hierarchical_escalation_to_whoever_holds_the_ticket_is_a_422(
+    client: httpx.AsyncClient,
+) -> None:
+    team = await make_team(client, tier=1)
+    boss = await make_agent(client, team_id=team["id"], role="supervisor")
+    assert (
+        await patch(client, f"/v1/teams/{team['id']}", supervisor_id=boss["id"])
+    ).status_code == 200
+    ticket = await make_ticket(client, team_id=team["id"], assignee_id=boss["id"])
+    for named in ({"to_agent_id": boss["id"]}, {}):
+        refused = await escalate(client, ticket["id"], "hierarchical", **named)
+        assert refused.status_code == 422, refused.text
+        assert f"agent {boss['id']} holds ticket {ticket['id']}" in refused.json()["detail"]
+        assert refused.json()["errors"][0]["field"] == "to_agent_id"
+    assert (await client.get(f"/v1/tickets/{ticket['id']}/escalations")).json()["items"] == []
+
+
+async def test_escalations_and_tickets_filter_on_whom_they_were_escalated_to(
+    client: httpx.AsyncClient,
+) -> None:
+    team = await make_team(client, tier=1)
+    one = await make_agent(client, team_id=team["id"], role="supervisor")
+    two = await make_agent(client, team_id=team["id"], role="supervisor")
+    first = await make_ticket(client, team_id=team["id"])
+    second = await make_ticket(client, team_id=team["id"])
+    await make_ticket(client, team_id=team["id"])
+    to_one = await created(
+        await escalate(client, first["id"], "hierarchical", to_agent_id=one["id"])
+    )
+    await created(await escalate(client, second["id"], "hierarchical", to_agent_id=two["id"]))
+
+    listed = (await client.get("/v1/escalations", params={"to_agent_id": one["id"]})).json()
+    assert [e["id"] for e in listed["items"]] == [to_one["id"]]
+    tickets = (await client.get("/v1/tickets", params={"escalated_to_id": two["id"]})).json()
+    assert [t["id"] for t in tickets["items"]] == [second["id"]]
+
+
+async def test_a_team_change_by_patch_is_recorded_as_the_same_move_by_post_is(
+    client: httpx.AsyncClient,
+) -> None:
+    first, second = await make_team(client, tier=1), await make_team(client, tier=1)
+    higher = await make_team(client, tier=2)
+    agent = await make_agent(client, team_id=first["id"])
+    ticket = await make_ticket(client, team_id=first["id"], assignee_id=agent["id"])
+    path = f"/v1/tickets/{ticket['id']}"
+    _, cursor = await follow_events(client)
+
+    across = (await patch(client, path, team_id=second["id"])).json()
+    up = (await patch(client, path, team_id=higher["id"])).json()
+
+    trail = (await client.get(f"{path}/escalations")).json()["items"]
+    assert [(e["kind"], e["to_agent_id"]) for e in trail] == [
+        ("transfer", across["assignee_id"]),
+        ("functional", up["assignee_id"]),
+    ]
+    assert trail[0]["acknowledgement_due_at"] is None
+    assert trail[1]["acknowledgement_due_at"] is not None
+    notes = (await client.get(f"{path}/interactions")).json()["items"]
+    assert [n["kind"] for n in notes] == ["note", "note"] and up["interaction_count"] == 2
+    assert all("team changed by PATCH" in n["body"] for n in notes)
+    lines = await history_actions(client, ticket["id"])
+    moves = [line for line in lines if line["action"] in ("transferred", "escalated")]
+    assert [line["interaction_id"] for line in moves] == [n["id"] for n in notes]
+    seen, _ = await follow_events(client, cursor, type="escalation.created")
+    assert [(e["data"]["kind"], e["data"]["version"]) for e in seen] == [
+        ("transfer", across["version"]),
+        ("functional", up["version"]),
+    ]
+
+
+async def test_the_supervisor_escalated_to_counts_the_ticket_in_their_metrics(
+    app, client: httpx.AsyncClient, clock: FakeClock
+) -> None:  # type: ignore[no-untyped-def]
+    l1, l2, _ = await tiers(client)
+    l2_boss = await make_agent(client, team_id=l2["id"], role="supervisor")
+    ticket = await make_ticket(client, team_id=l1["id"])
+    await make_ticket(client, team_id=l1["id"])
+    await created(await escalate(client, ticket["id"], "hierarchical", to_agent_id=l2_boss["id"]))
+    period = {"from": "2026-03-01", "to": "2026-04-01"}
+    async with client_for(app, await new_key(app, "supervisor", agent_id=l2_boss["id"])) as c:
+        answered = await c.get("/v1/metrics/summary", params=period)
+    assert answered.status_code == 200, answered.text
+    assert answered.json()["volume"]["created"] == 1

@@ -207,3 +207,19 @@ async def test_concurrent_round_robin_without_capacities_rotates_exactly(
 
     picks = Counter(await asyncio.gather(*(one(n) for n in range(40))))
     assert picks == Counter({a["id"]: 10 for a in agents})
+
+
+async def test_round_robin_gives_each_language_group_its_own_turns(
+    client: httpx.AsyncClient,
+) -> None:
+    for capacity in (None, 10):  # plain rotation, and the counted path capacities take
+        team = await make_team(client, assignment="round_robin")
+        p, q, n = [
+            await make_agent(client, team_id=team["id"], languages=[lang], capacity=capacity)
+            for lang in ("en", "en", "nl")
+        ]
+        order = [
+            (await make_ticket(client, team_id=team["id"], language=lang))["assignee_id"]
+            for lang in ("en", "nl", "en", "nl-BE", "en")
+        ]
+        assert order == [p["id"], n["id"], q["id"], n["id"], p["id"]], capacity

@@ -1,6 +1,8 @@
 """Routing tables and assignment choices, without a database."""
 
-from app.domain.routing import Candidate, Rule, TicketFacts, choose, route
+from dataclasses import replace
+
+from app.domain.routing import Candidate, Rule, TicketFacts, choose, route, turn_group
 
 TICKET = TicketFacts(
     category="Billing/Invoice",
@@ -60,26 +62,45 @@ def agent(agent_id: int, open_tickets: int = 0, **kw: object) -> Candidate:
     return Candidate(agent_id=agent_id, open_tickets=open_tickets, **fields)  # type: ignore[arg-type]
 
 
-def test_round_robin_goes_to_the_next_after_the_last_and_wraps() -> None:
+def test_round_robin_goes_to_the_agent_whose_turn_it_is_and_wraps() -> None:
     team = [agent(3), agent(5), agent(8)]
-    assert choose("round_robin", team, language=None, last_assigned_id=None).agent_id == 3  # type: ignore[union-attr]
-    assert choose("round_robin", team, language=None, last_assigned_id=5).agent_id == 8  # type: ignore[union-attr]
-    assert choose("round_robin", team, language=None, last_assigned_id=8).agent_id == 3  # type: ignore[union-attr]
+    assert choose("round_robin", team, language=None, turn=1).agent_id == 3  # type: ignore[union-attr]
+    assert choose("round_robin", team, language=None, turn=3).agent_id == 8  # type: ignore[union-attr]
+    assert choose("round_robin", team, language=None, turn=4).agent_id == 3  # type: ignore[union-attr]
+
+
+def test_each_language_spoken_in_the_team_has_turns_of_its_own() -> None:
+    team = [agent(1, languages=("en",)), agent(2, languages=("en",)), agent(3, languages=("nl",))]
+    assert turn_group(team, "en-GB") == "en" and turn_group(team, "nl") == "nl"
+    assert turn_group(team, "fr") == "" and turn_group(team, None) == ""
+    away = [agent(1, available=False, languages=("de",)), agent(2)]
+    assert turn_group(away, "de") == ""  # nobody able to take it speaks it
 
 
 def test_away_full_and_strategy_none_assign_nobody() -> None:
-    assert (
-        choose("round_robin", [agent(1, available=False)], language=None, last_assigned_id=None)
-        is None
-    )
-    assert (
-        choose("least_open", [agent(1, 3, capacity=3)], language=None, last_assigned_id=None)
-        is None
-    )
-    assert choose("none", [agent(1)], language=None, last_assigned_id=None) is None
+    assert choose("round_robin", [agent(1, available=False)], language=None, turn=None) is None
+    assert choose("least_open", [agent(1, 3, capacity=3)], language=None, turn=None) is None
+    assert choose("none", [agent(1)], language=None, turn=None) is None
 
 
 def test_a_speaker_of_the_ticket_language_is_preferred_when_there_is_one() -> None:
     team = [agent(1, languages=("en",)), agent(2, 9, languages=("nl",))]
-    assert choose("least_open", team, language="nl-NL", last_assigned_id=None).agent_id == 2  # type: ignore[union-attr]
-    assert choose("least_open", team, language="fr", last_assigned_id=None).agent_id == 1  # type: ignore[union-attr]
+    assert choose("least_open", team, language="nl-NL", turn=None).agent_id == 2  # type: ignore[union-attr]
+    assert choose("least_open", team, language="fr", turn=None).agent_id == 1  # type: ignore[union-attr]
+
+
+def test_organizations_match_whatever_their_case_like_categories() -> None:
+    rules = [Rule(1, "Acme", 10, None, {"organizations": ["ACME Corp"]})]
+    facts = TicketFacts(
+        category=None,
+        type="incident",
+        channel="email",
+        language=None,
+        organization="acme corp",
+        tags=(),
+        priority="medium",
+    )
+    found = route(rules, facts, default_team_id=None)
+    assert found is not None and found.rule_id == 1 and "organization acme corp" in found.reason
+    other = route(rules, replace(facts, organization="Acme Ltd"), default_team_id=None)
+    assert other is None

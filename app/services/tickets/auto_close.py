@@ -10,9 +10,12 @@ from app.services.tickets.update import status_move
 from app.store import tickets as store
 from app.store.timers import Claimed
 
+WHY = "auto-closed after the resolution period"
+
 
 async def close_resolved(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:
-    """Close each ticket still resolved; one reopened since its timer was armed stays open."""
+    """Close each ticket still resolved; one reopened since its timer was armed stays open. The
+    close is recorded as an update to `closed` is: its history lines and its events."""
     closed = 0
     for timer in due:
         ticket = await store.lock(conn, timer.ticket_id, EVERYTHING)
@@ -24,9 +27,7 @@ async def close_resolved(conn: Connection, due: list[Claimed], now: datetime, de
             conn,
             desk,
             ticket,
-            change.TicketChange(
-                columns=columns, changed=moved, note="auto-closed after the resolution period"
-            ),
+            change.TicketChange(columns=columns, changed=moved, updated=True, note=WHY),
             actor=SYSTEM,
             at=at,
         )

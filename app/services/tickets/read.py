@@ -126,6 +126,7 @@ def _filters(
         channel=q.channel or (),
         team_id=q.team_id,
         assignee_id=assignee_id,
+        escalated_to_id=q.escalated_to_id,
         unassigned=q.assignee == "none",
         customer_id=q.customer_id,
         external_id=q.external_id,

@@ -103,8 +103,10 @@ async def _update(
             return ticket_out(ticket, clocks.view(ticket, snapshot.book, now))
         # ---- a team change is on the escalation trail (a transfer…); a first team set by
         # hand is routing, as a rule's would be, not a move between teams.
+        moved = None
         if "team_id" in changed and ticket.team_id is not None:
-            columns |= await escalations.team_changed(conn, ticket, columns, actor=actor, at=at)
+            moved = await escalations.team_changed(conn, desk, ticket, columns, actor=actor, at=at)
+            columns |= moved.columns
         applied = await change.apply(
             conn,
             desk,
@@ -113,8 +115,10 @@ async def _update(
                 columns=columns,
                 changed=changed,
                 updated=True,
+                lines=moved.lines if moved else (),
                 # The override's reason is a column of its own, not a line of history.
                 unrecorded=frozenset({"priority_override_reason"}),
+                events=moved.events if moved else None,
             ),
             actor=actor,
             at=at,
