@@ -9,7 +9,7 @@
   periods), interactions by instant (per-agent figures).
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2027-01-20 09:00:00
 """
 

@@ -7,7 +7,7 @@
   worker claims them in commit order, one at a time per ticket and subscription.
 
 Revision ID: 0011
-Revises: 0008
+Revises: 0010
 Create Date: 2026-12-01 23:00:00
 """
 

@@ -8,7 +8,7 @@
 - ticket_imports: one row per (source, external id) imported: what makes an import idempotent.
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2027-02-01 09:00:00
 """
 
