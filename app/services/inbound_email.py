@@ -343,6 +343,13 @@ async def accept_held(
         mail = _as_mail(row)
         if data.into == "new_ticket":
             outcome = await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
+        elif row.sender_email is None:
+            # On the ticket it would be taken for its customer's: the interaction's author
+            # defaults to the ticket's customer.
+            raise Conflict(
+                f"held message {email_id} has no sender address: accept it as a new_ticket",
+                field="into",
+            )
         else:
             ticket = await tickets.lock(conn, row.held_ticket_id, visible)
             if ticket is None:

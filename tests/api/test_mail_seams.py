@@ -254,6 +254,23 @@ async def test_held_mail_accepted_as_a_new_ticket_is_its_senders(
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "into"
 
 
+async def test_held_mail_without_a_sender_is_never_taken_for_the_customers(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket, _ = await _adas_ticket(client)
+    raw = compose_email(sender="", in_reply_to="<ask@mail.example.com>", body="Who am I?")
+    held = (await send_email(client, raw)).json()
+    assert (held["outcome"], held["sender_email"]) == ("held", None)
+    refused = await client.post(f"/v1/inbound/held/{held['id']}/accept")
+    assert refused.status_code == 409 and refused.json()["field"] == "into"
+    assert len(await _interactions(client, ticket["id"])) == 2
+    accepted = await client.post(
+        f"/v1/inbound/held/{held['id']}/accept", json={"into": "new_ticket"}
+    )
+    new = (await client.get(f"/v1/tickets/{accepted.json()['ticket_id']}")).json()
+    assert new["customer_id"] is None
+
+
 async def test_rejected_held_mail_adds_nothing_and_keeps_nothing_personal(
     client: httpx.AsyncClient, db
 ) -> None:  # type: ignore[no-untyped-def]
