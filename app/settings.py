@@ -133,6 +133,22 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_MAIL_DOMAIN",
         description="The domain of the Message-IDs the desk gives its outbound email.",
     )
+    mail_addresses: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        validation_alias="HELPDESK_MAIL_ADDRESSES",
+        description="The desk's own sending addresses (comma-separated): mail from one of them "
+        "posted back in is the desk's own, recorded and never appended.",
+    )
+
+    @field_validator("mail_addresses", mode="before")
+    @classmethod
+    def _split_addresses(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list):
+            return [str(address).strip().lower() for address in value if str(address).strip()]
+        return value
+
     customer_token_seconds: int = Field(
         default=3600,
         validation_alias="HELPDESK_CUSTOMER_TOKEN_SECONDS",

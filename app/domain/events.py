@@ -73,6 +73,22 @@ def ticket_facts(ticket: Any) -> dict[str, Any]:
     }
 
 
+def interaction_facts(interaction: Any, ticket: Any) -> dict[str, Any]:
+    """An `interaction.added` event's payload: what it was, never what it said, nor what
+    threads mail (Message-IDs, `[ref:…]` tokens, the `[#id]` subject): a receiver holding a
+    customer's Message-ID or the desk's signed mark could write onto the ticket as if it were
+    on it. A gateway that sends agents' email replies reads their headers from the API."""
+    return {
+        **ticket_facts(ticket),
+        "interaction_id": interaction.id,
+        "kind": interaction.kind,
+        "direction": interaction.direction,
+        "public": interaction.public,
+        "author_type": interaction.author_type,
+        "occurred_at": interaction.occurred_at.isoformat(),
+    }
+
+
 def escalation_facts(escalation: Any, ticket: Any) -> dict[str, Any]:
     """An `escalation.created` event's payload: the move (never its reason, free text) and the
     ticket after it."""

@@ -4,7 +4,7 @@ and tickets imported from another help desk."""
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, String, Text
+from sqlalchemy import BigInteger, Column, Index, String, Text
 from sqlalchemy import text as sql
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlmodel import Field, SQLModel
@@ -19,8 +19,9 @@ class InboundEmail(SQLModel, table=True):
     __tablename__ = "inbound_emails"
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
     message_id: str = Field(sa_type=String(1000), unique=True)
-    kind: str = Field(sa_type=String(20))  # message | auto_reply | bounce
-    outcome: str = Field(sa_type=String(20))  # appended | reopened | created | follow_up | recorded
+    kind: str = Field(sa_type=String(20))  # message | auto_reply | bounce | loop
+    # appended | reopened | created | follow_up | recorded | duplicate | held | rejected
+    outcome: str = Field(sa_type=String(20))
     threaded_by: str | None = Field(default=None, sa_type=String(20))
     ticket_id: int | None = reference("tickets.id")
     interaction_id: int | None = reference("interactions.id", index=False)
@@ -41,6 +42,14 @@ class InboundEmail(SQLModel, table=True):
     sent_at: datetime | None = timestamp(nullable=True)
     received_at: datetime = timestamp()
     created_by_key_id: int | None = reference("api_keys.id", index=False)
+    # Held mail (its sender is not on the ticket it answers): the ticket it would have joined,
+    # and who accepted or rejected it, when.
+    held_ticket_id: int | None = reference("tickets.id")
+    decided_at: datetime | None = timestamp(nullable=True)
+    decided_by_key_id: int | None = reference("api_keys.id", index=False)
+    __table_args__ = (
+        Index("inbound_emails_held_idx", "id", postgresql_where=sql("outcome = 'held'")),
+    )
 
 
 class OutboundEmail(SQLModel, table=True):

@@ -24,7 +24,9 @@ async def receive_chat(
     opened at its earliest message; each message is one interaction, logged once per message
     id: post the whole conversation or only new messages, again and in any order. 201 when
     this call opened the ticket, 200 when it existed; a closed ticket takes no new messages
-    (409)."""
+    (409), nor does a conversation whose customer is not the one the post names (409,
+    `customer.email`). An integration key whose scope names neither `chat` nor `own` may not
+    post chat (403)."""
     result = await chat.receive(
         call.desk, body, actor=call.caller, visible=call.visible, now=call.now, idempotency_key=key
     )

@@ -1,13 +1,18 @@
-"""Inbound email shapes: what the desk made of a received message (InboundEmailOut), and the
-headers a gateway sends an agent's email reply with (OutboundEmailOut)."""
+"""Inbound email shapes: what the desk made of a received message (InboundEmailOut), the
+decision on held mail (HeldAccept, HeldListQuery), and the headers a gateway sends an agent's
+email reply with (OutboundEmailOut)."""
 
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-EmailKind = Literal["message", "auto_reply", "bounce"]
-EmailOutcome = Literal["appended", "reopened", "created", "follow_up", "recorded", "duplicate"]
+from app.schemas.common import Strict
+
+EmailKind = Literal["message", "auto_reply", "bounce", "loop"]
+EmailOutcome = Literal[
+    "appended", "reopened", "created", "follow_up", "recorded", "duplicate", "held", "rejected"
+]
 ThreadedBy = Literal["message_id", "reference_token", "subject_token"]
 
 
@@ -20,13 +25,20 @@ class AttachmentOut(BaseModel):
 class InboundEmailOut(BaseModel):
     id: int
     message_id: str = Field(description="As received; made from the message's digest if absent.")
-    kind: EmailKind = Field(description="`auto_reply` and `bounce` are recorded, nothing more.")
+    kind: EmailKind = Field(
+        description="`auto_reply`, `bounce` and `loop` (the desk's own mail come back) are "
+        "recorded, nothing more."
+    )
     outcome: EmailOutcome = Field(
         description="appended to a ticket, reopened a resolved one, created a ticket, opened a "
-        "follow_up to a closed one, only recorded (auto-replies, bounces), or a duplicate of an "
-        "interaction already logged with this Message-ID."
+        "follow_up to a closed one, only recorded (auto-replies, bounces, the desk's own mail), "
+        "a duplicate of an interaction already logged with this Message-ID, held (it answers a "
+        "ticket its sender is not on: nothing was added until a person accepts it) or rejected."
     )
-    threaded_by: ThreadedBy | None = Field(description="What found the ticket; null: a new one.")
+    threaded_by: ThreadedBy | None = Field(
+        description="What found the ticket (for held mail: the ticket it would join); null: a "
+        "new one."
+    )
     ticket_id: int | None
     interaction_id: int | None
     followed_ticket_id: int | None = Field(description="The closed ticket a follow_up links to.")
@@ -39,6 +51,33 @@ class InboundEmailOut(BaseModel):
     automatic_reason: str | None = Field(description="Why it counts as automatic.")
     sent_at: datetime | None = Field(description="Its Date header.")
     received_at: datetime
+    held_ticket_id: int | None = Field(
+        description="Held mail: the ticket it would join (kept once decided)."
+    )
+    decided_at: datetime | None = Field(description="When held mail was accepted or rejected.")
+
+
+class HeldAccept(Strict):
+    """Where an accepted held message goes."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"into": "ticket"}, {"into": "new_ticket"}]}
+    )
+    into: Literal["ticket", "new_ticket"] = Field(
+        default="ticket",
+        description="`ticket`: appended to the ticket it answers, as its sender's email (a "
+        "resolved ticket reopens, a closed one gets a linked follow-up); `new_ticket`: a new "
+        "email ticket for its sender.",
+    )
+
+
+class HeldListQuery(BaseModel):
+    """The held list's query string: oldest first."""
+
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(
+        default=None, max_length=512, description="`next_cursor` of the previous page."
+    )
 
 
 class OutboundEmailOut(BaseModel):

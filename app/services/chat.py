@@ -5,8 +5,8 @@ messages are posted."""
 from datetime import datetime
 
 from app.db import Connection
-from app.domain.access import Principal, Visibility
-from app.errors import Conflict
+from app.domain.access import OWN, Principal, Visibility
+from app.errors import Conflict, Forbidden
 from app.schemas import InteractionCreate, TicketCreate
 from app.schemas.chat import ChatConversation, ChatMessage, ChatMessageOut, ChatOut
 from app.services import idempotency, interactions
@@ -14,9 +14,10 @@ from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets import create
 from app.services.tickets.shapes import CLOCK_SKEW, invalid
-from app.store import tickets
+from app.store import customers, tickets
 
 SUBJECT_LENGTH = 120
+CHAT = "chat"
 
 
 def external_id(conversation_id: str) -> str:
@@ -47,6 +48,15 @@ def _interaction(m: ChatMessage, not_before: datetime) -> InteractionCreate:
     )
 
 
+def scope_refusal(actor: Principal) -> str | None:
+    """Why a key may not post chat, or None: an integration key whose scope names neither the
+    chat channel nor `own` would open a ticket it cannot see, then fail to write onto it."""
+    if actor.scope is None or CHAT in actor.scope or OWN in actor.scope:
+        return None
+    scope = ", ".join(sorted(actor.scope))
+    return f"this key's scope ({scope}) does not include the chat channel: it may not post chat"
+
+
 async def receive(
     desk: Desk,
     data: ChatConversation,
@@ -58,6 +68,9 @@ async def receive(
 ) -> Written[ChatOut]:
     """The conversation's ticket (opened at its earliest message when new) and its messages
     logged in sent order, all in one transaction."""
+    refusal = scope_refusal(actor)
+    if refusal is not None:
+        raise Forbidden(refusal, field="scope")
     for i, m in enumerate(data.messages):
         if m.sent_at > now + CLOCK_SKEW:
             raise invalid(f"messages.{i}.sent_at", "must not be in the future")
@@ -99,6 +112,16 @@ async def _ticket(
             raise Conflict(
                 "a chat ticket for this conversation exists and is not yours to see",
                 field="conversation_id",
+            )
+        _, named, _ = await customers.revision_and_customer(conn, email=data.customer.email)
+        if named is None or named != known.customer_id:
+            # The conversation's messages are its customer's: a post naming someone else is a
+            # gateway's mistake (or a reused conversation id), never theirs to attribute.
+            raise Conflict(
+                f"conversation {data.conversation_id} is ticket {known.id}'s, whose customer is "
+                "not the customer this post names; post another customer's chat as another "
+                "conversation",
+                field="customer.email",
             )
         return known.id, known.created_at, False
     opened_at = min(min(m.sent_at for m in data.messages), now)

@@ -1,22 +1,25 @@
 """Receiving an email a gateway forwards: once per Message-ID, threaded onto its ticket (or a
-new one), reopening a resolved ticket; auto-replies and bounces only recorded."""
+new one), reopening a resolved ticket; auto-replies, bounces and the desk's own mail coming
+back only recorded; mail answering a ticket its sender is not on held until a person accepts
+or rejects it."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from app.db import Connection, transaction
+from app.db import Connection, connection, transaction
 from app.domain.access import EVERYTHING, Principal, Visibility
-from app.domain.mail import ParsedMail, parse, stored_id
-from app.errors import UnprocessableEntity
-from app.schemas import InteractionCreate, TicketCreate
-from app.schemas.inbound import InboundEmailOut
-from app.services import assignment, history, interactions, mail_threads
+from app.domain.mail import Attachment, ParsedMail, parse, stored_id
+from app.domain.mail_threads import own_mail_reason, ticket_of_message_id
+from app.errors import Conflict, NotFound, UnprocessableEntity
+from app.schemas import InteractionCreate, Page, TicketCreate
+from app.schemas.inbound import HeldAccept, HeldListQuery, InboundEmailOut
+from app.services import assignment, audit, history, interactions, mail_threads
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.mail_threads import email_out
 from app.services.tickets.create import insert_new
-from app.store import customers, inbound, links
+from app.store import customers, inbound, links, tickets
 from app.store.inbound import InboundEmailRow, NewInboundEmail
 from app.store.tickets import TicketRow
 
@@ -30,6 +33,7 @@ class Outcome:
     ticket_id: int | None = None
     interaction_id: int | None = None
     followed_ticket_id: int | None = None
+    held_ticket_id: int | None = None
 
 
 def _received(mail: ParsedMail, actor: Principal, now: datetime) -> NewInboundEmail:
@@ -55,6 +59,9 @@ def _received(mail: ParsedMail, actor: Principal, now: datetime) -> NewInboundEm
         sent_at=mail.sent_at,
         received_at=now,
         created_by_key_id=actor.key_id or None,
+        held_ticket_id=None,
+        decided_at=None,
+        decided_by_key_id=None,
     )
 
 
@@ -66,14 +73,21 @@ async def receive(
     if not mail.usable:
         message = "not an RFC 5322 message: no headers, or no text, subject or attachment"
         raise UnprocessableEntity(message, errors=[{"field": "body", "message": message}])
+    key = await mail_threads.signing_key(desk)
+    own = own_mail_reason(key, mail.message_id, mail.sender_email, desk.settings.mail_addresses)
     new = _received(mail, actor, now)
+    if own is not None:
+        new = replace(new, kind="loop", automatic_reason=own)
     async with transaction(desk.db) as conn:
         email_id = await inbound.claim(conn, new)
         if email_id is None:
             seen = await inbound.by_message_id(conn, new.message_id)
             assert seen is not None
             return Written(email_out(seen), created=False)
-        outcome = await _thread(conn, desk, mail, actor=actor, visible=visible, now=now)
+        if own is not None:
+            outcome = await _own_mail(conn, key, mail, visible)
+        else:
+            outcome = await _thread(conn, desk, mail, actor=actor, visible=visible, now=now)
         await inbound.settle(
             conn,
             email_id,
@@ -82,10 +96,21 @@ async def receive(
             ticket_id=outcome.ticket_id,
             interaction_id=outcome.interaction_id,
             followed_ticket_id=outcome.followed_ticket_id,
+            held_ticket_id=outcome.held_ticket_id,
         )
     values = {name: getattr(new, name) for name in new.__dataclass_fields__}
     stored = InboundEmailRow(**(values | outcome.__dict__), id=email_id)
     return Written(email_out(stored))
+
+
+async def _own_mail(conn: Connection, key: bytes, mail: ParsedMail, visible: Visibility) -> Outcome:
+    """The desk's own mail come back (a gateway delivering it to the desk's own mailbox):
+    recorded against the ticket its signed Message-ID names, nothing more. Appending it would
+    make the desk a customer of itself, and reopen a resolved ticket with its own reply."""
+    ticket_id = ticket_of_message_id(key, mail.message_id)
+    if ticket_id is None or not await tickets.exists(conn, ticket_id, visible):
+        return Outcome("recorded")
+    return Outcome("recorded", "message_id", ticket_id)
 
 
 async def _thread(
@@ -100,14 +125,34 @@ async def _thread(
     thread = await mail_threads.find_thread(conn, desk, mail, visible)
     if mail.automatic is not None:
         # Recorded against the ticket it answers, nothing more: no reopening, no new ticket,
-        # no interaction that could set off another auto-reply.
-        ticket_id = thread.ticket.id if thread else None
-        return Outcome("recorded", thread.by if thread else None, ticket_id)
+        # no interaction that could set off another auto-reply. Against none when its sender
+        # is not on the ticket: a stranger's machine's mail is no part of the customer's.
+        if thread is None or not thread.trusted:
+            return Outcome("recorded")
+        return Outcome("recorded", thread.by, thread.ticket.id)
     if thread is None:
         return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
-    if thread.ticket.status == "closed":
-        return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=thread.ticket)
-    return await _append(conn, desk, thread.ticket, mail, actor=actor, now=now, by=thread.by)
+    if not thread.trusted:
+        # Someone not on the ticket answers it (a copied reference, a forwarded thread): held,
+        # nothing added, until a person accepts or rejects it.
+        return Outcome("held", thread.by, held_ticket_id=thread.ticket.id)
+    return await _deliver(conn, desk, thread.ticket, mail, actor=actor, now=now, by=thread.by)
+
+
+async def _deliver(
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    mail: ParsedMail,
+    *,
+    actor: Principal,
+    now: datetime,
+    by: str,
+) -> Outcome:
+    """The message onto the ticket it answers: a closed ticket gets a linked follow-up."""
+    if ticket.status == "closed":
+        return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=ticket)
+    return await _append(conn, desk, ticket, mail, actor=actor, now=now, by=by)
 
 
 async def _sender(
@@ -230,3 +275,107 @@ async def _append(
         return Outcome("duplicate", by, ticket.id, logged.body.id)
     outcome = "reopened" if ticket.status == "resolved" else "appended"
     return Outcome(outcome, by, ticket.id, logged.body.id)
+
+
+# ---- held mail -------------------------------------------------------------------------------
+
+
+async def list_held(
+    desk: Desk, query: HeldListQuery, *, visible: Visibility
+) -> Page[InboundEmailOut]:
+    """The messages still held, oldest first: those that would join tickets the caller sees.
+    A read of strangers' mail: recorded in the audit log."""
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await inbound.held_page(
+            conn, visible, limit=query.limit, cursor=query.cursor
+        )
+        await audit.listed(desk, conn, "inbound_emails")
+    return Page(items=[email_out(r) for r in rows], next_cursor=next_cursor)
+
+
+async def _held(conn: Connection, email_id: int, visible: Visibility) -> InboundEmailRow:
+    row = await inbound.lock_held(conn, email_id, visible)
+    if row is None:
+        raise NotFound(f"held message {email_id} not found")
+    if row.outcome != "held":
+        raise Conflict(
+            f"held message {email_id} was decided already: {row.outcome}", field="email_id"
+        )
+    return row
+
+
+def _as_mail(row: InboundEmailRow) -> ParsedMail:
+    """A held message as it was parsed when received (its stored parts)."""
+    return ParsedMail(
+        sender_email=row.sender_email,
+        sender_name=row.sender_name,
+        subject=row.subject,
+        message_id=row.message_id,
+        message_id_given=True,
+        in_reply_to=(),
+        references=tuple(reversed(row.thread_ids)),
+        text="\n\n".join(t for t in (row.text, row.quoted) if t),
+        reply=row.text,
+        quoted=row.quoted,
+        attachments=tuple(Attachment(**a) for a in row.attachments),
+        automatic=None,
+        automatic_reason=None,
+        sent_at=row.sent_at,
+        has_headers=True,
+    )
+
+
+async def accept_held(
+    desk: Desk,
+    email_id: int,
+    data: HeldAccept,
+    *,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> InboundEmailOut:
+    """A held message accepted, as Zendesk recovers a suspended ticket: appended to the ticket
+    it answers as its sender's email (who does not thereby join the ticket: their next mail is
+    held again), or a new email ticket for its sender."""
+    async with transaction(desk.db) as conn:
+        row = await _held(conn, email_id, visible)
+        assert row.held_ticket_id is not None
+        mail = _as_mail(row)
+        if data.into == "new_ticket":
+            outcome = await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
+        elif row.sender_email is None:
+            # On the ticket it would be taken for its customer's: the interaction's author
+            # defaults to the ticket's customer.
+            raise Conflict(
+                f"held message {email_id} has no sender address: accept it as a new_ticket",
+                field="into",
+            )
+        else:
+            ticket = await tickets.lock(conn, row.held_ticket_id, visible)
+            if ticket is None:
+                raise NotFound(f"held message {email_id} not found")
+            by = row.threaded_by or "message_id"
+            outcome = await _deliver(conn, desk, ticket, mail, actor=actor, now=now, by=by)
+        assert outcome.ticket_id is not None
+        accepted = await inbound.accept(
+            conn,
+            email_id,
+            outcome=outcome.outcome,
+            ticket_id=outcome.ticket_id,
+            interaction_id=outcome.interaction_id,
+            followed_ticket_id=outcome.followed_ticket_id,
+            now=now,
+            key_id=actor.key_id or None,
+        )
+    return email_out(accepted)
+
+
+async def reject_held(
+    desk: Desk, email_id: int, *, actor: Principal, visible: Visibility, now: datetime
+) -> InboundEmailOut:
+    """A held message rejected: nothing is added anywhere, and what it said and who sent it
+    are erased at once; its Message-ID stays, so a gateway's retry of it changes nothing."""
+    async with transaction(desk.db) as conn:
+        await _held(conn, email_id, visible)
+        rejected = await inbound.reject(conn, email_id, now=now, key_id=actor.key_id or None)
+    return email_out(rejected)

@@ -6,7 +6,7 @@ from typing import Any
 from app.db import Connection, connection
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
-from app.domain.events import INTERACTION_ADDED, ticket_facts
+from app.domain.events import INTERACTION_ADDED, interaction_facts
 from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
 from app.schemas.inbound import OutboundEmailOut
 from app.services import (
@@ -47,24 +47,6 @@ def interaction_out(row: InteractionRow, email: OutboundEmailOut | None = None) 
         created_at=row.created_at,
         email=email,
     )
-
-
-def interaction_event(
-    row: InteractionRow, ticket: TicketRow, email: OutboundEmailOut | None = None
-) -> dict[str, Any]:
-    """An `interaction.added` event's payload: what it was, never what it said. A public agent
-    email reply adds the headers a gateway sends it with (not its subject: no ticket text)."""
-    threading = None if email is None else email.model_dump(exclude={"subject"})
-    return {
-        **ticket_facts(ticket),
-        "interaction_id": row.id,
-        "kind": row.kind,
-        "direction": row.direction,
-        "public": row.public,
-        "author_type": row.author_type,
-        "occurred_at": row.occurred_at.isoformat(),
-        "email": threading,
-    }
 
 
 def check_shape(data: InteractionCreate) -> None:
@@ -169,7 +151,7 @@ async def append(
             changed=changed,
             lines=lines,
             note="after interaction",
-            events=lambda stored: [(INTERACTION_ADDED, interaction_event(row, stored, email))],
+            events=lambda stored: [(INTERACTION_ADDED, interaction_facts(row, stored))],
         ),
         actor=actor,
         at=at,

@@ -83,6 +83,9 @@ async def outbound_of(conn: Connection, rows: list[InteractionRow]) -> dict[int,
 class Thread:
     ticket: TicketRow
     by: str  # message_id | reference_token | subject_token
+    # The message may join the ticket: its sender is on the ticket, or it answers mail the desk
+    # signed for this ticket. Otherwise it is held for a person to accept or reject.
+    trusted: bool
 
 
 async def find_thread(
@@ -90,6 +93,22 @@ async def find_thread(
 ) -> Thread | None:
     """The ticket a message answers, in the documented order; the ticket is locked."""
     key = await signing_key(desk)
+    found = await _answered(conn, key, mail, visible)
+    if found is None:
+        return None
+    ticket, by = found
+    signed = any(mail_threads.ticket_of_message_id(key, i) == ticket.id for i in mail.thread_ids)
+    on_ticket = mail.sender_email is not None and await inbound.is_on_ticket(
+        conn, ticket.id, mail.sender_email
+    )
+    return Thread(ticket, by, trusted=signed or on_ticket)
+
+
+async def _answered(
+    conn: Connection, key: bytes, mail: ParsedMail, visible: Visibility
+) -> tuple[TicketRow, str] | None:
+    """The ticket the message's headers, reference token or subject token name (locked), and
+    which of them named it: whoever sent the message."""
     ids = list(mail.thread_ids)
     # Interactions keep a long Message-ID as its digest (mail.stored_id): look up both forms.
     looked_up = sorted({*ids, *(stored_id(i) for i in ids)})
@@ -102,17 +121,15 @@ async def find_thread(
         )
         found = await _lock(conn, ticket_id, visible)
         if found is not None:
-            return Thread(found, "message_id")
-    found = await _lock(conn, mail_threads.ticket_of_reference(key, mail.text), visible)
+            return found, "message_id"
+    # A token in the subject counts as one in the body: clients that strip headers keep both.
+    marked = f"{mail.subject}\n{mail.text}"
+    found = await _lock(conn, mail_threads.ticket_of_reference(key, marked), visible)
     if found is not None:
-        return Thread(found, "reference_token")
-    ticket_id = mail_threads.ticket_of_subject(mail.subject)
-    if ticket_id is not None and mail.sender_email is not None:
-        # Unsigned: only someone already on the ticket may thread by it.
-        if await inbound.is_participant(conn, ticket_id, mail.sender_email):
-            found = await _lock(conn, ticket_id, visible)
-            if found is not None:
-                return Thread(found, "subject_token")
+        return found, "reference_token"
+    found = await _lock(conn, mail_threads.ticket_of_subject(mail.subject), visible)
+    if found is not None:
+        return found, "subject_token"
     return None
 
 
@@ -142,4 +159,6 @@ def email_out(row: InboundEmailRow) -> InboundEmailOut:
         automatic_reason=row.automatic_reason,
         sent_at=row.sent_at,
         received_at=row.received_at,
+        held_ticket_id=row.held_ticket_id,
+        decided_at=row.decided_at,
     )

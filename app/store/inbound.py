@@ -7,7 +7,10 @@ from typing import Any
 
 import asyncpg
 
+from app.domain.access import Visibility
 from app.domain.privacy import ERASED
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.tickets import visible_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +33,9 @@ class NewInboundEmail:
     sent_at: datetime | None
     received_at: datetime
     created_by_key_id: int | None
+    held_ticket_id: int | None
+    decided_at: datetime | None
+    decided_by_key_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,13 +55,13 @@ _BY_MESSAGE_ID = f"SELECT {_COLUMNS} FROM inbound_emails WHERE message_id = $1"
 _SETTLE = """
     UPDATE inbound_emails
     SET outcome = $2, threaded_by = $3, ticket_id = $4, interaction_id = $5,
-        followed_ticket_id = $6
+        followed_ticket_id = $6, held_ticket_id = $7
     WHERE id = $1
 """
 
 
 def _row(record: asyncpg.Record) -> InboundEmailRow:
-    values = dict(record)
+    values = {f.name: record[f.name] for f in fields(InboundEmailRow)}
     if isinstance(values["attachments"], str):
         values["attachments"] = json.loads(values["attachments"])
     return InboundEmailRow(**values)
@@ -84,10 +90,106 @@ async def settle(
     ticket_id: int | None,
     interaction_id: int | None,
     followed_ticket_id: int | None,
+    held_ticket_id: int | None = None,
 ) -> None:
     await conn.execute(
-        _SETTLE, email_id, outcome, threaded_by, ticket_id, interaction_id, followed_ticket_id
+        _SETTLE,
+        email_id,
+        outcome,
+        threaded_by,
+        ticket_id,
+        interaction_id,
+        followed_ticket_id,
+        held_ticket_id,
     )
+
+
+# ---- held mail: a message answering a ticket its sender is not on, until a person decides --
+
+HELD_ORDER = Order("inbound-held", (KeyColumn("id", int),))
+
+
+def _held_visible(visible: Visibility, p: Params) -> list[str]:
+    limit_to = visible_sql(visible, p)
+    if limit_to is None:
+        return []
+    return [f"held_ticket_id IN (SELECT id FROM tickets WHERE {limit_to})"]
+
+
+async def held_page(
+    conn: asyncpg.Connection, visible: Visibility, *, limit: int, cursor: str | None
+) -> tuple[list[InboundEmailRow], str | None]:
+    """The messages still held, oldest first: those that would join a ticket the caller sees."""
+    p = Params()
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=_COLUMNS,
+        source="inbound_emails",
+        where=["outcome = 'held'", *_held_visible(visible, p)],
+        params=p,
+        order=HELD_ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [_row(r) for r in rows], next_cursor
+
+
+async def lock_held(
+    conn: asyncpg.Connection, email_id: int, visible: Visibility
+) -> InboundEmailRow | None:
+    """A message that was held (decided since, or not), locked; None when there is no such
+    message or it would join a ticket the caller does not see."""
+    p = Params(email_id)
+    where = ["id = $1", "held_ticket_id IS NOT NULL", *_held_visible(visible, p)]
+    found = await conn.fetchrow(
+        f"SELECT {_COLUMNS} FROM inbound_emails WHERE {' AND '.join(where)} FOR UPDATE",
+        *p.values,
+    )
+    return None if found is None else _row(found)
+
+
+_ACCEPT = f"""
+    UPDATE inbound_emails
+    SET outcome = $2, ticket_id = $3, interaction_id = $4, followed_ticket_id = $5,
+        decided_at = $6, decided_by_key_id = $7
+    WHERE id = $1
+    RETURNING {_COLUMNS}
+"""
+
+
+async def accept(
+    conn: asyncpg.Connection,
+    email_id: int,
+    *,
+    outcome: str,
+    ticket_id: int,
+    interaction_id: int | None,
+    followed_ticket_id: int | None,
+    now: datetime,
+    key_id: int | None,
+) -> InboundEmailRow:
+    found = await conn.fetchrow(
+        _ACCEPT, email_id, outcome, ticket_id, interaction_id, followed_ticket_id, now, key_id
+    )
+    return _row(found)
+
+
+# A rejected message keeps what makes a retry of it harmless (its Message-ID) and the record
+# of the decision; what it said and who sent it go at once.
+_REJECT = f"""
+    UPDATE inbound_emails
+    SET outcome = 'rejected', decided_at = $2, decided_by_key_id = $3,
+        sender_email = NULL, sender_name = NULL, subject = '{ERASED}', text = '{ERASED}',
+        quoted = '', attachments = '[]'::jsonb, thread_ids = '{{}}', automatic_reason = NULL
+    WHERE id = $1
+    RETURNING {_COLUMNS}
+"""
+
+
+async def reject(
+    conn: asyncpg.Connection, email_id: int, *, now: datetime, key_id: int | None
+) -> InboundEmailRow:
+    return _row(await conn.fetchrow(_REJECT, email_id, now, key_id))
 
 
 # The tickets that stored messages with these ids belong to: interactions logged with the id
@@ -107,20 +209,19 @@ async def tickets_of_message_ids(conn: asyncpg.Connection, ids: list[str]) -> di
     return found
 
 
-_IS_PARTICIPANT = """
+# The people on a ticket: its customer. Having written on it does not count: a stranger's mail
+# that got onto the ticket must not let the stranger's next mail in.
+_IS_ON_TICKET = """
     SELECT EXISTS (
         SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id
         WHERE t.id = $1 AND lower(c.email) = lower($2)
-    ) OR EXISTS (
-        SELECT 1 FROM interactions i JOIN customers c ON c.id = i.author_customer_id
-        WHERE i.ticket_id = $1 AND lower(c.email) = lower($2)
     )
 """
 
 
-async def is_participant(conn: asyncpg.Connection, ticket_id: int, email: str) -> bool:
-    """Whether `email` is the ticket's customer's, or a customer's who wrote on it."""
-    return bool(await conn.fetchval(_IS_PARTICIPANT, ticket_id, email))
+async def is_on_ticket(conn: asyncpg.Connection, ticket_id: int, email: str) -> bool:
+    """Whether `email` is the address of someone on the ticket (its customer)."""
+    return bool(await conn.fetchval(_IS_ON_TICKET, ticket_id, email))
 
 
 # The thread so far, newest first: messages received on the ticket and the desk's replies.
@@ -195,11 +296,13 @@ async def received_from(
     return [_row(r) for r in await conn.fetch(_RECEIVED_FROM, ticket_ids, sender_email)]
 
 
+# Held mail that would join the tickets goes too: it may quote what the customer wrote.
 _REDACT_RECEIVED = f"""
     UPDATE inbound_emails
     SET sender_email = NULL, sender_name = NULL, subject = '{ERASED}', text = '{ERASED}',
         quoted = '', attachments = '[]'::jsonb, thread_ids = '{{}}', automatic_reason = NULL
     WHERE ticket_id = ANY($1::bigint[]) OR followed_ticket_id = ANY($1::bigint[])
+       OR held_ticket_id = ANY($1::bigint[])
        OR ($2::text IS NOT NULL AND lower(sender_email) = lower($2::text))
 """
 _REDACT_SENT = (

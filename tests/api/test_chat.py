@@ -134,3 +134,47 @@ async def test_messages_are_events_too(client: httpx.AsyncClient, clock) -> None
 async def test_a_viewer_cannot_post_chats(app) -> None:  # type: ignore[no-untyped-def]
     async with client_for(app, await new_key(app, "viewer")) as viewer:
         assert (await _post(viewer, _conversation(_message(1, 0)))).status_code == 403
+
+
+async def test_a_later_post_naming_another_customer_is_refused_not_attributed(
+    client: httpx.AsyncClient,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    clock.set(T + timedelta(hours=1))
+    opened = (await _post(client, _conversation(_message(1, 0)))).json()
+    other = _conversation(_message(2, 5)) | {
+        "customer": {"name": "Bob Stranger", "email": "bob@example.com"}
+    }
+    refused = await _post(client, other)
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["field"] == "customer.email"
+    assert await _bodies(client, opened["ticket_id"]) == ["m-1"]
+    customers = (await client.get("/v1/customers")).json()["items"]
+    assert [c["email"] for c in customers] == ["ada@example.com"]
+    # The same customer, however the gateway spells the address, goes on.
+    same = _conversation(_message(2, 5)) | {"customer": {"name": "Ada", "email": "ADA@example.com"}}
+    assert (await _post(client, same)).status_code == 200
+    assert await _bodies(client, opened["ticket_id"]) == ["m-1", "m-2"]
+
+
+async def test_a_key_scoped_to_other_channels_may_not_post_chat(
+    client: httpx.AsyncClient,
+    app,
+    clock,  # type: ignore[no-untyped-def]
+) -> None:
+    clock.set(T + timedelta(hours=1))
+    for scope, status in ((["email"], 403), (["chat"], 201), (["email", "own"], 201)):
+        key = await client.post(
+            "/v1/api-keys", json={"name": "gateway", "role": "integration", "scope": scope}
+        )
+        assert key.status_code == 201, key.text
+        async with client_for(app, key.json()["key"]) as gateway:
+            body = _conversation(_message(1, 0), conversation=f"c-{'-'.join(scope)}")
+            answer = await _post(gateway, body)
+        assert answer.status_code == status, (scope, answer.text)
+        if status == 403:
+            problem = answer.json()
+            assert problem["field"] == "scope" and "(email)" in problem["detail"]
+            assert "ticket" not in problem["detail"]
+    listed = (await client.get("/v1/tickets", params={"channel": "chat"})).json()["items"]
+    assert sorted(t["external_id"] for t in listed) == ["chat:c-chat", "chat:c-email-own"]

@@ -91,6 +91,9 @@ TABLE = """
 | customers_erase | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | backups_last | 404 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 404 | 401 | 403 | 403 |
 | inbound_email_receive | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| inbound_held_list | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| inbound_held_accept | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| inbound_held_reject | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | imports_ticket | 201 | 403 | 403 | 403 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | imports_tickets_batch | 200 | 403 | 403 | 403 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | escalations_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
@@ -404,6 +407,9 @@ def _calls() -> dict[str, Call]:
         # No backup has been taken in the test database: an admin learns that as a 404.
         "backups_last": lambda w, c: c.get("/v1/backups/last"),
         "inbound_email_receive": lambda w, c: send_email(c, compose_email()),
+        "inbound_held_list": lambda w, c: c.get("/v1/inbound/held"),
+        "inbound_held_accept": lambda w, c: _decide_held(w, c, "accept"),
+        "inbound_held_reject": lambda w, c: _decide_held(w, c, "reject"),
         "imports_ticket": lambda w, c: c.post("/v1/imports/tickets", json=_imported()),
         "imports_tickets_batch": lambda w, c: c.post(
             "/v1/imports/tickets/batch", json={"items": [_imported()]}
@@ -478,6 +484,14 @@ async def _redeliver(w: World, c: httpx.AsyncClient) -> httpx.Response:
             w.ids["webhook"],
         )
     return await c.post(f"/v1/webhooks/{w.ids['webhook']}/deliveries/{delivery}/redeliver")
+
+
+async def _decide_held(w: World, c: httpx.AsyncClient, decision: str) -> httpx.Response:
+    # A message of its own each time: a stranger naming the (team A) ticket, held.
+    mail = compose_email(sender="stranger@example.net", subject=f"Re: [#{w.ids['ticket']}]")
+    held = await created(await send_email(w.admin, mail))
+    assert held["outcome"] == "held", held
+    return await c.post(f"/v1/inbound/held/{held['id']}/{decision}")
 
 
 def _imported() -> dict[str, Any]:

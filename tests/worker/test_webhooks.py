@@ -23,7 +23,7 @@ from app.services.desk import Desk
 from app.settings import Settings
 from app.workers.deadlines import DeadlineWorker
 from app.workers.webhooks import WebhookWorker
-from tests.api.factories import log, make_ticket, make_webhook, patch
+from tests.api.factories import compose_email, log, make_ticket, make_webhook, patch, send_email
 from tests.fakes import FakeClock
 from tests.worker.receiver import Receiver
 
@@ -221,3 +221,30 @@ async def test_the_running_worker_is_woken_by_a_new_event(delivering: Delivering
         finally:
             stop.set()
             await asyncio.wait_for(running, 5)
+
+
+async def test_an_email_exchange_reaches_receivers_without_what_threads_mail(
+    delivering: Delivering,
+) -> None:
+    """A receiver holding a customer's Message-ID or the desk's `[ref:…]` token could write onto
+    the ticket as if it were on it: the deliveries carry neither."""
+    client = delivering.client
+    async with Receiver() as receiver:
+        hook = await make_webhook(
+            client, url=f"{receiver.url}/mail", event_types=["interaction.added"]
+        )
+        asked = await send_email(client, compose_email(message_id="<ask@mail.example.com>"))
+        ticket_id = asked.json()["ticket_id"]
+        reply = (await log(client, ticket_id, body="Which model?"))["email"]
+        answer = compose_email(
+            message_id="<answer@mail.example.com>",
+            in_reply_to=reply["message_id"],
+            body=f"An HP 4250.\n\n{reply['reference_token']}",
+        )
+        assert (await send_email(client, answer)).json()["outcome"] == "appended"
+        await delivering.until_settled()
+    bodies = [_verified(r, hook["secret"]) for r in receiver.delivered()]
+    assert [b["type"] for b in bodies] == ["interaction.added"] * 3
+    sent = json.dumps(bodies)
+    for mark in ("<ask@", "<answer@", reply["message_id"], reply["reference_token"], "[ref:"):
+        assert mark not in sent, mark
