@@ -19,7 +19,7 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, clocks, history, idempotency, outbox, timers
+from app.services import assignment, audit, clocks, history, idempotency, outbox, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import no_ticket
@@ -467,6 +467,7 @@ async def list_for_ticket(
             cursor=query.cursor,
             oldest_first=True,
         )
+        await audit.listed(desk, conn, "escalations", ticket_id=ticket_id)
     return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -483,13 +484,10 @@ async def list_escalations(
         since=query.since,
         until=query.until,
     )
+    read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        if query.order == "commit":
-            rows, cursor = await store.feed(
-                conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
-            )
-            return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=cursor)
-        rows, next_cursor = await store.page(
+        rows, next_cursor = await read(
             conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
         )
+        await audit.listed(desk, conn, "escalations", ticket_id=query.ticket_id)
     return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)

@@ -8,7 +8,7 @@ from app.domain.events import SURVEY_RECEIVED, ticket_facts
 from app.errors import Conflict
 from app.schemas import Page
 from app.schemas.surveys import CsatAnswer, NpsAnswer, SurveyListQuery, SurveyOut
-from app.services import outbox
+from app.services import audit, outbox
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import no_ticket
@@ -87,4 +87,5 @@ async def list_surveys(
         rows, next_cursor = await store.page(
             conn, filters, visible, limit=query.limit, cursor=query.cursor
         )
+        await audit.listed(desk, conn, "survey_responses", ticket_id=query.ticket_id)
     return Page[SurveyOut](items=[out(r) for r in rows], next_cursor=next_cursor)
