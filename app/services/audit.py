@@ -55,24 +55,15 @@ def reader(desk: Desk) -> store.Reader | None:
 
 
 async def listed(
-    desk: Desk, conn: Connection, resource: str, *, ticket_id: int | None = None
+    desk: Desk,
+    conn: Connection,
+    resource: str,
+    *,
+    ticket_id: int | None = None,
+    action: str = "list",
 ) -> None:
-    """Record that the caller read a page of `resource` (of one ticket, if `ticket_id`)."""
-    if not desk.settings.audit_reads:
-        return
-    await store.append_read(
-        conn,
-        action="list",
-        resource=_named(resource),
-        resource_id=None,
-        ticket_id=ticket_id,
-        context=acting(),
-    )
-
-
-async def listed_all(desk: Desk, conn: Connection, resource: str, *, action: str) -> None:
-    """Record that the caller took every record of `resource` it may see in one go (`action`
-    "export": a bulk export)."""
+    """Record that the caller read a page of `resource` (of one ticket, if `ticket_id`);
+    `action` "export" for a bulk export of every record the caller may see."""
     if not desk.settings.audit_reads:
         return
     await store.append_read(
@@ -80,7 +71,7 @@ async def listed_all(desk: Desk, conn: Connection, resource: str, *, action: str
         action=action,
         resource=_named(resource),
         resource_id=None,
-        ticket_id=None,
+        ticket_id=ticket_id,
         context=acting(),
     )
 

@@ -26,5 +26,5 @@ async def changed_tickets(
         records, next_cursor = await store.changed_tickets(
             conn, visible, cursor=cursor, limit=limit
         )
-        await audit.listed_all(desk, conn, "tickets", action="export")
+        await audit.listed(desk, conn, "tickets", action="export")
     return ExportPage(records, next_cursor)
