@@ -224,7 +224,10 @@ def create_key(
 def backup_command(
     to: Annotated[
         Path | None,
-        typer.Option(help="Directory for the dump and its manifest [default: <data dir>/backups]."),
+        typer.Option(
+            help="A private directory (0700) for the dump and its manifest "
+            "[default: <data dir>/backups]."
+        ),
     ] = None,
     verify: Annotated[
         Path | None,
@@ -233,12 +236,25 @@ def backup_command(
             help="Verify a backup instead: restore FILE into a scratch database and compare.",
         ),
     ] = None,
+    new_key: Annotated[
+        bool,
+        typer.Option(
+            "--new-key", help="Print a fresh key for HELPDESK_BACKUP_KEY and do nothing else."
+        ),
+    ] = False,
 ) -> None:
-    """Write a consistent pg_dump (custom format) and its manifest (time, schema revision, rows
-    and checksum of every table, sha256 of the dump); or, with --verify, prove one restorable."""
+    """Write a consistent pg_dump (custom format), encrypted with HELPDESK_BACKUP_KEY, and its
+    manifest (time, schema revision, rows and checksum of every table, sha256 of the file),
+    both 0600 in a 0700 directory; or, with --verify, prove one restorable. Keep the key apart
+    from the backups: without it they cannot be restored."""
+    from app.services import backups
+
+    if new_key:
+        typer.echo(backups.new_key())
+        return
+
     from app.clock import utcnow
     from app.db import Limits, connect, migrate
-    from app.services import backups
     from app.services.desk import Desk
 
     settings = get_settings()
@@ -256,12 +272,10 @@ def backup_command(
                     " counts and checksums as in its manifest"
                 )
                 return
-            dump, manifest = await backups.backup(
-                desk, to or settings.data_dir / "backups", now=utcnow()
-            )
+            dump, manifest = await backups.backup(desk, to, now=utcnow())
             rows = sum(t.rows for t in manifest.tables.values())
             typer.echo(
-                f"wrote {dump} ({manifest.bytes} bytes, sha256 {manifest.sha256}, "
+                f"wrote {dump} ({manifest.bytes} bytes, encrypted, sha256 {manifest.sha256}, "
                 f"{len(manifest.tables)} tables, {rows} rows) and {backups.manifest_path(dump)}"
             )
         finally:
@@ -284,13 +298,15 @@ def restore_command(
         ),
     ] = None,
 ) -> None:
-    """Restore a backup into an EMPTY database (refuses one with tables) and check every
-    table's rows and checksum against the backup's manifest."""
+    """Restore a backup into an EMPTY database (refuses one with tables), decrypting it with
+    HELPDESK_BACKUP_KEY, and check every table's rows and checksum against its manifest."""
     from app.services import backups
 
-    url = into or resolve_database_url(get_settings())
+    settings = get_settings()
+    url = into or resolve_database_url(settings)
+    key = None if settings.backup_key is None else settings.backup_key.get_secret_value()
     try:
-        checked = asyncio.run(backups.restore(url, file))
+        checked = asyncio.run(backups.restore(url, file, key=key))
     except backups.BackupFailed as exc:
         typer.echo(f"restore failed: {exc}", err=True)
         raise typer.Exit(1) from None

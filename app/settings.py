@@ -5,7 +5,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -174,6 +174,12 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_AUDIT_APPEND_ONLY",
         description="Revoke UPDATE and DELETE on the audit log from the service's own "
         "database role at migration time.",
+    )
+    backup_key: SecretStr | None = Field(
+        default=None,
+        validation_alias="HELPDESK_BACKUP_KEY",
+        description="Encrypts backups (`helpdesk backup --new-key` makes one); several, "
+        "comma-separated: the first encrypts, each decrypts. Keep it apart from the backups.",
     )
     retention_days: int | None = Field(
         default=None,

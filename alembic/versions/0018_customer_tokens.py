@@ -8,7 +8,7 @@
   refused: they expired within HELPDESK_CUSTOMER_TOKEN_SECONDS anyway.
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2027-02-20 09:00:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

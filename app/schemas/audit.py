@@ -5,24 +5,13 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from app.domain import audit
 from app.schemas.common import AwareDatetime, QueryIdValue
 
-AuditAction = Literal["create", "update", "delete", "read", "list", "export", "erase"]
-# Audited tables, and what reads of personal data are recorded as.
-AuditResource = Literal[
-    "tickets",
-    "interactions",
-    "customers",
-    "teams",
-    "agents",
-    "api_keys",
-    "calendars",
-    "sla_policies",
-    "priority_matrix",
-    "ticket_links",
-    "callbacks",
-    "reminders",
-]
+# One list each (app/domain/audit.py): what the log holds is what its filters accept.
+AuditAction = Literal[audit.ACTIONS]  # type: ignore[valid-type]
+# Audited tables, and the records whose reads and uses are recorded.
+AuditResource = Literal[audit.RESOURCES]  # type: ignore[valid-type]
 ActorType = Literal["key", "customer", "system", "database"]
 
 
@@ -57,11 +46,21 @@ class AuditLogQuery(BaseModel):
         default=None, max_length=512, description="`next_cursor` of the previous page."
     )
     actor_key_id: QueryIdValue | None = Field(default=None, description="Entries of this API key.")
-    resource: AuditResource | None = None
+    resource: AuditResource | None = Field(
+        default=None,
+        description="Entries about this table (every write of it is recorded), or this record "
+        "family read: `ticket_history` a ticket's history read, `webhook_deliveries` a delivery "
+        "an admin had sent again.",
+    )
     resource_id: QueryIdValue | None = None
     ticket_id: QueryIdValue | None = Field(
         default=None, description="Entries about this ticket or a record of it."
     )
-    action: AuditAction | None = None
+    action: AuditAction | None = Field(
+        default=None,
+        description="create, update, delete: writes; read, list: reads of personal data; "
+        "export: a customer's data export, or a bulk ticket export; erase: an erasure; "
+        "redeliver: a webhook delivery sent again.",
+    )
     since: AwareDatetime | None = Field(default=None, description="Entries at or after.")
     until: AwareDatetime | None = Field(default=None, description="Entries before.")

@@ -1,9 +1,10 @@
 """The audit log: reads of personal data recorded, the log listed for admins, and sealed.
 
-Writes need no call here: the audited tables' row triggers (migration 0007) record them, with
-who is acting as app.db sets it for each transaction from the request."""
+Writes need no call here: the audited tables' row triggers (app/domain/audit.py lists them)
+record them, with who is acting as app.db sets it for each transaction from the request."""
 
 from app.db import Connection, connection
+from app.domain import audit as rules
 from app.logs import acting
 from app.schemas import Page
 from app.schemas.audit import AuditEntryOut, AuditLogQuery
@@ -11,21 +12,16 @@ from app.services.desk import Desk
 from app.store import audit as store
 from app.store.audit import AuditEntryRow
 
-# The tables whose row triggers record every write (migration 0007 creates them).
-AUDITED = (
-    "tickets",
-    "interactions",
-    "customers",
-    "teams",
-    "agents",
-    "api_keys",
-    "calendars",
-    "sla_policies",
-    "priority_matrix",
-    "ticket_links",
-    "callbacks",
-    "reminders",
-)
+# The tables whose row triggers record every write, and every resource an entry may name.
+AUDITED = rules.AUDITED
+RESOURCES = frozenset(rules.RESOURCES)
+
+
+def _named(resource: str) -> str:
+    # A resource the log's filter would refuse is a mistake in the code, not in a request.
+    if resource not in RESOURCES:
+        raise ValueError(f"{resource!r} is not a resource of the audit log (app/domain/audit.py)")
+    return resource
 
 
 async def read(
@@ -45,7 +41,7 @@ async def read(
     await store.append_read(
         conn,
         action=action,
-        resource=resource,
+        resource=_named(resource),
         resource_id=resource_id,
         ticket_id=resource_id if resource == "tickets" else ticket_id,
         context=acting(),
@@ -59,17 +55,41 @@ def reader(desk: Desk) -> store.Reader | None:
 
 
 async def listed(
-    desk: Desk, conn: Connection, resource: str, *, ticket_id: int | None = None
+    desk: Desk,
+    conn: Connection,
+    resource: str,
+    *,
+    ticket_id: int | None = None,
+    action: str = "list",
 ) -> None:
-    """Record that the caller read a page of `resource` (of one ticket, if `ticket_id`)."""
+    """Record that the caller read a page of `resource` (of one ticket, if `ticket_id`);
+    `action` "export" for a bulk export of every record the caller may see."""
     if not desk.settings.audit_reads:
         return
     await store.append_read(
         conn,
-        action="list",
-        resource=resource,
+        action=action,
+        resource=_named(resource),
         resource_id=None,
         ticket_id=ticket_id,
+        context=acting(),
+    )
+
+
+# What a redelivery sets on the delivery (store.webhooks' redelivery statement).
+REDELIVERY_FIELDS = ("attempts", "lease_until", "next_attempt_at", "status")
+
+
+async def redelivered(conn: Connection, delivery_id: int, ticket_id: int | None) -> None:
+    """Record, in the redelivery's transaction, that the caller had a webhook delivery sent
+    again: a write of the worker's bookkeeping that no trigger watches. Always recorded."""
+    await store.append_write(
+        conn,
+        action="redeliver",
+        resource=_named("webhook_deliveries"),
+        resource_id=delivery_id,
+        ticket_id=ticket_id,
+        fields=list(REDELIVERY_FIELDS),
         context=acting(),
     )
 

@@ -9,7 +9,7 @@ from app.domain.sla import TimerSpec
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import CallbackCreate, CallbackOut, Page
 from app.schemas.deadlines import CallbackListQuery
-from app.services import history, idempotency, reminders, sla_events
+from app.services import audit, history, idempotency, reminders, sla_events
 from app.services import timers as registry
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -116,6 +116,7 @@ async def list_for_ticket(
         rows, next_cursor = await store.page_of_ticket(
             conn, ticket_id, cursor=query.cursor, limit=query.limit
         )
+        await audit.listed(desk, conn, "callbacks", ticket_id=ticket_id)
     return Page(items=[out(r) for r in rows], next_cursor=next_cursor)
 
 

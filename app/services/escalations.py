@@ -20,7 +20,7 @@ from app.schemas.escalations import (
     EscalationOut,
     TicketEscalationListQuery,
 )
-from app.services import assignment, history, idempotency, timers
+from app.services import assignment, audit, history, idempotency, timers
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.reminders import close_acknowledged
@@ -536,6 +536,7 @@ async def list_for_ticket(
             cursor=query.cursor,
             oldest_first=True,
         )
+        await audit.listed(desk, conn, "escalations", ticket_id=ticket_id)
     return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
@@ -553,13 +554,10 @@ async def list_escalations(
         since=query.since,
         until=query.until,
     )
+    read = store.feed if query.order == "commit" else store.page
     async with connection(desk.db) as conn:
-        if query.order == "commit":
-            rows, cursor = await store.feed(
-                conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
-            )
-            return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=cursor)
-        rows, next_cursor = await store.page(
+        rows, next_cursor = await read(
             conn, filters, limit=query.limit, cursor=query.cursor, visible=visible
         )
+        await audit.listed(desk, conn, "escalations", ticket_id=query.ticket_id)
     return Page[EscalationOut](items=[out(r) for r in rows], next_cursor=next_cursor)

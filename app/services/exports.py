@@ -5,6 +5,7 @@ from typing import Any
 
 from app.db import connection
 from app.domain.access import Visibility
+from app.services import audit
 from app.services.desk import Desk
 from app.store import exports as store
 
@@ -25,4 +26,5 @@ async def changed_tickets(
         records, next_cursor = await store.changed_tickets(
             conn, visible, cursor=cursor, limit=limit
         )
+        await audit.listed(desk, conn, "tickets", action="export")
     return ExportPage(records, next_cursor)

@@ -276,6 +276,7 @@ async def list_history(
         if not await tickets.exists(conn, ticket_id, visible):
             raise no_ticket(ticket_id)
         rows, next_cursor = await history_store.page(conn, ticket_id, limit=limit, cursor=cursor)
+        await audit.listed(desk, conn, "ticket_history", ticket_id=ticket_id)
     items = [
         HistoryEntryOut(
             id=r.id,

@@ -8,6 +8,7 @@ from app.domain.events import SURVEY_RECEIVED, ticket_facts
 from app.errors import Conflict
 from app.schemas import Page
 from app.schemas.surveys import CsatAnswer, NpsAnswer, SurveyListQuery, SurveyOut
+from app.services import audit
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
@@ -87,4 +88,5 @@ async def list_surveys(
         rows, next_cursor = await store.page(
             conn, filters, visible, limit=query.limit, cursor=query.cursor
         )
+        await audit.listed(desk, conn, "survey_responses", ticket_id=query.ticket_id)
     return Page[SurveyOut](items=[out(r) for r in rows], next_cursor=next_cursor)

@@ -23,7 +23,7 @@ from app.schemas.events import (
     WebhookOut,
     WebhookUpdate,
 )
-from app.services import idempotency, timers, versions
+from app.services import audit, idempotency, timers, versions
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import invalid
@@ -191,7 +191,8 @@ async def redeliver(desk: Desk, subscription_id: int, delivery_id: int) -> Deliv
         if status not in ("delivered", "dead"):
             raise Conflict(f"delivery {delivery_id} is {status}: it is still being delivered")
         row = await store.redeliver(conn, subscription_id, delivery_id)
-    assert row is not None
+        assert row is not None
+        await audit.redelivered(conn, row.id, row.ticket_id)
     return delivery_out(row)
 
 

@@ -1,5 +1,6 @@
 """The audit log: reads of personal data appended, pages of entries, entries about a customer.
-Writes of audited tables are appended by their row triggers (migration 0007), not here."""
+Writes of audited tables are appended by their row triggers (audit_row, migration 0007), not
+here; only a write of a table no trigger watches is appended here."""
 
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -37,7 +38,7 @@ class AuditEntryRow:
 
 
 # The same function the row triggers append with: one definition of how a context is recorded.
-_APPEND = "SELECT audit_append($1, $2, $3, $4, NULL, $5::jsonb)"
+_APPEND = "SELECT audit_append($1, $2, $3, $4, $5::text[], $6::jsonb)"
 
 
 def recording_read(select: str, p: Params, resource: str, reader: Reader) -> str:
@@ -92,7 +93,21 @@ async def append_read(
     ticket_id: int | None,
     context: dict[str, Any] | None,
 ) -> None:
-    await conn.execute(_APPEND, action, resource, resource_id, ticket_id, context)
+    await conn.execute(_APPEND, action, resource, resource_id, ticket_id, None, context)
+
+
+async def append_write(
+    conn: asyncpg.Connection,
+    *,
+    action: str,
+    resource: str,
+    resource_id: int | None,
+    ticket_id: int | None,
+    fields: list[str],
+    context: dict[str, Any] | None,
+) -> None:
+    """An entry for a write no row trigger records, naming the fields it set."""
+    await conn.execute(_APPEND, action, resource, resource_id, ticket_id, fields, context)
 
 
 async def page(
