@@ -9,9 +9,10 @@ from app.domain import escalation as rules
 from app.domain.access import EVERYTHING, SYSTEM, Principal
 from app.errors import UnprocessableEntity
 from app.schemas.escalations import EscalationMatrixIn, EscalationMatrixOut, EscalationMatrixRule
-from app.services import history, outbox, reminders, versions
+from app.services import history, reminders, versions
 from app.services.desk import Desk
 from app.services.escalations import Move, apply
+from app.services.tickets import change
 from app.store import escalations as store
 from app.store import routing as teams
 from app.store import tickets as tickets_store
@@ -131,7 +132,9 @@ async def apply_matrix(
         target = await _target(conn, ticket, rule.action)
         if isinstance(target, str):
             cause = {"sla_event_id": event.id}
-            await history.write(conn, [_skipped(ticket, rule.action, trigger, cause, target, at)])
+            await change.record(
+                conn, [_skipped(ticket, rule.action, trigger, cause, target, at)], at=at
+            )
             continue
         move = Move(
             rule.action,
@@ -157,10 +160,12 @@ async def remind_unacknowledged(
     )
     raised = await store.remind(conn, waiting, now)
     kind = reminders.ESCALATION_ACK
-    await history.write(
-        conn, [history.line(t, SYSTEM, now, "reminder", new={"kind": kind}) for t in raised]
+    await change.record(
+        conn,
+        [history.line(t, SYSTEM, now, "reminder", new={"kind": kind}) for t in raised],
+        [reminders.due_event(t, kind) for t in raised],
+        at=now,
     )
-    await outbox.emit_batch(conn, [reminders.due_event(t, kind) for t in raised], now)
     return len(raised)
 
 
@@ -190,7 +195,7 @@ async def escalate_unacknowledged(
         if why is not None:
             cause = {"overdue_escalation_id": overdue.id}
             line = _skipped(ticket, "hierarchical", "acknowledgement_overdue", cause, why, at)
-            await history.write(conn, [line])
+            await change.record(conn, [line], at=at)
             continue
         assert team is not None and team.supervisor_id is not None
         move = Move(

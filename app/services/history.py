@@ -1,10 +1,10 @@
-"""The one history writer: who changed what on a ticket, and when, in the change's transaction."""
+"""History lines: who changed what on a ticket, and when (written by the ticket-change writer,
+app/services/tickets/change.py, in the change's transaction)."""
 
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from app.db import Connection
 from app.domain.access import SYSTEM, Principal
 from app.store import history as store
 from app.store.history import HistoryRow
@@ -65,8 +65,4 @@ def changes(
     ]
 
 
-async def write(conn: Connection, lines: list[store.NewLine]) -> None:
-    await store.append(conn, lines)
-
-
-__all__ = ["HistoryRow", "actor_type", "changes", "line", "write"]
+__all__ = ["HistoryRow", "actor_type", "changes", "line"]

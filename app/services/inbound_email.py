@@ -18,6 +18,7 @@ from app.services import assignment, audit, history, interactions, mail_threads
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.mail_threads import email_out
+from app.services.tickets import change
 from app.services.tickets.create import insert_new
 from app.store import customers, inbound, links, tickets
 from app.store.inbound import InboundEmailRow, NewInboundEmail
@@ -197,7 +198,7 @@ async def _open_ticket(
     if follows is not None:
         created["follows_ticket_id"] = follows.id
     snapshot = await desk.policies.for_writing(conn)
-    # Routed and assigned as any new ticket is (issue 19).
+    # Routed and assigned as any new ticket is.
     async with assignment.placing(conn, desk, fields, organization, snapshot) as placed:
         inserted = await insert_new(
             conn,
@@ -221,7 +222,7 @@ async def _open_ticket(
     if follows is None:
         return Outcome("created", None, ticket.id, appended.interaction_id)
     await links.insert(conn, ticket.id, follows.id, "related", now=now, key_id=actor.key_id or None)
-    await history.write(
+    await change.record(
         conn,
         [
             history.line(
@@ -231,6 +232,7 @@ async def _open_ticket(
                 follows.id, actor, now, "linked", new={"ticket_id": ticket.id, "kind": "related"}
             ),
         ],
+        at=now,
     )
     return Outcome("follow_up", "message_id", ticket.id, appended.interaction_id, follows.id)
 

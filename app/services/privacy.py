@@ -22,6 +22,7 @@ from app.services.desk import Desk
 from app.services.mail_threads import email_out
 from app.services.retention import RETENTION, registered
 from app.services.surveys import out as survey_out
+from app.services.tickets import change
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
 from app.store import customer_tokens, customers, escalations, inbound, surveys
@@ -312,8 +313,10 @@ async def _erase(
         if ids:
             await rollups.recount(conn, ids)
     await store.record_ticket_erasures(conn, customer_id, ids, reason, at)
-    await history.write(
-        conn, [history.line(t.id, actor, at, "personal_data_erased", note=reason) for t in tickets]
+    await change.record(
+        conn,
+        [history.line(t.id, actor, at, "personal_data_erased", note=reason) for t in tickets],
+        at=at,
     )
 
 

@@ -9,8 +9,9 @@ from app.domain.events import REMINDER_DUE
 from app.errors import NotFound
 from app.schemas import Page, ReminderOut, ReminderUpdate
 from app.schemas.deadlines import ReminderListQuery
-from app.services import history, outbox, versions
+from app.services import history, versions
 from app.services.desk import Desk
+from app.services.tickets import change
 from app.store import reminders as store
 from app.store.reminders import ReminderFilters, ReminderRow
 from app.store.timers import Claimed
@@ -25,11 +26,12 @@ async def raise_follow_ups(
     """The handler of `follow_up_reminder` timers: a reminder to follow up before the next
     update is due, for whoever has the ticket, with a history line."""
     raised = await store.raise_follow_ups(conn, [t.ticket_id for t in timers], now)
-    await history.write(
+    await change.record(
         conn,
         [history.line(t, SYSTEM, now, "reminder", new={"kind": FOLLOW_UP}) for t in raised],
+        [due_event(t, FOLLOW_UP) for t in raised],
+        at=now,
     )
-    await outbox.emit_batch(conn, [due_event(t, FOLLOW_UP) for t in raised], now)
     return len(raised)
 
 

@@ -15,6 +15,9 @@ from app.services import clocks, history, outbox, retention
 from app.services.clocks import Derived
 from app.services.desk import Desk
 from app.store import customers
+from app.store import events as event_store
+from app.store import history as history_store
+from app.store.events import NewEvent
 from app.store.history import NewLine
 from app.store.tickets import TicketRow
 
@@ -110,6 +113,10 @@ async def record(
     """History lines and events of what happened to tickets without changing them (a link, a
     recorded SLA event, a reminder come due), for one ticket or a worker's batch of several."""
     if lines:
-        await history.write(conn, list(lines))
+        await history_store.append(conn, list(lines))
+    for type, _, _ in events:
+        outbox.known(type)
     if events:
-        await outbox.emit_batch(conn, events, at)
+        await event_store.insert(
+            conn, [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events]
+        )
