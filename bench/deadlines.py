@@ -28,7 +28,8 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
-from app.services import timers as registry  # noqa: E402
+from app.services import timer_handlers as registry  # noqa: E402
+from app.services import timers as timer_schedule  # noqa: E402
 from app.services.desk import Desk  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
@@ -448,7 +449,7 @@ async def measure_cycle(url: str, n: int, cfg: Config, res: Result) -> None:
             assert fired.claimed == 0, fired
 
         async def next_due() -> None:
-            await registry.next_due(desk)
+            await timer_schedule.next_due(desk)
 
         res.empty_ms = await timed(cfg.reps, empty_claim)
         res.next_ms = await timed(cfg.reps, next_due)

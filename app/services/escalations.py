@@ -36,8 +36,7 @@ from app.store.interactions import NewInteraction
 from app.store.tickets import TicketRow
 
 _TICKET_FIELDS = frozenset(f.name for f in fields(TicketRow))
-ACK_REMINDER = "escalation_ack_reminder"
-ACK_OVERDUE = "escalation_ack_overdue"
+ACK_REMINDER, ACK_OVERDUE = timers.ACK_REMINDER, timers.ACK_OVERDUE
 SUPERVISING_ROLES = ("admin", "supervisor")
 _ACTIONS = {
     "functional": "escalated",

@@ -20,7 +20,7 @@ from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
 from app.services.mail_threads import email_out
-from app.services.retention import RETENTION, registered
+from app.services.retention import RETENTION
 from app.services.surveys import out as survey_out
 from app.services.tickets import change
 from app.services.tickets.shapes import ticket_out
@@ -355,7 +355,7 @@ async def arm_retention_backlog(desk: Desk, now: datetime) -> int:
     """Arm a retention timer for every closed ticket not erased and without one (tickets
     closed before retention was set, or while it was off); how many. Run at worker start."""
     days = desk.settings.retention_days
-    if days is None or not registered():
+    if days is None:
         return 0
     async with transaction(desk.db) as conn:
         return await store.arm_backlog(conn, RETENTION, days, now)

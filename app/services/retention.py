@@ -8,8 +8,7 @@ from app.domain.sla import TimerSpec
 from app.services import timers as registry
 from app.services.desk import Desk
 
-# The registry's kind name (app/services/timers.py names its handler).
-RETENTION = "retention"
+RETENTION = registry.RETENTION
 
 
 async def arm_retention(
@@ -18,7 +17,7 @@ async def arm_retention(
     """Arm the ticket's retention timer as it closes (in the closing transaction; a change
     that closes nothing passes None); nothing while HELPDESK_RETENTION_DAYS is unset."""
     days = desk.settings.retention_days
-    if closed_at is None or days is None or not registered():
+    if closed_at is None or days is None:
         return
     due = closed_at + timedelta(days=days)
     await registry.schedule(
@@ -28,12 +27,3 @@ async def arm_retention(
         now=now,
         wake_within=desk.settings.worker_max_sleep_seconds,
     )
-
-
-def registered() -> bool:
-    # Until the registry names the kind's handler, its timers would fire to no effect.
-    try:
-        registry.kind(RETENTION)
-    except KeyError:
-        return False
-    return True

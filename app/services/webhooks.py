@@ -32,7 +32,7 @@ from app.store.timers import Claimed as ClaimedTimer
 from app.store.webhooks import Claimed, DeliveryRow, Failure, SubscriptionRow
 
 # The registry's kind name (app/services/timers.py names its handler: `release_retries`).
-WEBHOOK_RETRY = "webhook_retry"
+WEBHOOK_RETRY = timers.WEBHOOK_RETRY
 MAX_ERROR = 500  # characters of a receiver's error kept on the delivery
 
 

@@ -11,7 +11,8 @@ import asyncpg
 from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page, rows_of
 from app.store.tickets import SELECT as SELECT_TICKETS
-from app.store.tickets import TicketRow, visible_sql
+from app.store.tickets import TicketRow
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True, slots=True)

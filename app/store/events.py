@@ -10,6 +10,7 @@ import asyncpg
 
 from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import Params, fetch_feed, rows_of
+from app.store.visibility import visible_sql
 
 WEBHOOKS_CHANNEL = "helpdesk_webhooks"
 
@@ -95,9 +96,6 @@ class EventFilters:
 
 
 def _where(filters: EventFilters, p: Params, visible: Visibility) -> list[str]:
-    # Imported here: app.store.tickets writes a new ticket's event with this module's SQL.
-    from app.store.tickets import visible_sql
-
     where = []
     if filters.types:
         where.append(f"type = ANY({p(list(filters.types), 'text[]')})")

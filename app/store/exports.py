@@ -6,7 +6,7 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.store.paging import Params, fetch_feed
-from app.store.tickets import visible_sql
+from app.store.visibility import visible_sql
 
 # What a BI tool reads of a ticket: its classification, people by id, instants and counts; not
 # its words (subject, description), which are personal data read through the API itself.

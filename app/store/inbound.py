@@ -10,7 +10,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.domain.privacy import ERASED
 from app.store.paging import KeyColumn, Order, Params, fetch_page
-from app.store.tickets import visible_sql
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.domain.metrics import AGE_BUCKETS, OPEN_STATUSES
 from app.store.paging import Params
-from app.store.tickets import visible_sql
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True)

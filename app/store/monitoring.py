@@ -8,7 +8,8 @@ import asyncpg
 from app.domain.access import Visibility
 from app.domain.metrics import OPEN_STATUSES
 from app.store.paging import Params
-from app.store.tickets import sla_state_sql, visible_sql
+from app.store.tickets import sla_state_sql
+from app.store.visibility import visible_sql
 
 
 async def open_tickets(

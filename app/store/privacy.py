@@ -16,7 +16,8 @@ from app.store.history import HistoryRow
 from app.store.interactions import InteractionRow
 from app.store.paging import Params
 from app.store.tickets import SELECT as SELECT_TICKETS
-from app.store.tickets import TicketRow, visible_sql
+from app.store.tickets import TicketRow
+from app.store.visibility import visible_sql
 
 _INTERACTION_COLUMNS = (
     "ticket_id, kind, direction, public, author_type, author_agent_id, author_customer_id,"

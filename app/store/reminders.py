@@ -8,7 +8,7 @@ import asyncpg
 
 from app.domain.access import EVERYTHING, Visibility
 from app.store.paging import KeyColumn, Order, Params, fetch_feed, fetch_page, rows_of
-from app.store.tickets import visible_sql
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.store import audit, events
 from app.store.paging import KeyColumn, Order, Params, fetch_page
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,28 +92,6 @@ def _selected(found: asyncpg.Record) -> TicketRow:
     """A row of SELECT (COLUMNS: the fields in their order, then id), by position: a quarter of
     the cost of passing 56 columns by name, on every read of a ticket."""
     return TicketRow(*found[:-1], id=found[-1])
-
-
-def visible_sql(visible: Visibility, p: Params) -> str | None:
-    """The one predicate that limits tickets to those a caller sees (None: no limit). Its
-    column names are the tickets table's, unqualified: inside `ticket_id IN (SELECT id FROM
-    tickets WHERE …)` they name the ticket's."""
-    if visible.everything:
-        return None
-    alternatives = []
-    if visible.team_ids:
-        alternatives.append(f"team_id = ANY({p(sorted(visible.team_ids), 'bigint[]')})")
-    if visible.agent_id is not None:
-        agent = p(visible.agent_id, "bigint")
-        # Escalated to them: the supervisor a hierarchical escalation names takes it over.
-        alternatives.append(f"assignee_id = {agent} OR escalated_to_id = {agent}")
-    if visible.customer_id is not None:
-        alternatives.append(f"customer_id = {p(visible.customer_id, 'bigint')}")
-    if visible.key_ids:
-        alternatives.append(f"created_by_key_id = ANY({p(sorted(visible.key_ids), 'bigint[]')})")
-    if visible.channels:
-        alternatives.append(f"channel = ANY({p(sorted(visible.channels), 'text[]')})")
-    return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
 
 
 def _one(ticket_id: int, visible: Visibility, lock: bool) -> tuple[str, Params]:

@@ -13,9 +13,10 @@ from typing import Any
 
 from app.clock import Clock
 from app.db import Connection, listen
-from app.services import timers, worker_status
+from app.services import timer_handlers, timers, worker_status
 from app.services.desk import Desk
-from app.services.timers import TIMERS_CHANNEL, Fired
+from app.services.timer_handlers import Fired
+from app.services.timers import TIMERS_CHANNEL
 from app.services.worker_status import HEARTBEAT_SECONDS, Replica
 
 log = logging.getLogger("helpdesk.worker")
@@ -122,7 +123,7 @@ class DeadlineWorker:
     async def run_once(self) -> Fired:
         """One pass: claim and act on up to `batch` timers due at the clock's now."""
         started = time.perf_counter()
-        fired = await timers.fire_due(self.desk, self.clock.now(), batch=self.batch)
+        fired = await timer_handlers.fire_due(self.desk, self.clock.now(), batch=self.batch)
         self.last_cycle_ms = (time.perf_counter() - started) * 1000
         self.fired_total += fired.claimed
         self._recent.append((time.monotonic(), fired.claimed))

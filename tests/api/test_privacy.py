@@ -9,10 +9,9 @@ import pytest
 
 from app.db import Database, connection, transaction
 from app.main import create_app
-from app.services import privacy, timers
+from app.services import privacy, timer_handlers
 from app.services import retention as retention_timer
 from app.services.desk import Desk
-from app.services.timers import TimerKind
 from app.settings import Settings
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
@@ -55,17 +54,9 @@ def settings(**changes: Any) -> Settings:
 
 
 @pytest.fixture
-def retention(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The registry with the `retention` kind (until app/services/timers.py names it)."""
-    registered = timers._registry()
-    if privacy.RETENTION not in registered:
-        kinds = {
-            **registered,
-            privacy.RETENTION: TimerKind(
-                privacy.RETENTION, privacy.erase_expired, "retention", derived=False
-            ),
-        }
-        monkeypatch.setattr(timers, "_registry", lambda: kinds)
+def retention() -> Iterator[None]:
+    """The registry has the `retention` kind, with erasure as its handler."""
+    assert timer_handlers.kind(privacy.RETENTION).handler is privacy.erase_expired
     yield
 
 
@@ -314,9 +305,9 @@ async def test_retention_erases_closed_tickets_past_the_period(
     assert await privacy.arm_retention_backlog(desk, now) == 2
     assert await privacy.arm_retention_backlog(desk, now) == 0
     # 29 days on: nothing yet.
-    fired = await timers.fire_due(desk, now + timedelta(days=29), batch=100)
+    fired = await timer_handlers.fire_due(desk, now + timedelta(days=29), batch=100)
     assert fired.actions["retention"] == 0
-    fired = await timers.fire_due(desk, now + timedelta(days=31), batch=100)
+    fired = await timer_handlers.fire_due(desk, now + timedelta(days=31), batch=100)
     assert fired.actions["retention"] == 2
 
     assert (await client.get(f"/v1/tickets/{old['id']}")).json()["subject"] == "[erased]"
@@ -347,10 +338,10 @@ async def test_a_lengthened_retention_period_arms_the_timer_again(
     assert (await patch(client, f"/v1/tickets/{ticket['id']}", status="closed")).status_code == 200
     now = datetime.now(UTC)
     assert await privacy.arm_retention_backlog(short, now) == 1
-    fired = await timers.fire_due(long, now + timedelta(days=11), batch=100)
+    fired = await timer_handlers.fire_due(long, now + timedelta(days=11), batch=100)
     assert fired.claimed == 1 and fired.actions["retention"] == 0  # armed again, for day 40
     assert (await client.get(f"/v1/tickets/{ticket['id']}")).json()["subject"] == SUBJECT
-    fired = await timers.fire_due(long, now + timedelta(days=41), batch=100)
+    fired = await timer_handlers.fire_due(long, now + timedelta(days=41), batch=100)
     assert fired.actions["retention"] == 1
     assert (await client.get(f"/v1/tickets/{ticket['id']}")).json()["subject"] == "[erased]"
 
@@ -376,6 +367,6 @@ async def test_a_ticket_closing_arms_its_retention_timer(
         )
     assert [r["due_at"] for r in armed] == [closed_at + timedelta(days=30)]
     assert await privacy.arm_retention_backlog(desk, closed_at) == 0  # it has one already
-    fired = await timers.fire_due(desk, closed_at + timedelta(days=30), batch=100)
+    fired = await timer_handlers.fire_due(desk, closed_at + timedelta(days=30), batch=100)
     assert fired.actions["retention"] == 1
     assert (await client.get(f"/v1/tickets/{ticket['id']}")).json()["subject"] == "[erased]"

@@ -10,7 +10,7 @@ import pytest
 
 from app.clock import SystemClock
 from app.db import Limits, connect, with_database
-from app.services import sla_events, timers
+from app.services import sla_events, timer_handlers, timers
 from app.services.desk import Desk
 from app.workers import deadlines as deadline_worker
 from app.workers.deadlines import DeadlineWorker
@@ -170,14 +170,14 @@ async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
     desk: WorkerDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await seed_due_timers(desk.url, 50, at(1))
-    real = timers.kind("resolution_breach")
+    real = timer_handlers.kind("resolution_breach")
     assert real.handler is sla_events.record
 
     async def half_then_fail(conn: Any, claimed: Any, now: Any, services: Any) -> int:
         await sla_events.record(conn, claimed[:25], now, services)
         raise RuntimeError("injected")
 
-    registry = timers._registry()
+    registry = timer_handlers._registry()
     monkeypatch.setitem(registry, real.name, dataclasses.replace(real, handler=half_then_fail))
     with pytest.raises(RuntimeError):
         await desk.at(at(2))
@@ -386,3 +386,8 @@ async def test_an_idle_worker_keeps_its_heartbeat(
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)
+
+
+def test_every_kind_of_timer_has_a_handler_and_every_handler_a_kind() -> None:
+    """`timers.schedule` accepts exactly the kinds the worker can fire."""
+    assert set(timer_handlers._registry()) == timers.KINDS
