@@ -41,8 +41,8 @@ async def revoke_customer_token(customer_id: PathId, token_id: PathId, call: Tok
     return json_body(revoked)
 
 
-@router.post(
-    "/{customer_id}/tokens/revoke",
+@router.delete(
+    "/{customer_id}/tokens",
     response_model=CustomerTokensRevoked,
     operation_id="customer_tokens_revoke_all",
 )

@@ -454,7 +454,7 @@ async def test_customer_tokens_are_revoked_one_or_all_at_once_and_audited(
     async with _portal(app, two) as portal:
         assert (await portal.get("/v1/tickets")).status_code == 200
 
-    everything = await client.post(f"/v1/customers/{cid}/tokens/revoke")
+    everything = await client.delete(f"/v1/customers/{cid}/tokens")
     assert everything.status_code == 200
     assert sorted(everything.json()["revoked_token_ids"]) == sorted(
         [two["token_id"], three["token_id"]]
@@ -463,7 +463,7 @@ async def test_customer_tokens_are_revoked_one_or_all_at_once_and_audited(
         async with _portal(app, token) as portal:
             assert (await portal.get("/v1/tickets")).status_code == 401
     # Again: nothing more to revoke.
-    assert (await client.post(f"/v1/customers/{cid}/tokens/revoke")).json()[
+    assert (await client.delete(f"/v1/customers/{cid}/tokens")).json()[
         "revoked_token_ids"
     ] == []
 

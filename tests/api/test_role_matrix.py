@@ -317,7 +317,7 @@ def _calls() -> dict[str, Call]:
         spare = await make_customer(w.admin)
         token = await created(await w.admin.post(f"/v1/customers/{spare['id']}/tokens"))
         if every:
-            return await c.post(f"/v1/customers/{spare['id']}/tokens/revoke")
+            return await c.delete(f"/v1/customers/{spare['id']}/tokens")
         return await c.delete(f"/v1/customers/{spare['id']}/tokens/{token['token_id']}")
 
     note = {"kind": "note", "direction": "internal", "public": False, "body": "checked"}
