@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.clock import Clock, SystemClock
 from app.db import Database, Limits, connect
 from app.http import problems
-from app.http.middleware import RequestBodies, RequestEdge
+from app.http.middleware import Preflights, RequestBodies, RequestEdge
 from app.routers import (
     audit,
     chat,
@@ -150,6 +150,7 @@ def create_app(
             ],
             max_age=600,
         )
+    app.add_middleware(Preflights, allowed=settings.cors_origins)
     app.add_middleware(RequestEdge)
     for router in (
         health.router,
