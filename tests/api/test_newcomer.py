@@ -6,7 +6,7 @@ from app.db import Database
 from app.main import create_app
 from app.settings import Settings
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import make_agent, make_ticket
+from tests.api.factories import make_agent, make_ticket, make_webhook
 
 
 async def test_unknown_query_parameters_are_a_400_naming_them(client: httpx.AsyncClient) -> None:
@@ -150,3 +150,31 @@ async def test_an_import_overriding_the_priority_without_a_reason_is_a_422(
     assert response.json()["errors"][0]["field"] == "priority_reason"
     listed = await client.get("/v1/tickets", params={"external_id": "ZD-9"})
     assert listed.json()["items"] == []
+
+
+async def test_a_webhook_url_no_delivery_could_reach_is_refused_naming_url(
+    client: httpx.AsyncClient,
+) -> None:
+    hook = await make_webhook(client, url="https://hooks.example.com/x")
+    path = f"/v1/webhooks/{hook['id']}"
+    for url in (
+        "http://xn--a.example/hook",  # not an IDNA name
+        "http://\u2488.com/hook",
+        "http://a\u200d.com/hook",
+        "http://exa%20mple.com/",
+        "http://-bad-.example/",
+        "http://a.com:99999/",
+        "http://" + "a" * 64 + ".example/",
+        "https://" + ".".join(["abcdefgh"] * 30) + "/",  # a host over 253 characters
+    ):
+        created = await client.post(
+            "/v1/webhooks", json={"url": url, "event_types": ["ticket.created"]}
+        )
+        assert created.status_code == 422, (url, created.text)
+        assert [e["field"] for e in created.json()["errors"]] == ["url"], url
+        changed = await client.patch(path, json={"url": url}, headers={"If-Match": '"1"'})
+        assert changed.status_code == 422, (url, changed.text)
+        assert [e["field"] for e in changed.json()["errors"]] == ["url"], url
+    for url in ("https://bücher.example/hook", "https://hooks.example.com:8443/a?b=c"):
+        ok = await client.patch(path, json={"url": url}, headers={"If-Match": "*"})
+        assert ok.status_code == 200, (url, ok.text)
