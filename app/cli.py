@@ -61,7 +61,8 @@ def serve(
         bool, typer.Option("--no-worker", help="Serve the API only; run 'helpdesk worker' apart.")
     ] = False,
 ) -> None:
-    """Run the API (and, unless --no-worker, the deadline worker) in this process."""
+    """Run the API (and, unless --no-worker, the workers: deadlines, webhook deliveries, metrics
+    rollups) in this process."""
     import uvicorn
 
     from app.db import migrate

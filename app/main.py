@@ -74,7 +74,8 @@ def create_app(
     run_worker: bool = False,
 ) -> FastAPI:
     """The app over `db`, or over a pool to `database_url` (else the settings' URL) opened at
-    startup; with `run_worker`, the deadline worker runs in the same process and stops with it."""
+    startup; with `run_worker`, the workers (deadlines, webhook deliveries, metrics rollups) run
+    in the same process and stop with it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

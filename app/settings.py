@@ -1,4 +1,4 @@
-"""Service settings, read from the environment (prefix-free names as documented in README)."""
+"""Service settings, read from the environment (the names docs/operations.md lists)."""
 
 import ipaddress
 from functools import lru_cache
