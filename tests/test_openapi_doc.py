@@ -121,6 +121,22 @@ def test_every_operation_has_a_realistic_example_that_fits_its_schema() -> None:
     assert not problems, "\n".join(problems)
 
 
+def test_every_field_and_parameter_says_what_it_is() -> None:
+    spec = _app_spec()
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in spec["components"]["schemas"].items()
+        for field, inner in schema.get("properties", {}).items()
+        if not inner.get("description")
+    ] + [
+        f"{op_id}: {parameter['name']}"
+        for op_id, operation in _operations(spec)
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert not undescribed, "describe them (app/openapi_doc/written.py): " + ", ".join(undescribed)
+
+
 def test_every_example_a_schema_gives_fits_it() -> None:
     spec = _app_spec()
     problems: list[str] = []
