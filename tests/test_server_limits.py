@@ -195,9 +195,14 @@ async def test_serve_starts_plainly_and_answers_503_problems_past_its_connection
         )
         await asyncio.wait_for(_line(process.stdout, r"^  hd_\S+$", said), 10)  # the first key
         chosen = await asyncio.wait_for(
-            _line(process.stderr, r'"serving at most (\d+) connections.*limit (\d+)"', logs), 60
+            _line(
+                process.stderr,
+                r'"serving at most (\d+) connections.*closed past (\d+).*limit (\d+)"',
+                logs,
+            ),
+            60,
         )
-        served, open_files = int(chosen[1]), int(chosen[2])
+        served, ceiling, open_files = int(chosen[1]), int(chosen[2]), int(chosen[3])
         assert open_files == OPEN_FILES  # the soft limit was raised to the hard one
         assert 0 < served < OPEN_FILES
         await asyncio.wait_for(_line(process.stderr, "Uvicorn running", logs), 60)
@@ -212,6 +217,13 @@ async def test_serve_starts_plainly_and_answers_503_problems_past_its_connection
         answer = await asyncio.wait_for(reader.read(), 10)
         assert answer.startswith(b"HTTP/1.1 503 "), answer
         assert b"application/problem+json" in answer and b'"status": 503' in answer
+        # Up to the ceiling connections are kept (and refused a request); past it, closed at once.
+        for _ in range(ceiling - served):
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            held.append(writer)
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        held.append(writer)
+        assert await _closed_within(reader, 5) == b""
     finally:
         for writer in held:
             writer.close()

@@ -3,7 +3,6 @@ connections capped below what the open-files limit allows."""
 
 import asyncio
 import json
-import logging
 import os
 import resource
 from dataclasses import dataclass
@@ -14,8 +13,6 @@ from uvicorn.protocols.http import httptools_impl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from app.errors import PROBLEM_BASE
-
-log = logging.getLogger("helpdesk.server")
 
 UNAVAILABLE = json.dumps(
     {
@@ -67,14 +64,14 @@ class GuardedHttpProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
+        self._header_bytes = 0
+        self._headers_too_large = False
+        self._headers_deadline: asyncio.TimerHandle | None = None
         if self.max_open_connections is not None and (
             len(self.connections) > self.max_open_connections
         ):
             transport.close()
             return
-        self._header_bytes = 0
-        self._headers_too_large = False
-        self._headers_deadline: asyncio.TimerHandle | None = None
         self.timeout_keep_alive_task = self.loop.call_later(
             self.timeout_keep_alive, self.timeout_keep_alive_handler
         )
