@@ -174,9 +174,10 @@ def expected_version(if_match: str | None) -> int:
     value = if_match.strip(" \t")
     if value == "*":
         return versions.ANY
-    tags = [part.strip(" \t") for part in value.split(",")]
+    # An empty list (`If-Match:` with no value) is well-formed and matches nothing.
+    tags = [part.strip(" \t") for part in value.split(",")] if value else []
     parsed = [_ENTITY_TAG.fullmatch(tag) for tag in tags]
-    if not value or not all(parsed):
+    if not all(parsed):
         raise BadRequest(
             f"If-Match {if_match!r} is not an entity tag: send the ETag you read, quotes "
             'included (If-Match: "3"), or *',
