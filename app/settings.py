@@ -1,9 +1,9 @@
-"""Service settings, read from the environment (prefix-free names as documented in README)."""
+"""Service settings, read from the environment (the names docs/operations.md lists)."""
 
 import ipaddress
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -37,6 +37,11 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default=Path(".data"), validation_alias="HELPDESK_DATA_DIR")
     log_level: str = Field(default="INFO", validation_alias="HELPDESK_LOG_LEVEL")
+    log_format: Literal["auto", "json", "console"] = Field(
+        default="auto",
+        validation_alias="HELPDESK_LOG_FORMAT",
+        description="auto: lines for a person when stderr is a terminal, JSON otherwise.",
+    )
     max_body_bytes: int = Field(default=1024 * 1024, validation_alias="HELPDESK_MAX_BODY_BYTES")
     max_header_bytes: int = Field(
         default=16 * 1024,

@@ -7,8 +7,17 @@ import re
 from pathlib import Path
 from typing import Any
 
+import jsonschema_rs
+
 from app.openapi_doc import _app_spec, render
-from app.openapi_doc.examples import MAX_EXAMPLE_DEPTH
+from app.openapi_doc.examples import (
+    _ABSENT,
+    FORMAT_EXAMPLES,
+    MAX_EXAMPLE_DEPTH,
+    _example,
+    _given_example,
+)
+from app.openapi_doc.written import SUMMARIES
 
 ROOT = Path(__file__).resolve().parent.parent
 WIDGETS = "#/components/schemas/"
@@ -40,6 +49,104 @@ def test_errors_are_documented_as_the_problems_they_are() -> None:
             for code, response in errors.items():
                 if code != "503" or path.startswith("/v1/"):
                     assert response["content"] == problem, (method, path, code)
+
+
+def _operations(spec: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    return [(op["operationId"], op) for item in spec["paths"].values() for op in item.values()]
+
+
+def test_every_operation_has_a_summary_written_for_people() -> None:
+    """A summary FastAPI made from the function's name ("List Agents") is not one."""
+    operations = dict(_operations(_app_spec()))
+    assert sorted(set(operations) - set(SUMMARIES)) == [], "write a summary in written.py"
+    assert sorted(set(SUMMARIES) - set(operations)) == [], "a summary of no operation"
+    for op_id, operation in operations.items():
+        assert operation["summary"] == SUMMARIES[op_id]
+
+
+PLACEHOLDERS = {"string", 1.5, *FORMAT_EXAMPLES.values()}
+
+
+def _placeholders(value: Any, at: str = "") -> list[str]:
+    """Where an example holds a value made up from a type alone ("string", 1.5, …)."""
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in _placeholders(v, f"{at}.{k}")]
+    if isinstance(value, list):
+        return [p for v in value for p in _placeholders(v, f"{at}[]")]
+    if isinstance(value, str | float) and not isinstance(value, bool) and value in PLACEHOLDERS:
+        return [f"{at}: {value!r}"]
+    return []
+
+
+def _validator(spec: dict[str, Any], schema: dict[str, Any]) -> Any:
+    return jsonschema_rs.Draft202012Validator({**schema, "components": spec["components"]})
+
+
+def _check(spec: dict[str, Any], where: str, schema: dict[str, Any], example: Any) -> list[str]:
+    problems = [f"{where}{p}" for p in _placeholders(example)]
+    if schema:
+        problems += [
+            f"{where} at {list(e.instance_path)}: {e.message}"
+            for e in _validator(spec, schema).iter_errors(example)
+        ][:3]
+    return problems
+
+
+def test_every_operation_has_a_realistic_example_that_fits_its_schema() -> None:
+    """Each request body and each success response shows an example a person would send or
+    get (no "string", no 1.5), and the example is valid by the operation's own schema."""
+    spec = _app_spec()
+    problems: list[str] = []
+    for op_id, operation in _operations(spec):
+        body = operation.get("requestBody", {}).get("content", {})
+        for media_type, media in body.items():
+            schema = media.get("schema", {})
+            example = _given_example(spec, media, schema)
+            if example is _ABSENT:
+                problems.append(f"{op_id} request ({media_type}): no example")
+            elif media_type.endswith("json"):
+                problems += _check(spec, f"{op_id} request", schema, example)
+        for code, response in operation["responses"].items():
+            if not code.startswith("2"):
+                continue
+            for media_type, media in response.get("content", {}).items():
+                schema = media.get("schema", {})
+                example = _given_example(spec, media, {})
+                if example is _ABSENT:
+                    example = _example(spec, schema)
+                if media_type.endswith("json"):
+                    problems += _check(spec, f"{op_id} {code}", schema, example)
+                elif not example or example == "string":
+                    problems.append(f"{op_id} {code} ({media_type}): no example")
+    assert not problems, "\n".join(problems)
+
+
+def test_every_field_and_parameter_says_what_it_is() -> None:
+    spec = _app_spec()
+    undescribed = [
+        f"{name}.{field}"
+        for name, schema in spec["components"]["schemas"].items()
+        for field, inner in schema.get("properties", {}).items()
+        if not inner.get("description")
+    ] + [
+        f"{op_id}: {parameter['name']}"
+        for op_id, operation in _operations(spec)
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert not undescribed, "describe them (app/openapi_doc/written.py): " + ", ".join(undescribed)
+
+
+def test_every_example_a_schema_gives_fits_it() -> None:
+    spec = _app_spec()
+    problems: list[str] = []
+    for name, schema in spec["components"]["schemas"].items():
+        for example in schema.get("examples", []):
+            problems += _check(spec, name, schema, example)
+        for field, inner in schema.get("properties", {}).items():
+            for example in inner.get("examples", []):
+                problems += _check(spec, f"{name}.{field}", inner, example)
+    assert not problems, "\n".join(problems)
 
 
 # --- the reference, on a hand-written spec ------------------------------------------------------

@@ -21,11 +21,11 @@ from app.domain.access import (
     portal_refusal,
     visibility,
 )
-from app.errors import BadRequest, Forbidden, PreconditionFailed, PreconditionRequired
+from app.errors import BadRequest, Forbidden, PreconditionRequired
 from app.http.ratelimit import STATE_KEY, RateLimiter, refusal
 from app.logs import actor_var
 from app.schemas import MAX_ID
-from app.services import auth
+from app.services import auth, versions
 from app.services.desk import Desk
 
 M = TypeVar("M", bound=BaseModel)
@@ -155,21 +155,37 @@ IfMatch = Annotated[
 ]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
-_ETAG = re.compile(r'^[ \t]*(?:W/)?"([0-9]{1,18})"[ \t]*$')
+# RFC 9110 §8.8.3: an entity tag is an optionally weak quoted string of visible characters;
+# If-Match is `*` or a comma-separated list of them (§13.1.1).
+_ENTITY_TAG = re.compile(r'(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
+_OUR_TAG = re.compile(r"[0-9]{1,18}")
 
 
 def expected_version(if_match: str | None) -> int:
-    """The version an If-Match header names; 428 when missing, 412 when it names no version.
+    """The version an If-Match header names; 428 when missing, 400 when it is no entity tag at
+    all (`null`, a bare number), and a version no row ever has when it is well-formed but names
+    none this service issued (a 412 then). `*` matches whatever version there is.
     Routers call it in their body, after FastAPI has validated the request: a malformed body
     is a 422 whatever the header says."""
     if if_match is None:
         raise PreconditionRequired(
             "send If-Match with the ETag you read, so concurrent edits cannot overwrite each other"
         )
-    match = _ETAG.match(if_match)
-    if match is None:
-        raise PreconditionFailed(f"If-Match {if_match!r} is not an ETag this service issued")
-    return int(match.group(1))
+    value = if_match.strip(" \t")
+    if value == "*":
+        return versions.ANY
+    # An empty list (`If-Match:` with no value) is well-formed and matches nothing.
+    tags = [part.strip(" \t") for part in value.split(",")] if value else []
+    parsed = [_ENTITY_TAG.fullmatch(tag) for tag in tags]
+    if not all(parsed):
+        raise BadRequest(
+            f"If-Match {if_match!r} is not an entity tag: send the ETag you read, quotes "
+            'included (If-Match: "3"), or *',
+            errors=[{"field": "header.If-Match", "message": "not an entity tag"}],
+        )
+    ours = [int(m.group(1)) for m in parsed if m and _OUR_TAG.fullmatch(m.group(1))]
+    # Several versions named: at most one can be current, and the check compares with one.
+    return ours[0] if len(ours) == 1 else versions.NONE
 
 
 # ---- query strings ---------------------------------------------------------------------------

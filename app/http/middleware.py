@@ -1,5 +1,5 @@
-"""ASGI middleware: request ids, access logs and request metrics; request bodies (size, media
-type) and the rate limit's headers."""
+"""ASGI middleware: request ids, access logs and request metrics; CORS preflights from origins
+not allowed; request bodies (size, media type) and the rate limit's headers."""
 
 import json
 import logging
@@ -87,6 +87,38 @@ def _header(scope: Scope, name: bytes) -> bytes:
         if key == name:
             found = value
     return found
+
+
+class Preflights:
+    """CORS preflights (OPTIONS with Origin and Access-Control-Request-Method) from an origin not
+    in `allowed` are refused here with a 400 problem carrying no Access-Control-Allow-* header:
+    the browser's CORS check fails on the missing Allow-Origin whatever the status (Fetch
+    §4.8), and the status and text tell the developer looking at the network tab why, rather
+    than a 405 from a path that has no OPTIONS route. Preflights from allowed origins go on to
+    the CORS middleware, which answers them."""
+
+    def __init__(self, app: ASGIApp, allowed: list[str]) -> None:
+        self.app = app
+        self.allowed = frozenset(allowed)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+            await self.app(scope, receive, send)
+            return
+        origin = _header(scope, b"origin").decode("latin-1")
+        requested = _header(scope, b"access-control-request-method")
+        if not origin or not requested or "*" in self.allowed or origin in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        body: dict[str, Any] = {
+            "type": PROBLEM_BASE + "cors-origin-not-allowed",
+            "title": "Origin not allowed",
+            "status": 400,
+            "detail": f"browsers at {origin} may not call this API: an administrator allows an "
+            "origin by adding it to HELPDESK_CORS_ORIGINS (comma-separated)",
+            "instance": scope["path"],
+        }
+        await _problem(send, body, [(b"vary", b"Origin")])
 
 
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")

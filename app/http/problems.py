@@ -15,6 +15,7 @@ from app.errors import (
     NotFound,
     UnprocessableEntity,
 )
+from app.openapi_doc.written import annotate
 from app.schemas import MAX_ID, Problem
 from app.schemas.common import NOT_BLANK
 
@@ -85,7 +86,8 @@ BEARER = {"type": "http", "scheme": "bearer", "description": "An API key (`hd_â€
 def document(app: FastAPI) -> None:
     """The OpenAPI description as the API answers: errors as problem+json (not FastAPI's
     `HTTPValidationError`, which this API never sends), If-Match required where it is (a 428
-    without it), the bearer key every /v1 operation needs, integer bounds as integers."""
+    without it), the bearer key every /v1 operation needs, integer bounds as integers; with
+    summaries and examples written for people (app/openapi_doc/written.py)."""
     generate = app.openapi
 
     def openapi() -> dict[str, Any]:
@@ -140,6 +142,7 @@ def document(app: FastAPI) -> None:
         spec["components"].setdefault("securitySchemes", {})["apiKey"] = BEARER
         spec["security"] = [{"apiKey": []}]
         _whole_bounds(spec)
+        annotate(spec)  # summaries and examples written for people
         app.openapi_schema = spec
         return spec
 

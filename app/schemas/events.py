@@ -28,6 +28,10 @@ WebhookUrl = Annotated[
         pattern=rf"^https?://[^{SPACE}/?#]+[^{SPACE}]*$",
     ),
 ]
+URL_RULES = (
+    "The http(s) endpoint events are POSTed to: its host an IP address or a valid IDNA name "
+    "(labels of at most 63 characters, 253 in all), its port in range."
+)
 WebhookSecret = Annotated[
     str,
     # Base64 of at least 16 bytes, padded.
@@ -71,7 +75,7 @@ class WebhookCreate(Strict):
             ]
         },
     )
-    url: WebhookUrl = Field(description="http(s) endpoint the events are POSTed to.")
+    url: WebhookUrl = Field(description=URL_RULES)
     event_types: list[EventType] = Field(min_length=1, max_length=20)
     secret: WebhookSecret | None = Field(
         default=None, description="A `whsec_` base64 secret; generated when left out."
@@ -82,7 +86,7 @@ class WebhookCreate(Strict):
 
 class WebhookUpdate(Strict):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"active": False}]})
-    url: WebhookUrl = OMITTED
+    url: WebhookUrl = Field(default=None, description=URL_RULES, json_schema_extra=no_default)
     event_types: list[EventType] = Field(
         default=None, min_length=1, max_length=20, json_schema_extra=no_default
     )

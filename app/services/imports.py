@@ -40,6 +40,8 @@ def _check_times(data: TicketImport, now: datetime) -> None:
         raise invalid("created_at", "must not be in the future")
     if data.customer_id is not None and data.customer is not None:
         raise invalid("customer", "give customer_id or customer, not both")
+    if data.priority is not None and data.priority_reason is None:
+        raise invalid("priority_reason", "required when setting the priority by hand")
     stamped: list[tuple[str, datetime]] = [
         (f"status_changes[{i}].at", c.at) for i, c in enumerate(data.status_changes)
     ] + [

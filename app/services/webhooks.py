@@ -2,11 +2,13 @@
 attempt's claim and outcome, retries as timers of the registry, dead after the last attempt."""
 
 import ipaddress
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from random import Random
-from urllib.parse import urlsplit
+
+import httpx
 
 from app.db import Connection, connection, transaction
 from app.domain import webhooks as rules
@@ -49,12 +51,46 @@ def _out(row: SubscriptionRow) -> WebhookOut:
     )
 
 
-def _check_url(url: str, desk: Desk) -> None:
-    """A target named by an address is checked at once; a name is checked at each delivery
-    (its address may change), as `address_refusal` says."""
-    host = urlsplit(url).hostname or ""
+# A host as DNS names it once IDNA-encoded: dot-separated labels of letters, digits, hyphens
+# (and underscores, which DNS carries), 63 characters each, 253 in all.
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")
+MAX_HOST = 253
+
+
+def url_refusal(url: str) -> str | None:
+    """Why `url` cannot be delivered to, whatever it resolves to (None: it can): an http(s)
+    URL whose host is an IP address or a valid IDNA name, with a port in range. What the
+    delivery worker parses, parsed the same way (httpx), so a stored URL always parses there."""
+    try:
+        parsed = httpx.URL(url)
+        port, name = parsed.port, parsed.host  # the host is decoded (IDNA) when first read
+    except Exception as exc:  # httpx and idna raise several families for a bad URL
+        return f"is not a URL a delivery can reach: {exc}"
+    if parsed.scheme not in ("http", "https"):
+        return "must be an http or https URL"
+    if port is not None and not 0 < port < 65536:
+        return f"port {port} is out of range"
+    host = parsed.raw_host.decode("ascii", "replace")
     if not host:
-        raise invalid("url", "names no host")
+        return "names no host"
+    try:
+        ipaddress.ip_address(host)
+        return None
+    except ValueError:
+        pass
+    labels = host.removesuffix(".").split(".")
+    if len(host) > MAX_HOST or not all(_LABEL.fullmatch(label) for label in labels):
+        return f"host {name!r} is not a valid (IDNA) host name"
+    return None
+
+
+def _check_url(url: str, desk: Desk) -> None:
+    """A target that cannot be reached is refused at once; one named by an address is checked
+    at once too, a name at each delivery (its address may change), as `address_refusal` says."""
+    refusal = url_refusal(url)
+    if refusal is not None:
+        raise invalid("url", refusal)
+    host = httpx.URL(url).host
     try:
         ipaddress.ip_address(host)
     except ValueError:
@@ -242,7 +278,8 @@ async def record(desk: Desk, outcomes: Sequence[Outcome], now: datetime, rng: Ra
                 status="dead" if last else "retrying",
                 next_attempt_at=None if last else now + timedelta(seconds=delay),
                 status_code=o.status_code,
-                error=(o.error or "")[:MAX_ERROR],
+                # A text column holds no NUL: an error quoting a hostile URL must still record.
+                error=(o.error or "").replace("\x00", "\ufffd")[:MAX_ERROR],
             )
         )
     ticket_of = {o.delivery.id: o.delivery.ticket_id for o in outcomes}

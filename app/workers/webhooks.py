@@ -136,8 +136,20 @@ class WebhookWorker:
                 return Outcome(d, None, "timed out")
             except (httpx.HTTPError, OSError) as exc:
                 return Outcome(d, None, f"{type(exc).__name__}: {exc}"[:500])
+            except Exception as exc:
+                # A delivery that cannot even be attempted (a URL stored before it was
+                # checked, a secret that is no key) fails on its own, retried or dead like any
+                # failure: never the pass, which would hold back every other subscription.
+                log.warning(
+                    "webhook delivery cannot be attempted",
+                    extra={"delivery_id": d.id, "error": f"{type(exc).__name__}: {exc}"[:200]},
+                )
+                return Outcome(d, None, f"cannot be attempted: {type(exc).__name__}: {exc}"[:500])
 
     async def _post(self, d: Claimed) -> Outcome:
+        unreachable = webhooks.url_refusal(d.url)
+        if unreachable is not None:
+            return Outcome(d, None, f"cannot be attempted: the URL {unreachable}"[:500])
         url = httpx.URL(d.url)
         port = url.port or (443 if url.scheme == "https" else 80)
         # Resolved once, checked, and connected to by address: a name that resolves to a

@@ -463,9 +463,7 @@ async def test_customer_tokens_are_revoked_one_or_all_at_once_and_audited(
         async with _portal(app, token) as portal:
             assert (await portal.get("/v1/tickets")).status_code == 401
     # Again: nothing more to revoke.
-    assert (await client.delete(f"/v1/customers/{cid}/tokens")).json()[
-        "revoked_token_ids"
-    ] == []
+    assert (await client.delete(f"/v1/customers/{cid}/tokens")).json()["revoked_token_ids"] == []
 
     # Someone else's token id, or none: 404.
     other = await make_customer(client)

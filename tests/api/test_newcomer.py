@@ -6,7 +6,7 @@ from app.db import Database
 from app.main import create_app
 from app.settings import Settings
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import make_agent, make_ticket
+from tests.api.factories import make_agent, make_ticket, make_webhook
 
 
 async def test_unknown_query_parameters_are_a_400_naming_them(client: httpx.AsyncClient) -> None:
@@ -81,4 +81,100 @@ async def test_cors_preflights_are_answered_for_the_allowed_origins(db: Database
     assert allowed.status_code == 200
     assert allowed.headers["access-control-allow-origin"] == "https://desk.example"
     assert "PATCH" in allowed.headers["access-control-allow-methods"]
-    assert "access-control-allow-origin" not in other.headers
+    assert other.status_code == 400
+    assert not [h for h in other.headers if h.startswith("access-control-")]
+
+
+async def test_if_match_that_is_no_entity_tag_is_a_400_naming_the_header(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    path = f"/v1/tickets/{ticket['id']}"
+    for sent in ("null", "1", '"1', "W/1", '"1",,x'):
+        response = await client.patch(path, json={"subject": "x"}, headers={"If-Match": sent})
+        assert response.status_code == 400, (sent, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["errors"][0]["field"] == "header.If-Match", sent
+    assert (await client.get(path)).json()["subject"] == ticket["subject"]  # nothing written
+
+
+async def test_a_well_formed_if_match_that_names_another_version_is_a_412(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    path = f"/v1/tickets/{ticket['id']}"
+    version = ticket["version"]
+    for sent in (f'"{version + 1}"', '"abc"', f'W/"{version + 1}", "x"', f'"{version}", "9"', ""):
+        response = await client.patch(path, json={"subject": "x"}, headers={"If-Match": sent})
+        assert response.status_code == 412, (sent, response.text)
+    listed = await client.patch(
+        path, json={"subject": "listed"}, headers={"If-Match": f'"x", "{version}"'}
+    )
+    assert listed.status_code == 200, listed.text
+    anything = await client.patch(path, json={"subject": "any"}, headers={"If-Match": "*"})
+    assert anything.status_code == 200, anything.text
+    assert anything.json()["subject"] == "any"
+
+
+async def test_a_preflight_with_no_origin_allowed_is_refused_plainly(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.options(
+        "/v1/tickets",
+        headers={"Origin": "https://desk.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert response.status_code == 400
+    assert response.headers["content-type"] == "application/problem+json"
+    assert "HELPDESK_CORS_ORIGINS" in response.json()["detail"]
+    assert not [h for h in response.headers if h.startswith("access-control-")]
+    # An OPTIONS that is no preflight is what it was: a method the path does not serve.
+    assert (await client.options("/v1/tickets")).status_code == 405
+
+
+async def test_an_import_overriding_the_priority_without_a_reason_is_a_422(
+    client: httpx.AsyncClient,
+) -> None:
+    response = await client.post(
+        "/v1/imports/tickets",
+        json={
+            "source": "zendesk",
+            "external_id": "ZD-9",
+            "subject": "Printer jams",
+            "channel": "email",
+            "customer": {"name": "Ada", "email": "ada@example.com"},
+            "created_at": "2025-11-03T09:12:00Z",
+            "priority": "critical",
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "priority_reason"
+    listed = await client.get("/v1/tickets", params={"external_id": "ZD-9"})
+    assert listed.json()["items"] == []
+
+
+async def test_a_webhook_url_no_delivery_could_reach_is_refused_naming_url(
+    client: httpx.AsyncClient,
+) -> None:
+    hook = await make_webhook(client, url="https://hooks.example.com/x")
+    path = f"/v1/webhooks/{hook['id']}"
+    for url in (
+        "http://xn--a.example/hook",  # not an IDNA name
+        "http://\u2488.com/hook",
+        "http://a\u200d.com/hook",
+        "http://exa%20mple.com/",
+        "http://-bad-.example/",
+        "http://a.com:99999/",
+        "http://" + "a" * 64 + ".example/",
+        "https://" + ".".join(["abcdefgh"] * 30) + "/",  # a host over 253 characters
+    ):
+        created = await client.post(
+            "/v1/webhooks", json={"url": url, "event_types": ["ticket.created"]}
+        )
+        assert created.status_code == 422, (url, created.text)
+        assert [e["field"] for e in created.json()["errors"]] == ["url"], url
+        changed = await client.patch(path, json={"url": url}, headers={"If-Match": '"1"'})
+        assert changed.status_code == 422, (url, changed.text)
+        assert [e["field"] for e in changed.json()["errors"]] == ["url"], url
+    for url in ("https://bücher.example/hook", "https://hooks.example.com:8443/a?b=c"):
+        ok = await client.patch(path, json={"url": url}, headers={"If-Match": "*"})
+        assert ok.status_code == 200, (url, ok.text)

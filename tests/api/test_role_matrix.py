@@ -1,5 +1,5 @@
 """The role × endpoint matrix: every operation of the OpenAPI description, called by every kind
-of caller, answers what the table says (the README shows the same table).
+of caller, answers what the table says (docs/access-and-privacy.md shows the same table).
 
 The callers: keys of each role (the supervisor and agent tied to agents of team A, the team of the
 ticket every ticket operation is called on; "agent B" is an agent of team B, who does not see
@@ -32,7 +32,7 @@ from tests.fakes import FakeClock
 
 _seq = itertools.count(1)
 
-# The table (the README shows the same): rows are operation ids, columns callers.
+# The table (docs/access-and-privacy.md shows the same): rows are operation ids, columns callers.
 TABLE = """
 | operation | admin | supervisor | agent | agent B | integration | viewer | no key | revoked | expired | rotated, in grace | rotated, after grace | customer (own) | customer (other) |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|---|

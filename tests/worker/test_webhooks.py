@@ -15,7 +15,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from app.clock import utcnow
-from app.db import connect
+from app.db import connect, transaction
+from app.domain.webhooks import new_secret
 from app.main import create_app
 from app.schemas import ApiKeyCreate
 from app.services import auth, webhooks
@@ -248,3 +249,46 @@ async def test_an_email_exchange_reaches_receivers_without_what_threads_mail(
     sent = json.dumps(bodies)
     for mark in ("<ask@", "<answer@", reply["message_id"], reply["reference_token"], "[ref:"):
         assert mark not in sent, mark
+
+
+# Hosts no delivery can reach, as stored before URLs were checked (the API refuses them now).
+POISON_URLS = ("http://xn--a.example/hook", "http://\u2488.com/hook", "http://a.com:99999/x")
+
+
+async def test_a_subscription_that_cannot_be_delivered_to_fails_alone(
+    delivering: Delivering,
+) -> None:
+    async with transaction(delivering.desk.db) as conn:
+        for url in POISON_URLS:
+            await conn.execute(
+                "INSERT INTO webhook_subscriptions (url, event_types, secret, active, "
+                "created_at, updated_at, version) VALUES ($1, $2, $3, true, now(), now(), 1)",
+                url,
+                ["ticket.created", "interaction.added"],
+                new_secret(),
+            )
+    async with Receiver() as receiver:
+        good = await make_webhook(
+            delivering.client,
+            url=f"{receiver.url}/good",
+            event_types=["ticket.created", "interaction.added"],
+        )
+        for _ in range(3):
+            ticket = await make_ticket(delivering.client)
+            await log(delivering.client, ticket["id"])
+        await delivering.until_settled()
+    assert sorted(json.loads(r.body)["type"] for r in receiver.delivered()) == (
+        ["interaction.added"] * 3 + ["ticket.created"] * 3
+    )
+    assert len(receiver.requests) == 6  # each once: the good subscription never failed
+    hooks = (await delivering.client.get("/v1/webhooks")).json()["items"]
+    for hook in hooks:
+        path = f"/v1/webhooks/{hook['id']}/deliveries"
+        deliveries = (await delivering.client.get(path)).json()["items"]
+        assert len(deliveries) == 6
+        if hook["id"] == good["id"]:
+            assert {d["status"] for d in deliveries} == {"delivered"}
+            continue
+        for d in deliveries:
+            assert d["status"] == "dead" and d["attempts"] == MAX_ATTEMPTS, d
+            assert d["last_error"].startswith("cannot be attempted: "), d
