@@ -28,6 +28,11 @@ SUMMARIES = {
     "customers_get": "Read one customer",
     "customers_update": "Change a customer's details",
     "teams_create": "Add a team",
+    "customer_tokens_revoke": "Revoke one of a customer's portal tokens, at once everywhere",
+    "customer_tokens_revoke_all": "Revoke every portal token of a customer",
+    "inbound_held_list": "List held mail: messages that named a ticket their sender is not on",
+    "inbound_held_accept": "Accept a held message into the ticket it answers, or as a new ticket",
+    "inbound_held_reject": "Reject a held message (its content is erased at once)",
     "teams_list": "List teams",
     "teams_get": "Read one team",
     "teams_update": "Change a team (tier, supervisor, assignment)",
@@ -171,6 +176,8 @@ FIELDS: dict[str, Any] = {
     "expires_at": "2026-09-01T00:00:00Z",
     "last_used_at": "2026-03-02T09:14:07Z",
     "revoked_at": None,
+    "decided_at": "2026-03-02T11:20:00Z",
+    "revoked_token_ids": [77, 78],
     "done_at": None,
     "missed_at": None,
     "delivered_at": "2026-03-02T09:14:08Z",
@@ -444,7 +451,14 @@ SCHEMA_FIELDS: dict[str, dict[str, Any]] = {
     },
     "Sla": {"breaches": {"first_response": 4, "resolution": 8}},
     "Nps": {"score": 47},
-    "InboundEmailOut": {"id": 2210, "subject": "Re: VPN drops every few minutes [#4711]"},
+    "InboundEmailOut": {
+        "id": 2210,
+        "subject": "Re: VPN drops every few minutes [#4711]",
+        "attachments": [
+            {"filename": "vpn-client.log", "content_type": "text/plain", "size": 18432}
+        ],
+    },
+    "CustomerTokensRevoked": {"revoked_at": "2026-03-02T11:20:00Z"},
     "MetricsSummary": {
         "first_contact_resolution": {"count": 71, "of": 230, "rate": 0.309},
         "resolution_rate": {"count": 198, "of": 246, "rate": 0.805},
@@ -615,6 +629,7 @@ SCHEMAS: dict[str, Any] = {
 
 # Request bodies that are not one schema (a choice of two, an optional body).
 REQUESTS: dict[str, Any] = {
+    "inbound_held_accept": {"into": "ticket"},
     "surveys_create": {"kind": "csat", "score": 5, "comment": "Snel opgelost, dank je wel!"},
     "api_keys_rotate": {"expires_at": "2026-09-01T00:00:00Z"},
     "inbound_email_receive": (
@@ -987,6 +1002,9 @@ DESCRIPTIONS: dict[str, str] = {
     "escalation_id": "The escalation's id.",
     "rule_id": "The routing rule's id.",
     "webhook_id": "The webhook subscription's id.",
+    "token_id": "The portal token's id (the second part of the token).",
+    "email_id": "The held message's id (from the held list).",
+    "revoked_token_ids": "The tokens this call revoked (those revoked before are not listed).",
     "delivery_id": "The delivery's id.",
 }
 
