@@ -168,8 +168,8 @@ def create_app(
         privacy.router,
         inbound.router,
         imports.router,
-        escalations.router,  # issue 19, routing
-        routing.router,  # issue 19, routing
+        escalations.router,
+        routing.router,
         events.router,
         chat.router,
         surveys.router,

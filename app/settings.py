@@ -100,7 +100,7 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_AUTO_CLOSE_DAYS",
         description="A ticket resolved this many days is closed.",
     )
-    # ---- issue 19, routing ----
+    # ---- routing ----
     default_team_id: int | None = Field(
         default=None,
         validation_alias="HELPDESK_DEFAULT_TEAM_ID",
@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         description="How long the receiving side has to acknowledge an escalation: a reminder "
         "halfway, past it a hierarchical escalation to the team's supervisor.",
     )
-    # ---- end of issue 19, routing ----
+    # ----
     cors_origins: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         validation_alias="HELPDESK_CORS_ORIGINS",

@@ -13,7 +13,7 @@ Capability = Literal[
     "import_history",
     "configure",
     "issue_customer_tokens",
-    "supervise",  # issue 19, routing
+    "supervise",
 ]
 
 # What a role may do. viewer reads; integration writes tickets but manages nothing; only admin
@@ -30,7 +30,7 @@ CAPABILITIES: dict[str, frozenset[Capability]] = {
             "supervise",
         }
     ),
-    # supervise (issue 19): de-escalate, acknowledge hierarchical escalations, routing rules.
+    # supervise: de-escalate, acknowledge hierarchical escalations, routing rules.
     "supervisor": frozenset({"read", "write", "supervise"}),
     "agent": frozenset({"read", "write"}),
     "integration": frozenset({"read", "write", "import_history", "issue_customer_tokens"}),

@@ -131,7 +131,7 @@ WriteCall = Annotated[Call, Depends(call_for("write"))]
 AdminCall = Annotated[Call, Depends(call_for("manage"))]
 ConfigCall = Annotated[Call, Depends(call_for("configure"))]
 TokenCall = Annotated[Call, Depends(call_for("issue_customer_tokens"))]
-SuperviseCall = Annotated[Call, Depends(call_for("supervise"))]  # issue 19, routing
+SuperviseCall = Annotated[Call, Depends(call_for("supervise"))]
 
 
 def desk_of(request: Request) -> Desk:

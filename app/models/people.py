@@ -28,7 +28,7 @@ class Team(SQLModel, table=True):
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     version: int = Field(default=1)
-    # ---- issue 19, routing (migration 0009): who supervises, how tickets are assigned ----
+    # ---- routing (migration 0009): who supervises, how tickets are assigned ----
     # use_alter: agents refer to teams too; the cycle is broken when tables are sorted.
     supervisor_id: int | None = Field(
         default=None,
@@ -43,7 +43,7 @@ class Team(SQLModel, table=True):
     )
     # The agent round-robin assigned last: the next goes to the one after.
     last_assigned_id: int | None = Field(default=None, sa_type=BigInteger, nullable=True)
-    # ---- end of issue 19, routing ----
+    # ----
     __table_args__ = (
         CheckConstraint("tier BETWEEN 1 AND 3", name="teams_tier_range"),
         CheckConstraint(
@@ -66,12 +66,12 @@ class Agent(SQLModel, table=True):
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     version: int = Field(default=1)
-    # ---- issue 19, routing (migration 0009): who may be assigned new tickets ----
+    # ---- routing (migration 0009): who may be assigned new tickets ----
     availability: str = Field(
         default="available", sa_type=String(20), sa_column_kwargs={"server_default": "available"}
     )
     capacity: int | None = None  # open tickets at most; None: no limit
-    # ---- end of issue 19, routing ----
+    # ----
     __table_args__ = (
         CheckConstraint("availability IN ('available', 'away')", name="agents_availability_check"),
         CheckConstraint("capacity >= 0", name="agents_capacity_check"),
@@ -104,7 +104,7 @@ class ApiKey(SQLModel, table=True):
     agent_id: int | None = reference("agents.id", index=False)
     created_at: datetime = timestamp()
     revoked_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
-    # ---- issue 18, access (migration 0006): expiry, last use, rotation, integration scope ----
+    # ---- access (migration 0006): expiry, last use, rotation, integration scope ----
     expires_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     last_used_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     # The key this one rotated (a key is rotated once); the old one works until its expires_at.
@@ -113,7 +113,7 @@ class ApiKey(SQLModel, table=True):
     )
     # An integration key's channels and/or "own" (the tickets it created); NULL: everything.
     scope: list[str] | None = Field(default=None, sa_column=Column(ARRAY(Text), nullable=True))
-    # ---- end of issue 18, access ----
+    # ----
 
 
 class CustomerToken(SQLModel, table=True):

@@ -82,7 +82,7 @@ class Ticket(SQLModel, table=True):
     sla_warning_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     sla_paused: bool = Field(default=False)
     sla_breached: bool = Field(default=False)
-    # ---- issue 19, routing (migration 0009): why the ticket is where it is ----
+    # ---- routing (migration 0009): why the ticket is where it is ----
     routed_by_rule_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="routing_rules.id", nullable=True
     )
@@ -90,7 +90,7 @@ class Ticket(SQLModel, table=True):
     escalated_to_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="agents.id", nullable=True
     )
-    # ---- end of issue 19, routing ----
+    # ----
     search_vector: Any = Field(
         default=None,
         sa_column=Column(TSVECTOR, Computed(TICKET_SEARCH_VECTOR, persisted=True)),

@@ -25,7 +25,7 @@ class AgentUpdate(Strict):
     role: Literal["admin", "supervisor", "agent"] = OMITTED
     languages: list[LanguageTag] = Field(default=None, max_length=20, json_schema_extra=no_default)
     active: bool = OMITTED
-    # issue 19, routing: who assignment may choose
+    # Routing: who assignment may choose
     availability: Literal["available", "away"] = OMITTED
     capacity: int | None = Field(
         default=None, ge=0, le=100000, description="Open tickets at most; null: no limit."

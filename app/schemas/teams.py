@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.schemas.common import OMITTED, Id, Name, Strict, Tier
 
-# issue 19, routing: how a team's new tickets are assigned to its agents
+# Routing: how a team's new tickets are assigned to its agents
 Assignment = Literal["none", "round_robin", "least_open"]
 
 

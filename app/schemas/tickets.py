@@ -199,7 +199,7 @@ class TicketOut(BaseModel):
     customer_reply_count: int
     interaction_count: int
     version: int
-    # issue 19, routing
+
     escalated_to_id: int | None = Field(
         description="The supervisor a hierarchical escalation named, if any."
     )

@@ -97,7 +97,7 @@ class Snapshot:
 
     book: PolicyBook
     matrix: dict[str, dict[str, str]]
-    # issue 19: the active routing rules in the order they are tried (their changes move the
+    # Routing: the active routing rules in the order they are tried (their changes move the
     # configuration revision too, migration 0009).
     routing_rules: tuple[routing.Rule, ...] = ()
 

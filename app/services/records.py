@@ -218,7 +218,7 @@ async def _team_must_exist(conn: Connection, team_id: int | None) -> None:
 
 
 async def _supervisor_must_exist(conn: Connection, agent_id: int | None) -> None:
-    # issue 19, routing: hierarchical escalations of the team go to its supervisor.
+    # Routing: hierarchical escalations of the team go to its supervisor.
     if agent_id is not None and await agents.is_active(conn, agent_id) is None:
         raise UnprocessableEntity(
             f"agent {agent_id} does not exist",

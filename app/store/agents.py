@@ -20,7 +20,7 @@ class AgentRow:
     created_at: datetime
     updated_at: datetime
     version: int
-    # issue 19, routing: whether new tickets may be assigned to the agent, and how many open
+    # Routing: whether new tickets may be assigned to the agent, and how many open
     availability: str
     capacity: int | None
 

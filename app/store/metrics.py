@@ -60,7 +60,7 @@ def _in(column: str, frm: str, to: str) -> str:
     return f"({column} >= {frm} AND {column} < {to})"
 
 
-# Escalated, transferred or de-escalated at least once (issue 19's trail: a PATCH of team_id
+# Escalated, transferred or de-escalated at least once (the escalation trail: a PATCH of team_id
 # is on it too; routing a ticket to its first team is not).
 _TRANSFERRED = """EXISTS (SELECT 1 FROM escalations e WHERE e.ticket_id = tk.id)"""
 

@@ -17,7 +17,7 @@ class TeamRow:
     created_at: datetime
     updated_at: datetime
     version: int
-    # issue 19, routing: the team's supervisor and how its new tickets are assigned
+    # Routing: the team's supervisor and how its new tickets are assigned
     supervisor_id: int | None
     assignment: str
 

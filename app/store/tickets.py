@@ -68,7 +68,7 @@ class NewTicket:
     sla_warning_at: datetime | None
     sla_paused: bool
     sla_breached: bool
-    # issue 19, routing: the rule that placed the ticket and why; the supervisor escalated to.
+    # Routing: the rule that placed the ticket and why; the supervisor escalated to.
     routed_by_rule_id: int | None = None
     routing_reason: str | None = None
     escalated_to_id: int | None = None

@@ -142,7 +142,7 @@ async def _create_for(
     now: datetime,
 ) -> Written[dict[str, Any]]:
     snapshot = await desk.policies.for_writing(conn, revision)
-    # ---- issue 19, routing: a ticket without a team is routed; its team may assign it ----
+    # ---- routing: a ticket without a team is routed; its team may assign it ----
     async with assignment.placing(conn, desk, data, organization, snapshot) as placed:
         inserted = await insert_new(
             conn,
@@ -188,7 +188,7 @@ async def insert_new(
 ) -> tuple[TicketRow, dict[str, Any]] | None:
     """Insert a new ticket with its clocks, timers and "created" history line: the ticket and
     its clocks as shown; None when its (channel, external_id) is already taken."""
-    # issue 19, routing: the team, tier and assignee routing and assignment chose, and why.
+    # Routing: the team, tier and assignee routing and assignment chose, and why.
     team_id, assignee_id = fields.team_id, fields.assignee_id
     if placed is not None:
         team_id, assignee_id = placed.team_id, placed.assignee_id or assignee_id

@@ -17,7 +17,7 @@ CLOCK_SKEW = timedelta(minutes=5)
 # itself (tests check the shape against the schema).
 OUT_FIELDS = tuple(name for name in TicketOut.model_fields if name != "sla")
 _STORED = tuple(name for name in OUT_FIELDS if name not in ("priority_overridden", "routing"))
-# issue 19, routing: why the ticket is in its team, from the two columns that record it.
+# Routing: why the ticket is in its team, from the two columns that record it.
 _ROUTING_SQL = (
     "CASE WHEN routing_reason IS NULL THEN NULL ELSE jsonb_build_object("
     "'rule_id', routed_by_rule_id, 'reason', routing_reason) END AS routing"
