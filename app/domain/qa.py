@@ -15,7 +15,8 @@ import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
 
 Scale = Literal["yes_no", "three_point", "four_point", "five_point"]
 FailureScope = Literal["criterion", "section", "all"]
@@ -128,13 +129,11 @@ Answers = Mapping[str, int | None]
 def check_answers(card: Scorecard, answers: Answers) -> None:
     """Raise ScorecardError unless `answers` gives each criterion of `card` one allowed value."""
     criteria = card.criteria()
-    for key in answers:
+    # What was given first (a wrong answer is named even when others are missing), then gaps.
+    for key, value in answers.items():
         if key not in criteria:
             raise ScorecardError(f"answers.{key}", "no such criterion on this scorecard")
-    for key, (_, c) in criteria.items():
-        if key not in answers:
-            raise ScorecardError(f"answers.{key}", "missing: every criterion needs an answer")
-        value = answers[key]
+        c = criteria[key][1]
         if value is None:
             if not c.allow_na:
                 raise ScorecardError(f"answers.{key}", "this criterion does not allow n/a")
@@ -142,6 +141,9 @@ def check_answers(card: Scorecard, answers: Answers) -> None:
             raise ScorecardError(
                 f"answers.{key}", f"an answer on this scale is 0 to {c.points - 1}"
             )
+    for key in criteria:
+        if key not in answers:
+            raise ScorecardError(f"answers.{key}", "missing: every criterion needs an answer")
 
 
 def score(card: Scorecard, answers: Answers) -> ReviewScore:
@@ -422,4 +424,100 @@ def calibration_results(card: Scorecard, reviews: Sequence[CalibrationReview]) -
         "alpha": krippendorff_alpha(score_units, "interval"),
         "criteria": criteria,
         "reviewers": deviations,
+    }
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScoredReview:
+    """What the QA figures read of one agent's review."""
+
+    reviewed_at: datetime
+    agent_id: int | None
+    team_id: int | None
+    scorecard_id: int
+    score: float | None
+    answers: Mapping[str, int | None]
+    points: Mapping[str, int]  # criterion → points of its scale (bonus criteria left out)
+    failed: Sequence[str]
+    disputed: bool
+
+
+def bucket_start(at: datetime, bucket: str) -> datetime:
+    """The UTC day, ISO week (from Monday) or month `at` falls in."""
+    day = at.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if bucket == "week":
+        return day - timedelta(days=day.weekday())
+    if bucket == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _mean(values: Sequence[float]) -> float | None:
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def figures(reviews: Sequence[ScoredReview], bucket: str) -> dict[str, Any]:
+    """Scores per agent, team, scorecard and bucket; per criterion how often it was answered,
+    failed and its mean answer (share of the scale); the most failed; the dispute rate."""
+
+    def groups(key: Any) -> list[dict[str, Any]]:
+        by: dict[Any, list[float]] = {}
+        counts: dict[Any, int] = {}
+        for r in reviews:
+            k = key(r)
+            counts[k] = counts.get(k, 0) + 1
+            if r.score is not None:
+                by.setdefault(k, []).append(r.score)
+        return [
+            {"id": k, "reviews": counts[k], "average_score": _mean(by.get(k, []))}
+            for k in sorted(counts, key=lambda x: (x is None, x or 0))
+        ]
+
+    answered: dict[str, list[float]] = {}
+    failed: dict[str, int] = {}
+    for r in reviews:
+        for key, value in r.answers.items():
+            if key in r.points and value is not None:
+                answered.setdefault(key, []).append(value / (r.points[key] - 1))
+        for key in r.failed:
+            failed[key] = failed.get(key, 0) + 1
+    criteria = [
+        {
+            "criterion": key,
+            "answered": len(values),
+            "failed": failed.get(key, 0),
+            "fail_rate": round(failed.get(key, 0) / len(values), 4),
+            "average": _mean(values),
+        }
+        for key, values in sorted(answered.items())
+    ]
+    most_failed = sorted(
+        (c for c in criteria if c["failed"]), key=lambda c: (-c["failed"], c["criterion"])
+    )[:10]
+    buckets: dict[datetime, list[ScoredReview]] = {}
+    for r in reviews:
+        buckets.setdefault(bucket_start(r.reviewed_at, bucket), []).append(r)
+    disputes = sum(r.disputed for r in reviews)
+    scores = [r.score for r in reviews if r.score is not None]
+    return {
+        "reviews": len(reviews),
+        "average_score": _mean(scores),
+        "by_agent": groups(lambda r: r.agent_id),
+        "by_team": groups(lambda r: r.team_id),
+        "by_scorecard": groups(lambda r: r.scorecard_id),
+        "by_criterion": criteria,
+        "most_failed": most_failed,
+        "timeseries": [
+            {
+                "start": start,
+                "reviews": len(rs),
+                "average_score": _mean([r.score for r in rs if r.score is not None]),
+            }
+            for start, rs in sorted(buckets.items())
+        ],
+        "disputes": disputes,
+        "dispute_rate": round(disputes / len(reviews), 4) if reviews else None,
     }
