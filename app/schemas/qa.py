@@ -212,7 +212,8 @@ class DisputeDecision(Strict):
 class AssignmentCreate(Strict):
     period: Period
     starts_on: PlainDate = Field(
-        description="The period's first day: any day, a Monday, or the 1st of a month."
+        description="A day of the period: the sample covers that day, its ISO week (from "
+        "Monday) or its month."
     )
     per_agent: int = Field(ge=1, le=100, description="Tickets drawn per agent.")
     team_id: Id | None = None
@@ -298,8 +299,10 @@ class CalibrationOut(BaseModel):
 
 
 class QaMetricsQuery(BaseModel):
-    from_: AwareDatetime = Field(alias="from")
-    to: AwareDatetime
+    from_: AwareDatetime = Field(
+        alias="from", description="Reviews at or after; must be before `to`."
+    )
+    to: AwareDatetime = Field(description="Reviews before.")
     bucket: Literal["day", "week", "month"] = "week"
     agent_id: QueryIdValue | None = None
     team_id: QueryIdValue | None = None

@@ -374,10 +374,20 @@ async def test_bad_input_names_the_field_and_writes_nothing(client: httpx.AsyncC
     off_scale = await client.post(url, json={"answers": {"empathy": 3}})
     assert off_scale.json()["errors"][0]["field"] == "answers.empathy"
     assert (await client.get("/v1/qa/reviews")).json()["items"] == []
-    monday = await client.post(
-        "/v1/qa/assignments", json={"period": "week", "starts_on": "2026-03-03", "per_agent": 1}
+    # A sample covers the period holding the day named: a Wednesday's week from its Monday.
+    week = await created(
+        await client.post(
+            "/v1/qa/assignments", json={"period": "week", "starts_on": "2026-03-04", "per_agent": 1}
+        )
     )
-    assert monday.status_code == 422 and monday.json()["errors"][0]["field"] == "starts_on"
+    assert (week["starts_on"], week["ends_on"]) == ("2026-03-02", "2026-03-09")
+    month = await created(
+        await client.post(
+            "/v1/qa/assignments",
+            json={"period": "month", "starts_on": "2026-12-15", "per_agent": 1},
+        )
+    )
+    assert (month["starts_on"], month["ends_on"]) == ("2026-12-01", "2027-01-01")
     bonus_critical = {
         "name": "Bad",
         "sections": [

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from app.db import transaction
 from app.domain import qa as rules
 from app.domain.access import Principal
-from app.errors import NotFound, UnprocessableEntity
+from app.errors import NotFound
 from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentOut
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -15,27 +15,25 @@ from app.store import qa as store
 from app.store.qa import AssignmentItemRow, AssignmentRow, PopulationFilters
 
 
-def period_end(period: str, starts_on: date) -> date:
-    """The day after the period that starts on `starts_on` (422 unless it is such a first day)."""
-    if period == "day":
-        return starts_on + timedelta(days=1)
+def period_of(period: str, day: date) -> tuple[date, date]:
+    """The period (`day`, its ISO week from Monday, or its month) that holds `day`: its first
+    day and the day after it (the last day representable, at the end of the calendar)."""
     if period == "week":
-        if starts_on.weekday() != 0:
-            raise UnprocessableEntity(
-                "a week starts on a Monday",
-                errors=[{"field": "starts_on", "message": "not a Monday"}],
-            )
-        return starts_on + timedelta(days=7)
-    if starts_on.day != 1:
-        raise UnprocessableEntity(
-            "a month starts on its 1st",
-            errors=[{"field": "starts_on", "message": "not the 1st of a month"}],
-        )
-    if starts_on.year >= 9000:
-        raise UnprocessableEntity(
-            "too far ahead", errors=[{"field": "starts_on", "message": "before the year 9000"}]
-        )
-    return (starts_on.replace(day=28) + timedelta(days=4)).replace(day=1)
+        first = day - timedelta(days=day.weekday())
+    elif period == "month":
+        first = day.replace(day=1)
+    else:
+        first = day
+    try:
+        if period == "day":
+            after = first + timedelta(days=1)
+        elif period == "week":
+            after = first + timedelta(days=7)
+        else:
+            after = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    except OverflowError:
+        after = date.max
+    return first, after
 
 
 def _midnight(day: date) -> datetime:
@@ -65,11 +63,7 @@ async def create(
 ) -> Written[AssignmentOut]:
     """Draw the sample. The same request with the same seed returns the sample it drew (200);
     a new draw in a period leaves out the tickets sampled in it already."""
-    if data.starts_on.year < 1900:
-        raise UnprocessableEntity(
-            "too far back", errors=[{"field": "starts_on", "message": "after the year 1900"}]
-        )
-    ends_on = period_end(data.period, data.starts_on)
+    starts_on, ends_on = period_of(data.period, data.starts_on)
     filters = {
         "team_id": data.team_id,
         "channel": data.channel,
@@ -81,7 +75,7 @@ async def create(
             same = await store.same_assignment(
                 conn,
                 period=data.period,
-                period_start=data.starts_on,
+                period_start=starts_on,
                 per_agent=data.per_agent,
                 filters=filters,
                 seed=data.seed,
@@ -94,10 +88,10 @@ async def create(
         population = await store.population(
             conn,
             PopulationFilters(
-                start=_midnight(data.starts_on),
+                start=_midnight(starts_on),
                 end=_midnight(ends_on),
                 period=data.period,
-                period_start=data.starts_on,
+                period_start=starts_on,
                 team_id=data.team_id,
                 channel=data.channel,
                 category=data.category,
@@ -108,7 +102,7 @@ async def create(
         row = await store.insert_assignment(
             conn,
             period=data.period,
-            period_start=data.starts_on,
+            period_start=starts_on,
             period_end=ends_on,
             per_agent=data.per_agent,
             filters=filters,

@@ -28,7 +28,8 @@ async def figures(desk: Desk, query: QaMetricsQuery, *, caller: Principal) -> Qa
     """Agents' reviews only (calibration reviews are not counted), those the caller reads."""
     if query.to <= query.from_:
         raise UnprocessableEntity(
-            "`to` must be after `from`", errors=[{"field": "query.to", "message": "not after from"}]
+            "`from` must be before `to`",
+            errors=[{"field": "query.from", "message": "must be before `to`"}],
         )
     visible = review_visibility(caller)
     f = FigureFilters(

@@ -232,16 +232,12 @@ async def _version_for(
     if session.status != "open":
         raise Conflict(f"calibration session {session.id} is closed")
     if ticket_id not in session.ticket_ids:
-        raise UnprocessableEntity(
-            f"ticket {ticket_id} is not one of session {session.id}'s tickets",
-            errors=[{"field": "calibration_id", "message": "the ticket is not in this session"}],
-        )
+        raise Conflict(f"ticket {ticket_id} is not one of calibration session {session.id}'s")
     version = await store.get_version(conn, session.scorecard_version_id)
     assert version is not None
     if data.scorecard_id is not None and data.scorecard_id != version.scorecard_id:
-        raise UnprocessableEntity(
-            "a calibration review is scored on the session's scorecard",
-            errors=[{"field": "scorecard_id", "message": "not the session's scorecard"}],
+        raise Conflict(
+            f"calibration session {session.id} scores on scorecard {version.scorecard_id}"
         )
     return version
 
@@ -267,8 +263,8 @@ async def create(
             author = await store.interaction_of(conn, ticket_id, data.interaction_id)
             if author is None:
                 raise UnprocessableEntity(
-                    f"interaction {data.interaction_id} is not one of ticket {ticket_id}'s",
-                    errors=[{"field": "interaction_id", "message": "not on this ticket"}],
+                    f"interaction {data.interaction_id} of ticket {ticket_id} does not exist",
+                    errors=[{"field": "interaction_id", "message": "unknown id"}],
                 )
             agent_id = author.author_agent_id
             team_id = author.author_team_id or ticket.team_id
