@@ -106,6 +106,18 @@ async def version_of(
     return None if found is None else VersionRow(**found)
 
 
+async def current_versions(
+    conn: asyncpg.Connection, cards: list[ScorecardRow]
+) -> dict[int, VersionRow]:
+    """Each scorecard's current version, by scorecard id, in one statement."""
+    sql = f"""SELECT {", ".join(f"v.{f.name}" for f in fields(VersionRow))}
+              FROM qa_scorecard_versions v JOIN qa_scorecards c
+                ON c.id = v.scorecard_id AND c.current_version = v.number
+              WHERE c.id = ANY($1::bigint[])"""
+    found = await conn.fetch(sql, [c.id for c in cards])
+    return {r["scorecard_id"]: VersionRow(**r) for r in found}
+
+
 async def get_version(conn: asyncpg.Connection, version_id: int) -> VersionRow | None:
     sql = f"SELECT {_columns(VersionRow)} FROM qa_scorecard_versions WHERE id = $1"
     found = await conn.fetchrow(sql, version_id)

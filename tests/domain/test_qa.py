@@ -188,17 +188,22 @@ def test_a_sample_is_reproducible_for_its_seed_whatever_the_order_read() -> None
 
 
 def test_a_sample_is_uniform_over_each_agents_tickets() -> None:
-    """Chi-squared with a fixed seed: 20 tickets, 3 drawn per round, 4000 rounds; each ticket
-    should be drawn 600 times. With 19 degrees of freedom the 99.9 % critical value is 43.82."""
-    tickets = list(range(1, 21))
-    counts: Counter[int] = Counter()
+    """Chi-squared with fixed seeds: agent 1 has 20 eligible tickets, agent 2 has 8; 3 of each
+    are drawn per round, 4000 rounds. Each of agent 1's tickets should be drawn 600 times (19
+    degrees of freedom: the 99.9 % critical value is 43.82), each of agent 2's 1500 (7 degrees
+    of freedom: 24.32). Every round gives each agent exactly 3."""
+    first, second = list(range(1, 21)), list(range(101, 109))
+    counts: dict[int, Counter[int]] = {1: Counter(), 2: Counter()}
     rounds = 4000
     for seed in range(rounds):
-        counts.update(draw_sample({1: tickets}, 3, seed=seed)[1])
-    expected = rounds * 3 / len(tickets)
-    chi2 = sum((counts[t] - expected) ** 2 / expected for t in tickets)
-    assert chi2 < 43.82, chi2
-    assert sum(counts.values()) == rounds * 3
+        drawn = draw_sample({1: first, 2: second}, 3, seed=seed)
+        assert len(drawn[1]) == len(drawn[2]) == 3
+        for agent in (1, 2):
+            counts[agent].update(drawn[agent])
+    for agent, tickets, critical in ((1, first, 43.82), (2, second, 24.32)):
+        expected = rounds * 3 / len(tickets)
+        chi2 = sum((counts[agent][t] - expected) ** 2 / expected for t in tickets)
+        assert chi2 < critical, (agent, chi2)
 
 
 # ---- reviewers' agreement ------------------------------------------------------------------

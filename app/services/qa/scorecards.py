@@ -139,12 +139,10 @@ async def list_scorecards(
         cards, next_cursor = await store.page_scorecards(
             conn, limit=query.limit, cursor=query.cursor
         )
-        items = []
-        for card in cards:  # a page is at most 200 scorecards
-            version = await store.version_of(conn, card.id, card.current_version)
-            assert version is not None
-            items.append(out(card, version))
-    return Page[ScorecardOut](items=items, next_cursor=next_cursor)
+        versions = await store.current_versions(conn, cards)
+    return Page[ScorecardOut](
+        items=[out(card, versions[card.id]) for card in cards], next_cursor=next_cursor
+    )
 
 
 async def update(
