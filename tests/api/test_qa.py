@@ -408,3 +408,40 @@ async def test_bad_input_names_the_field_and_writes_nothing(client: httpx.AsyncC
     assert (
         await client.post("/v1/qa/calibrations", json={"name": "x", "ticket_ids": [999]})
     ).json()["errors"][0]["field"] == "ticket_ids[0]"
+
+
+async def test_one_interaction_is_reviewed_as_its_authors_work(client: httpx.AsyncClient) -> None:
+    team = await make_team(client)
+    ada = await make_agent(client, team_id=team["id"])
+    bob = await make_agent(client, team_id=team["id"])
+    greek = await make_customer(client, name="Γιώργος Παπαδόπουλος")
+    ticket = await make_ticket(
+        client, team_id=team["id"], assignee_id=ada["id"], customer_id=greek["id"], language="el"
+    )
+    await log(client, ticket["id"], body="Καλημέρα Γιώργο, ευχαριστούμε.", author_id=ada["id"])
+    bobs = await log(client, ticket["id"], body="Έγινε.", author_id=bob["id"])
+    review = await created(
+        await client.post(
+            f"/v1/tickets/{ticket['id']}/qa-reviews",
+            json={
+                "interaction_id": bobs["id"],
+                "answers": JUDGEMENT | {"time_estimate": 0, "resolution": 1},
+            },
+        )
+    )
+    assert review["agent_id"] == bob["id"] and review["interaction_id"] == bobs["id"]
+    checks = by_check(review)
+    # Only Bob's reply is read: no greeting, no name, no thanks in it.
+    assert checks["greeting"]["passed"] is False and checks["greeting"]["outcome"] == "accepted"
+    assert checks["customer_name"]["passed"] is False
+    assert review["answers"]["thanks"] == 0
+    whole = (await client.get(f"/v1/tickets/{ticket['id']}/qa-prechecks")).json()
+    found = {s["check"]: s for s in whole["suggestions"]}
+    assert found["customer_name"]["passed"] is True  # Ada's reply, in the vocative
+    assert "Γιώργο" in found["customer_name"]["evidence"]
+    elsewhere = await client.post(
+        f"/v1/tickets/{ticket['id']}/qa-reviews",
+        json={"interaction_id": 999_999, "answers": JUDGEMENT},
+    )
+    assert elsewhere.status_code == 422
+    assert elsewhere.json()["errors"][0]["field"] == "interaction_id"
