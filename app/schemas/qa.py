@@ -3,7 +3,14 @@
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+)
 
 from app.schemas.common import (
     NOT_BLANK,
@@ -23,6 +30,11 @@ Key = Annotated[
     StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,59}$"),
     Field(description="Lower case letters, digits and `_`, starting with a letter (≤ 60)."),
 ]
+# An answer: a point of its criterion's scale (0 to 4 at most), or null for n/a. Answers and root
+# causes are keyed by criterion keys, which the scorecard (not the schema) knows.
+Answer = Annotated[int, Field(ge=0, le=4)] | None
+Answers = Annotated[dict[str, Answer], Field(max_length=200)]
+RootCauses = Annotated[dict[str, list[ShortText]], Field(max_length=200)]
 Scale = Literal["yes_no", "three_point", "four_point", "five_point"]
 FailureScope = Literal["criterion", "section", "all"]
 PrecheckName = Literal[
@@ -43,7 +55,30 @@ LongText = Annotated[
     str, StringConstraints(min_length=1, max_length=4000, pattern=NOT_BLANK), Stripped
 ]
 Period = Literal["day", "week", "month"]
-PlainDate = Annotated[date, Field(strict=False)]
+
+
+def _date_text(value: Any) -> Any:
+    # Only text is a date here: pydantic would read a number as Unix seconds (0: 1970-01-01).
+    if not isinstance(value, str | date):
+        raise ValueError("must be a date as text, e.g. 2026-03-01")
+    return value
+
+
+def _date_in_range(value: date) -> date:
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
+    return value
+
+
+PlainDate = Annotated[
+    date,
+    Field(strict=False),
+    BeforeValidator(_date_text),
+    AfterValidator(_date_in_range),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "description": "Between the years 1900 and 9000."}
+    ),
+]
 
 
 class CriterionIn(Strict):
@@ -112,8 +147,8 @@ class ReviewCreate(Strict):
     scorecard_id: Id | None = Field(default=None, description="Default: the built-in checklist.")
     interaction_id: Id | None = Field(default=None, description="Review this interaction only.")
     calibration_id: Id | None = Field(default=None, description="Score within this session.")
-    answers: dict[Key, int | None] = Field(default={}, max_length=200)
-    root_causes: dict[Key, list[ShortText]] = Field(default={}, max_length=200)
+    answers: Answers = Field(default={})
+    root_causes: RootCauses = Field(default={})
     comment: LongText | None = None
 
 
@@ -202,8 +237,8 @@ class DisputeDecision(Strict):
 
     decision: Literal["upheld", "amended"]
     comment: LongText | None = None
-    answers: dict[Key, int | None] | None = Field(default=None, max_length=200)
-    root_causes: dict[Key, list[ShortText]] | None = Field(default=None, max_length=200)
+    answers: Answers | None = None
+    root_causes: RootCauses | None = None
 
 
 # ---- samples -------------------------------------------------------------------------------

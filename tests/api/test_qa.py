@@ -374,6 +374,12 @@ async def test_bad_input_names_the_field_and_writes_nothing(client: httpx.AsyncC
     off_scale = await client.post(url, json={"answers": {"empathy": 3}})
     assert off_scale.json()["errors"][0]["field"] == "answers.empathy"
     assert (await client.get("/v1/qa/reviews")).json()["items"] == []
+    for bad in (0, "2026-13-01", "1800-01-01"):  # a number is no date (pydantic reads 1970)
+        refused = await client.post(
+            "/v1/qa/assignments", json={"period": "day", "starts_on": bad, "per_agent": 1}
+        )
+        assert refused.status_code == 422, bad
+        assert refused.json()["errors"][0]["field"] == "starts_on"
     # A sample covers the period holding the day named: a Wednesday's week from its Monday.
     week = await created(
         await client.post(

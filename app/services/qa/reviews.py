@@ -205,7 +205,7 @@ def _root_causes(card: rules.Scorecard, chosen: Mapping[str, list[str]]) -> dict
     for key, causes in chosen.items():
         if key not in criteria:
             raise UnprocessableEntity(
-                f"no criterion {key!r} on this scorecard",
+                f"no such criterion {key!r} on this scorecard",
                 errors=[{"field": f"root_causes.{key}", "message": "no such criterion"}],
             )
         allowed = criteria[key][1].root_causes
