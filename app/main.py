@@ -27,6 +27,7 @@ from app.routers import (
     metrics,
     portal,
     privacy,
+    qa,
     records,
     routing,
     sla,
@@ -176,6 +177,7 @@ def create_app(
         metrics.router,
         metrics.prometheus,
         exports.router,
+        qa.router,
     ):
         app.include_router(router)
     return app

@@ -10,7 +10,7 @@
   sequence of `team_turn(team)`, whose count it continues.
 
 Revision ID: 0022
-Revises: 0018
+Revises: 0021
 Create Date: 2027-02-20 09:00:00
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0022"
-down_revision: str | None = "0018"
+down_revision: str | None = "0021"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

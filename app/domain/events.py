@@ -18,6 +18,8 @@ SLA_WARNING = "sla.warning"
 SLA_BREACH = "sla.breach"
 REMINDER_DUE = "reminder.due"
 SURVEY_RECEIVED = "survey.received"
+QA_REVIEW_CREATED = "qa.review.created"
+QA_REVIEW_DISPUTED = "qa.review.disputed"
 
 EVENT_TYPES = (
     TICKET_CREATED,
@@ -30,6 +32,8 @@ EVENT_TYPES = (
     SLA_BREACH,
     REMINDER_DUE,
     SURVEY_RECEIVED,
+    QA_REVIEW_CREATED,
+    QA_REVIEW_DISPUTED,
 )
 
 # Fields whose values are ids, states or categories: an update's payload carries their old and

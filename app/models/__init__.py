@@ -7,6 +7,15 @@ from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, CustomerToken, Team
+from app.models.qa import (
+    QaAssignment,
+    QaAssignmentItem,
+    QaCalibration,
+    QaDispute,
+    QaReview,
+    QaScorecard,
+    QaScorecardVersion,
+)
 from app.models.rollups import MetricFeed, MetricRollup, MetricTicket
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
@@ -51,6 +60,13 @@ __all__ = [
     "OutboxEvent",
     "PersonalDataErasure",
     "PriorityMatrixRow",
+    "QaAssignment",
+    "QaAssignmentItem",
+    "QaCalibration",
+    "QaDispute",
+    "QaReview",
+    "QaScorecard",
+    "QaScorecardVersion",
     "Reminder",
     "RoutingRule",
     "ServiceSecret",

@@ -18,6 +18,8 @@ EventType = Literal[
     "sla.breach",
     "reminder.due",
     "survey.received",
+    "qa.review.created",
+    "qa.review.disputed",
 ]
 DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[

@@ -124,6 +124,22 @@ TABLE = """
 | metrics_agents | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | prometheus_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | exports_tickets | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_scorecards_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_scorecards_list | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_scorecards_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_scorecards_update | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_prechecks | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_reviews_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_reviews_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_reviews_get | 200 | 200 | 200 | 404 | 404 | 404 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_reviews_dispute | 403 | 403 | 200 | 404 | 404 | 403 | 401 | 401 | 401 | 403 | 401 | 403 | 403 |
+| qa_reviews_decide | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_assignments_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_assignments_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_calibrations_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_calibrations_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_calibrations_close | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| metrics_qa | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -153,10 +169,11 @@ class World:
     ids: dict[str, int] = field(default_factory=dict)
     db: Database | None = None
     secrets: dict[str, str | None] = field(default_factory=dict)
+    app: Any = None
 
 
 async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClock) -> World:
-    w = World(admin, db=db)
+    w = World(admin, db=db, app=app)
     t0 = clock.now()
     hook = {"url": "https://hooks.example.com/m", "event_types": ["ticket.created"]}
     webhook = await created(await admin.post("/v1/webhooks", json=hook))
@@ -197,6 +214,7 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
         "reminder": reminder,
         "supervisor": supervisor_a["id"],
         "webhook": webhook["id"],
+        "agent A": agent_a["id"],
     }
 
     async def key(role: str, **fields: Any) -> dict[str, Any]:
@@ -273,6 +291,79 @@ async def _survey(w: World, c: httpx.AsyncClient) -> httpx.Response:
     # A ticket of its own each time (team A's, the own customer's): one answer per ticket.
     ticket = await make_ticket(w.admin, team_id=w.ids["team"], customer_id=w.ids["customer"])
     return await c.post(f"/v1/tickets/{ticket['id']}/surveys", json={"kind": "csat", "score": 4})
+
+
+_SCORECARD = {
+    "name": "Matrix card",
+    "sections": [{"key": "s", "label": "S", "criteria": [{"key": "ok", "label": "OK"}]}],
+}
+# Every criterion of the built-in checklist answered (a ticket without replies decides none).
+_QA_ANSWERS: dict[str, int | None] = {
+    "greeting": 1,
+    "customer_name": 1,
+    "empathy": 2,
+    "no_jargon": 2,
+    "answered_all": 1,
+    "several_solutions": None,
+    "self_help": 0,
+    "time_estimate": 1,
+    "positive_tone": 1,
+    "anything_else": 1,
+    "thanks": 1,
+    "updated_daily": None,
+    "resolution": 1,
+    "first_response_sla": None,
+    "tagged": 1,
+}
+
+
+async def _get_scorecard(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    made = await created(await w.admin.post("/v1/qa/scorecards", json=_SCORECARD))
+    return await c.get(f"/v1/qa/scorecards/{made['id']}")
+
+
+async def _update_scorecard(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    made = await created(await w.admin.post("/v1/qa/scorecards", json=_SCORECARD))
+    path = f"/v1/qa/scorecards/{made['id']}"
+    return await c.patch(path, json={"name": f"Card {_n()}"}, headers=await version_of(w, path))
+
+
+async def _with_review(w: World, c: httpx.AsyncClient, suffix: str) -> httpx.Response:
+    """A review of a team A ticket assigned to agent A (disputed by them for a decision)."""
+    ticket = await make_ticket(w.admin, team_id=w.ids["team"], assignee_id=w.ids["agent A"])
+    review = await created(
+        await w.admin.post(f"/v1/tickets/{ticket['id']}/qa-reviews", json={"answers": _QA_ANSWERS})
+    )
+    path = f"/v1/qa/reviews/{review['id']}"
+    reason = {"reason": "I disagree"}
+    if suffix == "/dispute":
+        return await c.post(f"{path}/dispute", json=reason)
+    if suffix == "/decision":
+        async with client_for_secret(w, "agent") as agent:
+            await created(await agent.post(f"{path}/dispute", json=reason))
+        return await c.post(f"{path}/decision", json={"decision": "upheld"})
+    return await c.get(path)
+
+
+def client_for_secret(w: World, caller: str) -> httpx.AsyncClient:
+    assert w.app is not None
+    return client_for(w.app, w.secrets[caller])
+
+
+async def _get_assignment(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    body = {"period": "day", "starts_on": "2026-01-05", "per_agent": 1}
+    made = await created(await w.admin.post("/v1/qa/assignments", json=body))
+    return await c.get(f"/v1/qa/assignments/{made['id']}")
+
+
+async def _with_calibration(w: World, c: httpx.AsyncClient, suffix: str) -> httpx.Response:
+    made = await created(
+        await w.admin.post(
+            "/v1/qa/calibrations", json={"name": "m", "ticket_ids": [w.ids["ticket"]]}
+        )
+    )
+    path = f"/v1/qa/calibrations/{made['id']}"
+    return await (c.post(path + suffix) if suffix else c.get(path))
 
 
 async def _other_ticket(w: World) -> int:
@@ -456,6 +547,32 @@ def _calls() -> dict[str, Call]:
         "metrics_agents": lambda w, c: c.get("/v1/metrics/agents"),
         "prometheus_metrics": lambda w, c: c.get("/metrics"),
         "exports_tickets": lambda w, c: c.get("/v1/exports/tickets"),
+        "qa_scorecards_create": lambda w, c: c.post("/v1/qa/scorecards", json=_SCORECARD),
+        "qa_scorecards_list": lambda w, c: c.get("/v1/qa/scorecards"),
+        "qa_scorecards_get": _get_scorecard,
+        "qa_scorecards_update": _update_scorecard,
+        "qa_prechecks": lambda w, c: c.get(f"{t(w)}/qa-prechecks"),
+        "qa_reviews_create": lambda w, c: c.post(
+            f"{t(w)}/qa-reviews", json={"answers": _QA_ANSWERS}
+        ),
+        "qa_reviews_list": lambda w, c: c.get("/v1/qa/reviews"),
+        "qa_reviews_get": lambda w, c: _with_review(w, c, ""),
+        "qa_reviews_dispute": lambda w, c: _with_review(w, c, "/dispute"),
+        "qa_reviews_decide": lambda w, c: _with_review(w, c, "/decision"),
+        "qa_assignments_create": lambda w, c: c.post(
+            "/v1/qa/assignments",
+            json={"period": "month", "starts_on": "2026-02-01", "per_agent": 1},
+        ),
+        "qa_assignments_get": _get_assignment,
+        "qa_calibrations_create": lambda w, c: c.post(
+            "/v1/qa/calibrations", json={"name": "m", "ticket_ids": [w.ids["ticket"]]}
+        ),
+        "qa_calibrations_get": lambda w, c: _with_calibration(w, c, ""),
+        "qa_calibrations_close": lambda w, c: _with_calibration(w, c, "/close"),
+        "metrics_qa": lambda w, c: c.get(
+            "/v1/metrics/qa",
+            params={"from": "2026-01-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"},
+        ),
     }
 
 

@@ -163,6 +163,18 @@ DOCUMENTED_RULES = (
     "is out of range",  # a webhook url's port
     "is not a URL a delivery can reach",  # a webhook's url
     "buckets; use a longer interval",  # a time series: at most 400 buckets
+    # QA: a review answers each criterion of its scorecard on its scale; a scorecard's criteria
+    "every criterion needs an answer",
+    "no such criterion",
+    "does not allow n/a",
+    "an answer on this scale is",
+    "is used twice",
+    "is listed twice",
+    "is not a root cause of",
+    "a bonus criterion cannot be critical",
+    "at least one criterion that is not a bonus",
+    "an upheld review keeps its answers",
+    "an amendment gives the answers that change",
 )
 
 

@@ -1,0 +1,268 @@
+"""/v1/qa/…, /v1/tickets/{id}/qa-reviews and /v1/metrics/qa: quality assurance of agents' work."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Response
+
+from app.http.deps import (
+    IfMatch,
+    PathId,
+    ReadCall,
+    SuperviseCall,
+    WriteCall,
+    expected_version,
+    query,
+    query_parameters,
+)
+from app.http.responses import json_body, written
+from app.schemas import Page
+from app.schemas.qa import (
+    AssignmentCreate,
+    AssignmentOut,
+    CalibrationCreate,
+    CalibrationOut,
+    DisputeCreate,
+    DisputeDecision,
+    PrecheckQuery,
+    PrechecksOut,
+    QaMetrics,
+    QaMetricsQuery,
+    ReviewCreate,
+    ReviewListQuery,
+    ReviewOut,
+    ScorecardCreate,
+    ScorecardListQuery,
+    ScorecardOut,
+    ScorecardUpdate,
+)
+from app.services.qa import assignments, calibrations, metrics, reviews, scorecards
+
+router = APIRouter(prefix="/v1", tags=["quality assurance"])
+
+
+# ---- scorecards ----------------------------------------------------------------------------
+
+
+@router.post(
+    "/qa/scorecards",
+    status_code=201,
+    response_model=ScorecardOut,
+    operation_id="qa_scorecards_create",
+)
+async def create_scorecard(
+    call: SuperviseCall, body: Annotated[ScorecardCreate, Body()]
+) -> Response:
+    """A scorecard: criteria in sections, each with a weight, a scale, whether n/a is allowed,
+    root causes to pick from, and optionally critical (a fail zeroes the criterion, its section
+    or the whole review) or bonus (adds above 100 %)."""
+    made = await scorecards.create(call.desk, body, actor=call.caller, now=call.now)
+    return json_body(made, status=201)
+
+
+@router.get(
+    "/qa/scorecards",
+    response_model=Page[ScorecardOut],
+    operation_id="qa_scorecards_list",
+    openapi_extra=query_parameters(ScorecardListQuery),
+)
+async def list_scorecards(
+    call: SuperviseCall, q: Annotated[ScorecardListQuery, query(ScorecardListQuery)]
+) -> Response:
+    """The scorecards, the built-in service-desk checklist first, each at its current version."""
+    return json_body(await scorecards.list_scorecards(call.desk, q, now=call.now))
+
+
+@router.get(
+    "/qa/scorecards/{scorecard_id}", response_model=ScorecardOut, operation_id="qa_scorecards_get"
+)
+async def get_scorecard(call: SuperviseCall, scorecard_id: PathId) -> Response:
+    return json_body(await scorecards.get(call.desk, scorecard_id, now=call.now))
+
+
+@router.patch(
+    "/qa/scorecards/{scorecard_id}",
+    response_model=ScorecardOut,
+    operation_id="qa_scorecards_update",
+)
+async def update_scorecard(
+    call: SuperviseCall,
+    scorecard_id: PathId,
+    body: Annotated[ScorecardUpdate, Body()],
+    if_match: IfMatch = None,
+) -> Response:
+    """Change the name, description or criteria. Criteria a review has used are never changed:
+    new ones become the next version, and every review keeps the version it was scored on."""
+    changed = await scorecards.update(
+        call.desk,
+        scorecard_id,
+        body,
+        expected_version=expected_version(if_match),
+        actor=call.caller,
+        now=call.now,
+    )
+    return json_body(changed)
+
+
+# ---- reviews -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/tickets/{ticket_id}/qa-prechecks",
+    response_model=PrechecksOut,
+    operation_id="qa_prechecks",
+    openapi_extra=query_parameters(PrecheckQuery),
+)
+async def prechecks(
+    call: SuperviseCall, ticket_id: PathId, q: Annotated[PrecheckQuery, query(PrecheckQuery)]
+) -> Response:
+    """What the automatic pre-checks suggest for a review of the ticket, with their evidence:
+    facts of its data and checks of its public replies' text in its language."""
+    return json_body(
+        await reviews.preview(
+            call.desk, ticket_id, q.scorecard_id, visible=call.visible, now=call.now
+        )
+    )
+
+
+@router.post(
+    "/tickets/{ticket_id}/qa-reviews",
+    status_code=201,
+    response_model=ReviewOut,
+    operation_id="qa_reviews_create",
+)
+async def create_review(
+    call: SuperviseCall, ticket_id: PathId, body: Annotated[ReviewCreate, Body()]
+) -> Response:
+    """Score the ticket (or one interaction of it). Criteria left out take the pre-checks'
+    suggestions; every suggestion is kept with whether the reviewer accepted or overruled it."""
+    made = await reviews.create(
+        call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+    )
+    return written(made)
+
+
+@router.get(
+    "/qa/reviews",
+    response_model=Page[ReviewOut],
+    operation_id="qa_reviews_list",
+    openapi_extra=query_parameters(ReviewListQuery),
+)
+async def list_reviews(
+    call: ReadCall, q: Annotated[ReviewListQuery, query(ReviewListQuery)]
+) -> Response:
+    """Reviews, newest first: an agent reads their own, a supervisor their teams', an admin all."""
+    return json_body(await reviews.list_reviews(call.desk, q, caller=call.caller))
+
+
+@router.get("/qa/reviews/{review_id}", response_model=ReviewOut, operation_id="qa_reviews_get")
+async def get_review(call: ReadCall, review_id: PathId) -> Response:
+    return json_body(await reviews.get(call.desk, review_id, caller=call.caller))
+
+
+@router.post(
+    "/qa/reviews/{review_id}/dispute", response_model=ReviewOut, operation_id="qa_reviews_dispute"
+)
+async def dispute_review(
+    call: WriteCall, review_id: PathId, body: Annotated[DisputeCreate, Body()]
+) -> Response:
+    """The reviewed agent disputes the review, once, with a reason."""
+    return json_body(
+        await reviews.dispute(call.desk, review_id, body, actor=call.caller, now=call.now)
+    )
+
+
+@router.post(
+    "/qa/reviews/{review_id}/decision", response_model=ReviewOut, operation_id="qa_reviews_decide"
+)
+async def decide_dispute(
+    call: SuperviseCall, review_id: PathId, body: Annotated[DisputeDecision, Body()]
+) -> Response:
+    """A supervisor upholds the disputed review or amends its answers; the trail stays."""
+    return json_body(
+        await reviews.decide(call.desk, review_id, body, actor=call.caller, now=call.now)
+    )
+
+
+# ---- samples and calibration ---------------------------------------------------------------
+
+
+@router.post(
+    "/qa/assignments",
+    status_code=201,
+    response_model=AssignmentOut,
+    operation_id="qa_assignments_create",
+    responses={200: {"description": "The same request (and seed) drew this sample before."}},
+)
+async def create_assignment(
+    call: SuperviseCall, body: Annotated[AssignmentCreate, Body()]
+) -> Response:
+    """Draw N resolved tickets per agent of the period, uniformly at random with a stored seed
+    from a recorded population; a ticket is sampled at most once per period."""
+    return written(await assignments.create(call.desk, body, actor=call.caller, now=call.now))
+
+
+@router.get(
+    "/qa/assignments/{assignment_id}",
+    response_model=AssignmentOut,
+    operation_id="qa_assignments_get",
+)
+async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response:
+    return json_body(await assignments.get(call.desk, assignment_id))
+
+
+@router.post(
+    "/qa/calibrations",
+    status_code=201,
+    response_model=CalibrationOut,
+    operation_id="qa_calibrations_create",
+)
+async def create_calibration(
+    call: SuperviseCall, body: Annotated[CalibrationCreate, Body()]
+) -> Response:
+    """A calibration session: reviewers score its tickets (reviews with `calibration_id`) blind
+    until it is closed. Its reviews never count toward agents' QA figures."""
+    made = await calibrations.create(
+        call.desk, body, actor=call.caller, visible=call.visible, now=call.now
+    )
+    return json_body(made, status=201)
+
+
+@router.get(
+    "/qa/calibrations/{calibration_id}",
+    response_model=CalibrationOut,
+    operation_id="qa_calibrations_get",
+)
+async def get_calibration(call: SuperviseCall, calibration_id: PathId) -> Response:
+    return json_body(await calibrations.get(call.desk, calibration_id, caller=call.caller))
+
+
+@router.post(
+    "/qa/calibrations/{calibration_id}/close",
+    response_model=CalibrationOut,
+    operation_id="qa_calibrations_close",
+)
+async def close_calibration(call: SuperviseCall, calibration_id: PathId) -> Response:
+    """Close the session: every answer is revealed, with Krippendorff's alpha per criterion and
+    each reviewer's distance from the consensus."""
+    return json_body(
+        await calibrations.close(call.desk, calibration_id, actor=call.caller, now=call.now)
+    )
+
+
+# ---- figures -------------------------------------------------------------------------------
+
+
+@router.get(
+    "/metrics/qa",
+    response_model=QaMetrics,
+    operation_id="metrics_qa",
+    openapi_extra=query_parameters(QaMetricsQuery),
+)
+async def qa_metrics(
+    call: ReadCall, q: Annotated[QaMetricsQuery, query(QaMetricsQuery)]
+) -> Response:
+    """QA scores per agent, team, criterion and scorecard over the period and per bucket (UTC
+    days, ISO weeks or months), the most failed criteria, coverage (the share of the period's
+    resolved tickets with a review), dispute rate and the calibration sessions' alpha. Counts
+    the reviews the caller reads; calibration reviews never count."""
+    return json_body(await metrics.figures(call.desk, q, caller=call.caller))

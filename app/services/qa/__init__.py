@@ -1,0 +1,1 @@
+"""Quality assurance use cases: scorecards, reviews and disputes, samples, calibration, figures."""
