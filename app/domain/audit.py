@@ -31,6 +31,13 @@ AUDITED: tuple[str, ...] = (
     "service_secrets",
     "backups",
     "customer_tokens",
+    "qa_scorecards",
+    "qa_scorecard_versions",
+    "qa_reviews",
+    "qa_disputes",
+    "qa_assignments",
+    "qa_assignment_items",
+    "qa_calibrations",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of

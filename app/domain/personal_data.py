@@ -191,6 +191,14 @@ PERSONAL: tuple[PersonalColumn, ...] = (
         "metric_rollups", "value", LABEL, S, "a day's labels, recounted from the redacted facts"
     ),
     PersonalColumn("metric_rollups", "tally", DOC, K, "counts and sums only"),
+    # Quality reviews of the work on a ticket: the reviewers' words may quote the customer.
+    PersonalColumn("qa_reviews", "comment", TEXT, R),
+    PersonalColumn("qa_reviews", "suggestions", DOC, R, "pre-check evidence quotes the replies"),
+    PersonalColumn("qa_disputes", "reason", TEXT, R),
+    PersonalColumn("qa_disputes", "decision_comment", TEXT, R),
+    PersonalColumn(
+        "qa_reviews", "reviewer_name", ID, K, "staff, not customers: erasure is for customers"
+    ),
     # People who are not customers.
     PersonalColumn("agents", "name", ID, K, "staff, not customers: erasure is for customers"),
     PersonalColumn("agents", "email", CONTACT, K, "staff, not customers: erasure is for customers"),
@@ -205,6 +213,23 @@ PERSONAL: tuple[PersonalColumn, ...] = (
 )
 
 NOT_PERSONAL: tuple[NotPersonal, ...] = (
+    NotPersonal("qa_reviews", "answers", "scores per criterion key"),
+    NotPersonal("qa_reviews", "root_causes", "root-cause keys from the scorecard's list"),
+    NotPersonal("qa_reviews", "failed", "criterion keys"),
+    NotPersonal("qa_reviews", "status", "a state"),
+    NotPersonal("qa_disputes", "decision", "a state"),
+    NotPersonal("qa_disputes", "previous_answers", "scores per criterion key"),
+    NotPersonal("qa_scorecards", "name", "a scorecard's name, chosen by a supervisor"),
+    NotPersonal("qa_scorecards", "description", "what a scorecard measures, written by staff"),
+    NotPersonal("qa_scorecard_versions", "sections", "criteria, weights and scales"),
+    NotPersonal("qa_assignments", "period", "a period's name"),
+    NotPersonal("qa_assignments", "filters", "team, channel and category filters"),
+    NotPersonal("qa_assignments", "population", "ticket and agent ids drawn from"),
+    NotPersonal("qa_assignment_items", "period", "a period's name"),
+    NotPersonal("qa_calibrations", "name", "a session's name, chosen by a supervisor"),
+    NotPersonal("qa_calibrations", "status", "a state"),
+    NotPersonal("qa_calibrations", "ticket_ids", "ticket ids"),
+    NotPersonal("qa_calibrations", "results", "agreement figures per criterion"),
     NotPersonal("alembic_version", ALL, "the schema's revision"),
     NotPersonal("agents", "role", "a role name"),
     NotPersonal("agents", "languages", "language codes"),

@@ -282,6 +282,7 @@ async def _erase(
     if ids:
         await store.redact_callbacks(conn, ids)
         await store.redact_surveys(conn, ids)
+        await store.redact_quality_reviews(conn, ids)
         await store.rewrite_history(conn, _scrubbed(await store.history_of(conn, ids), personal))
     # Whatever else quotes them: stored responses (kept redacted, so a retry replays the
     # erased resource), events, delivery errors, import references.

@@ -372,6 +372,27 @@ async def scrub_deliveries_and_imports(
     await conn.execute(_SCRUB_IMPORTS, list(ticket_ids), list(mentions))
 
 
+_REDACT_QA = f"""
+    WITH reviews AS (
+        UPDATE qa_reviews
+        SET comment = CASE WHEN comment IS NULL THEN NULL ELSE '{ERASED}' END,
+            suggestions = '[]'::jsonb
+        WHERE ticket_id = ANY($1::bigint[])
+          AND (comment IS NOT NULL OR suggestions <> '[]'::jsonb)
+    )
+    UPDATE qa_disputes
+    SET reason = CASE WHEN reason IS NULL THEN NULL ELSE '{ERASED}' END,
+        decision_comment = CASE WHEN decision_comment IS NULL THEN NULL ELSE '{ERASED}' END
+    WHERE ticket_id = ANY($1::bigint[])
+      AND (reason IS NOT NULL OR decision_comment IS NOT NULL)
+"""
+
+
+async def redact_quality_reviews(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> None:
+    """The reviewers' words on the tickets' quality reviews and disputes (scores stay)."""
+    await conn.execute(_REDACT_QA, list(ticket_ids))
+
+
 # ---- retention -----------------------------------------------------------------------------------
 
 _CLOSED_NOT_ERASED = f"""

@@ -23,10 +23,10 @@ from app.schemas.qa import (
     SectionScoreOut,
     SuggestionOut,
 )
-from app.services import outbox
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.qa.scorecards import card_of, current
+from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket
 from app.store import qa as store
 from app.store import tickets
@@ -306,21 +306,26 @@ async def create(
         await store.mark_used(conn, version.id, now)
         if row.calibration_id is None:
             # Ids and the score only: the comment is free text, read through the API.
-            await outbox.emit(
+            await change.record(
                 conn,
-                QA_REVIEW_CREATED,
-                ticket_id,
-                {
-                    "ticket_id": ticket_id,
-                    "review_id": row.id,
-                    "agent_id": row.agent_id,
-                    "team_id": row.team_id,
-                    "scorecard_id": version.scorecard_id,
-                    "scorecard_version": version.number,
-                    "score": row.score,
-                    "critical_failed": row.critical_failed,
-                },
-                now,
+                [],
+                [
+                    (
+                        QA_REVIEW_CREATED,
+                        ticket_id,
+                        {
+                            "ticket_id": ticket_id,
+                            "review_id": row.id,
+                            "agent_id": row.agent_id,
+                            "team_id": row.team_id,
+                            "scorecard_id": version.scorecard_id,
+                            "scorecard_version": version.number,
+                            "score": row.score,
+                            "critical_failed": row.critical_failed,
+                        },
+                    )
+                ],
+                at=now,
             )
     return Written(out(row, version, None))
 
@@ -379,18 +384,23 @@ async def dispute(
         if made is None:
             raise Conflict(f"review {review_id} was disputed already; a review is disputed once")
         row = await store.set_review_status(conn, row.id, "disputed", now)
-        await outbox.emit(
+        await change.record(
             conn,
-            QA_REVIEW_DISPUTED,
-            row.ticket_id,
-            {
-                "ticket_id": row.ticket_id,
-                "review_id": row.id,
-                "agent_id": row.agent_id,
-                "team_id": row.team_id,
-                "score": row.score,
-            },
-            now,
+            [],
+            [
+                (
+                    QA_REVIEW_DISPUTED,
+                    row.ticket_id,
+                    {
+                        "ticket_id": row.ticket_id,
+                        "review_id": row.id,
+                        "agent_id": row.agent_id,
+                        "team_id": row.team_id,
+                        "score": row.score,
+                    },
+                )
+            ],
+            at=now,
         )
         return (await outs(conn, [row]))[0]
 
