@@ -314,8 +314,13 @@ async def test_an_outage_is_one_warning_and_one_recovery_not_a_traceback_per_pas
             await conn.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1", name
             )
-        await asyncio.sleep(0.5)
-        failed = [r for r in caplog.records if r.getMessage().startswith("deadline worker: a ")]
+        # Several passes fail in a row (within a few seconds, however busy the machine is).
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        failed: list[logging.LogRecord] = []
+        while len(failed) <= 3 and loop.time() < deadline:
+            await asyncio.sleep(0.1)
+            failed = [r for r in caplog.records if r.getMessage().startswith("deadline worker: a ")]
         assert len(failed) > 3, "passes were tried again and again"
         assert len(worker_log(caplog)) == 1
         async with admin.pool.acquire() as conn:
