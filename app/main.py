@@ -23,6 +23,7 @@ from app.routers import (
     imports,
     inbound,
     interactions,
+    kb,
     keys,
     metrics,
     portal,
@@ -174,6 +175,7 @@ def create_app(
         metrics.router,
         metrics.prometheus,
         exports.router,
+        kb.router,
     ):
         app.include_router(router)
     return app

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
+from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch
 from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, Team
 from app.models.rollups import MetricFeed, MetricRollup, MetricTicket
@@ -43,6 +44,10 @@ __all__ = [
     "IdempotentRequest",
     "InboundEmail",
     "Interaction",
+    "KbArticle",
+    "KbLink",
+    "KbRevision",
+    "KbSearch",
     "MetricFeed",
     "MetricRollup",
     "MetricTicket",
