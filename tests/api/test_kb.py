@@ -447,7 +447,9 @@ async def test_customers_see_published_public_articles_agents_internal_ones_draf
     public = await make_article(client, title="Public answer")
     internal = await make_article(client, title="Internal answer", visibility="internal")
     scheduled = await make_article(
-        client, title="Scheduled answer", publish_at=(clock.now() + timedelta(minutes=30)).isoformat()
+        client,
+        title="Scheduled answer",
+        publish_at=(clock.now() + timedelta(minutes=30)).isoformat(),
     )
     assert scheduled["status"] == "scheduled"
     async with client_for(app, await new_key(app, "agent", agent_id=author["id"])) as writer:
