@@ -67,6 +67,9 @@ class KbArticle(SQLModel, table=True):
     search_config: str = Field(sa_type=String(20))
     # Title (weight A), summary (B) and body (C), stemmed; Thai segmented into words first.
     search_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
+    # Title (A) and summary (B) alone: small enough to stay in the row, so a word found in
+    # thousands of bodies still finds the articles it is the subject of first (app.store.kb).
+    head_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
     # Title and summary as words, for the trigram fallback (typos, very short queries).
     search_words: str = Field(sa_type=Text)
     # The body as the search sees its words, when that differs from `body` (Thai): snippets
@@ -84,6 +87,7 @@ class KbArticle(SQLModel, table=True):
             name="kb_articles_source_check",
         ),
         Index("kb_articles_search_idx", "search_vector", postgresql_using="gin"),
+        Index("kb_articles_head_idx", "head_vector", postgresql_using="gin"),
         Index(
             "kb_articles_words_trgm_idx",
             "search_words",

@@ -66,7 +66,7 @@ class ArticleUpdate(Strict):
     publish_at: AwareDatetime | None = None
     review_by: AwareDatetime | None = None
     owner_team_id: Id | None = None
-    source_revision: int | None = Field(default=None, ge=1)
+    source_revision: int | None = Field(default=None, ge=1, le=2**31 - 1)
 
 
 class TranslationState(BaseModel):
@@ -149,8 +149,8 @@ class PageQuery(BaseModel):
 
 
 class DiffQuery(BaseModel):
-    from_revision: int = Field(alias="from", ge=1)
-    to_revision: int = Field(alias="to", ge=1)
+    from_revision: int = Field(alias="from", ge=1, le=2**31 - 1)
+    to_revision: int = Field(alias="to", ge=1, le=2**31 - 1)
 
 
 class FieldChangeOut(BaseModel):

@@ -80,16 +80,22 @@ _VECTOR = (
     " || setweight(to_tsvector({c}::regconfig, {b}), 'C')"
 )
 
+_HEAD = (
+    "setweight(to_tsvector({c}::regconfig, {t}), 'A')"
+    " || setweight(to_tsvector({c}::regconfig, {s}), 'B')"
+)
+
 _INSERT_ARTICLE = f"""
     WITH new AS (SELECT nextval(pg_get_serial_sequence('kb_articles', 'id')) AS id)
     INSERT INTO kb_articles (id, group_id, source_article_id, source_revision, language,
         base_language, title, summary, body, body_html, category, tags, status, visibility,
         owner_team_id, author_key_id, author_agent_id, publish_at, published_at, archived_at,
         review_by, revision, version, created_at, updated_at, search_config, search_vector,
-        search_words, search_body)
+        head_vector, search_words, search_body)
     SELECT new.id, coalesce($1, new.id), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
         $14, $15, $16, $17, $18, $19, $20, 1, 1, $21, $21, $22::text,
-        {_VECTOR.format(c="$22::text", t="$23", s="$24", b="$25")}, $26, $27
+        {_VECTOR.format(c="$22::text", t="$23", s="$24", b="$25")},
+        {_HEAD.format(c="$22::text", t="$23", s="$24")}, $26, $27
     FROM new
     RETURNING {_SELECT}
 """
@@ -149,6 +155,7 @@ _UPDATE_CONTENT = f"""
     UPDATE kb_articles SET title = $2, summary = $3, body = $4, body_html = $5, category = $6,
         tags = $7, revision = revision + 1, version = version + 1, updated_at = $8,
         search_vector = {_VECTOR.format(c="search_config", t="$9", s="$10", b="$11")},
+        head_vector = {_HEAD.format(c="search_config", t="$9", s="$10")},
         search_words = $12, search_body = $13
     WHERE id = $1
     RETURNING {_SELECT}
@@ -386,6 +393,12 @@ TRIGRAM = Order(
     (KeyColumn("word_similarity(s.w, a.search_words)::float8", float), KeyColumn("a.id", int)),
     descending=True,
 )
+# What full text ranks: the newest CANDIDATES articles with the words in their title or summary,
+# and the newest CANDIDATES with them anywhere. Ranking reads each candidate's whole vector (out
+# of line for a long body), so a word found in most articles would cost a read of each; bounded,
+# the cost follows the page, not the corpus, and the articles whose subject the words are
+# (title, summary) are always among those ranked unless thousands of titles share them.
+CANDIDATES = 1000
 # How alike a query and an article's title and summary must be for the fallback: low enough
 # for a typo or two in a word, high enough that unrelated words do not come back.
 SIMILARITY = 0.45
@@ -414,6 +427,7 @@ class SearchFilters:
 class Hit:
     id: int
     rank: float
+    category: str | None
 
 
 def _tsquery(plan: SearchPlan, p: Params, *, any_word: bool) -> str:
@@ -432,19 +446,19 @@ def _tsquery(plan: SearchPlan, p: Params, *, any_word: bool) -> str:
 
 
 def _search_where(
-    plan: SearchPlan, filters: SearchFilters, reader: Reader, p: Params, now: datetime
+    plan: SearchPlan, filters: SearchFilters, reader: Reader, p: Params, now: datetime, a: str
 ) -> list[str]:
     """Live articles (published, publish_at reached) the reader sees, in the asked language."""
     at = p(now, "timestamptz")
-    where = ["a.status = 'published'", f"(a.publish_at IS NULL OR a.publish_at <= {at})"]
+    where = [f"{a}.status = 'published'", f"({a}.publish_at IS NULL OR {a}.publish_at <= {at})"]
     if plan.base_language is not None:
-        where.append(f"a.base_language = {p(plan.base_language, 'text')}")
+        where.append(f"{a}.base_language = {p(plan.base_language, 'text')}")
     if filters.category is not None:
-        where.append(f"a.category = {p(filters.category, 'text')}")
+        where.append(f"{a}.category = {p(filters.category, 'text')}")
     if reader.public_only:
-        where.append("a.visibility = 'public'")
+        where.append(f"{a}.visibility = 'public'")
     elif filters.visibility is not None:
-        where.append(f"a.visibility = {p(filters.visibility, 'text')}")
+        where.append(f"{a}.visibility = {p(filters.visibility, 'text')}")
     return where
 
 
@@ -460,19 +474,24 @@ async def search_full_text(
     any_word: bool = False,
 ) -> tuple[list[Hit], str | None]:
     p = Params()
-    source = f"kb_articles a CROSS JOIN (SELECT {_tsquery(plan, p, any_word=any_word)} AS q) s"
-    where = ["a.search_vector @@ s.q", *_search_where(plan, filters, reader, p, now)]
+    q = _tsquery(plan, p, any_word=any_word)
+    candidates = " UNION ".join(
+        f"(SELECT c.id FROM kb_articles c WHERE c.{vector} @@ ({q}) AND "
+        + " AND ".join(_search_where(plan, filters, reader, p, now, "c"))
+        + f" ORDER BY c.id DESC LIMIT {CANDIDATES})"
+        for vector in ("head_vector", "search_vector")
+    )
     rows, next_cursor = await fetch_page(
         conn,
-        columns="a.id, ts_rank_cd(a.search_vector, s.q)::float8 AS rank",
-        source=source,
-        where=where,
+        columns="a.id, a.category, ts_rank_cd(a.search_vector, s.q)::float8 AS rank",
+        source=f"kb_articles a CROSS JOIN (SELECT {q} AS q) s",
+        where=[f"a.id IN ({candidates})"],
         params=p,
         order=FULL_TEXT,
         cursor=cursor,
         limit=limit,
     )
-    return [Hit(r["id"], r["rank"]) for r in rows], next_cursor
+    return [Hit(r["id"], r["rank"], r["category"]) for r in rows], next_cursor
 
 
 async def search_similar(
@@ -493,10 +512,10 @@ async def search_similar(
     )
     p = Params()
     source = f"kb_articles a CROSS JOIN (SELECT lower({p(plan.words, 'text')}) AS w) s"
-    where = ["s.w <% a.search_words", *_search_where(plan, filters, reader, p, now)]
+    where = ["s.w <% a.search_words", *_search_where(plan, filters, reader, p, now, "a")]
     rows, next_cursor = await fetch_page(
         conn,
-        columns="a.id, word_similarity(s.w, a.search_words)::float8 AS rank",
+        columns="a.id, a.category, word_similarity(s.w, a.search_words)::float8 AS rank",
         source=source,
         where=where,
         params=p,
@@ -504,7 +523,7 @@ async def search_similar(
         cursor=cursor,
         limit=limit,
     )
-    return [Hit(r["id"], r["rank"]) for r in rows], next_cursor
+    return [Hit(r["id"], r["rank"], r["category"]) for r in rows], next_cursor
 
 
 @dataclass(frozen=True, slots=True)

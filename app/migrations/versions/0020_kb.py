@@ -3,9 +3,10 @@
 - kb_articles: an article in one language with its current content, life (draft, published,
   archived, `publish_at` for a scheduled publication), visibility, owner team, and the words it
   is found by: a weighted tsvector (title A, summary B, body C) stemmed with its language's text
-  search configuration (Thai segmented into words first, under 'simple') and the title and
-  summary for trigram similarity. Translations share `group_id` (the original's id) and record
-  the source revision they follow.
+  search configuration (Thai segmented into words first, under 'simple'), the title's and
+  summary's alone (head_vector), and the title and summary for trigram similarity.
+  Translations share `group_id` (the original's id) and record the source revision they
+  follow.
 - kb_revisions: every revision of an article's content; a trigger refuses to change one.
 - kb_links: the articles that solved a ticket.
 - kb_searches: every search and every ticket's suggestions, with the result opened or used.
@@ -60,6 +61,7 @@ CREATE TABLE kb_articles (
     updated_at TIMESTAMP WITH TIME ZONE NOT NULL,
     search_config VARCHAR(20) NOT NULL,
     search_vector TSVECTOR NOT NULL,
+    head_vector TSVECTOR NOT NULL,
     search_words TEXT NOT NULL,
     search_body TEXT,
     PRIMARY KEY (id),
@@ -74,6 +76,7 @@ CREATE TABLE kb_articles (
 )
 """,
     "CREATE INDEX kb_articles_group_idx ON kb_articles (group_id, id)",
+    "CREATE INDEX kb_articles_head_idx ON kb_articles USING gin (head_vector)",
     "CREATE INDEX kb_articles_language_idx ON kb_articles (base_language, status, id)",
     "CREATE INDEX kb_articles_search_idx ON kb_articles USING gin (search_vector)",
     "CREATE INDEX kb_articles_source_idx ON kb_articles (source_article_id)",

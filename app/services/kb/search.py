@@ -1,6 +1,7 @@
 """Searching the knowledge base: full text in the query's language, trigram similarity when
 that finds nothing (typos) or the query is too short, every first page recorded."""
 
+from collections.abc import Callable
 from datetime import datetime
 
 from app.db import Connection, transaction
@@ -24,9 +25,11 @@ async def find(
     limit: int,
     cursor: str | None,
     any_word: bool = False,
+    pick: Callable[[list[Hit]], list[Hit]] | None = None,
 ) -> tuple[list[HitOut], str | None]:
     """A page of hits, with snippets and the fields matched. Full text first; the trigram
-    fallback when the query is too short for it, or when full text finds nothing at all."""
+    fallback when the query is too short for it, or when full text finds nothing at all.
+    `pick` chooses and orders the hits shown (snippets are cut for those alone)."""
     similar = not plan.full_text or store.listing_of(cursor) == store.TRIGRAM.listing
     hits: list[Hit] = []
     next_cursor = None
@@ -39,6 +42,8 @@ async def find(
         hits, next_cursor = await store.search_similar(
             conn, plan, filters, reader, now, limit=limit, cursor=cursor
         )
+    if pick is not None:
+        hits = pick(hits)
     details = await store.hit_details(
         conn, plan, [h.id for h in hits], similar=similar, any_word=any_word
     )

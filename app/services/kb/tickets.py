@@ -44,10 +44,18 @@ async def suggestions(
         text = kb.ticket_text(ticket.subject, ticket.description)
         plan = kb.plan_search(text, ticket.language)
         items, _ = await find(
-            conn, plan, SearchFilters(), reader, now, limit=CANDIDATES, cursor=None, any_word=True
+            conn,
+            plan,
+            SearchFilters(),
+            reader,
+            now,
+            limit=CANDIDATES,
+            cursor=None,
+            any_word=True,
+            pick=lambda hits: sorted(
+                hits, key=lambda h: -kb.suggestion_score(h.rank, h.category, ticket.category)
+            )[:SUGGESTIONS],
         )
-        items.sort(key=lambda h: -kb.suggestion_score(h.rank, h.category, ticket.category))
-        items = items[:SUGGESTIONS]
         search_id = await store.record_search(
             conn,
             NewSearch(
