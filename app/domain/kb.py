@@ -343,7 +343,7 @@ def unique_tags(tags: Sequence[str]) -> tuple[str, ...]:
 
 # How much of a ticket's description its suggestions read: its opening says what it is about,
 # and a long query costs more than it finds.
-SUGGESTION_TEXT = 600
+SUGGESTION_TEXT = 240
 # A suggestion in the ticket's own category ranks this much higher.
 SAME_CATEGORY = 1.5
 

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from app.schemas.common import (
     NOT_BLANK,
+    OMITTED,
     AwareDatetime,
     Id,
     LanguageTag,
@@ -15,6 +16,7 @@ from app.schemas.common import (
     QueryTextValue,
     Strict,
     Stripped,
+    no_default,
 )
 
 ArticleStatus = Literal["draft", "published", "archived"]
@@ -56,13 +58,14 @@ class ArticleUpdate(Strict):
     """Changed fields only. Content (title, body, summary, category, tags) makes a new revision;
     `source_revision` says a translation now follows that revision of its source."""
 
-    title: Title | None = None
-    body: Body | None = None
+    # May be left out, not set to null: an article always has these.
+    title: Title = OMITTED
+    body: Body = OMITTED
     summary: Summary | None = None
     category: Category | None = None
-    tags: list[Tag] | None = Field(default=None, max_length=50)
-    visibility: ArticleVisibility | None = None
-    status: ArticleStatus | None = None
+    tags: list[Tag] = Field(default=None, max_length=50, json_schema_extra=no_default)
+    visibility: ArticleVisibility = OMITTED
+    status: ArticleStatus = OMITTED
     publish_at: AwareDatetime | None = None
     review_by: AwareDatetime | None = None
     owner_team_id: Id | None = None

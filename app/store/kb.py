@@ -395,10 +395,11 @@ TRIGRAM = Order(
 )
 # What full text ranks: the newest CANDIDATES articles with the words in their title or summary,
 # and the newest CANDIDATES with them anywhere. Ranking reads each candidate's whole vector (out
-# of line for a long body), so a word found in most articles would cost a read of each; bounded,
-# the cost follows the page, not the corpus, and the articles whose subject the words are
-# (title, summary) are always among those ranked unless thousands of titles share them.
-CANDIDATES = 1000
+# of line for a long body, and cover density walks its positions: ~0.1 ms an article), so a
+# word found in most articles would cost a read of each; bounded, the cost follows the page,
+# not the corpus. The articles whose subject the words are (title, summary) are among those
+# ranked unless more than CANDIDATES newer titles and summaries share them.
+CANDIDATES = 150
 # How alike a query and an article's title and summary must be for the fallback: low enough
 # for a typo or two in a word, high enough that unrelated words do not come back.
 SIMILARITY = 0.45

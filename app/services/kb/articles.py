@@ -74,7 +74,7 @@ async def _known_team(conn: Connection, team_id: int | None) -> None:
     if team_id is not None and await teams.get(conn, team_id) is None:
         raise UnprocessableEntity(
             f"team {team_id} does not exist",
-            errors=[{"field": "owner_team_id", "message": "no such team"}],
+            errors=[{"field": "owner_team_id", "message": f"team {team_id} does not exist"}],
         )
 
 
@@ -101,7 +101,12 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
             if source is None or not kb.sees(reader, facts(source), now):
                 raise UnprocessableEntity(
                     f"article {data.translation_of} does not exist",
-                    errors=[{"field": "translation_of", "message": "no such article"}],
+                    errors=[
+                        {
+                            "field": "translation_of",
+                            "message": f"article {data.translation_of} does not exist",
+                        }
+                    ],
                 )
             group = await store.of_group(conn, source.group_id)
             taken = {a.language.lower() for a in group}
@@ -156,10 +161,7 @@ def _next_state(row: ArticleRow, data: ArticleUpdate, now: datetime) -> ArticleS
     source_revision = row.source_revision
     if data.source_revision is not None:
         if row.source_article_id is None:
-            raise UnprocessableEntity(
-                f"article {row.id} translates no article",
-                errors=[{"field": "source_revision", "message": "not a translation"}],
-            )
+            raise Conflict(f"article {row.id} translates no article: it has no source_revision")
         source_revision = data.source_revision
     return ArticleState(
         status=status,
@@ -199,11 +201,6 @@ async def update(
     caller; the life, audience and review date change the article alone."""
     reader = kb.reader_of(actor)
     given = data.model_fields_set
-    for name in ("title", "body", "status", "visibility"):
-        if name in given and getattr(data, name) is None:
-            raise UnprocessableEntity(
-                f"{name} cannot be null", errors=[{"field": name, "message": "cannot be null"}]
-            )
     async with transaction(desk.db) as conn:
         row = await _visible(conn, article_id, reader, now, lock=True)
         versions.check(f"article {article_id}", row.version, expected_version)
@@ -215,9 +212,9 @@ async def update(
                 row.source_article_id, 0
             )
             if state.source_revision > current:
-                raise UnprocessableEntity(
-                    f"the source article is at revision {current}",
-                    errors=[{"field": "source_revision", "message": "beyond the source's"}],
+                raise Conflict(
+                    f"the source article is at revision {current}: a translation cannot "
+                    f"follow revision {state.source_revision}"
                 )
         old = content(row)
         new = _content(
@@ -320,9 +317,10 @@ async def opened(
     """Record that `article_id` was opened from the reader's search `search_id`."""
     search = await store.get_search(conn, search_id)
     if search is None or not kb.owns_search(reader, search.key_id, search.customer_id):
+        # Another caller's search is not there for this one: it cannot be probed.
         raise UnprocessableEntity(
-            f"search {search_id} is not one of yours",
-            errors=[{"field": "search_id", "message": "no such search of yours"}],
+            f"search {search_id} does not exist",
+            errors=[{"field": "search_id", "message": f"search {search_id} does not exist"}],
         )
     await store.mark_opened(conn, search_id, article_id, now)
 
