@@ -356,3 +356,26 @@ def ticket_text(subject: str, description: str | None) -> str:
 def suggestion_score(rank: float, category: str | None, ticket_category: str | None) -> float:
     same = category is not None and ticket_category is not None
     return rank * (SAME_CATEGORY if same and category.lower() == ticket_category.lower() else 1.0)
+
+
+# ---- articles named in a reply -------------------------------------------------------------
+
+# An article's address (`…/kb/articles/42`, as a portal's link carries it) or its id written
+# out (`KB-42`, `kb#42`): a public reply naming one is linked to its ticket.
+_REFERENCE = re.compile(
+    r"/kb/articles/(?P<path>[0-9]{1,18})(?![0-9])|\bKB[-#\s]?(?P<id>[0-9]{1,18})\b",
+    re.IGNORECASE,
+)
+MAX_REFERENCES = 20
+
+
+def article_references(text: str) -> list[int]:
+    """The article ids a text names, each once, in order (at most MAX_REFERENCES)."""
+    found: list[int] = []
+    for match in _REFERENCE.finditer(text):
+        article_id = int(match.group("path") or match.group("id"))
+        if 0 < article_id < 2**63 and article_id not in found:
+            found.append(article_id)
+        if len(found) == MAX_REFERENCES:
+            break
+    return found

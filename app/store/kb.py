@@ -705,6 +705,18 @@ async def insert_link(conn: asyncpg.Connection, link: NewLink) -> tuple[LinkRow,
     return LinkRow(**existing), False
 
 
+_LIVE = """
+    SELECT id FROM kb_articles
+    WHERE id = ANY($1::bigint[]) AND status = 'published' AND (publish_at IS NULL OR publish_at <= $2)
+"""
+
+
+async def live_of(conn: asyncpg.Connection, ids: Sequence[int], now: datetime) -> list[int]:
+    """Those of `ids` that are published articles (publish_at reached)."""
+    live = {r["id"] for r in await conn.fetch(_LIVE, list(ids), now)}
+    return [i for i in ids if i in live]
+
+
 async def links_of_ticket(conn: asyncpg.Connection, ticket_id: int) -> list[LinkRow]:
     return [LinkRow(**r) for r in await conn.fetch(_LINKS_OF_TICKET, ticket_id)]
 

@@ -11,7 +11,7 @@ import pytest
 
 from app.db import connection
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import created, make_agent, make_customer, make_team, make_ticket
+from tests.api.factories import created, log, make_agent, make_customer, make_team, make_ticket
 
 # ---- the corpus: each language's articles, written for these tests ---------------------------
 
@@ -603,3 +603,38 @@ async def test_the_kpis_count_per_language(app: Any, client: httpx.AsyncClient, 
         {"language": "nl", "query": "nothing like this", "searches": 1}
     ]
     assert kpis["most_used"][0]["article_id"] == reset["id"]
+
+
+async def test_a_public_reply_naming_an_article_links_it_to_the_ticket(
+    db: Any, client: httpx.AsyncClient
+) -> None:
+    corpus = await load_corpus(client)
+    reset, jam = corpus["Reset your password"], corpus["Printer shows a paper jam"]
+    draft = await make_article(client, title="Not yet", status="draft")
+    ticket = await make_ticket(client, subject="Forgot my password", language="en")
+    suggested = (await client.get(f"/v1/tickets/{ticket['id']}/kb-suggestions")).json()
+    assert reset["id"] in [hit["article_id"] for hit in suggested["items"]]
+    path = f"/v1/tickets/{ticket['id']}"
+    # An internal note names an article: no link.
+    await log(
+        client,
+        ticket["id"],
+        kind="note",
+        direction="internal",
+        public=False,
+        body=f"see KB-{jam['id']}",
+    )
+    assert (await client.get(f"{path}/kb-links")).json() == []
+    await log(
+        client,
+        ticket["id"],
+        body=f"Please follow https://help.example.com/kb/articles/{reset['id']} "
+        f"(or KB-{draft['id']}, not published, and KB-{reset['id']} again).",
+    )
+    links = (await client.get(f"{path}/kb-links")).json()
+    assert [(lnk["article_id"], lnk["origin"]) for lnk in links] == [(reset["id"], "interaction")]
+    async with connection(db) as conn:
+        used = await conn.fetchval(
+            "SELECT used_article_id FROM kb_searches WHERE ticket_id = $1", ticket["id"]
+        )
+    assert used == reset["id"]

@@ -137,3 +137,9 @@ def test_a_suggestion_in_the_tickets_category_ranks_higher() -> None:
     assert kb.suggestion_score(1.0, "network", "hardware") == 1.0
     assert kb.suggestion_score(1.0, None, None) == 1.0
     assert kb.ticket_text("Printer", "x" * 2000) == "Printer " + "x" * kb.SUGGESTION_TEXT
+
+
+def test_a_reply_names_articles_by_address_or_id() -> None:
+    text = "See https://help.example.com/kb/articles/42, KB-7, kb#7 and KB 9; not KB-x or /kb/articles/"
+    assert kb.article_references(text) == [42, 7, 9]
+    assert kb.article_references("order 12345 and kbd-3") == []

@@ -3,7 +3,7 @@ and the KPIs that follow from searches and links."""
 
 from datetime import datetime, timedelta
 
-from app.db import connection, transaction
+from app.db import Connection, connection, transaction
 from app.domain import kb
 from app.domain.access import Principal, Visibility
 from app.schemas.kb import (
@@ -119,6 +119,33 @@ async def link(
         )
         used = await store.mark_suggestions_used(conn, ticket.id, article.id)
     return Written(_link_out(row, used), created=created)
+
+
+async def link_named(
+    conn: Connection, ticket_id: int, text: str, *, actor: Principal, now: datetime
+) -> int:
+    """Link to the ticket the published articles a public reply names (their address or
+    `KB-<id>`), in the reply's transaction; each marks the suggestions that offered it used.
+    The number of links made."""
+    named = kb.article_references(text)
+    if not named:
+        return 0
+    made = 0
+    for article_id in await store.live_of(conn, named, now):
+        _, created = await store.insert_link(
+            conn,
+            NewLink(
+                ticket_id=ticket_id,
+                article_id=article_id,
+                origin="interaction",
+                linked_by_key_id=actor.key_id or None,
+                linked_at=now,
+            ),
+        )
+        if created:
+            made += 1
+            await store.mark_suggestions_used(conn, ticket_id, article_id)
+    return made
 
 
 async def links(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[LinkOut]:
