@@ -23,6 +23,7 @@ from app.routers import (
     imports,
     inbound,
     interactions,
+    kb,
     keys,
     metrics,
     portal,
@@ -178,6 +179,7 @@ def create_app(
         metrics.prometheus,
         exports.router,
         qa.router,
+        kb.router,
     ):
         app.include_router(router)
     return app

@@ -13,7 +13,7 @@
 Every table is audited by the row trigger of migration 0007.
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 Create Date: 2027-03-01 09:00:00
 """
 
@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0021"
-down_revision: str | None = "0018"
+down_revision: str | None = "0020"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -136,6 +136,7 @@ def visibility(caller: Principal) -> Visibility:
 # their public interactions, add a reply and answer a survey about one of the tickets.
 PORTAL_OPERATIONS = frozenset(
     {"tickets_list", "tickets_get", "interactions_list", "interactions_create", "surveys_create"}
+    | {"kb_search", "kb_articles_list", "kb_articles_get", "kb_searches_opened"}
 )
 PORTAL_WORDS = (
     "a customer token may only list and read its customer's tickets, list their public "

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
+from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch
 from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, CustomerToken, Team
 from app.models.qa import (
@@ -53,6 +54,10 @@ __all__ = [
     "IdempotentRequest",
     "InboundEmail",
     "Interaction",
+    "KbArticle",
+    "KbLink",
+    "KbRevision",
+    "KbSearch",
     "MetricFeed",
     "MetricRollup",
     "MetricTicket",

@@ -20,6 +20,7 @@ from app.services import (
 )
 from app.services.desk import Desk
 from app.services.idempotency import Written
+from app.services.kb import tickets as kb_links
 from app.services.tickets import change
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
 from app.services.tickets.update import refuse_if_closed, status_move
@@ -123,6 +124,8 @@ async def append(
         raise invalid("occurred_at", "is before the ticket was created")
     new = await new_interaction(conn, ticket, data, occurred_at, actor, at)
     row = await store.insert(conn, new)
+    if row.public and row.direction == "outbound" and row.body:
+        await kb_links.link_named(conn, ticket.id, row.body, actor=actor, now=at)
     email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
     lines = [
         history.line(

@@ -140,6 +140,21 @@ TABLE = """
 | qa_calibrations_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_calibrations_close | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | metrics_qa | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_articles_create | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| kb_articles_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 200 |
+| kb_articles_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 200 |
+| kb_articles_update | 200 | 200 | 200 | 200 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_revisions_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_revisions_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_revisions_restore | 200 | 200 | 200 | 200 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_revisions_diff | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_translations_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_search | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 200 |
+| kb_searches_opened | 204 | 204 | 204 | 204 | 204 | 204 | 401 | 401 | 401 | 204 | 401 | 204 | 204 |
+| kb_suggestions | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_links_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| kb_links_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| kb_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -204,7 +219,20 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
             ticket["id"],
             team_a["id"],
         )
+    article = await created(
+        await admin.post(
+            "/v1/kb/articles",
+            json={
+                "title": "Printer jams",
+                "body": "Open tray 2.",
+                "language": "en",
+                "status": "published",
+                "visibility": "public",
+            },
+        )
+    )
     w.ids = {
+        "article": article["id"],
         "ticket": ticket["id"],
         "team": team_a["id"],
         "agent": spare["id"],
@@ -573,7 +601,52 @@ def _calls() -> dict[str, Call]:
             "/v1/metrics/qa",
             params={"from": "2026-01-01T00:00:00Z", "to": "2026-04-01T00:00:00Z"},
         ),
+        "kb_articles_create": lambda w, c: c.post(
+            "/v1/kb/articles", json={"title": "T", "body": "B", "language": "en"}
+        ),
+        "kb_articles_list": lambda w, c: c.get("/v1/kb/articles"),
+        "kb_articles_get": lambda w, c: c.get(f"/v1/kb/articles/{w.ids['article']}"),
+        "kb_articles_update": lambda w, c: patch(
+            w, c, f"/v1/kb/articles/{w.ids['article']}", {"tags": [f"t{_n()}"]}
+        ),
+        "kb_revisions_list": lambda w, c: c.get(f"/v1/kb/articles/{w.ids['article']}/revisions"),
+        "kb_revisions_get": lambda w, c: c.get(f"/v1/kb/articles/{w.ids['article']}/revisions/1"),
+        "kb_revisions_restore": _restore,
+        "kb_revisions_diff": lambda w, c: c.get(
+            f"/v1/kb/articles/{w.ids['article']}/diff", params={"from": 1, "to": 1}
+        ),
+        "kb_translations_list": lambda w, c: c.get(
+            f"/v1/kb/articles/{w.ids['article']}/translations"
+        ),
+        "kb_search": lambda w, c: c.get("/v1/kb/search", params={"q": "printer"}),
+        "kb_searches_opened": _opened,
+        "kb_suggestions": lambda w, c: c.get(f"{t(w)}/kb-suggestions"),
+        "kb_links_create": _kb_link,
+        "kb_links_list": lambda w, c: c.get(f"{t(w)}/kb-links"),
+        "kb_metrics": lambda w, c: c.get("/v1/metrics/kb"),
     }
+
+
+async def _restore(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    path = f"/v1/kb/articles/{w.ids['article']}"
+    return await c.post(f"{path}/revisions/1/restore", headers=await version_of(w, path))
+
+
+async def _opened(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    # The caller's own search, then the hit it opened.
+    searched = await c.get("/v1/kb/search", params={"q": "printer"})
+    if searched.status_code != 200:
+        return searched
+    search_id = searched.json()["search_id"]
+    return await c.post(
+        f"/v1/kb/searches/{search_id}/opened", json={"article_id": w.ids["article"]}
+    )
+
+
+async def _kb_link(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    # A ticket of its own each time (team A's): a second link of the same article is a 200.
+    ticket = await _other_ticket(w)
+    return await c.post(f"/v1/tickets/{ticket}/kb-links", json={"article_id": w.ids["article"]})
 
 
 def _chat() -> dict[str, Any]:
