@@ -38,6 +38,9 @@ AUDITED: tuple[str, ...] = (
     "qa_assignments",
     "qa_assignment_items",
     "qa_calibrations",
+    "kb_articles",
+    "kb_revisions",
+    "kb_links",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of
@@ -68,6 +71,7 @@ ACTIONS: tuple[str, ...] = (
 NOT_AUDITED: dict[str, str] = {
     "alembic_version": "the schema's revision, written only by migrations",
     "audit_log": "the log itself (append-only)",
+    "kb_searches": "itself a log of reads (one row per search), written by no other write",
     "config_revision": "a counter the configuration tables' own triggers bump",
     "events": "the outbox: ids and facts derived from an audited ticket write, no free text",
     "webhook_deliveries": "the worker's delivery bookkeeping, derived from events; "

@@ -57,6 +57,8 @@ ID, CONTACT, TEXT, LABEL, EXPL, DOC = (
     Kind.DOCUMENT,
 )
 
+_KB_TEXT = "published text staff write about the service, never about a customer"
+
 PERSONAL: tuple[PersonalColumn, ...] = (
     # The customer: anonymised, the row kept so their tickets' counts and metrics hold.
     PersonalColumn("customers", "name", ID, R, "becomes 'erased customer <id>'"),
@@ -191,6 +193,22 @@ PERSONAL: tuple[PersonalColumn, ...] = (
         "metric_rollups", "value", LABEL, S, "a day's labels, recounted from the redacted facts"
     ),
     PersonalColumn("metric_rollups", "tally", DOC, K, "counts and sums only"),
+    # What a customer or a ticket's text searched the knowledge base for.
+    PersonalColumn("kb_searches", "query", TEXT, R),
+    # Knowledge-base articles and their revisions.
+    PersonalColumn("kb_articles", "title", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "summary", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "body", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "body_html", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "search_words", DOC, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "search_body", DOC, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "category", LABEL, K, _KB_TEXT),
+    PersonalColumn("kb_articles", "tags", LABEL, K, _KB_TEXT),
+    PersonalColumn("kb_revisions", "title", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_revisions", "summary", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_revisions", "body", TEXT, K, _KB_TEXT),
+    PersonalColumn("kb_revisions", "category", LABEL, K, _KB_TEXT),
+    PersonalColumn("kb_revisions", "tags", LABEL, K, _KB_TEXT),
     # Quality reviews of the work on a ticket: the reviewers' words may quote the customer.
     PersonalColumn("qa_reviews", "comment", TEXT, R),
     PersonalColumn("qa_reviews", "suggestions", DOC, R, "pre-check evidence quotes the replies"),
@@ -213,6 +231,16 @@ PERSONAL: tuple[PersonalColumn, ...] = (
 )
 
 NOT_PERSONAL: tuple[NotPersonal, ...] = (
+    NotPersonal("kb_articles", "language", "a language tag"),
+    NotPersonal("kb_articles", "base_language", "a language tag"),
+    NotPersonal("kb_articles", "search_config", "a text search configuration's name"),
+    NotPersonal("kb_articles", "status", "a state"),
+    NotPersonal("kb_articles", "visibility", "internal or public"),
+    NotPersonal("kb_links", "origin", "how the link was made"),
+    NotPersonal("kb_searches", "audience", "who searched: portal or staff"),
+    NotPersonal("kb_searches", "kind", "a search or a suggestion"),
+    NotPersonal("kb_searches", "language", "a language tag"),
+    NotPersonal("kb_searches", "result_ids", "article ids"),
     NotPersonal("qa_reviews", "answers", "scores per criterion key"),
     NotPersonal("qa_reviews", "root_causes", "root-cause keys from the scorecard's list"),
     NotPersonal("qa_reviews", "failed", "criterion keys"),

@@ -313,6 +313,7 @@ async def _erase(
         await store.scrub_deliveries_and_imports(conn, ids, sorted(personal))
         if ids:
             await rollups.recount(conn, ids)
+    await store.redact_searches(conn, ids, customer_id if whole else None)
     await store.record_ticket_erasures(conn, customer_id, ids, reason, at)
     await change.record(
         conn,

@@ -388,6 +388,20 @@ _REDACT_QA = f"""
 """
 
 
+_REDACT_KB_SEARCHES = f"""
+    UPDATE kb_searches SET query = '{ERASED}'
+    WHERE (ticket_id = ANY($1::bigint[]) OR customer_id = $2) AND query <> '{ERASED}'
+"""
+
+
+async def redact_searches(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], customer_id: int | None
+) -> None:
+    """What the customer searched the knowledge base for, and the searches their tickets'
+    text made (the suggestions)."""
+    await conn.execute(_REDACT_KB_SEARCHES, list(ticket_ids), customer_id)
+
+
 async def redact_quality_reviews(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> None:
     """The reviewers' words on the tickets' quality reviews and disputes (scores stay)."""
     await conn.execute(_REDACT_QA, list(ticket_ids))
