@@ -174,6 +174,13 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_AUDIT_READS",
         description="Record reads of personal data (customers, ticket bodies, exports).",
     )
+    audit_read_commit: Literal["sync", "async"] = Field(
+        default="async",
+        validation_alias="HELPDESK_AUDIT_READ_COMMIT",
+        description="How a read's own audit entry commits: `async` (synchronous_commit off for "
+        "that one statement: a PostgreSQL crash can lose the last fraction of a second of read "
+        "records, never a write) or `sync` (like every write).",
+    )
     audit_append_only: bool = Field(
         default=False,
         validation_alias="HELPDESK_AUDIT_APPEND_ONLY",

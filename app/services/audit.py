@@ -50,8 +50,11 @@ async def read(
 
 def reader(desk: Desk) -> store.Reader | None:
     """Who is reading, for a store read that records itself (one round trip); None when reads
-    are not audited (HELPDESK_AUDIT_READS=false)."""
-    return store.Reader(acting()) if desk.settings.audit_reads else None
+    are not audited (HELPDESK_AUDIT_READS=false). Its entry commits asynchronously unless
+    HELPDESK_AUDIT_READ_COMMIT=sync."""
+    if not desk.settings.audit_reads:
+        return None
+    return store.Reader(acting(), asynchronous=desk.settings.audit_read_commit == "async")
 
 
 async def listed(

@@ -17,6 +17,9 @@ class Reader:
     audit entry is appended by the read's own statement."""
 
     context: dict[str, Any] | None
+    # The read's statement is its own transaction (never a write's): its commit need not wait
+    # for the WAL flush, so `synchronous_commit` is off for that transaction alone.
+    asynchronous: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,13 @@ class AuditEntryRow:
 _APPEND = "SELECT audit_append($1, $2, $3, $4, $5::text[], $6::jsonb)"
 
 
+def _commit(reader: Reader) -> str:
+    """What a recording statement adds so that its own transaction commits asynchronously
+    (set_config's `true`: for this transaction only, so the connection's later writes, in
+    transactions of their own, commit as every write does)."""
+    return ", set_config('synchronous_commit', 'off', true)" if reader.asynchronous else ""
+
+
 def recording_read(select: str, p: Params, resource: str, reader: Reader) -> str:
     """`select` (at most one row of `resource`, with its `id`) appending a "read" entry for
     the row it finds in the same statement: the read and its audit entry are one round trip.
@@ -48,7 +58,7 @@ def recording_read(select: str, p: Params, resource: str, reader: Reader) -> str
     ticket_id = "id" if resource == "tickets" else "NULL"
     return (
         f"WITH found AS ({select}), recorded AS (SELECT audit_append('read', {p(resource)}, id, "
-        f"{ticket_id}, NULL, {p(reader.context)}::jsonb) FROM found) "
+        f"{ticket_id}, NULL, {p(reader.context)}::jsonb){_commit(reader)} FROM found) "
         "SELECT found.* FROM found, (SELECT count(*) FROM recorded) AS entries"
     )
 
@@ -60,7 +70,7 @@ def recording_list(select: str, p: Params, resource: str, reader: Reader) -> str
     (paging.fetch_page drops it)."""
     return (
         f"WITH recorded AS (SELECT audit_append('list', {p(resource)}, NULL, NULL, NULL, "
-        f"{p(reader.context)}::jsonb)) "
+        f"{p(reader.context)}::jsonb){_commit(reader)}) "
         f"SELECT page.* FROM (SELECT count(*) FROM recorded) AS entries "
         f"LEFT JOIN LATERAL ({select}) AS page ON true"
     )

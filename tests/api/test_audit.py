@@ -231,6 +231,37 @@ async def test_reads_are_not_recorded_when_the_setting_says_so(
     assert [e["action"] for e in await newer(admin, mark)] == ["create"]
 
 
+@pytest.mark.parametrize("asynchronous", [True, False])
+async def test_a_read_commits_its_entry_asynchronously_and_alone(
+    admin: httpx.AsyncClient, db: Database, asynchronous: bool
+) -> None:
+    """HELPDESK_AUDIT_READ_COMMIT=async: the read's own transaction commits without waiting for
+    the WAL flush, and the connection's next transaction (a write's) commits as it always does."""
+    from app.store import customers
+    from app.store import tickets as ticket_store
+
+    customer = await make_customer(admin)
+    ticket = await make_ticket(admin, customer_id=customer["id"])
+    reader = store.Reader({"actor_type": "key", "actor_key_id": None}, asynchronous=asynchronous)
+    select = "SELECT current_setting('synchronous_commit') AS seen, id FROM tickets WHERE id = $1"
+    async with connection(db) as conn:
+        await conn.execute("SET synchronous_commit = on")
+        p = ticket_store.Params(ticket["id"])
+        sql = store.recording_read(select, p, "tickets", reader)
+        assert ("set_config('synchronous_commit', 'off', true)" in sql) is asynchronous
+        await conn.fetchrow(sql, *p.values)
+        # Set for the read's transaction only: the session's own setting is untouched.
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        assert await customers.get(conn, customer["id"], reader) is not None
+        assert await conn.fetchval("SHOW synchronous_commit") == "on"
+        recorded = await conn.fetch(
+            "SELECT resource FROM audit_log WHERE action = 'read' AND resource_id IN ($1, $2)",
+            ticket["id"],
+            customer["id"],
+        )
+    assert sorted(r["resource"] for r in recorded) == ["customers", "tickets"]
+
+
 # ---- the log: admins only, filters, pages, append-only ---------------------------------------
 
 
