@@ -61,10 +61,9 @@ def serve(
     ] = False,
 ) -> None:
     """Run the API (and, unless --no-worker, the deadline worker) in this process."""
-    import uvicorn
 
     from app.db import migrate
-    from app.http.server import ServerLimits
+    from app.http.server import Server, ServerLimits
     from app.http.server import config as server_config
     from app.logs import configure
     from app.main import create_app
@@ -99,7 +98,7 @@ def serve(
         keep_alive_seconds=settings.keep_alive_seconds,
         max_connections=settings.max_connections,
     )
-    uvicorn.Server(server_config(app, host=host, port=port, limits=limits)).run()
+    Server(server_config(app, host=host, port=port, limits=limits)).run()
 
 
 @cli.command()
