@@ -19,6 +19,7 @@ from app.main import create_app
 from app.schemas import ApiKeyCreate
 from app.services import auth
 from app.settings import Settings
+from app.store.events import cursor_after
 from tests.api.factories import follow_events, log, make_agent, make_team, make_ticket
 
 WAIT = 20.0  # seconds any one expected event may take to arrive before the test fails
@@ -371,5 +372,60 @@ async def test_a_commit_wakes_the_streams_at_once(fresh_database: str) -> None:
             ticket = await make_ticket(c)
             events = await s.events(1, within=5.0)
             assert events[0]["ticket_id"] == ticket["id"]
+    finally:
+        await served.stop()
+
+
+async def test_a_reader_that_does_not_keep_up_is_disconnected(fresh_database: str) -> None:
+    settings = Settings(
+        database_url=fresh_database,
+        rate_limit_per_minute=0,
+        event_stream_write_timeout_seconds=0.5,
+    )
+    served = Served(fresh_database, settings)
+    await served.start()
+    try:
+        secret = await served.key()
+        async with served.client(secret) as c:
+            ticket = await make_ticket(c)
+        conn = await asyncpg.connect(libpq_url(fresh_database))
+        try:  # ~16 MB of events: more than the socket buffers on both sides hold
+            await conn.execute(
+                "INSERT INTO events (type, ticket_id, payload, occurred_at) "
+                "SELECT 'ticket.updated', $1::bigint, jsonb_build_object('ticket_id', $1::bigint, "
+                "'changed', jsonb_build_array(repeat('x', 1600))), now() "
+                "FROM generate_series(1, 10000)",
+                ticket["id"],
+            )
+        finally:
+            await conn.close()
+        streams = served.app.state.event_streams
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", served.port))
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        try:
+            writer.write(
+                b"GET /v1/events/stream?cursor="
+                + cursor_after(0, 0).encode()  # from the first event
+                + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + secret.encode()
+                + b"\r\n\r\n"
+            )
+            await writer.drain()
+            async with asyncio.timeout(WAIT):
+                while not streams.open_streams:  # noqa: ASYNC110 (a count, not an event)
+                    await asyncio.sleep(0.01)
+                # Never read: the server gives up on it rather than buffer 16 MB for it.
+                while streams.open_streams:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            received = 0
+            async with asyncio.timeout(WAIT):
+                while chunk := await reader.read(1 << 20):
+                    received += len(chunk)
+            assert received < 12_000_000, "the whole backlog was buffered for a stalled reader"
+        finally:
+            writer.close()
     finally:
         await served.stop()
