@@ -70,10 +70,8 @@ class EventStreamResponse(StreamingResponse):
         )
         async for chunk in self.body_iterator:
             try:
-                await asyncio.wait_for(
-                    send({"type": "http.response.body", "body": chunk, "more_body": True}),
-                    self.write_timeout,
-                )
+                async with asyncio.timeout(self.write_timeout):  # no task per chunk
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
             except TimeoutError:
                 # Returning unfinished makes the server close the connection; the reader
                 # reconnects with its last event id and misses nothing.

@@ -129,8 +129,7 @@ async def _wire(items: AsyncIterator[StreamItem], *, retry_ms: int) -> AsyncIter
     try:
         async for item in items:
             if isinstance(item, StreamedEvent):
-                e = item.event
-                yield sse.event(item.cursor, e.type, e.model_dump_json())
+                yield sse.event(item.cursor, item.event.type, item.json)
             elif isinstance(item, Resume):
                 yield sse.last_id(item.cursor)
             elif isinstance(item, Heartbeat):

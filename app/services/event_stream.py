@@ -36,10 +36,17 @@ LISTEN_RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
 
 @dataclass(frozen=True, slots=True)
 class StreamedEvent:
-    """An event of the stream, and the feed cursor that resumes after it."""
+    """An event of the stream, its JSON (made once for every stream that sends it), and the
+    feed cursor that resumes after it."""
 
     event: EventOut
+    json: str
     cursor: str
+
+    @classmethod
+    def of(cls, row: EventRow, cursor: str) -> "StreamedEvent":
+        event = out(row)
+        return cls(event, event.model_dump_json(), cursor)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +105,7 @@ class EventStreams:
         self._changed = asyncio.Event()  # replaced (the old one set) at each wake
         self._notified = asyncio.Event()
         self._open: Counter[int] = Counter()
-        self._reads: dict[_ReadKey, asyncio.Future[tuple[list[tuple[EventRow, str]], str]]] = {}
+        self._reads: dict[_ReadKey, asyncio.Future[tuple[list[StreamedEvent], str]]] = {}
         # Reads of all streams at once leave most of the pool to the other requests.
         self._readers = asyncio.Semaphore(max(1, desk.db.limits.pool_size // 2))
 
@@ -130,7 +137,12 @@ class EventStreams:
 
     async def run(self) -> None:
         """Listen and follow the settled horizon until the server stops."""
-        await asyncio.gather(self._keep_listening(), self._follow_horizon())
+        await asyncio.gather(self._keep_listening(), self._follow_horizon(), self._end_streams())
+
+    async def _end_streams(self) -> None:
+        """Wake every stream when the server stops: each sees it and ends its response."""
+        await self.stopping.wait()
+        self._wake()
 
     async def _keep_listening(self) -> None:
         """Hold the LISTEN connection; open it again, with backoff, whenever it is lost."""
@@ -183,7 +195,6 @@ class EventStreams:
                 # leave them to the next NOTIFY or poll.
                 if pause is not None:
                     await _first_of([self.stopping], within=pause)
-        self._wake()
 
     async def refresh(self) -> bool:
         """Read the settled horizon; wake the streams if events settled since the last wake.
@@ -231,17 +242,21 @@ class EventStreams:
             except Exception as exc:  # the database away: keep the stream, try at next wake
                 log.warning("an event stream could not read the feed: %s", exc)
                 events = []
-            for row, after in events:
-                yield StreamedEvent(out(row), after)
+            for streamed in events:
+                yield streamed
             if len(events) == PAGE:
                 continue  # catching up: read on at once
-            await _first_of([changed, self.stopping], within=self.limits.heartbeat_seconds)
-            if not (changed.is_set() or self.stopping.is_set()):
+            # One event to wait on (a wake, or the server stopping: `_follow_horizon` wakes
+            # the streams as it ends), with no task of its own: thousands of streams wait.
+            try:
+                async with asyncio.timeout(self.limits.heartbeat_seconds):
+                    await changed.wait()
+            except TimeoutError:
                 yield Heartbeat()
 
     async def _read(
         self, filters: EventFilters, visible: Visibility, cursor: str
-    ) -> tuple[list[tuple[EventRow, str]], str]:
+    ) -> tuple[list[StreamedEvent], str]:
         """The next page up to the horizon, read once for all the streams that ask for the
         same one (same place, filters and visibility) at the same horizon."""
         key = _ReadKey(visible, tuple(filters.types), filters.ticket_id, cursor, self._horizon)
@@ -259,11 +274,12 @@ class EventStreams:
 
     async def _read_page(
         self, filters: EventFilters, visible: Visibility, cursor: str, before: int
-    ) -> tuple[list[tuple[EventRow, str]], str]:
+    ) -> tuple[list[StreamedEvent], str]:
         async with self._readers, connection(self.desk.db, tell_acting=False) as conn:
-            return await store.settled(
+            rows, next_cursor = await store.settled(
                 conn, filters, cursor=cursor, before=before, limit=PAGE, visible=visible
             )
+        return [StreamedEvent.of(row, after) for row, after in rows], next_cursor
 
 
 class Admission:
