@@ -33,10 +33,10 @@ from app.schemas.events import (
 )
 from app.services import outbox, webhooks
 from app.services.event_stream import (
+    Batch,
     EventStreams,
     Heartbeat,
     Resume,
-    StreamedEvent,
     StreamItem,
     StreamLimits,
 )
@@ -128,8 +128,8 @@ async def _wire(items: AsyncIterator[StreamItem], *, retry_ms: int) -> AsyncIter
     yield sse.retry(retry_ms)
     try:
         async for item in items:
-            if isinstance(item, StreamedEvent):
-                yield sse.event(item.cursor, item.event.type, item.json)
+            if isinstance(item, Batch):
+                yield b"".join(sse.event(e.cursor, e.event.type, e.json) for e in item.events)
             elif isinstance(item, Resume):
                 yield sse.last_id(item.cursor)
             elif isinstance(item, Heartbeat):
