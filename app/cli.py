@@ -63,7 +63,6 @@ def serve(
 ) -> None:
     """Run the API (and, unless --no-worker, the workers: deadlines, webhook deliveries, metrics
     rollups) in this process."""
-    import uvicorn
 
     from app.db import migrate
     from app.http import server
@@ -110,7 +109,7 @@ def serve(
         limits.max_open_connections,
         open_files,
     )
-    uvicorn.Server(server.config(app, host=host, port=port, limits=limits)).run()
+    server.Server(server.config(app, host=host, port=port, limits=limits)).run()
 
 
 def _greeting(settings: Settings, host: str, port: int, secret: str | None) -> str:

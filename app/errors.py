@@ -81,5 +81,9 @@ class PreconditionRequired(HelpdeskError):
     status, type, title = 428, "precondition-required", "Precondition required"
 
 
+class TooManyStreams(HelpdeskError):
+    status, type, title = 429, "too-many-streams", "Too many open streams"
+
+
 class ServiceUnavailable(HelpdeskError):
     status, type, title = 503, "unavailable", "Service unavailable"

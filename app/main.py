@@ -37,6 +37,7 @@ from app.routers import (
 )
 from app.services import audit as audit_service
 from app.services.desk import Desk
+from app.services.event_stream import EventStreams, StreamLimits
 from app.settings import Settings
 from app.workers import rollups, webhooks
 from app.workers.deadlines import DeadlineWorker
@@ -94,6 +95,12 @@ def create_app(
             app.state.desk.replica = replica
         await audit_service.seal(app.state.desk)
         stop = asyncio.Event()
+        # Set by the server when it begins to shut down (app.http.server.Server), or below:
+        # the event streams end then, rather than holding the shutdown up.
+        app.state.stopping = asyncio.Event()
+        streams = EventStreams(app.state.desk, StreamLimits.of(app.state.desk), app.state.stopping)
+        app.state.event_streams = streams
+        streams_task = asyncio.create_task(streams.run())
         worker_task = None
         if run_worker:
             worker = DeadlineWorker(app.state.desk, app.state.clock)
@@ -114,6 +121,8 @@ def create_app(
             yield
         finally:
             stop.set()
+            app.state.stopping.set()
+            await streams_task
             if worker_task is not None:
                 await worker_task
             if replica is not None:

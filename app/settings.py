@@ -164,6 +164,45 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_KEY_ROTATION_GRACE_SECONDS",
         description="How long a rotated API key keeps working beside its successor.",
     )
+    event_stream_heartbeat_seconds: float = Field(
+        default=15,
+        gt=0,
+        validation_alias="HELPDESK_EVENT_STREAM_HEARTBEAT_SECONDS",
+        description="An event stream with nothing to send sends a comment line this often, so "
+        "proxies keep it open.",
+    )
+    event_stream_retry_ms: int = Field(
+        default=3000,
+        ge=0,
+        validation_alias="HELPDESK_EVENT_STREAM_RETRY_MS",
+        description="The reconnection delay an event stream advises its client (`retry:`).",
+    )
+    event_stream_poll_seconds: float = Field(
+        default=5,
+        gt=0,
+        validation_alias="HELPDESK_EVENT_STREAM_POLL_SECONDS",
+        description="How often a replica looks for new events without being notified (a "
+        "NOTIFY lost while the database restarted).",
+    )
+    event_streams_per_key: int = Field(
+        default=10,
+        ge=1,
+        validation_alias="HELPDESK_EVENT_STREAMS_PER_KEY",
+        description="Event streams one API key may hold open on one replica; beyond, 429.",
+    )
+    event_streams_per_process: int = Field(
+        default=500,
+        ge=1,
+        validation_alias="HELPDESK_EVENT_STREAMS_PER_PROCESS",
+        description="Event streams one replica holds open; beyond, 503.",
+    )
+    event_stream_write_timeout_seconds: float = Field(
+        default=10,
+        gt=0,
+        validation_alias="HELPDESK_EVENT_STREAM_WRITE_TIMEOUT_SECONDS",
+        description="A stream whose reader takes longer than this to accept more is closed "
+        "(it resumes from its last event id), rather than buffered without end.",
+    )
     rate_limit_per_minute: int = Field(
         default=1200,
         validation_alias="HELPDESK_RATE_LIMIT_PER_MINUTE",

@@ -1,6 +1,9 @@
 """Events-out benchmark: 10,000 ticket changes with 3 webhook subscriptions to a loopback
 receiver. Prints delivery throughput, p99 from commit to receipt (target ≤ 1 s), and ticket-create
-throughput with the outbox against the same code without it (target ≥ 0.8×).
+throughput with the outbox against the same code without it (target ≥ 0.8×). Then the live event
+stream: 200 streams open on an API process (uvicorn, loopback), 3 writers creating tickets through
+another replica; p99 from commit to the event's arrival on every stream (target ≤ 250 ms).
+`--streams-only` runs that part alone.
 
 The API runs in this process (httpx over ASGI: no sockets, the service's own cost); the delivery
 worker and the receiver each run in a process of their own, as they would in production. Bounded:
@@ -39,6 +42,7 @@ SUBSCRIPTIONS = 3
 TARGET_P99_S = 1.0
 TARGET_RATIO = 0.8
 TYPES = ["ticket.created", "ticket.updated"]
+TARGET_STREAM_P99_S = 0.25
 
 
 def say(message: str) -> None:
@@ -134,6 +138,142 @@ def worker_process(url: str) -> None:
             await WebhookWorker(desk, SystemClock(), http).run(asyncio.Event())
 
     asyncio.run(main())
+
+
+# --------------------------------------------------------------------------- the event stream
+
+
+def stream_server_process(url: str, port: int) -> None:
+    """The API, served by uvicorn on a loopback port: the replica the streams are open on."""
+    from app.http.server import Server, ServerLimits, config
+    from app.main import create_app
+
+    settings = settings_for(url).model_copy(
+        update={"event_streams_per_key": 1000, "event_streams_per_process": 1000}
+    )
+    app = create_app(settings, database_url=url)
+    Server(config(app, host="127.0.0.1", port=port, limits=ServerLimits())).run()
+
+
+def stream_clients_process(
+    port: int, secret: str, streams: int, ready_file: str, log_file: str
+) -> None:
+    """`streams` event streams (from now on); each `ticket.created` that arrives is logged with
+    the stream, the ticket and the moment. A line-oriented reader: the SSE blocks' `data:` line
+    is one JSON object."""
+    out = open(log_file, "ab", buffering=0)
+
+    async def one(n: int, started: asyncio.Queue[int]) -> None:
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(
+            f"GET /v1/events/stream?type=ticket.created HTTP/1.1\r\nHost: bench\r\n"
+            f"Authorization: Bearer {secret}\r\n\r\n".encode()
+        )
+        await writer.drain()
+        announced = False
+        rest = b""
+        # Read what has arrived and split it here: a coroutine per line would make this
+        # process, not the server, the slowest part of the measurement.
+        while chunk := await reader.read(1 << 16):
+            at = time.time()
+            *lines, rest = (rest + chunk).split(b"\n")
+            for line in lines:
+                if line.startswith(b"data: "):
+                    out.write(f"{n} {orjson.loads(line[6:])['ticket_id']} {at}\n".encode())
+                elif line.startswith(b"id: ") and not announced:
+                    announced = True  # the stream's start: it is open and following
+                    await started.put(n)
+
+    async def main() -> None:
+        started: asyncio.Queue[int] = asyncio.Queue()
+        tasks = [asyncio.create_task(one(n, started)) for n in range(streams)]
+        for _ in range(streams):
+            await started.get()
+        await asyncio.to_thread(Path(ready_file).write_text, "ready")
+        await asyncio.gather(*tasks)
+
+    asyncio.run(main())
+
+
+async def stream_latency(
+    server_url: str, a: argparse.Namespace, procs: list[Any], tmp: str
+) -> None:
+    """Commit → arrival on each of `a.streams` streams, with 3 writers creating tickets."""
+    ctx = multiprocessing.get_context("spawn")
+    url = await fresh_database(server_url, "bench_events_stream")
+    client, db = await api(url)
+    secret = client.headers["Authorization"].removeprefix("Bearer ")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ctx.Process(target=stream_server_process, args=(url, port), daemon=True)
+    server.start()
+    procs.append(server)
+    async with asyncio.timeout(60):
+        while True:
+            with contextlib.suppress(OSError):
+                _, w = await asyncio.open_connection("127.0.0.1", port)
+                w.close()
+                break
+            await asyncio.sleep(0.1)
+    ready_file, log_file = f"{tmp}/streams-ready", f"{tmp}/streamed"
+    clients = ctx.Process(
+        target=stream_clients_process,
+        args=(port, secret, a.streams, ready_file, log_file),
+        daemon=True,
+    )
+    clients.start()
+    procs.append(clients)
+    async with asyncio.timeout(120):
+        while not await asyncio.to_thread(Path(ready_file).exists):  # noqa: ASYNC110
+            await asyncio.sleep(0.1)
+    say(f"{a.streams} streams open")
+
+    committed: dict[int, float] = {}
+    interval = 3 / a.stream_rate  # each of 3 writers
+
+    async def writer(n: int) -> None:
+        next_at = time.perf_counter() + n * interval / 3
+        for _ in range(a.stream_tickets // 3):
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at += interval
+            r = await client.post("/v1/tickets", json={"subject": "stream", "channel": "api"})
+            assert r.status_code == 201, r.text
+            committed[r.json()["id"]] = time.time()
+
+    await asyncio.gather(*(writer(n) for n in range(3)))
+    expected = len(committed) * a.streams
+    async with asyncio.timeout(60):
+        while True:
+            got = await asyncio.to_thread(receipts_of_streams, log_file)
+            if len(got) >= expected:
+                break
+            await asyncio.sleep(0.2)
+    await client.aclose()
+    await db.close()
+    latencies = sorted(at - committed[t] for _, t, at in got if t in committed)
+    once = len({(n, t) for n, t, _ in got}) == len(got) == expected
+    p50 = latencies[len(latencies) // 2]
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    print(
+        f"event stream: {a.streams} open streams, {len(committed)} tickets created by 3 writers "
+        f"({a.stream_rate:.0f}/s offered), {expected} arrivals, each exactly once: {once}"
+    )
+    print(
+        f"commit → stream: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
+        f"max {latencies[-1] * 1000:.0f} ms  (target p99 ≤ {TARGET_STREAM_P99_S * 1000:.0f} ms: "
+        f"{p99 / TARGET_STREAM_P99_S:.2f}× the target, "
+        f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'})"
+    )
+
+
+def receipts_of_streams(log_file: str) -> list[tuple[int, int, float]]:
+    rows = []
+    with contextlib.suppress(FileNotFoundError):
+        for line in Path(log_file).read_text().splitlines():
+            n, t, at = line.split()
+            rows.append((int(n), int(t), float(at)))
+    return rows
 
 
 # --------------------------------------------------------------------------- load
@@ -263,6 +403,17 @@ async def run(a: argparse.Namespace) -> None:
     ctx = multiprocessing.get_context("spawn")
     procs: list[Any] = []
     tmp = tempfile.mkdtemp(prefix="bench-events-")
+    if a.streams_only:
+        try:
+            await stream_latency(server_url, a, procs, tmp)
+        finally:
+            for p in procs:
+                with contextlib.suppress(Exception):
+                    p.terminate()
+                    p.join(5)
+            await asyncio.to_thread(stop_server)
+        print(f"wall {time.monotonic() - started:.0f} s")
+        return
     try:
         # 1. create throughput, with and without the outbox (alternating rounds, median)
         url = await fresh_database(server_url, "bench_events_create")
@@ -319,6 +470,13 @@ async def run(a: argparse.Namespace) -> None:
         drain_s = time.monotonic() - start  # includes the worker process's start (~1 s)
         await client.aclose()
         await db.close()
+        for p in procs:
+            p.terminate()
+            p.join(5)
+        procs.clear()
+
+        # 4. the live event stream
+        await stream_latency(server_url, a, procs, tmp)
     finally:
         for p in procs:
             with contextlib.suppress(Exception):
@@ -364,6 +522,10 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--concurrency", type=int, default=16)
     p.add_argument("--timeout", type=float, default=180.0)
+    p.add_argument("--streams", type=int, default=200, help="event streams open at once")
+    p.add_argument("--stream-tickets", type=int, default=300, help="tickets created, 3 writers")
+    p.add_argument("--stream-rate", type=float, default=15.0, help="tickets per second offered")
+    p.add_argument("--streams-only", action="store_true", help="the event stream part alone")
     p.add_argument("--quick", action="store_true", help="a smoke run: 1,000 changes")
     a = p.parse_args()
     if a.quick:

@@ -204,6 +204,18 @@ def fit_to_open_files(
     )
 
 
+class Server(uvicorn.Server):
+    """uvicorn's server that, as it begins to shut down, tells the app (`app.state.stopping`,
+    an asyncio.Event the app's lifespan made): uvicorn waits for open responses to finish
+    before the lifespan ends, and an event stream finishes only when told."""
+
+    async def shutdown(self, sockets: list[Any] | None = None) -> None:
+        stopping = getattr(getattr(self.config.app, "state", None), "stopping", None)
+        if stopping is not None:
+            stopping.set()
+        await super().shutdown(sockets)
+
+
 def config(app: Any, *, host: str, port: int, limits: ServerLimits) -> uvicorn.Config:
     http = protocol(limits.max_header_bytes, limits.header_timeout, limits.max_open_connections)
     return uvicorn.Config(

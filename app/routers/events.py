@@ -1,9 +1,12 @@
 """/v1/events (the event feed) and /v1/webhooks (subscriptions and their deliveries)."""
 
+import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Header, Request, Response
 
+from app.http import event_stream as sse
 from app.http.deps import (
     AdminCall,
     IdempotencyKey,
@@ -21,6 +24,7 @@ from app.schemas.events import (
     DeliveryOut,
     EventListQuery,
     EventOut,
+    EventStreamQuery,
     WebhookCreate,
     WebhookCreated,
     WebhookListQuery,
@@ -28,6 +32,14 @@ from app.schemas.events import (
     WebhookUpdate,
 )
 from app.services import outbox, webhooks
+from app.services.event_stream import (
+    Batch,
+    EventStreams,
+    Heartbeat,
+    Resume,
+    StreamItem,
+    StreamLimits,
+)
 
 router = APIRouter(tags=["events"])
 
@@ -45,6 +57,87 @@ async def list_events(
     also at the end: polling with it never misses nor repeats an event (an event is served
     once every transaction older than the one that wrote it has ended)."""
     return json_body(await outbox.feed(call.desk, q, visible=call.visible))
+
+
+@router.get(
+    "/v1/events/stream",
+    status_code=200,
+    operation_id="events_stream",
+    openapi_extra=query_parameters(EventStreamQuery),
+    response_class=sse.EventStreamResponse,
+    responses={
+        200: {
+            "description": "Server-Sent Events: `id:` the feed cursor after the event, `event:` "
+            "its type, `data:` the event as the feed lists it; `: heartbeat` comment lines "
+            "while nothing happens.",
+            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+        },
+        429: {
+            "description": "This key holds as many event streams as it may on this replica.",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
+    },
+)
+async def stream_events(
+    request: Request,
+    call: ReadCall,
+    q: Annotated[EventStreamQuery, query(EventStreamQuery)],
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            max_length=512,
+            description="The last event id received (an `EventSource` sends it when it "
+            "reconnects): the stream resumes right after that event.",
+        ),
+    ] = None,
+) -> Response:
+    """The event feed, live: the events of the tickets you see, in the feed's commit order, as
+    they are written. Each event's `id:` is the feed cursor after it, so an `EventSource`
+    that reconnects (it sends `Last-Event-ID`) receives exactly what it missed, then live
+    events, from any replica. Filters as the feed. Without a cursor it starts from now (its
+    first block sets that start as the last event id). A key may hold a few streams open per
+    replica (429 beyond), a replica a bounded number (503 beyond); a reader that does not
+    keep up is disconnected and resumes by its last event id."""
+    streams = _streams(request)
+    cursor = streams.start_cursor(q, last_event_id)
+    admission = streams.admit(call.caller.key_id)
+    items = streams.follow(q, visible=call.visible, cursor=cursor)
+    settings = call.desk.settings
+    return sse.EventStreamResponse(
+        _wire(items, retry_ms=settings.event_stream_retry_ms),
+        write_timeout=settings.event_stream_write_timeout_seconds,
+        on_close=admission.release,
+    )
+
+
+def _streams(request: Request) -> EventStreams:
+    """The app's event streams (its lifespan starts their listener). An app served without its
+    lifespan (in-process tests) gets them unstarted: each stream then looks again at each
+    heartbeat only."""
+    state = request.app.state
+    streams: EventStreams | None = getattr(state, "event_streams", None)
+    if streams is None:
+        streams = EventStreams(state.desk, StreamLimits.of(state.desk), asyncio.Event())
+        state.event_streams = streams
+    return streams
+
+
+async def _wire(items: AsyncIterator[StreamItem], *, retry_ms: int) -> AsyncIterator[bytes]:
+    yield sse.retry(retry_ms)
+    try:
+        async for item in items:
+            if isinstance(item, Batch):
+                yield b"".join(sse.event(e.cursor, e.event.type, e.json) for e in item.events)
+            elif isinstance(item, Resume):
+                yield sse.last_id(item.cursor)
+            elif isinstance(item, Heartbeat):
+                yield sse.HEARTBEAT
+    finally:
+        aclose = getattr(items, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 @router.post(

@@ -65,6 +65,19 @@ class EventListQuery(BaseModel):
     )
 
 
+class EventStreamQuery(BaseModel):
+    """The event stream's query string: the feed's filters, and where to start."""
+
+    type: list[EventType] = Field(default=[], description="Only these types (repeatable).")
+    ticket_id: QueryIdValue | None = None
+    cursor: str | None = Field(
+        default=None,
+        max_length=512,
+        description="Start after this feed cursor (an event's `id:`, or the feed's "
+        "`next_cursor`); a `Last-Event-ID` header wins over it. Neither: from now on.",
+    )
+
+
 class WebhookCreate(Strict):
     model_config = ConfigDict(
         extra="forbid",

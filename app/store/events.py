@@ -9,10 +9,13 @@ from typing import Any
 import asyncpg
 
 from app.domain.access import EVERYTHING, Visibility
-from app.store.paging import Params, fetch_feed, rows_of
+from app.store.paging import Params, decode_cursor, encode_cursor, fetch_feed, rows_of
 from app.store.visibility import visible_sql
 
 WEBHOOKS_CHANNEL = "helpdesk_webhooks"
+# NOTIFYed on commit by every transaction that wrote events (a statement trigger on `events`).
+EVENTS_CHANNEL = "helpdesk_events"
+FEED = "events-feed"
 
 
 def deliveries(events: str) -> str:
@@ -123,8 +126,85 @@ async def feed(
         source="events",
         where=_where(filters, p, visible),
         params=p,
-        listing="events-feed",
+        listing=FEED,
         cursor=cursor,
         limit=limit,
     )
     return rows_of(EventRow, rows), next_cursor
+
+
+# ---- the settled horizon, for live streams --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Horizon:
+    """Where the settled part of the feed ends: every event a transaction older than `txid`
+    wrote is settled (no event can still appear before it). `new`: some were written by
+    transactions from `since` on; `pending`: some are committed but not settled yet (a
+    transaction older than theirs is still running)."""
+
+    txid: int
+    new: bool
+    pending: bool
+
+
+_HORIZON = """
+    SELECT x::text AS txid,
+        EXISTS (SELECT 1 FROM events WHERE txid >= $1::text::xid8 AND txid < x) AS new,
+        EXISTS (SELECT 1 FROM events WHERE txid >= x) AS pending
+    FROM pg_snapshot_xmin(pg_current_snapshot()) AS x
+"""
+
+
+async def horizon(conn: asyncpg.Connection, since: int) -> Horizon:
+    """The settled horizon now, and whether events settled from `since` on (both over the
+    feed's index on (txid, id))."""
+    row = await conn.fetchrow(_HORIZON, str(since))
+    return Horizon(int(row["txid"]), row["new"], row["pending"])
+
+
+def check_cursor(cursor: str) -> None:
+    """InvalidCursor (400) unless `cursor` is one of the feed's."""
+    decode_cursor(cursor, FEED, [int, int])
+
+
+def cursor_after(txid: int, event_id: int) -> str:
+    """The feed's cursor that continues after the event `event_id` of transaction `txid`."""
+    return encode_cursor(FEED, [txid, event_id])
+
+
+async def settled(
+    conn: asyncpg.Connection,
+    filters: EventFilters,
+    *,
+    cursor: str | None,
+    before: int,
+    limit: int,
+    visible: Visibility = EVERYTHING,
+) -> tuple[list[tuple[EventRow, str]], str]:
+    """Up to `limit` events after `cursor` written by transactions older than `before` (a
+    settled horizon), in commit order, each with the feed's cursor following it; and the
+    cursor to go on from. A page short of `limit` has read everything before the horizon, so
+    that cursor moves to it: a stream of few matching events does not scan the same
+    non-matching ones again at each wake. It never moves back behind `cursor`."""
+    p = Params()
+    where = [*_where(filters, p, visible), f"txid < {p(str(before), 'text')}::xid8"]
+    records, next_cursor = await fetch_feed(
+        conn,
+        columns=COLUMNS,
+        source="events",
+        where=where,
+        params=p,
+        listing=FEED,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = rows_of(EventRow, records)
+    events = [
+        (row, cursor_after(int(r["_txid"]), row.id)) for row, r in zip(rows, records, strict=True)
+    ]
+    if len(events) < limit:
+        after = tuple(decode_cursor(cursor, FEED, [int, int])) if cursor else (0, 0)
+        if (before, 0) > after:
+            next_cursor = cursor_after(before, 0)
+    return events, next_cursor

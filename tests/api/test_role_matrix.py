@@ -109,6 +109,7 @@ TABLE = """
 | routing_rules_update | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | routing_rules_delete | 204 | 204 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
 | events_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| events_stream | 400 | 400 | 400 | 400 | 400 | 400 | 401 | 401 | 401 | 400 | 401 | 403 | 403 |
 | inbound_chat | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | webhooks_create | 201 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | webhooks_list | 200 | 403 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
@@ -552,6 +553,9 @@ def _calls() -> dict[str, Call]:
         "routing_rules_update": lambda w, c: _with_rule(w, c, "PATCH"),
         "routing_rules_delete": lambda w, c: _with_rule(w, c, "DELETE"),
         "events_list": lambda w, c: c.get("/v1/events"),
+        # A stream does not end: a refused cursor shows who is let through (400) and who not;
+        # the stream itself is tested over HTTP in tests/test_event_stream.py.
+        "events_stream": lambda w, c: c.get("/v1/events/stream", params={"cursor": "x"}),
         "inbound_chat": lambda w, c: c.post("/v1/inbound/chat", json=_chat()),
         "webhooks_create": lambda w, c: c.post(
             "/v1/webhooks", json={"url": "https://h.example.com/", "event_types": ["sla.breach"]}

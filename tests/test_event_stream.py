@@ -1,0 +1,431 @@
+"""The live event stream over real HTTP: uvicorn on a loopback port, an SSE client parsing the wire,
+writers committing concurrently, streams dropped and resumed by `Last-Event-ID` on another server."""
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+
+from app.clock import utcnow
+from app.db import connect, libpq_url
+from app.http.server import Server, ServerLimits, config
+from app.main import create_app
+from app.schemas import ApiKeyCreate
+from app.services import auth
+from app.settings import Settings
+from app.store.events import cursor_after
+from tests.api.factories import follow_events, log, make_agent, make_team, make_ticket
+
+WAIT = 20.0  # seconds any one expected event may take to arrive before the test fails
+
+
+@dataclass
+class Block:
+    """One SSE block as a browser's EventSource parses it."""
+
+    id: str | None = None
+    event: str | None = None
+    data: list[str] = field(default_factory=list)
+    retry: int | None = None
+    comments: list[str] = field(default_factory=list)
+
+
+def _parse(lines: list[str]) -> Block:
+    block = Block()
+    for line in lines:
+        if line.startswith(":"):
+            block.comments.append(line[1:].strip())
+            continue
+        name, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        if name == "id":
+            block.id = value
+        elif name == "event":
+            block.event = value
+        elif name == "data":
+            block.data.append(value)
+        elif name == "retry":
+            block.retry = int(value)
+    return block
+
+
+class Stream:
+    """An open event stream: its blocks as they arrive, and the last event id (as EventSource
+    keeps it: set by every block with an `id:` field, with or without data)."""
+
+    def __init__(self, response: httpx.Response) -> None:
+        self.response = response
+        self.lines = response.aiter_lines()
+        self.last_id: str | None = None
+        self.ended = False
+
+    async def block(self, within: float = WAIT) -> Block | None:
+        """The next block; None when the server ended the stream."""
+        pending: list[str] = []
+        async with asyncio.timeout(within):
+            async for line in self.lines:
+                if line == "":
+                    if pending:
+                        block = _parse(pending)
+                        if block.id is not None:
+                            self.last_id = block.id
+                        return block
+                    continue
+                pending.append(line)
+        self.ended = True
+        return None
+
+    async def events(self, count: int, within: float = WAIT) -> list[dict[str, Any]]:
+        """The next `count` events (their `data`, with the block's id and type)."""
+        found: list[dict[str, Any]] = []
+        while len(found) < count:
+            block = await self.block(within)
+            assert block is not None, f"the stream ended after {len(found)} of {count} events"
+            if block.data:
+                event = httpx.Response(200, content="\n".join(block.data)).json()
+                found.append({"sse_id": block.id, "sse_event": block.event} | event)
+        return found
+
+
+@contextlib.asynccontextmanager
+async def stream(
+    client: httpx.AsyncClient, last_event_id: str | None = None, **params: Any
+) -> AsyncIterator[Stream]:
+    headers = {"Last-Event-ID": last_event_id} if last_event_id else {}
+    async with client.stream("GET", "/v1/events/stream", params=params, headers=headers) as r:
+        assert r.status_code == 200, (await r.aread()).decode()
+        assert r.headers["content-type"].startswith("text/event-stream")
+        yield Stream(r)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@dataclass
+class Served:
+    """The app served by uvicorn on a loopback port, over its own pool to `url`."""
+
+    url: str
+    settings: Settings
+    port: int = 0
+    server: Server | None = None
+    task: asyncio.Task[None] | None = None
+    app: Any = None
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.app = create_app(self.settings, database_url=self.url)
+        self.port = _free_port()
+        self.server = Server(
+            config(self.app, host="127.0.0.1", port=self.port, limits=ServerLimits())
+        )
+        self.task = asyncio.create_task(self.server.serve())
+        async with asyncio.timeout(WAIT):
+            while not self.server.started:  # noqa: ASYNC110 (uvicorn offers a flag, not an event)
+                await asyncio.sleep(0.01)
+            while not self.app.state.event_streams.listening.is_set():  # noqa: ASYNC110
+                await asyncio.sleep(0.01)
+
+    async def stop(self) -> None:
+        assert self.server is not None and self.task is not None
+        self.server.should_exit = True
+        async with asyncio.timeout(WAIT):  # open streams end at once: nothing holds it up
+            await self.task
+
+    async def key(self, role: str = "admin", agent_id: int | None = None) -> str:
+        created = await auth.create_key(
+            self.app.state.desk,
+            ApiKeyCreate(name=f"{role} key", role=role, agent_id=agent_id),  # type: ignore[arg-type]
+            now=utcnow(),
+        )
+        return created.key
+
+    def client(self, secret: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.base,
+            headers={"Authorization": f"Bearer {secret}"},
+            timeout=httpx.Timeout(WAIT),
+        )
+
+
+@pytest.fixture
+async def served(fresh_database: str) -> AsyncIterator[Served]:
+    settings = Settings(
+        database_url=fresh_database,
+        rate_limit_per_minute=0,
+        event_stream_heartbeat_seconds=0.3,
+        event_stream_poll_seconds=1.0,
+        event_streams_per_key=3,
+    )
+    s = Served(fresh_database, settings)
+    await s.start()
+    yield s
+    if s.task is not None and not s.task.done():
+        await s.stop()
+
+
+async def _writer(client: httpx.AsyncClient, tickets: int) -> None:
+    for _ in range(tickets):
+        ticket = await make_ticket(client)
+        await log(client, ticket["id"])
+
+
+async def test_three_writers_two_drops_every_event_once_in_feed_order(served: Served) -> None:
+    secret = await served.key()
+    # The writers go through another replica (in process), which stays up throughout.
+    db = await connect(served.url)
+    writer_app = create_app(served.settings, db=db)
+    writer = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=writer_app),
+        base_url="http://writer",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
+    got: list[dict[str, Any]] = []
+    try:
+        async with served.client(secret) as c:
+            async with stream(c) as s:
+                start = await s.block()
+                assert start is not None and start.retry == 3000  # the reconnection advice first
+                first = await s.block()
+                # Without a cursor the stream starts from now, and says where that is.
+                assert first is not None and first.id is not None and not first.data
+                origin = first.id
+                writers = asyncio.gather(*(_writer(writer, 8) for _ in range(3)))
+                got += await s.events(10)
+                resume = s.last_id
+            # Dropped by the client: resumed with Last-Event-ID (the URL has no cursor).
+            async with stream(c, last_event_id=resume) as s:
+                got += await s.events(10)
+                resume = s.last_id
+                # Dropped by the server: this replica shuts down while the writers write; the
+                # stream ends cleanly (a finished response, not a cut connection).
+                await served.stop()
+                while await s.block() is not None:
+                    pass
+                assert s.ended
+        await served.start()  # another replica, the same database
+        await writers
+        expected, _ = await follow_events(writer, origin)
+        async with served.client(secret) as c:
+            # The URL still carries the first cursor: Last-Event-ID wins over it.
+            async with stream(c, last_event_id=resume, cursor=origin) as s:
+                got += await s.events(len(expected) - len(got))
+                # And nothing more than the feed has.
+                quiet = await s.block(within=1.0)
+                assert quiet is not None and not quiet.data
+    finally:
+        await writer.aclose()
+        await db.close()
+
+    assert len(expected) >= 3 * 8 * 2
+    assert [e["id"] for e in got] == [e["id"] for e in expected]
+    assert [e["sse_event"] for e in got] == [e["type"] for e in expected]
+    assert [{k: v for k, v in e.items() if not k.startswith("sse_")} for e in got] == expected
+
+
+async def test_an_event_id_is_the_feed_cursor_after_it(served: Served) -> None:
+    async with served.client(await served.key()) as c:
+        for _ in range(3):
+            await make_ticket(c)
+        feed, _ = await follow_events(c)
+        page = (await c.get("/v1/events", params={"limit": 1})).json()
+        async with stream(c, cursor=page["next_cursor"]) as s:
+            events = await s.events(len(feed) - 1)
+        assert [e["id"] for e in events] == [e["id"] for e in feed[1:]]
+        # An event's id continues the feed right after it.
+        rest = (await c.get("/v1/events", params={"cursor": events[0]["sse_id"]})).json()
+        assert [e["id"] for e in rest["items"]] == [e["id"] for e in feed[2:]]
+
+
+async def test_an_agent_sees_only_the_events_of_tickets_they_see(served: Served) -> None:
+    async with served.client(await served.key()) as admin:
+        ours, theirs = await make_team(admin), await make_team(admin)
+        agent = await make_agent(admin, team_id=ours["id"])
+        async with served.client(await served.key("agent", agent_id=agent["id"])) as c:
+            page = (await c.get("/v1/events")).json()
+            async with stream(c, cursor=page["next_cursor"]) as s:
+                hidden = await make_ticket(admin, team_id=theirs["id"])
+                await log(admin, hidden["id"])
+                shown = await make_ticket(admin, team_id=ours["id"])
+                events = await s.events(1)
+                assert [e["ticket_id"] for e in events] == [shown["id"]]
+                feed = (await c.get("/v1/events", params={"cursor": page["next_cursor"]})).json()
+                assert {e["ticket_id"] for e in feed["items"]} == {shown["id"]}
+                quiet = await s.block(within=1.0)
+                assert quiet is not None and not quiet.data, "another team's event was streamed"
+
+
+async def test_filters_are_the_feeds(served: Served) -> None:
+    async with served.client(await served.key()) as c:
+        one, two = await make_ticket(c), await make_ticket(c)
+        async with (
+            stream(c, type="interaction.added") as by_type,
+            stream(c, ticket_id=two["id"]) as by_ticket,
+        ):
+            # Both from now; the past events of `two` are not streamed.
+            for s in (by_type, by_ticket):
+                await s.block()
+                await s.block()
+            await log(c, one["id"])
+            await log(c, two["id"])
+            typed = await by_type.events(2)
+            assert [(e["type"], e["ticket_id"]) for e in typed] == [
+                ("interaction.added", one["id"]),
+                ("interaction.added", two["id"]),
+            ]
+            of_two = await by_ticket.events(1)
+            assert {e["ticket_id"] for e in of_two} == {two["id"]}
+            assert of_two[0]["type"] == "interaction.added"
+
+
+async def test_a_quiet_stream_sends_heartbeats(served: Served) -> None:
+    async with served.client(await served.key()) as c, stream(c) as s:
+        await s.block()
+        await s.block()
+        beat = await s.block(within=3.0)
+        assert beat is not None and beat.comments == ["heartbeat"] and not beat.data
+
+
+async def test_a_key_holds_a_bounded_number_of_streams(served: Served) -> None:
+    secret = await served.key()
+    streams = served.app.state.event_streams
+    async with served.client(secret) as c:
+        async with contextlib.AsyncExitStack() as open_streams:
+            for _ in range(3):
+                await open_streams.enter_async_context(stream(c))
+            async with asyncio.timeout(WAIT):  # a stream admitted by mistake would never end
+                refused = await c.get("/v1/events/stream")
+            assert refused.status_code == 429
+            assert refused.headers["content-type"] == "application/problem+json"
+            assert refused.json()["type"].endswith("/too-many-streams")
+            assert "Retry-After" in refused.headers
+            # Another key has its own allowance.
+            async with served.client(await served.key()) as other, stream(other) as s:
+                assert await s.block() is not None
+                assert streams.open_streams == 4
+        # Closed streams give their places back.
+        async with asyncio.timeout(WAIT):
+            while streams.open_streams:  # noqa: ASYNC110 (a count, not an event)
+                await asyncio.sleep(0.05)
+        async with stream(c) as s:
+            assert await s.block() is not None
+
+
+async def test_a_bad_cursor_is_a_problem_before_any_stream(served: Served) -> None:
+    async with served.client(await served.key()) as c:
+        r = await c.get("/v1/events/stream", headers={"Last-Event-ID": "not-a-cursor"})
+        assert r.status_code == 400
+        assert r.json()["type"].endswith("/invalid-cursor")
+        assert served.app.state.event_streams.open_streams == 0
+
+
+async def test_a_stream_survives_its_database_connections_being_cut(served: Served) -> None:
+    async with served.client(await served.key()) as c:
+        async with stream(c) as s:
+            await s.block()
+            await s.block()
+            conn = await asyncpg.connect(libpq_url(served.url))
+            try:
+                # What a database restart does to this replica: every connection is gone.
+                await conn.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await conn.close()
+            ticket = None
+            async with asyncio.timeout(WAIT):
+                while ticket is None:  # requests fail until the pool has new connections
+                    with contextlib.suppress(AssertionError, httpx.HTTPError):
+                        ticket = await make_ticket(c)
+            events = await s.events(1)
+            assert events[0]["ticket_id"] == ticket["id"]
+
+
+async def test_a_commit_wakes_the_streams_at_once(fresh_database: str) -> None:
+    """Woken by the NOTIFY of the commit, not by the poll or a heartbeat (both a minute here)."""
+    settings = Settings(
+        database_url=fresh_database,
+        rate_limit_per_minute=0,
+        event_stream_heartbeat_seconds=60,
+        event_stream_poll_seconds=60,
+    )
+    served = Served(fresh_database, settings)
+    await served.start()
+    try:
+        async with served.client(await served.key()) as c, stream(c) as s:
+            await s.block()
+            await s.block()
+            ticket = await make_ticket(c)
+            events = await s.events(1, within=5.0)
+            assert events[0]["ticket_id"] == ticket["id"]
+    finally:
+        await served.stop()
+
+
+async def test_a_reader_that_does_not_keep_up_is_disconnected(fresh_database: str) -> None:
+    settings = Settings(
+        database_url=fresh_database,
+        rate_limit_per_minute=0,
+        event_stream_write_timeout_seconds=0.5,
+    )
+    served = Served(fresh_database, settings)
+    await served.start()
+    try:
+        secret = await served.key()
+        async with served.client(secret) as c:
+            ticket = await make_ticket(c)
+        conn = await asyncpg.connect(libpq_url(fresh_database))
+        try:  # ~16 MB of events: more than the socket buffers on both sides hold
+            await conn.execute(
+                "INSERT INTO events (type, ticket_id, payload, occurred_at) "
+                "SELECT 'ticket.updated', $1::bigint, jsonb_build_object('ticket_id', $1::bigint, "
+                "'changed', jsonb_build_array(repeat('x', 1600))), now() "
+                "FROM generate_series(1, 10000)",
+                ticket["id"],
+            )
+        finally:
+            await conn.close()
+        streams = served.app.state.event_streams
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.connect(("127.0.0.1", served.port))
+        sock.setblocking(False)
+        reader, writer = await asyncio.open_connection(sock=sock)
+        try:
+            writer.write(
+                b"GET /v1/events/stream?cursor="
+                + cursor_after(0, 0).encode()  # from the first event
+                + b" HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer "
+                + secret.encode()
+                + b"\r\n\r\n"
+            )
+            await writer.drain()
+            async with asyncio.timeout(WAIT):
+                while not streams.open_streams:  # noqa: ASYNC110 (a count, not an event)
+                    await asyncio.sleep(0.01)
+                # Never read: the server gives up on it rather than buffer 16 MB for it.
+                while streams.open_streams:  # noqa: ASYNC110
+                    await asyncio.sleep(0.05)
+            received = 0
+            async with asyncio.timeout(WAIT):
+                while chunk := await reader.read(1 << 20):
+                    received += len(chunk)
+            assert received < 12_000_000, "the whole backlog was buffered for a stalled reader"
+        finally:
+            writer.close()
+    finally:
+        await served.stop()
