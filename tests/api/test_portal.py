@@ -282,6 +282,44 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
     if reply.get("email"):
         markers["reply Message-ID"] = reply["email"]["message_id"]
 
+    # Knowledge-base articles the customer must not read: an internal one, a public draft.
+    internal_article = await created(
+        await client.post(
+            "/v1/kb/articles",
+            json={
+                "title": f"Refund policy {mark('internal article title')}",
+                "body": f"Refunds over 500 need a manager: {mark('internal article body')}",
+                "language": "en",
+                "visibility": "internal",
+                "status": "published",
+            },
+        )
+    )
+    draft_article = await created(
+        await client.post(
+            "/v1/kb/articles",
+            json={
+                "title": f"Invoice corrections {mark('draft article title')}",
+                "body": "Not ready yet.",
+                "language": "en",
+                "visibility": "public",
+                "status": "draft",
+            },
+        )
+    )
+    public_article = await created(
+        await client.post(
+            "/v1/kb/articles",
+            json={
+                "title": "Reading your invoice",
+                "body": "Each line of an invoice names the service and the period.",
+                "language": "en",
+                "visibility": "public",
+                "status": "published",
+            },
+        )
+    )
+
     # What agents read holds every marker: the plants took.
     agents_read = ""
     for agent_path in (
@@ -294,6 +332,8 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
         f"/v1/teams/{third['id']}",
         f"/v1/agents/{agent['id']}",
         f"/v1/routing-rules/{rule['id']}",
+        f"/v1/kb/articles/{internal_article['id']}",
+        f"/v1/kb/articles/{draft_article['id']}",
     ):
         response = await client.get(agent_path)
         assert response.status_code == 200, (agent_path, response.text)
@@ -337,12 +377,47 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
         async def surveys_create() -> list[httpx.Response]:
             return [await portal.post(f"{path}/surveys", json={"kind": "csat", "score": 4})]
 
+        async def kb_articles_list() -> list[httpx.Response]:
+            return [await portal.get("/v1/kb/articles")]
+
+        async def kb_articles_get() -> list[httpx.Response]:
+            hidden = [
+                await portal.get(f"/v1/kb/articles/{a['id']}")
+                for a in (internal_article, draft_article)
+            ]
+            assert [r.status_code for r in hidden] == [404, 404]
+            shown = await portal.get(f"/v1/kb/articles/{public_article['id']}")
+            assert shown.status_code == 200, shown.text
+            return [*hidden, shown]
+
+        searches: list[int] = []
+
+        async def kb_search() -> list[httpx.Response]:
+            pages = [await portal.get("/v1/kb/search", params={"q": "invoice"})]
+            assert [h["article_id"] for h in pages[0].json()["items"]] == [public_article["id"]]
+            searches.append(pages[0].json()["search_id"])
+            for query in ("refund policy", "manager", *markers.values()):
+                pages.append(await portal.get("/v1/kb/search", params={"q": query}))
+                assert pages[-1].json()["items"] == [], query
+            return pages
+
+        async def kb_searches_opened() -> list[httpx.Response]:
+            opened = await portal.post(
+                f"/v1/kb/searches/{searches[0]}/opened", json={"article_id": public_article["id"]}
+            )
+            assert opened.status_code == 204, opened.text
+            return [opened]
+
         for operation in (
             tickets_list,
             tickets_get,
             interactions_list,
             interactions_create,
             surveys_create,
+            kb_articles_list,
+            kb_articles_get,
+            kb_search,
+            kb_searches_opened,
         ):
             drivers[operation.__name__] = operation
         assert set(drivers) == PORTAL_OPERATIONS, "drive every operation a customer token has"
