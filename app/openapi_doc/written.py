@@ -656,6 +656,543 @@ RESPONSES: dict[str, Any] = {
     ),
 }
 
+# --- the knowledge base and quality assurance --------------------------------------------------
+
+SUMMARIES.update(
+    {
+        "kb_articles_create": "Write a knowledge-base article, or a translation of one",
+        "kb_articles_list": "List the knowledge-base articles you can see",
+        "kb_articles_get": "Read an article, in the reader's language where it is translated",
+        "kb_articles_update": "Change an article: new content is a new revision",
+        "kb_revisions_list": "List an article's revisions, newest first",
+        "kb_revisions_get": "Read one revision of an article",
+        "kb_revisions_restore": "Bring an old revision's content back as a new revision",
+        "kb_revisions_diff": "Compare two revisions of an article, field by field",
+        "kb_translations_list": "List an article's translations and which are out of date",
+        "kb_search": "Search published articles in the reader's language",
+        "kb_searches_opened": "Record which result of a search was opened",
+        "kb_suggestions": "Suggest articles that may answer a ticket",
+        "kb_links_create": "Link an article that solved a ticket",
+        "kb_links_list": "List the articles linked to a ticket",
+        "kb_metrics": "Knowledge-base KPIs per language: use, searches, deflection",
+        "qa_scorecards_create": "Add a QA scorecard: criteria in sections",
+        "qa_scorecards_list": "List QA scorecards, the built-in checklist first",
+        "qa_scorecards_get": "Read one QA scorecard at its current version",
+        "qa_scorecards_update": "Change a QA scorecard; used criteria become a new version",
+        "qa_prechecks": "See what the automatic pre-checks suggest for a ticket's review",
+        "qa_reviews_create": "Review a ticket (or one interaction) against a scorecard",
+        "qa_reviews_list": "List QA reviews you may read",
+        "qa_reviews_get": "Read one QA review",
+        "qa_reviews_dispute": "Dispute your review, with a reason",
+        "qa_reviews_decide": "Uphold or amend a disputed review",
+        "qa_assignments_create": "Draw a random sample of resolved tickets to review per agent",
+        "qa_assignments_get": "Read a review sample and which of its tickets are reviewed",
+        "qa_calibrations_create": "Start a calibration session: reviewers score the same tickets",
+        "qa_calibrations_get": "Read a calibration session",
+        "qa_calibrations_close": "Close a calibration session and see how far reviewers agree",
+        "metrics_qa": "QA scores per agent, team, criterion and period",
+    }
+)
+
+KB_VPN_BODY = (
+    "1. Open **https://id.example.nl/reset** and enter your work email.\n"
+    "2. Type the code from the text message.\n"
+    "3. Choose a new password of at least 14 characters.\n\n"
+    "The VPN client asks for the new password at its next connection."
+)
+KB_VPN_HTML = (
+    "<ol>\n<li>Open <strong>https://id.example.nl/reset</strong> and enter your work email."
+    "</li>\n<li>Type the code from the text message.</li>\n<li>Choose a new password of at "
+    "least 14 characters.</li>\n</ol>\n<p>The VPN client asks for the new password at its "
+    "next connection.</p>\n"
+)
+KB_VPN_NL_BODY = (
+    "1. Ga naar **https://id.example.nl/reset** en vul je werkmail in.\n"
+    "2. Typ de code uit het sms-bericht.\n"
+    "3. Kies een nieuw wachtwoord van minstens 14 tekens.\n\n"
+    "De VPN-client vraagt bij de volgende verbinding om het nieuwe wachtwoord."
+)
+KB_VPN_NL_HTML = (
+    "<ol>\n<li>Ga naar <strong>https://id.example.nl/reset</strong> en vul je werkmail in."
+    "</li>\n<li>Typ de code uit het sms-bericht.</li>\n<li>Kies een nieuw wachtwoord van "
+    "minstens 14 tekens.</li>\n</ol>\n<p>De VPN-client vraagt bij de volgende verbinding om "
+    "het nieuwe wachtwoord.</p>\n"
+)
+KB_ARTICLE = {
+    "id": 31,
+    "group_id": 31,
+    "language": "en",
+    "title": "Reset your VPN password",
+    "summary": "Forgot your VPN password or locked out? Reset it yourself in three steps.",
+    "body": KB_VPN_BODY,
+    "body_html": KB_VPN_HTML,
+    "category": "network/vpn",
+    "tags": ["vpn", "password"],
+    "status": "published",
+    "visibility": "public",
+    "owner_team_id": 3,
+    "author_key_id": 5,
+    "author_agent_id": 12,
+    "publish_at": None,
+    "published_at": "2026-02-16T10:00:00Z",
+    "archived_at": None,
+    "review_by": "2026-08-16T00:00:00Z",
+    "past_review": False,
+    "revision": 3,
+    "version": 4,
+    "translation": None,
+    "created_at": "2026-02-12T14:20:00Z",
+    "updated_at": "2026-03-02T08:40:00Z",
+}
+KB_ARTICLE_NL = {
+    **KB_ARTICLE,
+    "id": 32,
+    "language": "nl",
+    "title": "Je VPN-wachtwoord opnieuw instellen",
+    "summary": "Wachtwoord vergeten of geblokkeerd? Stel het zelf opnieuw in, in drie stappen.",
+    "body": KB_VPN_NL_BODY,
+    "body_html": KB_VPN_NL_HTML,
+    "revision": 2,
+    "version": 3,
+    "translation": {
+        "source_article_id": 31,
+        "source_revision": 3,
+        "source_current_revision": 3,
+        "outdated": False,
+    },
+    "created_at": "2026-02-17T09:05:00Z",
+}
+KB_HIT = {
+    "article_id": 32,
+    "group_id": 31,
+    "language": "nl",
+    "title": "Je VPN-wachtwoord opnieuw instellen",
+    "summary": KB_ARTICLE_NL["summary"],
+    "category": "network/vpn",
+    "visibility": "public",
+    "rank": 0.82,
+    "matched": ["title", "body"],
+    "match": "full_text",
+    "snippet": "Je <mark>VPN</mark>-<mark>wachtwoord</mark> opnieuw instellen",
+}
+KB_BODY_CHANGE = {
+    "field": "body",
+    "diff": [
+        "--- body (revision 2)",
+        "+++ body (revision 3)",
+        "@@ -3 +3 @@",
+        "-3. Choose a new password of at least 12 characters.",
+        "+3. Choose a new password of at least 14 characters.",
+    ],
+    "added": [],
+    "removed": [],
+}
+KB_TAGS_CHANGE = {"field": "tags", "diff": [], "added": ["password"], "removed": ["account"]}
+
+QA_OPENING = {
+    "key": "opening",
+    "label": "Opening",
+    "criteria": [
+        {
+            "key": "greeting",
+            "label": "Greeted the customer",
+            "weight": 1.0,
+            "scale": "yes_no",
+            "allow_na": False,
+            "critical": None,
+            "bonus": False,
+            "root_causes": [],
+            "precheck": "greeting",
+        },
+        {
+            "key": "customer_name",
+            "label": "Used the customer's name",
+            "weight": 1.0,
+            "scale": "yes_no",
+            "allow_na": False,
+            "critical": None,
+            "bonus": False,
+            "root_causes": [],
+            "precheck": "customer_name",
+        },
+    ],
+}
+QA_COMMUNICATION = {
+    "key": "communication",
+    "label": "Communication",
+    "criteria": [
+        {
+            "key": "time_estimate",
+            "label": "Gave a time estimate and next steps",
+            "weight": 2.0,
+            "scale": "three_point",
+            "allow_na": False,
+            "critical": None,
+            "bonus": False,
+            "root_causes": ["no next step named", "no time given"],
+            "precheck": "time_estimate",
+        },
+        {
+            "key": "positive_tone",
+            "label": "Kept a positive tone and did not blame the customer",
+            "weight": 1.0,
+            "scale": "yes_no",
+            "allow_na": False,
+            "critical": "all",
+            "bonus": False,
+            "root_causes": [],
+            "precheck": "no_blame",
+        },
+    ],
+}
+QA_SUGGESTION = {
+    "check": "greeting",
+    "criterion": "greeting",
+    "passed": True,
+    "evidence": "“Goedemorgen mevrouw De Vries,” opens reply 90211",
+    "interaction_id": 90211,
+    "suggested_answer": 1,
+    "outcome": "accepted",
+}
+QA_SUGGESTION_FAILED = {
+    "check": "time_estimate",
+    "criterion": "time_estimate",
+    "passed": False,
+    "evidence": "no reply names a time or a next step",
+    "interaction_id": None,
+    "suggested_answer": 0,
+    "outcome": "overruled",
+}
+QA_REVIEW = {
+    "id": 905,
+    "ticket_id": 4711,
+    "interaction_id": None,
+    "scorecard_id": 4,
+    "scorecard_version": 2,
+    "calibration_id": None,
+    "agent_id": 12,
+    "team_id": 3,
+    "reviewer_name": "Pieter Bakker",
+    "answers": {"greeting": 1, "customer_name": 1, "time_estimate": 1, "positive_tone": 1},
+    "root_causes": {"time_estimate": ["no time given"]},
+    "comment": "Goed opgelost; noem de volgende keer ook wanneer de monteur komt.",
+    "suggestions": [QA_SUGGESTION, QA_SUGGESTION_FAILED],
+    "score": 83.3,
+    "sections": [
+        {"key": "opening", "score": 100.0, "zeroed": False},
+        {"key": "communication", "score": 75.0, "zeroed": False},
+    ],
+    "failed": [],
+    "critical_failed": False,
+    "status": "disputed",
+    "dispute": {
+        "reason": "I did give a time: the call on 2 March said the engineer comes Wednesday.",
+        "raised_at": "2026-03-05T13:10:00Z",
+        "decision": None,
+        "decision_comment": None,
+        "decided_at": None,
+        "previous_answers": None,
+        "previous_score": None,
+    },
+    "reviewed_at": "2026-03-04T15:22:00Z",
+    "updated_at": "2026-03-05T13:10:00Z",
+}
+QA_SCORECARD = {
+    "id": 4,
+    "name": "Service desk checklist",
+    "description": "What every ticket of the Utrecht service desk is reviewed on.",
+    "built_in": False,
+    "current_version": 2,
+    "version_id": 9,
+    "used": True,
+    "sections": [QA_OPENING, QA_COMMUNICATION],
+    "created_at": "2026-01-20T10:00:00Z",
+    "updated_at": "2026-02-27T16:45:00Z",
+    "version": 5,
+}
+
+SCHEMA_FIELDS.update(
+    {
+        "SectionIn": {"key": "communication", "label": "Communication"},
+        "CriterionIn": {"key": "time_estimate", "label": "Gave a time estimate and next steps"},
+        "SectionScoreOut": {"key": "communication", "score": 75.0},
+    }
+)
+
+SCHEMAS.update(
+    {
+        "ArticleCreate": {
+            "title": "Reset your VPN password",
+            "summary": KB_ARTICLE["summary"],
+            "body": KB_VPN_BODY,
+            "category": "network/vpn",
+            "tags": ["vpn", "password"],
+            "language": "en",
+            "visibility": "public",
+            "status": "published",
+            "review_by": "2026-08-16T00:00:00Z",
+            "owner_team_id": 3,
+        },
+        "ArticleUpdate": {
+            "body": KB_VPN_NL_BODY,
+            "source_revision": 3,
+        },
+        "ArticleOut": KB_ARTICLE,
+        "ServedArticleOut": {
+            **KB_ARTICLE_NL,
+            "requested_language": "nl-BE",
+            "served_language": "nl",
+        },
+        "TranslationState": KB_ARTICLE_NL["translation"],
+        "RevisionOut": {
+            "article_id": 31,
+            "number": 3,
+            "title": "Reset your VPN password",
+            "summary": KB_ARTICLE["summary"],
+            "body": KB_VPN_BODY,
+            "category": "network/vpn",
+            "tags": ["vpn", "password"],
+            "author_key_id": 5,
+            "author_agent_id": 12,
+            "restored_from": None,
+            "created_at": "2026-03-02T08:40:00Z",
+        },
+        "FieldChangeOut": KB_BODY_CHANGE,
+        "DiffOut": {
+            "article_id": 31,
+            "from_revision": 2,
+            "to_revision": 3,
+            "changes": [KB_BODY_CHANGE, KB_TAGS_CHANGE],
+        },
+        "TranslationOut": {
+            "id": 32,
+            "language": "nl",
+            "title": "Je VPN-wachtwoord opnieuw instellen",
+            "status": "published",
+            "source_article_id": 31,
+            "source_revision": 2,
+            "source_current_revision": 3,
+            "outdated": True,
+            "changed_fields": ["body"],
+            "changes": [KB_BODY_CHANGE],
+        },
+        "HitOut": KB_HIT,
+        "SearchResultOut": {"search_id": 20417, "items": [KB_HIT], "next_cursor": None},
+        "OpenedIn": {"article_id": 32},
+        "SuggestionsOut": {
+            "search_id": 20418,
+            "ticket_id": 4711,
+            "language": "nl",
+            "items": [KB_HIT],
+        },
+        "ArticleLinkCreate": {"article_id": 31},
+        "ArticleLinkOut": {
+            "id": 77,
+            "ticket_id": 4711,
+            "article_id": 31,
+            "origin": "agent",
+            "linked_by_key_id": 5,
+            "linked_at": "2026-03-02T09:40:00Z",
+            "suggestions_used": 1,
+        },
+        "KbMetricsOut": {
+            "since": "2026-02-01T00:00:00Z",
+            "until": "2026-03-03T00:00:00Z",
+            "languages": [
+                {
+                    "language": "nl",
+                    "tickets_solved": 42,
+                    "links": 47,
+                    "searches": 610,
+                    "zero_result_searches": 38,
+                    "portal_searches": 402,
+                    "deflected_searches": 297,
+                    "deflection_rate": 0.739,
+                    "outdated_translations": 3,
+                    "past_review": 1,
+                },
+                {
+                    "language": "th",
+                    "tickets_solved": 9,
+                    "links": 9,
+                    "searches": 121,
+                    "zero_result_searches": 17,
+                    "portal_searches": 88,
+                    "deflected_searches": 51,
+                    "deflection_rate": 0.58,
+                    "outdated_translations": 0,
+                    "past_review": 0,
+                },
+            ],
+            "zero_result_queries": [
+                {"language": "nl", "query": "printer scant niet naar mail", "searches": 6},
+                {"language": "th", "query": "ลืมรหัสผ่าน wifi", "searches": 4},
+            ],
+            "most_used": [
+                {
+                    "article_id": 31,
+                    "language": "en",
+                    "title": "Reset your VPN password",
+                    "links": 23,
+                },
+                {
+                    "article_id": 32,
+                    "language": "nl",
+                    "title": "Je VPN-wachtwoord opnieuw instellen",
+                    "links": 19,
+                },
+            ],
+        },
+        "CriterionIn": QA_COMMUNICATION["criteria"][0],
+        "SectionIn": QA_COMMUNICATION,
+        "ScorecardCreate": {
+            "name": "Service desk checklist",
+            "description": "What every ticket of the Utrecht service desk is reviewed on.",
+            "sections": [QA_OPENING, QA_COMMUNICATION],
+        },
+        "ScorecardUpdate": {"description": "Reviewed monthly by the team leads of Utrecht."},
+        "ScorecardOut": QA_SCORECARD,
+        "ReviewCreate": {
+            "scorecard_id": 4,
+            "answers": {"time_estimate": 1, "positive_tone": 1},
+            "root_causes": {"time_estimate": ["no time given"]},
+            "comment": "Goed opgelost; noem de volgende keer ook wanneer de monteur komt.",
+        },
+        "SuggestionOut": QA_SUGGESTION,
+        "DisputeOut": QA_REVIEW["dispute"],
+        "ReviewOut": QA_REVIEW,
+        "PrechecksOut": {
+            "ticket_id": 4711,
+            "scorecard_id": 4,
+            "scorecard_version": 2,
+            "suggestions": [
+                {**QA_SUGGESTION, "outcome": None},
+                {**QA_SUGGESTION_FAILED, "outcome": None},
+            ],
+        },
+        "DisputeCreate": {"reason": QA_REVIEW["dispute"]["reason"]},
+        "DisputeDecision": {
+            "decision": "amended",
+            "comment": "The call of 2 March named Wednesday: time estimate given.",
+            "answers": {"greeting": 1, "customer_name": 1, "time_estimate": 2, "positive_tone": 1},
+            "root_causes": {},
+        },
+        "AssignmentCreate": {
+            "period": "week",
+            "starts_on": "2026-03-02",
+            "per_agent": 5,
+            "team_id": 3,
+            "channel": "phone",
+            "min_interactions": 2,
+        },
+        "AssignmentItemOut": {"ticket_id": 4711, "agent_id": 12, "reviewed": True},
+        "AssignmentOut": {
+            "id": 61,
+            "period": "week",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-09",
+            "per_agent": 2,
+            "filters": {"team_id": 3, "channel": "phone", "min_interactions": 2},
+            "seed": 8841270319,
+            "population": {"12": [4698, 4702, 4711, 4730], "14": [4705, 4719, 4741]},
+            "items": [
+                {"ticket_id": 4711, "agent_id": 12, "reviewed": True},
+                {"ticket_id": 4698, "agent_id": 12, "reviewed": False},
+                {"ticket_id": 4741, "agent_id": 14, "reviewed": False},
+                {"ticket_id": 4705, "agent_id": 14, "reviewed": False},
+            ],
+            "created_at": "2026-03-09T08:00:00Z",
+        },
+        "CalibrationCreate": {
+            "name": "Calibration March: Utrecht phone tickets",
+            "scorecard_id": 4,
+            "ticket_ids": [4711, 4698, 4741],
+        },
+        "CalibrationResults": {
+            "alpha": 0.71,
+            "criteria": [
+                {"criterion": "greeting", "level": "nominal", "alpha": 1.0},
+                {"criterion": "time_estimate", "level": "ordinal", "alpha": 0.48},
+            ],
+            "reviewers": [
+                {
+                    "reviewer_key_id": 7,
+                    "reviewer_name": "Pieter Bakker",
+                    "reviews": 3,
+                    "deviation": 0.08,
+                    "score_deviation": 4.2,
+                },
+                {
+                    "reviewer_key_id": 9,
+                    "reviewer_name": "Eleni Papadopoulou",
+                    "reviews": 3,
+                    "deviation": 0.17,
+                    "score_deviation": 8.3,
+                },
+            ],
+        },
+        "QaMetrics": {
+            "reviews": 64,
+            "average_score": 86.4,
+            "by_agent": [
+                {"id": 12, "reviews": 21, "average_score": 88.9},
+                {"id": 14, "reviews": 18, "average_score": 79.6},
+            ],
+            "by_team": [{"id": 3, "reviews": 64, "average_score": 86.4}],
+            "by_scorecard": [{"id": 4, "reviews": 64, "average_score": 86.4}],
+            "by_criterion": [
+                {
+                    "criterion": "greeting",
+                    "answered": 64,
+                    "failed": 2,
+                    "fail_rate": 0.031,
+                    "average": 0.97,
+                },
+                {
+                    "criterion": "time_estimate",
+                    "answered": 64,
+                    "failed": 15,
+                    "fail_rate": 0.234,
+                    "average": 0.61,
+                },
+            ],
+            "most_failed": [
+                {
+                    "criterion": "time_estimate",
+                    "answered": 64,
+                    "failed": 15,
+                    "fail_rate": 0.234,
+                    "average": 0.61,
+                }
+            ],
+            "timeseries": [
+                {"start": "2026-02-23T00:00:00Z", "reviews": 30, "average_score": 84.1},
+                {"start": "2026-03-02T00:00:00Z", "reviews": 34, "average_score": 88.4},
+            ],
+            "coverage": {"resolved": 412, "reviewed": 64, "share": 0.155},
+            "disputes": 3,
+            "dispute_rate": 0.047,
+            "calibration_alpha": [
+                {"calibration_id": 8, "closed_at": "2026-02-27T16:00:00Z", "alpha": 0.64},
+                {"calibration_id": 9, "closed_at": "2026-03-06T16:00:00Z", "alpha": 0.71},
+            ],
+        },
+    }
+)
+SCHEMAS["CalibrationOut"] = {
+    "id": 9,
+    "name": "Calibration March: Utrecht phone tickets",
+    "scorecard_id": 4,
+    "scorecard_version": 2,
+    "ticket_ids": [4711, 4698, 4741],
+    "status": "closed",
+    "created_at": "2026-03-02T08:00:00Z",
+    "closed_at": "2026-03-06T16:00:00Z",
+    "reviews": [{**QA_REVIEW, "calibration_id": 9, "status": "final", "dispute": None}],
+    "results": SCHEMAS["CalibrationResults"],
+}
+
+
 _JSON_TYPES = {
     "string": str,
     "integer": int,
@@ -1049,6 +1586,115 @@ SCHEMA_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "NegativeResponses": {"csat": "CSAT answers of 1 or 2.", "nps": "NPS answers of 0 to 6."},
     "AgentMetrics": {"items": "One row per agent."},
 }
+
+# --- the knowledge base and quality assurance --------------------------------------------------
+
+DESCRIPTIONS.update(
+    {
+        "summary": "A short abstract shown in lists and search hits.",
+        "visibility": "`internal` (agents only) or `public` (customers too).",
+        "review_by": "When the content should be checked again; past it, it is flagged.",
+        "owner_team_id": "The team that owns it (and may edit its drafts).",
+        "author_key_id": "The API key that wrote the current revision.",
+        "author_agent_id": "The agent that key belongs to.",
+        "publish_at": "When a published article is shown from; null: at once.",
+        "published_at": "When it was first published; null while it is not.",
+        "archived_at": "When it was archived; null while it is not.",
+        "past_review": "Its `review_by` has passed.",
+        "translation": "Which revision of its source it follows; null when it is no translation.",
+        "source_revision": "The source revision this translation now follows.",
+        "requested_language": "The language asked for; null when none was.",
+        "article_id": "The article's id.",
+        "group_id": "The translation group (articles translating each other share it).",
+        "number": "The revision's number (1 is the first).",
+        "restored_from": "The revision this one brought back; null when it is new content.",
+        "from_revision": "The older revision compared.",
+        "to_revision": "The newer revision compared.",
+        "changes": "What changed, field by field.",
+        "source_article_id": "The article it translates.",
+        "source_current_revision": "The source's current revision.",
+        "outdated": "The source has a newer revision than the one it follows.",
+        "rank": "How well it matched (higher is better).",
+        "search_id": "The recorded search.",
+        "origin": "`agent` (linked by hand) or `interaction` (a reply quoted it).",
+        "linked_by_key_id": "The API key that linked it.",
+        "linked_at": "When it was linked.",
+        "since": "Start of the period (inclusive).",
+        "until": "End of the period (exclusive).",
+        "tickets_solved": "Tickets an article of this language was linked to.",
+        "links": "Article links made.",
+        "searches": "Searches made.",
+        "zero_result_searches": "Searches that found nothing.",
+        "deflection_rate": "Deflected / portal searches; null when there were none.",
+        "outdated_translations": "Translations whose source has a newer revision.",
+        "zero_result_queries": "Queries that found nothing, most frequent first.",
+        "most_used": "Articles linked to most tickets.",
+        "query": "The text searched for.",
+        "label": "Its name, as reviewers read it.",
+        "weight": "Its weight in the score (relative to the others).",
+        "scale": "`yes_no`, `three_point`, `four_point` or `five_point`.",
+        "root_causes": "Root causes a reviewer picks from for a failed criterion (by its key).",
+        "criteria": "Its criteria, in order.",
+        "sections": "Sections of criteria, in order.",
+        "built_in": "The seeded service-desk checklist (always there).",
+        "scorecard_id": "The scorecard's id.",
+        "scorecard_version": "The scorecard's version it was scored on.",
+        "calibration_id": "The calibration session.",
+        "reviewer_name": "Who reviewed it, as shown.",
+        "reviewer_key_id": "The API key of the reviewer.",
+        "suggestions": "The automatic pre-checks' suggestions, with their evidence.",
+        "failed": "Criteria failed (answered at the lowest point).",
+        "critical_failed": "A critical criterion failed and zeroed part or all of it.",
+        "dispute": "The agent's dispute and its decision; null when not disputed.",
+        "reviewed_at": "When it was reviewed.",
+        "check": "The automatic pre-check.",
+        "evidence": "What the check found, quoted where it can.",
+        "zeroed": "A critical fail zeroed it.",
+        "decision": "`upheld` or `amended`; null while it waits.",
+        "raised_at": "When it was disputed.",
+        "decision_comment": "Why it was decided so.",
+        "decided_at": "When it was decided; null while it waits.",
+        "previous_score": "The score before an amendment.",
+        "min_interactions": "Only tickets with at least this many interactions.",
+        "reviewed": "A review of it exists.",
+        "starts_on": "The first day of the period.",
+        "per_agent": "Tickets drawn per agent.",
+        "filters": "The filters the population was drawn with.",
+        "seed": "The random seed: the same seed and population draw the same sample.",
+        "ticket_ids": "The tickets.",
+        "results": "Agreement once closed; null while open.",
+        "reviewers": "Each reviewer's distance from the consensus.",
+        "criterion": "The criterion's key.",
+        "level": "`nominal` (yes/no) or `ordinal` (points): how alpha was measured.",
+        "alpha": "Krippendorff's alpha (1: full agreement); null: undefined.",
+        "answered": "Reviews that answered it (not n/a).",
+        "fail_rate": "Failed / answered; null when none answered.",
+        "share": "Reviewed / resolved; null when none were resolved.",
+        "reviews": "Reviews counted.",
+        "average_score": "Mean score, in per cent; null without reviews.",
+        "by_agent": "Per agent (its id).",
+        "by_scorecard": "Per scorecard (its id).",
+        "by_criterion": "Per criterion.",
+        "most_failed": "The criteria failed most often.",
+        "timeseries": "Per bucket of the period.",
+        "coverage": "The share of the period's resolved tickets with a review.",
+        "disputes": "Reviews disputed.",
+        "dispute_rate": "Disputed / reviews; null without reviews.",
+        "calibration_alpha": "Each calibration session closed in the period, with its alpha.",
+        "bucket": "`day`, `week` (ISO) or `month`: the timeseries' step.",
+        "review_id": "The review's id.",
+        "assignment_id": "The sample's id.",
+    }
+)
+
+SCHEMA_DESCRIPTIONS.update(
+    {
+        "SectionScoreOut": {"key": "The section's key.", "score": "Its score, in per cent."},
+        "ReviewOut": {"calibration_id": "The calibration session it was scored in; null: none."},
+        "ScoreGroup": {"id": "The agent, team or scorecard; null: none."},
+        "AlphaPoint": {"closed_at": "When the session was closed."},
+    }
+)
 
 
 def describe(spec: Spec) -> None:

@@ -240,11 +240,11 @@ class SuggestionsOut(BaseModel):
     items: list[HitOut]
 
 
-class LinkCreate(Strict):
+class ArticleLinkCreate(Strict):
     article_id: Id
 
 
-class LinkOut(BaseModel):
+class ArticleLinkOut(BaseModel):
     id: int
     ticket_id: int
     article_id: int
@@ -252,6 +252,11 @@ class LinkOut(BaseModel):
     linked_by_key_id: int | None
     linked_at: datetime
     suggestions_used: int = Field(description="The ticket's suggestions this link marked used.")
+
+
+# The names the services and routers use; the schema names keep them apart from ticket links.
+LinkCreate = ArticleLinkCreate
+LinkOut = ArticleLinkOut
 
 
 class KbMetricsQuery(BaseModel):
