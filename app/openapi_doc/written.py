@@ -12,6 +12,7 @@ SUMMARIES = {
     "healthz": "Is the process alive?",
     "readyz": "Can it serve: database reachable, schema current?",
     "tickets_create": "Open a ticket",
+    "events_stream": "Follow the event feed live (Server-Sent Events), resuming by Last-Event-ID",
     "tickets_list": "List and search the tickets you can see",
     "tickets_get": "Read one ticket with its SLA clocks",
     "tickets_update": "Change a ticket (status, priority, team, assignee, fields)",
@@ -646,6 +647,15 @@ REQUESTS: dict[str, Any] = {
 
 # Responses that are not JSON.
 RESPONSES: dict[str, Any] = {
+    "events_stream": (
+        "retry: 3000\n\n"
+        "id: ZXZlbnRzLWZlZWQ6MTIzNDU2OjU1MTIw\n"
+        "event: interaction.added\n"
+        'data: {"id": 55120, "type": "interaction.added", "ticket_id": 4711, '
+        '"occurred_at": "2026-03-02T09:31:12Z", "data": {"ticket_id": 4711, "kind": "email", '
+        '"direction": "outbound", "public": true, "author_type": "agent"}}\n\n'
+        ": heartbeat\n\n"
+    ),
     "prometheus_metrics": (
         "# HELP helpdesk_open_tickets Open tickets\n# TYPE helpdesk_open_tickets gauge\n"
         'helpdesk_open_tickets{priority="high",status="open",team="3"} 17\n'
