@@ -13,6 +13,7 @@ from app.db import Database, Limits, connect
 from app.http import problems
 from app.http.middleware import RequestBodies, RequestEdge
 from app.routers import (
+    attachments,
     audit,
     chat,
     escalations,
@@ -147,6 +148,7 @@ def create_app(
                 "X-Request-ID",
                 "Location",
                 "Next-Cursor",
+                "Content-Disposition",
             ],
             max_age=600,
         )
@@ -155,6 +157,7 @@ def create_app(
         health.router,
         tickets.router,
         interactions.router,
+        attachments.router,
         records.customers,
         records.teams,
         records.agents,

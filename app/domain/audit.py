@@ -31,6 +31,7 @@ AUDITED: tuple[str, ...] = (
     "service_secrets",
     "backups",
     "customer_tokens",
+    "attachments",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of
@@ -59,6 +60,8 @@ ACTIONS: tuple[str, ...] = (
 # Tables without a trigger, and why: none holds a write a person makes that an audited write
 # does not already record.
 NOT_AUDITED: dict[str, str] = {
+    "attachment_chunks": "content bytes keyed by digest, written and deleted only with the "
+    "attachments rows the log records",
     "alembic_version": "the schema's revision, written only by migrations",
     "audit_log": "the log itself (append-only)",
     "config_revision": "a counter the configuration tables' own triggers bump",
