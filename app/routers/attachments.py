@@ -68,10 +68,9 @@ async def upload(
     response_class=StreamingResponse,
     responses={
         200: {
-            "description": "The file, as a download (`Content-Disposition: attachment`).",
-            "content": {
-                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
-            },
+            "description": "The file under its recorded type, as a download "
+            "(`Content-Disposition: attachment`).",
+            "content": {"*/*": {"schema": {"type": "string", "format": "binary"}}},
         },
         404: {"description": "No such attachment the caller may see.", "content": PROBLEM},
     },

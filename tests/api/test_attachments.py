@@ -326,6 +326,7 @@ async def test_a_message_over_its_limit_is_a_413_and_nothing_is_logged(
         desk.settings = before
     assert refused.status_code == 413
     assert refused.json()["limit"] == "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES"
+    assert refused.json()["errors"][0]["field"] == "attachment_ids"
     listed = (await client.get(f"/v1/tickets/{ticket['id']}/interactions")).json()["items"]
     assert listed == []
     assert (await log(client, ticket["id"], attachment_ids=[files[0]["id"]]))["attachments"]
@@ -537,3 +538,31 @@ async def test_erasure_deletes_the_persons_files_from_both_backends(
     # Asked again: the same answer.
     again = await client.post(f"/v1/customers/{customer['id']}/erase")
     assert sorted(again.json()["attachment_ids"]) == sorted(erased.json()["attachment_ids"])
+
+
+async def test_a_chat_message_carries_the_files_its_gateway_uploaded(
+    client: httpx.AsyncClient,
+) -> None:
+    shot = await uploaded(client, PNG, filename="screen.png", content_type="image/png")
+    conversation = {
+        "conversation_id": f"c-{uuid.uuid4().hex[:8]}",
+        "customer": {"name": "Ada Lovelace", "email": "ada@example.com"},
+        "messages": [
+            {
+                "id": "m-1",
+                "sent_at": "2026-03-02T09:00:00Z",
+                "body": "This is what I see",
+                "attachment_ids": [shot["id"]],
+            }
+        ],
+    }
+    logged = await client.post("/v1/inbound/chat", json=conversation)
+    assert logged.status_code in (200, 201), logged.text
+    ticket_id = logged.json()["ticket_id"]
+    items = (await client.get(f"/v1/tickets/{ticket_id}/interactions")).json()["items"]
+    assert [a["id"] for a in items[0]["attachments"]] == [shot["id"]]
+    # The gateway's retry of the conversation logs nothing twice and keeps the file where it is.
+    again = await client.post("/v1/inbound/chat", json=conversation)
+    assert again.status_code in (200, 201), again.text
+    items = (await client.get(f"/v1/tickets/{ticket_id}/interactions")).json()["items"]
+    assert len(items) == 1 and items[0]["attachments"][0]["id"] == shot["id"]

@@ -46,9 +46,9 @@ def _storage(desk: Desk, name: str | None = None) -> Storage:
     return backend(name or desk.settings.attachment_storage, desk.db, desk.settings)
 
 
-def _too_large(setting: str, limit: int, what: str) -> PayloadTooLarge:
+def _too_large(setting: str, limit: int, what: str, field: str = "body") -> PayloadTooLarge:
     message = f"{what} is larger than {limit} bytes ({setting})"
-    return PayloadTooLarge(message, errors=[{"field": "body", "message": message}], limit=setting)
+    return PayloadTooLarge(message, errors=[{"field": field, "message": message}], limit=setting)
 
 
 def _uploader(actor: Principal) -> tuple[int | None, int | None]:
@@ -152,7 +152,9 @@ async def attach(
     total = sum(rows[i].size for i in wanted)
     limit = desk.settings.attachment_message_max_bytes
     if total > limit:
-        raise _too_large("HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES", limit, "the message's files")
+        raise _too_large(
+            "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES", limit, "the message's files", "attachment_ids"
+        )
     await store.attach(conn, wanted, ticket_id, interaction_id)
     return [out(r) for r in await store.of_interactions(conn, [interaction_id])]
 
