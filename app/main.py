@@ -13,6 +13,7 @@ from app.db import Database, Limits, connect
 from app.http import problems
 from app.http.middleware import Preflights, RequestBodies, RequestEdge
 from app.routers import (
+    attachments,
     audit,
     chat,
     escalations,
@@ -159,6 +160,7 @@ def create_app(
                 "X-Request-ID",
                 "Location",
                 "Next-Cursor",
+                "Content-Disposition",
             ],
             max_age=600,
         )
@@ -168,6 +170,7 @@ def create_app(
         health.router,
         tickets.router,
         interactions.router,
+        attachments.router,
         records.customers,
         records.teams,
         records.agents,

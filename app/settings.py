@@ -238,6 +238,42 @@ class Settings(BaseSettings):
         description="Closed tickets older than this have their personal data erased (unset: kept).",
     )
 
+    # ---- attachments ----
+    attachment_storage: Literal["postgres", "s3"] = Field(
+        default="postgres",
+        validation_alias="HELPDESK_ATTACHMENT_STORAGE",
+        description="Where attachments' content is kept: `postgres` (in the database, in "
+        "chunks) or `s3` (any S3-compatible store, the HELPDESK_S3_* settings).",
+    )
+    attachment_max_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        gt=0,
+        validation_alias="HELPDESK_ATTACHMENT_MAX_BYTES",
+        description="The largest file one upload may carry.",
+    )
+    attachment_message_max_bytes: int = Field(
+        default=50 * 1024 * 1024,
+        gt=0,
+        validation_alias="HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES",
+        description="The most all the files of one interaction may carry together.",
+    )
+    s3_bucket: str | None = Field(default=None, validation_alias="HELPDESK_S3_BUCKET")
+    s3_prefix: str = Field(
+        default="attachments/",
+        validation_alias="HELPDESK_S3_PREFIX",
+        description="Prepended to each object's key (the content's SHA-256).",
+    )
+    s3_endpoint_url: str | None = Field(
+        default=None,
+        validation_alias="HELPDESK_S3_ENDPOINT_URL",
+        description="An S3-compatible store's URL (MinIO, Ceph); unset → AWS.",
+    )
+    s3_region: str = Field(default="us-east-1", validation_alias="HELPDESK_S3_REGION")
+    s3_access_key_id: str | None = Field(default=None, validation_alias="HELPDESK_S3_ACCESS_KEY_ID")
+    s3_secret_access_key: SecretStr | None = Field(
+        default=None, validation_alias="HELPDESK_S3_SECRET_ACCESS_KEY"
+    )
+
     worker_batch: int = Field(default=500, validation_alias="HELPDESK_WORKER_BATCH")
     worker_max_sleep_seconds: float = Field(
         default=30.0, validation_alias="HELPDESK_WORKER_MAX_SLEEP_SECONDS"

@@ -137,10 +137,12 @@ def visibility(caller: Principal) -> Visibility:
 PORTAL_OPERATIONS = frozenset(
     {"tickets_list", "tickets_get", "interactions_list", "interactions_create", "surveys_create"}
     | {"kb_search", "kb_articles_list", "kb_articles_get", "kb_searches_opened"}
+    | {"attachments_create", "attachments_download"}
 )
 PORTAL_WORDS = (
     "a customer token may only list and read its customer's tickets, list their public "
-    "interactions (public_only=true), add a reply and answer a survey"
+    "interactions (public_only=true), add a reply (with files it uploaded), download the files "
+    "of public interactions and answer a survey"
 )
 # A reply from the portal is the customer's own public message, whatever the body leaves out.
 CUSTOMER_REPLY = {"author_type": "customer", "direction": "inbound", "public": True}

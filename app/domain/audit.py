@@ -41,6 +41,7 @@ AUDITED: tuple[str, ...] = (
     "kb_articles",
     "kb_revisions",
     "kb_links",
+    "attachments",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of
@@ -69,6 +70,8 @@ ACTIONS: tuple[str, ...] = (
 # Tables without a trigger, and why: none holds a write a person makes that an audited write
 # does not already record.
 NOT_AUDITED: dict[str, str] = {
+    "attachment_chunks": "content bytes keyed by digest, written and deleted only with the "
+    "attachments rows the log records",
     "alembic_version": "the schema's revision, written only by migrations",
     "audit_log": "the log itself (append-only)",
     "kb_searches": "itself a log of reads (one row per search), written by no other write",

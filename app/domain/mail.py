@@ -5,7 +5,7 @@ undecodable text becomes replacement characters."""
 import codecs
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from email import message_from_bytes, policy
 from email.header import decode_header
@@ -24,6 +24,8 @@ class Attachment:
     filename: str | None
     content_type: str
     size: int
+    # The decoded bytes (empty for one rebuilt from a stored record, which keeps no content).
+    content: bytes = field(default=b"", repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -178,6 +180,23 @@ def _is_attachment(part: Message) -> bool:
     return _filename(part) is not None and part.get_content_maintype() != "text"
 
 
+def _content(part: Message) -> bytes:
+    """The part's bytes, transfer encoding undone; an attached message as its own bytes."""
+    try:
+        payload = part.get_payload(decode=True)
+    except Exception:
+        payload = None
+    if isinstance(payload, bytes):
+        return payload
+    raw = part.get_payload()
+    if isinstance(raw, list) and raw and isinstance(raw[0], Message):
+        try:
+            return raw[0].as_bytes()
+        except Exception:
+            pass
+    return str(raw).encode("utf-8", "surrogateescape")
+
+
 def _size(part: Message) -> int:
     try:
         payload = part.get_payload(decode=True)
@@ -229,7 +248,7 @@ def _walk(part: Message, body: _Body) -> None:
             _walk(child, body)
         return
     if ctype.startswith("message/") or _is_attachment(part):
-        body.attachments.append(Attachment(_filename(part), ctype, _size(part)))
+        body.attachments.append(Attachment(_filename(part), ctype, _size(part), _content(part)))
         return
     if ctype == "text/plain" or (ctype.startswith("text/") and ctype != "text/html"):
         text = _text_of(part)
@@ -238,7 +257,7 @@ def _walk(part: Message, body: _Body) -> None:
     elif ctype == "text/html":
         body.html.append(_text_of(part))
     else:
-        body.attachments.append(Attachment(_filename(part), ctype, _size(part)))
+        body.attachments.append(Attachment(_filename(part), ctype, _size(part), _content(part)))
 
 
 def _ids(value: str | None) -> tuple[str, ...]:

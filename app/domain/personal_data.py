@@ -127,6 +127,11 @@ PERSONAL: tuple[PersonalColumn, ...] = (
     PersonalColumn("ticket_history", "new_value", DOC, S, "free-text fields' values go whole"),
     PersonalColumn("ticket_history", "actor_name", ID, S, "an agent's name stays"),
     PersonalColumn("ticket_history", "note", TEXT, S, "typed reasons quoted in it go"),
+    # Files: the name goes with the content (the content itself is deleted, every backend).
+    PersonalColumn("attachments", "filename", ID, R),
+    PersonalColumn(
+        "attachments", "sha256", ID, N, "a digest identifies the content: it goes with it"
+    ),
     # Mail.
     PersonalColumn("inbound_emails", "sender_email", CONTACT, N),
     PersonalColumn("inbound_emails", "sender_name", ID, N),
@@ -282,6 +287,13 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("events", "type", "an event type"),
     NotPersonal("idempotent_requests", "operation", "an operation name and resource id"),
     NotPersonal("idempotent_requests", "request_hash", "a SHA-256 of the request"),
+    NotPersonal("attachments", "content_type", "a media type"),
+    NotPersonal("attachments", "storage", "a backend's name"),
+    NotPersonal(
+        "attachment_chunks",
+        ALL,
+        "content under its digest, deleted when no attachment not erased refers to it",
+    ),
     NotPersonal("inbound_emails", "kind", "a kind"),
     NotPersonal("inbound_emails", "outcome", "a state"),
     NotPersonal("inbound_emails", "threaded_by", "a kind"),

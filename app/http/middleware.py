@@ -124,6 +124,9 @@ class Preflights:
 JSON_TYPES = (b"application/json", b"application/problem+json", b"application/merge-patch+json")
 # The routes whose bodies are not JSON, and the one media type each takes instead.
 RAW_BODIES = {"/v1/inbound/email": b"message/rfc822"}
+# The routes whose bodies are files of any type, streamed to the route, which holds them to a
+# limit of its own (HELPDESK_ATTACHMENT_MAX_BYTES) while it reads.
+STREAMED_BODIES = frozenset({"/v1/attachments"})
 _WITH_BODIES = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -143,6 +146,9 @@ class RequestBodies:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if scope["path"] in STREAMED_BODIES and scope["method"] == "POST":
+            await self._app_with_quota(scope, receive, send)
             return
         declared: bytes | None = None
         length: bytes | None = None
@@ -181,6 +187,9 @@ class RequestBodies:
             if refused is not None:
                 await refused(send)
                 return
+        await self._app_with_quota(scope, receive, send)
+
+    async def _app_with_quota(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The request's state is this dict: the rate limit dependency's request.state writes
         # its counters into it.
         state: dict[str, object] = scope.setdefault("state", {})

@@ -3,6 +3,7 @@ Alembic migration; importing this package registers every table on `SQLModel.met
 
 from sqlmodel import SQLModel
 
+from app.models.attachments import Attachment, AttachmentChunk
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch
@@ -42,6 +43,8 @@ from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink
 __all__ = [
     "Agent",
     "ApiKey",
+    "Attachment",
+    "AttachmentChunk",
     "AuditEntry",
     "Backup",
     "BusinessCalendarRow",

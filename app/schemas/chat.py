@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from app.schemas.common import SPACE, AwareDatetime, LanguageTag, Name, Strict
+from app.schemas.common import SPACE, AwareDatetime, Id, LanguageTag, Name, Strict
 from app.schemas.tickets import CustomerRef, Subject
 
 GatewayId = Annotated[
@@ -19,6 +19,10 @@ class ChatMessage(Strict):
     author: Literal["customer", "agent"] = "customer"
     author_name: Name | None = None
     body: Annotated[str, StringConstraints(min_length=1, max_length=200_000)]
+    attachment_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
+        default=None,
+        description="Files the gateway uploaded with `POST /v1/attachments` for this message.",
+    )
 
 
 class ChatConversation(Strict):

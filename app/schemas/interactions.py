@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from app.schemas.attachments import AttachmentOut
 from app.schemas.common import AwareDatetime, Id, Name, Strict
 from app.schemas.inbound import OutboundEmailOut
 
@@ -46,6 +47,11 @@ class InteractionCreate(Strict):
         default=None, description="Calls and callbacks only."
     )
     external_id: Annotated[str, StringConstraints(min_length=1, max_length=300)] | None = None
+    attachment_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
+        default=None,
+        description="Files uploaded with `POST /v1/attachments` (by the same key or token) "
+        "that this interaction carries.",
+    )
 
 
 class InteractionOut(BaseModel):
@@ -65,6 +71,9 @@ class InteractionOut(BaseModel):
     email: OutboundEmailOut | None = Field(
         default=None,
         description="A public agent email reply: the headers and token a gateway sends it with.",
+    )
+    attachments: list[AttachmentOut] = Field(
+        default_factory=list, description="Its files, each downloaded by id."
     )
 
 

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from app.schemas.attachments import CustomerAttachmentOut
+
 
 class CustomerTicketOut(BaseModel):
     """A ticket as its customer sees it. Only the fields listed here reach a customer token:
@@ -45,6 +47,7 @@ class CustomerInteractionOut(BaseModel):
     author_name: str | None
     body: str
     occurred_at: datetime
+    attachments: list[CustomerAttachmentOut] = Field(default_factory=list)
 
 
 # The ticket list's parameters a customer token may send: each filters or sorts on a field of

@@ -20,6 +20,12 @@ ErasureReason = Literal["request", "retention"]
 class ErasureOut(BaseModel):
     """A customer's erasure: when, why, and the tickets whose personal data went with it."""
 
+    attachment_ids: list[int] = Field(
+        default_factory=list,
+        description="The files on those tickets whose name and content were erased (the "
+        "content deleted from the storage backend holding it, unless a file of someone not "
+        "erased has the same content).",
+    )
     customer_id: int
     erased_at: datetime
     reason: ErasureReason = Field(

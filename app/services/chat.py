@@ -45,6 +45,7 @@ def _interaction(m: ChatMessage, not_before: datetime) -> InteractionCreate:
         # near as the ticket allows: not before the ticket itself.
         occurred_at=max(m.sent_at, not_before),
         external_id=m.id,
+        attachment_ids=m.attachment_ids,
     )
 
 

@@ -14,7 +14,7 @@ from app.domain.mail_threads import own_mail_reason, ticket_of_message_id
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import InteractionCreate, Page, TicketCreate
 from app.schemas.inbound import HeldAccept, HeldListQuery, InboundEmailOut
-from app.services import assignment, audit, history, interactions, mail_threads
+from app.services import assignment, attachments, audit, history, interactions, mail_threads
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.mail_threads import email_out
@@ -250,6 +250,13 @@ async def _append(
     """The message as the customer's inbound email on the ticket, logged as any interaction is
     (history, clocks, events), with inbound email's own rule: a resolved ticket reopens."""
     customer_id, _ = await _sender(conn, mail, max(now, ticket.updated_at))
+    # Each file part, inline images too; a held message's record keeps no content to store.
+    files = [
+        attachments.Received(a.filename, a.content_type, a.content)
+        for a in mail.attachments
+        if a.content or not a.size
+    ]
+    attachment_ids = await attachments.receive(conn, desk, files, actor=actor, now=now)
     # Built from the parsed message, not a client's JSON: its text is whatever the mail held.
     message = InteractionCreate.model_construct(
         kind="email",
@@ -262,6 +269,7 @@ async def _append(
         occurred_at=None,
         duration_seconds=None,
         external_id=stored_id(mail.message_id),
+        attachment_ids=attachment_ids or None,
     )
     logged = await interactions.append(
         conn,

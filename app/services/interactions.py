@@ -8,8 +8,10 @@ from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
 from app.domain.events import INTERACTION_ADDED, interaction_facts
 from app.schemas import HistoryEntryOut, InteractionCreate, InteractionOut, Page
+from app.schemas.attachments import AttachmentOut
 from app.schemas.inbound import OutboundEmailOut
 from app.services import (
+    attachments,
     audit,
     callbacks,
     clocks,
@@ -31,7 +33,11 @@ from app.store.interactions import InteractionRow, NewInteraction
 from app.store.tickets import TicketRow
 
 
-def interaction_out(row: InteractionRow, email: OutboundEmailOut | None = None) -> InteractionOut:
+def interaction_out(
+    row: InteractionRow,
+    email: OutboundEmailOut | None = None,
+    files: list[AttachmentOut] | None = None,
+) -> InteractionOut:
     return InteractionOut(
         id=row.id,
         ticket_id=row.ticket_id,
@@ -47,6 +53,7 @@ def interaction_out(row: InteractionRow, email: OutboundEmailOut | None = None) 
         external_id=row.external_id,
         created_at=row.created_at,
         email=email,
+        attachments=files or [],
     )
 
 
@@ -116,7 +123,8 @@ async def append(
         seen = await store.by_external_id(conn, ticket.id, data.external_id)
         if seen is not None:
             email = (await mail_threads.outbound_of(conn, [seen])).get(seen.id)
-            return Written(interaction_out(seen, email), created=False)
+            files = (await attachments.listed(conn, [seen.id])).get(seen.id)
+            return Written(interaction_out(seen, email, files), created=False)
     refuse_if_closed(ticket)
     at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
     occurred_at = data.occurred_at or at
@@ -126,6 +134,14 @@ async def append(
     row = await store.insert(conn, new)
     if row.public and row.direction == "outbound" and row.body:
         await kb_links.link_named(conn, ticket.id, row.body, actor=actor, now=at)
+    files = await attachments.attach(
+        conn,
+        desk,
+        data.attachment_ids or [],
+        ticket_id=ticket.id,
+        interaction_id=row.id,
+        actor=actor,
+    )
     email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
     lines = [
         history.line(
@@ -159,7 +175,7 @@ async def append(
         actor=actor,
         at=at,
     )
-    return Written(interaction_out(row, email))
+    return Written(interaction_out(row, email, files))
 
 
 async def new_interaction(
@@ -257,7 +273,11 @@ async def list_interactions(
         )
         await audit.listed(desk, conn, "interactions", ticket_id=ticket_id)
         emails = await mail_threads.outbound_of(conn, rows)
-    return Page(items=[interaction_out(r, emails.get(r.id)) for r in rows], next_cursor=next_cursor)
+        files = await attachments.listed(conn, [r.id for r in rows])
+    return Page(
+        items=[interaction_out(r, emails.get(r.id), files.get(r.id)) for r in rows],
+        next_cursor=next_cursor,
+    )
 
 
 async def find_by_external_id(
@@ -269,7 +289,11 @@ async def find_by_external_id(
         )
         await audit.listed(desk, conn, "interactions")
         emails = await mail_threads.outbound_of(conn, rows)
-    return Page(items=[interaction_out(r, emails.get(r.id)) for r in rows], next_cursor=next_cursor)
+        files = await attachments.listed(conn, [r.id for r in rows])
+    return Page(
+        items=[interaction_out(r, emails.get(r.id), files.get(r.id)) for r in rows],
+        next_cursor=next_cursor,
+    )
 
 
 async def list_history(

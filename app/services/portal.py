@@ -6,6 +6,7 @@ from datetime import datetime
 from app.domain.access import Principal, Visibility
 from app.errors import Conflict
 from app.schemas import InteractionCreate, InteractionOut, Page
+from app.schemas.attachments import CustomerAttachmentOut
 from app.schemas.portal import CustomerInteractionOut
 from app.services import interactions
 from app.services.desk import Desk
@@ -23,6 +24,13 @@ def customer_interaction_out(interaction: InteractionOut) -> CustomerInteraction
         author_name=interaction.author_name,
         body=interaction.body,
         occurred_at=interaction.occurred_at,
+        attachments=[
+            CustomerAttachmentOut(
+                id=a.id, filename=a.filename, content_type=a.content_type, size=a.size
+            )
+            for a in interaction.attachments
+            if not a.erased
+        ],
     )
 
 

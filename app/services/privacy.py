@@ -14,8 +14,9 @@ from app.domain.access import EVERYTHING, SYSTEM, Principal, Visibility
 from app.domain.sla import TimerSpec
 from app.errors import NotFound
 from app.schemas import CustomerOut, HistoryEntryOut, InteractionOut
+from app.schemas.attachments import AttachmentOut
 from app.schemas.privacy import CustomerExport, ErasureOut, ExportedTicket, TicketErasureOut
-from app.services import audit, clocks, history, rollups
+from app.services import attachments, audit, clocks, history, rollups
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
@@ -63,12 +64,13 @@ async def export_customer(
         erased = await store.ticket_erasures(conn, ids)
         answers = await surveys.about_customer(conn, customer_id, ids)
         received = await inbound.received_from(conn, ids, customer.email)
+        files = await attachments.listed(conn, [i.id for i in interactions])
         await audit.read(desk, conn, "customers", customer_id, action="export")
     mine = set(ids)
     of_ticket: dict[int, list[InteractionOut]] = {}
     elsewhere = []
     for i in interactions:
-        shown = _interaction_out(i)
+        shown = _interaction_out(i, files.get(i.id, []))
         (of_ticket.setdefault(i.ticket_id, []) if i.ticket_id in mine else elsewhere).append(shown)
     callbacks_of: dict[int, list[CallbackRow]] = {}
     for c in callbacks:
@@ -116,7 +118,7 @@ def _customer_out(row: CustomerRow) -> CustomerOut:
 
 # The API's shapes, as the interactions and history routes render them (this module is not
 # imported by them: the ticket-closing use cases import it to arm retention).
-def _interaction_out(row: InteractionRow) -> InteractionOut:
+def _interaction_out(row: InteractionRow, files: list[AttachmentOut]) -> InteractionOut:
     return InteractionOut(
         id=row.id,
         ticket_id=row.ticket_id,
@@ -131,6 +133,7 @@ def _interaction_out(row: InteractionRow) -> InteractionOut:
         duration_seconds=row.duration_seconds,
         external_id=row.external_id,
         created_at=row.created_at,
+        attachments=files,  # metadata; the content by `GET /v1/attachments/{id}`
     )
 
 
@@ -150,8 +153,11 @@ def _history_out(r: HistoryRow) -> HistoryEntryOut:
     )
 
 
-def _erasure_out(erasure: ErasureRow, tickets: Sequence[ErasureRow]) -> ErasureOut:
+def _erasure_out(
+    erasure: ErasureRow, tickets: Sequence[ErasureRow], files: Sequence[int] = ()
+) -> ErasureOut:
     return ErasureOut(
+        attachment_ids=list(files),
         customer_id=erasure.customer_id or 0,
         erased_at=erasure.erased_at,
         reason=erasure.reason,  # type: ignore[arg-type]
@@ -180,6 +186,7 @@ async def erase_customer(
         done = {e.ticket_id for e in await store.ticket_erasures(conn, ids)}
         await _erase(
             conn,
+            desk,
             [t for t in tickets if t.id not in done],
             customer=customer,
             whole=True,
@@ -196,7 +203,8 @@ async def erase_customer(
         await customer_tokens.revoke(conn, customer_id, None, at)
         await audit.read(desk, conn, "customers", customer_id, action="erase")
         erased = await store.ticket_erasures(conn, ids)
-    return _erasure_out(erasure, erased)
+        files = await attachments.erased_on(conn, ids)
+    return _erasure_out(erasure, erased, files)
 
 
 def _identifying(customer: CustomerRow | None) -> frozenset[str]:
@@ -209,6 +217,7 @@ def _identifying(customer: CustomerRow | None) -> frozenset[str]:
 
 async def _erase(
     conn: Connection,
+    desk: Desk,
     tickets: Sequence[TicketRow],
     *,
     customer: CustomerRow | None,
@@ -278,6 +287,10 @@ async def _erase(
         if (i.body, i.author_name, i.external_id) != (rules.ERASED, author, external_id):
             redactions.append((i.id, author, external_id))
     await store.redact_interactions(conn, redactions)
+    # Their files: content deleted from whichever backend holds it (unless shared).
+    await attachments.erase(
+        conn, desk, [i.id for i in interactions], customer_id if whole else None, at
+    )
     await inbound.redact_mail(conn, ids, customer.email if whole and customer else None)
     if ids:
         await store.redact_callbacks(conn, ids)
@@ -399,6 +412,7 @@ async def erase_expired(conn: Connection, due: list[Claimed], now: datetime, des
     for customer_id, tickets in by_customer.items():
         await _erase(
             conn,
+            desk,
             tickets,
             customer=held.get(customer_id) if customer_id is not None else None,
             whole=False,
@@ -413,7 +427,7 @@ async def erase_expired(conn: Connection, due: list[Claimed], now: datetime, des
         at = max(now, customer.updated_at)
         # Nothing of theirs is left to redact but what mentions them elsewhere.
         await _erase(
-            conn, [], customer=customer, whole=True, reason="retention", actor=SYSTEM, at=at
+            conn, desk, [], customer=customer, whole=True, reason="retention", actor=SYSTEM, at=at
         )
         await store.redact_customer(conn, customer_id, rules.customer_name(customer_id), at)
         await store.record_customer_erasure(conn, customer_id, "retention", at)

@@ -279,6 +279,15 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
     # A public agent email: its message id and reference token are the desk's, not for the
     # customer's portal (they reach the customer in mail headers, not here).
     reply = await log(client, tid, body="We are looking into it", external_id=mark("mail id"))
+    # A file on an internal note (its name a marker), and one the customer was sent.
+    hidden = await created(
+        await client.post("/v1/attachments", params={"filename": mark("file name")}, content=b"x")
+    )
+    await log(client, tid, **note(body="the trace", attachment_ids=[hidden["id"]]))
+    sent_file = await created(
+        await client.post("/v1/attachments", params={"filename": "invoice.pdf"}, content=b"pdf")
+    )
+    await log(client, tid, body="Your invoice", attachment_ids=[sent_file["id"]])
     if reply.get("email"):
         markers["reply Message-ID"] = reply["email"]["message_id"]
 
@@ -408,6 +417,19 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
             assert opened.status_code == 204, opened.text
             return [opened]
 
+        async def attachments_create() -> list[httpx.Response]:
+            return [
+                await portal.post("/v1/attachments", params={"filename": "a.png"}, content=b"a")
+            ]
+
+        async def attachments_download() -> list[httpx.Response]:
+            got = [
+                await portal.get(f"/v1/attachments/{sent_file['id']}"),
+                await portal.get(f"/v1/attachments/{hidden['id']}"),
+            ]
+            assert [g.status_code for g in got] == [200, 404]
+            return got
+
         for operation in (
             tickets_list,
             tickets_get,
@@ -418,6 +440,8 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
             kb_articles_get,
             kb_search,
             kb_searches_opened,
+            attachments_create,
+            attachments_download,
         ):
             drivers[operation.__name__] = operation
         assert set(drivers) == PORTAL_OPERATIONS, "drive every operation a customer token has"

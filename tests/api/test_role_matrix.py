@@ -156,6 +156,8 @@ TABLE = """
 | kb_links_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | kb_links_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | kb_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| attachments_create | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 201 | 201 |
+| attachments_download | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 404 |
 """
 
 
@@ -229,11 +231,24 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
                 "language": "en",
                 "status": "published",
                 "visibility": "public",
+    # A file on a public reply of the ticket.
+    attachment = await created(
+        await admin.post("/v1/attachments", params={"filename": "log.txt"}, content=b"log")
+    )
+    await created(
+        await admin.post(
+            f"/v1/tickets/{ticket['id']}/interactions",
+            json={
+                "kind": "email",
+                "direction": "outbound",
+                "body": "attached",
+                "attachment_ids": [attachment["id"]],
             },
         )
     )
     w.ids = {
         "article": article["id"],
+        "attachment": attachment["id"],
         "ticket": ticket["id"],
         "team": team_a["id"],
         "agent": spare["id"],
@@ -527,6 +542,10 @@ def _calls() -> dict[str, Call]:
         # No backup has been taken in the test database: an admin learns that as a 404.
         "backups_last": lambda w, c: c.get("/v1/backups/last"),
         "inbound_email_receive": lambda w, c: send_email(c, compose_email()),
+        "attachments_create": lambda w, c: c.post(
+            "/v1/attachments", params={"filename": "f.txt"}, content=b"file"
+        ),
+        "attachments_download": lambda w, c: c.get(f"/v1/attachments/{w.ids['attachment']}"),
         "inbound_held_list": lambda w, c: c.get("/v1/inbound/held"),
         "inbound_held_accept": lambda w, c: _decide_held(w, c, "accept"),
         "inbound_held_reject": lambda w, c: _decide_held(w, c, "reject"),
