@@ -231,6 +231,9 @@ async def build(app: Any, admin: httpx.AsyncClient, db: Database, clock: FakeClo
                 "language": "en",
                 "status": "published",
                 "visibility": "public",
+            },
+        )
+    )
     # A file on a public reply of the ticket.
     attachment = await created(
         await admin.post("/v1/attachments", params={"filename": "log.txt"}, content=b"log")
