@@ -12,6 +12,8 @@ SUMMARIES = {
     "healthz": "Is the process alive?",
     "readyz": "Can it serve: database reachable, schema current?",
     "tickets_create": "Open a ticket",
+    "attachments_create": "Upload a file, to send with an interaction's attachment_ids",
+    "attachments_download": "Download a file, if you may see its interaction",
     "events_stream": "Follow the event feed live (Server-Sent Events), resuming by Last-Event-ID",
     "tickets_list": "List and search the tickets you can see",
     "tickets_get": "Read one ticket with its SLA clocks",
@@ -411,7 +413,37 @@ SCHEMA_FIELDS: dict[str, dict[str, Any]] = {
     "DeliveryOut": {"id": 9031},
     "ReminderOut": {"id": 612},
     "SlaEventOut": {"id": 881},
-    "InteractionOut": {"id": 90211, "kind": "email"},
+    "InteractionOut": {
+        "id": 90211,
+        "kind": "email",
+        "attachments": [
+            {
+                "id": 5120,
+                "interaction_id": 90211,
+                "filename": "vpn-client.log",
+                "content_type": "text/plain",
+                "size": 18432,
+                "sha256": "9f2c1e0b7a4d3c8e5f6a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+                "created_at": "2026-03-02T09:30:58Z",
+                "erased": False,
+            }
+        ],
+    },
+    "AttachmentOut": {
+        "id": 5120,
+        "interaction_id": 90211,
+        "filename": "vpn-client.log",
+        "content_type": "text/plain",
+        "size": 18432,
+        "sha256": "9f2c1e0b7a4d3c8e5f6a1b2c3d4e5f60718293a4b5c6d7e8f9a0b1c2d3e4f5a6",
+        "created_at": "2026-03-02T09:30:58Z",
+        "erased": False,
+    },
+    "CustomerInteractionOut": {
+        "attachments": [
+            {"id": 5120, "filename": "vpn-client.log", "content_type": "text/plain", "size": 18432}
+        ]
+    },
     "EventOut": {"id": 55120},
     "LinkOut": {"id": 31, "kind": "related"},
     "AuditEntryOut": {"id": 120884, "resource": "ticket", "action": "update"},
@@ -630,6 +662,7 @@ SCHEMAS: dict[str, Any] = {
 
 # Request bodies that are not one schema (a choice of two, an optional body).
 REQUESTS: dict[str, Any] = {
+    "attachments_create": "(the file's bytes, e.g. a PNG screenshot)",
     "inbound_held_accept": {"into": "ticket"},
     "surveys_create": {"kind": "csat", "score": 5, "comment": "Snel opgelost, dank je wel!"},
     "api_keys_rotate": {"expires_at": "2026-09-01T00:00:00Z"},
@@ -1549,6 +1582,7 @@ DESCRIPTIONS: dict[str, str] = {
     "escalation_id": "The escalation's id.",
     "rule_id": "The routing rule's id.",
     "webhook_id": "The webhook subscription's id.",
+    "attachment_id": "The attachment's id (from an interaction's `attachments`).",
     "token_id": "The portal token's id (the second part of the token).",
     "email_id": "The held message's id (from the held list).",
     "revoked_token_ids": "The tokens this call revoked (those revoked before are not listed).",
@@ -1556,6 +1590,7 @@ DESCRIPTIONS: dict[str, str] = {
 }
 
 SCHEMA_DESCRIPTIONS: dict[str, dict[str, str]] = {
+    "CustomerAttachmentOut": {"size": "Bytes."},
     "SlaEventOut": {"kind": "`warning` or `breach`."},
     "ReminderOut": {"kind": "`follow_up`, `callback` or `escalation_ack`."},
     "EscalationOut": {"kind": "`functional`, `hierarchical` or `transfer`."},

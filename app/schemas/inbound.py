@@ -16,7 +16,9 @@ EmailOutcome = Literal[
 ThreadedBy = Literal["message_id", "reference_token", "subject_token"]
 
 
-class AttachmentOut(BaseModel):
+class ReceivedFileOut(BaseModel):
+    """A file a received message carried, as the message lists it."""
+
     filename: str | None
     content_type: str
     size: int = Field(description="Bytes, decoded.")
@@ -47,7 +49,7 @@ class InboundEmailOut(BaseModel):
     subject: str
     text: str = Field(description="The new part of the message, as shown on the interaction.")
     quoted: str = Field(description="The quoted history trimmed from it (kept).")
-    attachments: list[AttachmentOut]
+    attachments: list[ReceivedFileOut]
     automatic_reason: str | None = Field(description="Why it counts as automatic.")
     sent_at: datetime | None = Field(description="Its Date header.")
     received_at: datetime

@@ -10,7 +10,7 @@ from app.db import Connection
 from app.domain import mail_threads
 from app.domain.access import Visibility
 from app.domain.mail import ParsedMail, stored_id
-from app.schemas.inbound import AttachmentOut, InboundEmailOut, OutboundEmailOut
+from app.schemas.inbound import InboundEmailOut, OutboundEmailOut, ReceivedFileOut
 from app.services import customer_tokens
 from app.services.desk import Desk
 from app.store import inbound
@@ -155,7 +155,7 @@ def email_out(row: InboundEmailRow) -> InboundEmailOut:
         subject=row.subject,
         text=row.text,
         quoted=row.quoted,
-        attachments=[AttachmentOut(**a) for a in row.attachments],
+        attachments=[ReceivedFileOut(**a) for a in row.attachments],
         automatic_reason=row.automatic_reason,
         sent_at=row.sent_at,
         received_at=row.received_at,
