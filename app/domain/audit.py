@@ -31,6 +31,7 @@ AUDITED: tuple[str, ...] = (
     "service_secrets",
     "backups",
     "customer_tokens",
+    "ticket_participants",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of

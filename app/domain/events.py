@@ -18,6 +18,9 @@ SLA_WARNING = "sla.warning"
 SLA_BREACH = "sla.breach"
 REMINDER_DUE = "reminder.due"
 SURVEY_RECEIVED = "survey.received"
+TICKET_MERGED = "ticket.merged"
+PARTICIPANT_ADDED = "ticket.participant_added"
+PARTICIPANT_REMOVED = "ticket.participant_removed"
 
 EVENT_TYPES = (
     TICKET_CREATED,
@@ -30,6 +33,9 @@ EVENT_TYPES = (
     SLA_BREACH,
     REMINDER_DUE,
     SURVEY_RECEIVED,
+    TICKET_MERGED,
+    PARTICIPANT_ADDED,
+    PARTICIPANT_REMOVED,
 )
 
 # Fields whose values are ids, states or categories: an update's payload carries their old and
@@ -87,6 +93,12 @@ def interaction_facts(interaction: Any, ticket: Any) -> dict[str, Any]:
         "author_type": interaction.author_type,
         "occurred_at": interaction.occurred_at.isoformat(),
     }
+
+
+def participant_facts(ticket_id: int, customer_id: int, role: str) -> dict[str, Any]:
+    """A participant event's payload: who (by id) joined or left the ticket, in which role;
+    never their name or address."""
+    return {"ticket_id": ticket_id, "participant_customer_id": customer_id, "role": role}
 
 
 def escalation_facts(escalation: Any, ticket: Any) -> dict[str, Any]:

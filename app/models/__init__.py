@@ -27,7 +27,7 @@ from app.models.system import (
     ServiceSecret,
     WorkerReplica,
 )
-from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink
+from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink, TicketParticipant
 
 __all__ = [
     "Agent",
@@ -62,6 +62,7 @@ __all__ = [
     "TicketEvent",
     "TicketImport",
     "TicketLink",
+    "TicketParticipant",
     "Timer",
     "WebhookDelivery",
     "WebhookSubscription",

@@ -18,6 +18,9 @@ EventType = Literal[
     "sla.breach",
     "reminder.due",
     "survey.received",
+    "ticket.merged",
+    "ticket.participant_added",
+    "ticket.participant_removed",
 ]
 DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[

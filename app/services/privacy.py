@@ -15,7 +15,7 @@ from app.domain.sla import TimerSpec
 from app.errors import NotFound
 from app.schemas import CustomerOut, HistoryEntryOut, InteractionOut
 from app.schemas.privacy import CustomerExport, ErasureOut, ExportedTicket, TicketErasureOut
-from app.services import audit, clocks, history, rollups
+from app.services import audit, clocks, history, participants, rollups
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
@@ -26,6 +26,7 @@ from app.services.tickets import change
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
 from app.store import customer_tokens, customers, escalations, inbound, surveys
+from app.store import participants as participant_store
 from app.store import privacy as store
 from app.store.callbacks import CallbackRow
 from app.store.customers import CustomerRow
@@ -63,6 +64,7 @@ async def export_customer(
         erased = await store.ticket_erasures(conn, ids)
         answers = await surveys.about_customer(conn, customer_id, ids)
         received = await inbound.received_from(conn, ids, customer.email)
+        participating = await participant_store.tickets_of(conn, customer_id)
         await audit.read(desk, conn, "customers", customer_id, action="export")
     mine = set(ids)
     of_ticket: dict[int, list[InteractionOut]] = {}
@@ -99,6 +101,7 @@ async def export_customer(
         surveys=[survey_out(a) for a in answers],
         # Only their own mail: what others sent onto their tickets is those others' data.
         received_emails=[email_out(r) for r in received if _sent_by(r.sender_email, customer)],
+        participating_ticket_ids=participating,
     )
 
 
@@ -279,6 +282,8 @@ async def _erase(
             redactions.append((i.id, author, external_id))
     await store.redact_interactions(conn, redactions)
     await inbound.redact_mail(conn, ids, customer.email if whole and customer else None)
+    if whole and customer_id is not None:
+        await participants.forget(conn, customer_id, actor=actor, at=at)
     if ids:
         await store.redact_callbacks(conn, ids)
         await store.redact_surveys(conn, ids)

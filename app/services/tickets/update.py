@@ -7,7 +7,7 @@ from app.db import Connection, transaction
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
-from app.errors import InvalidTransition
+from app.errors import Conflict, InvalidTransition
 from app.schemas import TicketUpdate
 from app.services import clocks, escalations, versions
 from app.services.desk import Desk
@@ -41,7 +41,14 @@ Changes = dict[str, tuple[Any, Any]]
 
 
 def refuse_if_closed(ticket: TicketRow) -> None:
-    """`closed` is final for every write."""
+    """`closed` is final for every write; a merged ticket's refusal names the ticket it was
+    merged into, where the write belongs."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"ticket {ticket.id} was merged into ticket {ticket.merged_into_id} and takes no "
+            f"more changes; write to ticket {ticket.merged_into_id}",
+            merged_into_id=ticket.merged_into_id,
+        )
     if ticket.status == "closed":
         raise InvalidTransition(
             f"ticket {ticket.id} is closed, and a closed ticket takes no more changes; "
