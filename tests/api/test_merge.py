@@ -12,6 +12,7 @@ from app.db import Database, connection
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
     compose_email,
+    escalate,
     follow_events,
     log,
     make_agent,
@@ -141,6 +142,10 @@ async def test_a_merged_ticket_refuses_writes_naming_the_target(
         ),
         await client.post(f"/v1/tickets/{m['id']}/split", json={"subject": "another"}),
         await client.post(f"/v1/tickets/{m['id']}/participants", json={"email": "a@b.example"}),
+        await escalate(client, m["id"]),
+        await client.post(
+            f"/v1/tickets/{m['id']}/callbacks", json={"requested_at": "2030-03-03T14:00:00Z"}
+        ),
         await merge(client, m["id"], other["id"]),  # a merged ticket is no target
         await merge(client, other["id"], m["id"]),  # nor merged twice
     ):

@@ -7,13 +7,19 @@ from app.db import Connection, transaction
 from app.domain import lifecycle
 from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
-from app.errors import Conflict, InvalidTransition
+from app.errors import InvalidTransition
 from app.schemas import TicketUpdate
 from app.services import clocks, escalations, versions
 from app.services.desk import Desk
 from app.services.tickets import change
 from app.services.tickets.create import check_assignee, team_tier
-from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
+from app.services.tickets.shapes import (
+    invalid,
+    no_ticket,
+    refuse_if_merged,
+    ticket_out,
+    unique_tags,
+)
 from app.store import customers
 from app.store import tickets as store
 from app.store.tickets import TicketRow
@@ -43,12 +49,7 @@ Changes = dict[str, tuple[Any, Any]]
 def refuse_if_closed(ticket: TicketRow) -> None:
     """`closed` is final for every write; a merged ticket's refusal names the ticket it was
     merged into, where the write belongs."""
-    if ticket.merged_into_id is not None:
-        raise Conflict(
-            f"ticket {ticket.id} was merged into ticket {ticket.merged_into_id} and takes no "
-            f"more changes; write to ticket {ticket.merged_into_id}",
-            merged_into_id=ticket.merged_into_id,
-        )
+    refuse_if_merged(ticket)
     if ticket.status == "closed":
         raise InvalidTransition(
             f"ticket {ticket.id} is closed, and a closed ticket takes no more changes; "
