@@ -12,7 +12,7 @@ ParticipantRole = Literal["cc", "follower"]
 
 class ParticipantCreate(Strict):
     """Someone to put on the ticket: a known customer by id, or anyone by address (the customer
-    with that address, made if there is none)."""
+    with that address, made if there is none). Give exactly one of customer_id and email."""
 
     model_config = ConfigDict(
         extra="forbid",

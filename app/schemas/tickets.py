@@ -234,7 +234,7 @@ class LinkOut(BaseModel):
 
 
 class TicketMerge(Strict):
-    """The tickets to merge into this one: irreversible."""
+    """The tickets to merge into this one, never itself: irreversible."""
 
     model_config = ConfigDict(
         extra="forbid",
