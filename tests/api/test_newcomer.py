@@ -41,6 +41,8 @@ async def test_a_405_lists_only_the_methods_of_the_route_that_names_the_segment(
     response = await client.request("OPTIONS", "/v1/customers/1/tokens/revoke")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
+    deleted = await client.delete("/v1/customers/1/tokens/revoke")
+    assert (deleted.status_code, deleted.headers["allow"]) == (405, "POST")
 
 
 async def test_a_403_names_the_roles_that_may(app) -> None:  # type: ignore[no-untyped-def]
