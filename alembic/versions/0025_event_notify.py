@@ -7,7 +7,7 @@
   listener reads the events from the table with the feed's cursor, never from the NOTIFY.
 
 Revision ID: 0025
-Revises: 0023
+Revises: 0024
 Create Date: 2027-03-01 09:00:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0025"
-down_revision: str | None = "0023"
+down_revision: str | None = "0024"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

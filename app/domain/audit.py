@@ -42,6 +42,7 @@ AUDITED: tuple[str, ...] = (
     "kb_revisions",
     "kb_links",
     "attachments",
+    "ticket_participants",
 )
 
 # Records the log names by an explicit entry although no trigger watches their table: reads of

@@ -20,6 +20,9 @@ REMINDER_DUE = "reminder.due"
 SURVEY_RECEIVED = "survey.received"
 QA_REVIEW_CREATED = "qa.review.created"
 QA_REVIEW_DISPUTED = "qa.review.disputed"
+TICKET_MERGED = "ticket.merged"
+PARTICIPANT_ADDED = "ticket.participant_added"
+PARTICIPANT_REMOVED = "ticket.participant_removed"
 
 EVENT_TYPES = (
     TICKET_CREATED,
@@ -34,6 +37,9 @@ EVENT_TYPES = (
     SURVEY_RECEIVED,
     QA_REVIEW_CREATED,
     QA_REVIEW_DISPUTED,
+    TICKET_MERGED,
+    PARTICIPANT_ADDED,
+    PARTICIPANT_REMOVED,
 )
 
 # Fields whose values are ids, states or categories: an update's payload carries their old and
@@ -91,6 +97,12 @@ def interaction_facts(interaction: Any, ticket: Any) -> dict[str, Any]:
         "author_type": interaction.author_type,
         "occurred_at": interaction.occurred_at.isoformat(),
     }
+
+
+def participant_facts(ticket_id: int, customer_id: int, role: str) -> dict[str, Any]:
+    """A participant event's payload: who (by id) joined or left the ticket, in which role;
+    never their name or address."""
+    return {"ticket_id": ticket_id, "participant_customer_id": customer_id, "role": role}
 
 
 def escalation_facts(escalation: Any, ticket: Any) -> dict[str, Any]:

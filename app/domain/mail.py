@@ -45,6 +45,8 @@ class ParsedMail:
     automatic_reason: str | None  # the header or part that says so
     sent_at: datetime | None
     has_headers: bool
+    # Who it was copied to: (address, display name), at most MAX_COPIES, as the Cc header says.
+    cc: tuple[tuple[str, str | None], ...] = ()
 
     @property
     def thread_ids(self) -> tuple[str, ...]:
@@ -288,6 +290,25 @@ def _sender(msg: Message) -> tuple[str | None, str | None]:
     return None, None
 
 
+MAX_COPIES = 20
+
+
+def _copied(msg: Message) -> tuple[tuple[str, str | None], ...]:
+    """The Cc header's addresses, lower-cased, each once, with their display names."""
+    value = _header(msg, "cc")
+    if not value:
+        return ()
+    try:
+        pairs = getaddresses([value])
+    except Exception:
+        return ()
+    found: dict[str, str | None] = {}
+    for display, address in pairs:
+        if _ADDRESS.fullmatch(address or "") and len(found) < MAX_COPIES:
+            found.setdefault(address.lower()[:320], clean(display).strip()[:200] or None)
+    return tuple(found.items())
+
+
 _BULK = frozenset({"bulk", "junk", "list"})
 _BOUNCE_SUBJECT = re.compile(
     r"undeliver|returned mail|delivery (status notification|failure)|failure notice|"
@@ -367,6 +388,7 @@ def parse(raw: bytes) -> ParsedMail:
         automatic_reason=automatic[1] if automatic else None,
         sent_at=_sent_at(msg),
         has_headers=bool(list(msg.keys())),
+        cc=_copied(msg),
     )
 
 

@@ -156,6 +156,9 @@ PERSONAL: tuple[PersonalColumn, ...] = (
     PersonalColumn(
         "outbound_emails", "references", ID, K, "Message-IDs that thread the desk's replies"
     ),
+    PersonalColumn(
+        "outbound_emails", "cc", CONTACT, S, "an erased person's address goes from every copy"
+    ),
     PersonalColumn("ticket_imports", "external_id", ID, S, "the source system's reference"),
     # Documents that quote the above.
     PersonalColumn(
@@ -322,6 +325,9 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("ticket_history", "actor_type", "a kind"),
     NotPersonal("ticket_imports", "source", "the source system's name"),
     NotPersonal("ticket_links", ALL, "ids and kinds"),
+    # Who is on a ticket is the customer's id (erasure deletes their rows): no text of theirs.
+    NotPersonal("ticket_participants", "role", "a kind"),
+    NotPersonal("ticket_participants", "source", "a kind"),
     NotPersonal("tickets", "type", "a kind"),
     NotPersonal("tickets", "status", "a state"),
     NotPersonal("tickets", "impact", "a level"),

@@ -38,7 +38,7 @@ from app.models.system import (
     ServiceSecret,
     WorkerReplica,
 )
-from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink
+from app.models.tickets import Interaction, Ticket, TicketEvent, TicketLink, TicketParticipant
 
 __all__ = [
     "Agent",
@@ -86,6 +86,7 @@ __all__ = [
     "TicketEvent",
     "TicketImport",
     "TicketLink",
+    "TicketParticipant",
     "Timer",
     "WebhookDelivery",
     "WebhookSubscription",

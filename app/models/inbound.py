@@ -66,6 +66,10 @@ class OutboundEmail(SQLModel, table=True):
     reference_token: str = Field(sa_type=String(100))
     subject: str = Field(sa_type=Text)
     created_at: datetime = timestamp()
+    # The addresses it is copied to: the ticket's `cc` participants when it was written.
+    cc: list[str] = Field(
+        default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}")
+    )
 
 
 class TicketImport(SQLModel, table=True):

@@ -91,6 +91,10 @@ class Ticket(SQLModel, table=True):
         default=None, sa_type=BigInteger, foreign_key="agents.id", nullable=True
     )
     # ----
+    # The ticket this one was merged into: closed for good, its mail and chat thread there.
+    merged_into_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="tickets.id", nullable=True
+    )
     search_vector: Any = Field(
         default=None,
         sa_column=Column(TSVECTOR, Computed(TICKET_SEARCH_VECTOR, persisted=True)),
@@ -134,6 +138,11 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text("escalated_to_id IS NOT NULL"),
         ),
         Index("tickets_tags_idx", "tags", postgresql_using="gin"),
+        Index(
+            "tickets_merged_into_idx",
+            "merged_into_id",
+            postgresql_where=text("merged_into_id IS NOT NULL"),
+        ),
         CheckConstraint("tier BETWEEN 1 AND 3", name="tickets_tier_range"),
     )
 
@@ -149,6 +158,23 @@ class TicketLink(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("ticket_id", "linked_ticket_id", "kind", name="ticket_links_unique"),
         CheckConstraint("ticket_id <> linked_ticket_id", name="ticket_links_not_self"),
+    )
+
+
+class TicketParticipant(SQLModel, table=True):
+    """Someone on a ticket besides its customer: copied (`cc`) or following it (`follower`)."""
+
+    __tablename__ = "ticket_participants"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    ticket_id: int = reference("tickets.id", nullable=False, index=False)
+    customer_id: int = reference("customers.id", nullable=False)
+    role: str = Field(sa_type=String(20))  # cc | follower
+    source: str = Field(sa_type=String(20))  # api | email | merge
+    added_by_key_id: int | None = reference("api_keys.id", index=False)
+    added_at: datetime = timestamp()
+    __table_args__ = (
+        UniqueConstraint("ticket_id", "customer_id", name="ticket_participants_unique"),
+        CheckConstraint("role IN ('cc', 'follower')", name="ticket_participants_role_check"),
     )
 
 

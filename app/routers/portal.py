@@ -29,8 +29,9 @@ async def mint_customer_token(customer_id: PathId, call: TokenCall) -> Response:
     return json_body(token, status=201)
 
 
+# `:int`: the path `tokens/revoke` is another route's, not a token id this one would refuse.
 @router.delete(
-    "/{customer_id}/tokens/{token_id}",
+    "/{customer_id}/tokens/{token_id:int}",
     response_model=CustomerTokensRevoked,
     operation_id="customer_tokens_revoke",
 )

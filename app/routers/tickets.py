@@ -1,4 +1,4 @@
-"""/v1/tickets: tickets, their interactions, history, links and splits."""
+"""/v1/tickets: tickets, their interactions, history, links, participants, splits and merges."""
 
 from typing import Annotated
 
@@ -32,10 +32,11 @@ from app.schemas import (
 )
 from app.schemas.history import HistoryListQuery
 from app.schemas.interactions import InteractionListQuery
+from app.schemas.participants import ParticipantCreate, ParticipantListQuery, ParticipantOut
 from app.schemas.portal import CustomerInteractionOut, CustomerTicketOut
-from app.schemas.tickets import LinkListQuery
-from app.services import interactions, portal
-from app.services.tickets import create, links, read, split, update
+from app.schemas.tickets import LinkListQuery, TicketMerge, TicketMergeOut
+from app.services import interactions, participants, portal
+from app.services.tickets import create, links, merge, read, split, update
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
 
@@ -147,6 +148,72 @@ async def split_ticket(
         idempotency_key=key,
     )
     return written(result)
+
+
+@router.post("/{ticket_id}/merge", response_model=TicketMergeOut, operation_id="tickets_merge")
+async def merge_tickets(call: WriteCall, ticket_id: PathId, body: TicketMerge) -> Response:
+    """Merge the listed tickets into this one. **Not reversible.** In one transaction: their
+    interactions (keeping when they happened), the mail threaded through them, their
+    participants and their links move to this ticket; a merged ticket whose customer is
+    another than this ticket's brings that customer along as a `cc` participant. Each merged
+    ticket is closed with `merged_into_id` set and a `merged` link to this ticket, its SLA
+    timers cancelled, a history line and a `ticket.merged` event; this ticket's counts, first
+    response (the earliest public agent reply of any of them, not before this ticket was
+    opened) and clocks are worked out again from the combined interactions. Afterwards every
+    write to a merged ticket is a 409 naming this one (`merged_into_id`), and a gateway's
+    mail or chat for it threads onto this one.
+
+    Every listed ticket must be one the caller sees (else 404), not this ticket (422), and
+    not closed or merged already (409)."""
+    result = await merge.merge_tickets(
+        call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+    )
+    return json_body(result)
+
+
+@router.post(
+    "/{ticket_id}/participants",
+    status_code=201,
+    response_model=ParticipantOut,
+    operation_id="ticket_participants_create",
+)
+async def add_participant(
+    call: WriteCall, ticket_id: PathId, body: ParticipantCreate
+) -> ParticipantOut:
+    """Put someone on the ticket besides its customer: `cc` (copied on its public email
+    replies) or `follower`. Their mail threads onto the ticket as its customer's does. A
+    customer already on it is a 409."""
+    return await participants.add_participant(
+        call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+    )
+
+
+@router.get(
+    "/{ticket_id}/participants",
+    response_model=Page[ParticipantOut],
+    operation_id="ticket_participants_list",
+    openapi_extra=query_parameters(ParticipantListQuery),
+)
+async def list_participants(
+    call: ReadCall,
+    ticket_id: PathId,
+    q: Annotated[ParticipantListQuery, query(ParticipantListQuery)],
+) -> Page[ParticipantOut]:
+    """The people on the ticket besides its customer, in the order they were added."""
+    return await participants.list_participants(call.desk, ticket_id, q, visible=call.visible)
+
+
+@router.delete(
+    "/{ticket_id}/participants/{customer_id}",
+    status_code=204,
+    operation_id="ticket_participants_delete",
+)
+async def remove_participant(call: WriteCall, ticket_id: PathId, customer_id: PathId) -> Response:
+    """Take someone off the ticket: they are no longer copied, and their mail is held."""
+    await participants.remove_participant(
+        call.desk, ticket_id, customer_id, actor=call.caller, visible=call.visible, now=call.now
+    )
+    return Response(status_code=204)
 
 
 @router.post(

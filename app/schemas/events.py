@@ -20,6 +20,9 @@ EventType = Literal[
     "survey.received",
     "qa.review.created",
     "qa.review.disputed",
+    "ticket.merged",
+    "ticket.participant_added",
+    "ticket.participant_removed",
 ]
 DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[

@@ -92,3 +92,7 @@ class OutboundEmailOut(BaseModel):
     references: list[str]
     reference_token: str = Field(description="Put it in the body: clients that strip headers.")
     subject: str = Field(description="Carries the `[#ticket]` token.")
+    cc: list[str] = Field(
+        default_factory=list,
+        description="Send it copied to these: the ticket's `cc` participants when it was written.",
+    )

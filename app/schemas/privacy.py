@@ -73,6 +73,10 @@ class CustomerExport(BaseModel):
         description="Mail received on their tickets or from their address (auto-replies and "
         "bounces included, which are on no ticket's interactions)."
     )
+    participating_ticket_ids: list[int] = Field(
+        default_factory=list,
+        description="Tickets not theirs they are a participant of (copied, following).",
+    )
 
 
 class BackupTable(BaseModel):

@@ -35,7 +35,7 @@ LinkKind = Literal["related", "split_from", "duplicate_of"]
 Subject = Annotated[
     str, StringConstraints(min_length=1, max_length=500, pattern=NOT_BLANK), Stripped
 ]
-# Why a priority was set by hand: shown in the ticket's history, so never blank.
+# Why a priority was set by hand (or tickets merged): shown in history, so never blank.
 PriorityReason = Annotated[
     str, StringConstraints(min_length=1, max_length=1000, pattern=NOT_BLANK), Stripped
 ]
@@ -207,6 +207,10 @@ class TicketOut(BaseModel):
         description="Why the ticket is in its team: the routing rule that placed it, the "
         "escalation or transfer that moved it; null when its team was given at creation."
     )
+    merged_into_id: int | None = Field(
+        description="The ticket this one was merged into: it is closed for good, and every "
+        "write to it is a 409 naming that ticket."
+    )
     sla: TicketSlaOut
 
 
@@ -227,6 +231,28 @@ class LinkOut(BaseModel):
         description="outgoing: this ticket → linked one (e.g. this one is split_from it)."
     )
     created_at: datetime
+
+
+class TicketMerge(Strict):
+    """The tickets to merge into this one, never itself: irreversible."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"ticket_ids": [41, 43], "reason": "same outage"}]},
+    )
+    ticket_ids: list[Id] = Field(
+        min_length=1, max_length=50, description="The tickets merged into this one (1–50)."
+    )
+    reason: PriorityReason | None = Field(
+        default=None, description="Why, kept in each merged ticket's history."
+    )
+
+
+class TicketMergeOut(BaseModel):
+    """The target after the merge, and the tickets merged into it."""
+
+    ticket: TicketOut
+    merged_ticket_ids: list[int]
 
 
 class LinkListQuery(BaseModel):

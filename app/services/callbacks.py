@@ -14,6 +14,7 @@ from app.services import timers as registry
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
+from app.services.tickets.shapes import refuse_if_merged
 from app.services.timers import CALLBACK_DUE, CALLBACK_MISSED
 from app.store import agents, tickets
 from app.store import callbacks as store
@@ -55,6 +56,7 @@ async def schedule(
         ticket = await tickets.lock(conn, ticket_id, visible)
         if ticket is None:
             raise NotFound(f"ticket {ticket_id} does not exist")
+        refuse_if_merged(ticket)
         if ticket.status == "closed":
             raise Conflict(f"ticket {ticket_id} is closed")
         if data.assignee_id is not None and await agents.is_active(conn, data.assignee_id) is None:

@@ -109,7 +109,7 @@ async def _ticket(
     """(id, opened at, created now) of the conversation's ticket."""
     known = await tickets.by_external_id(conn, "chat", external_id(data.conversation_id))
     if known is not None:
-        if not await tickets.exists(conn, known.id, visible):
+        if not await tickets.exists(conn, await tickets.merged_target(conn, known.id), visible):
             raise Conflict(
                 "a chat ticket for this conversation exists and is not yours to see",
                 field="conversation_id",
@@ -124,6 +124,11 @@ async def _ticket(
                 "conversation",
                 field="customer.email",
             )
+        if known.merged_into_id is not None:
+            # A merged conversation goes on on the ticket it was merged into.
+            target = await tickets.get(conn, await tickets.merged_target(conn, known.id), visible)
+            assert target is not None  # seen just above
+            return target.id, target.created_at, False
         return known.id, known.created_at, False
     opened_at = min(min(m.sent_at for m in data.messages), now)
     written = await create.create_on(

@@ -25,7 +25,7 @@ from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.reminders import close_acknowledged
 from app.services.tickets import change
-from app.services.tickets.shapes import no_ticket
+from app.services.tickets.shapes import no_ticket, refuse_if_merged
 from app.store import escalations as store
 from app.store import interactions
 from app.store import routing as teams
@@ -307,6 +307,7 @@ async def _locked(conn: Connection, ticket_id: int, visible: Visibility) -> Tick
     ticket = await tickets_store.lock(conn, ticket_id, visible)
     if ticket is None:
         raise no_ticket(ticket_id)
+    refuse_if_merged(ticket)
     if ticket.status == "closed":
         raise Conflict(f"ticket {ticket_id} is closed: a closed ticket is not escalated or moved")
     return ticket

@@ -14,7 +14,15 @@ from app.domain.mail_threads import own_mail_reason, ticket_of_message_id
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import InteractionCreate, Page, TicketCreate
 from app.schemas.inbound import HeldAccept, HeldListQuery, InboundEmailOut
-from app.services import assignment, attachments, audit, history, interactions, mail_threads
+from app.services import (
+    assignment,
+    attachments,
+    audit,
+    history,
+    interactions,
+    mail_threads,
+    participants,
+)
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.mail_threads import email_out
@@ -132,12 +140,43 @@ async def _thread(
             return Outcome("recorded")
         return Outcome("recorded", thread.by, thread.ticket.id)
     if thread is None:
-        return await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
-    if not thread.trusted:
+        outcome = await _open_ticket(conn, desk, mail, actor=actor, now=now, follows=None)
+    elif not thread.trusted:
         # Someone not on the ticket answers it (a copied reference, a forwarded thread): held,
         # nothing added, until a person accepts or rejects it.
         return Outcome("held", thread.by, held_ticket_id=thread.ticket.id)
-    return await _deliver(conn, desk, thread.ticket, mail, actor=actor, now=now, by=thread.by)
+    else:
+        outcome = await _deliver(
+            conn, desk, thread.ticket, mail, actor=actor, now=now, by=thread.by
+        )
+    await _copied(conn, desk, outcome, mail, actor=actor, now=now)
+    return outcome
+
+
+async def _copied(
+    conn: Connection,
+    desk: Desk,
+    outcome: Outcome,
+    mail: ParsedMail,
+    *,
+    actor: Principal,
+    now: datetime,
+) -> None:
+    """Whom the message was copied to join the ticket it was rightfully delivered onto (never
+    from held mail: its sender is no one to vouch for them)."""
+    if not mail.cc or outcome.ticket_id is None or outcome.interaction_id is None:
+        return
+    ticket = await tickets.lock(conn, outcome.ticket_id, EVERYTHING)
+    assert ticket is not None  # locked already in this transaction
+    await participants.add_copied(
+        conn,
+        desk,
+        ticket,
+        mail.cc,
+        sender_email=mail.sender_email,
+        actor=actor,
+        at=max(now, ticket.updated_at),
+    )
 
 
 async def _deliver(

@@ -13,7 +13,7 @@ from app.domain.mail import ParsedMail, stored_id
 from app.schemas.inbound import InboundEmailOut, OutboundEmailOut, ReceivedFileOut
 from app.services import customer_tokens
 from app.services.desk import Desk
-from app.store import inbound
+from app.store import inbound, participants
 from app.store import tickets as ticket_store
 from app.store.inbound import InboundEmailRow, OutboundEmailRow
 from app.store.interactions import InteractionRow, NewInteraction
@@ -44,6 +44,7 @@ def outbound_out(row: OutboundEmailRow) -> OutboundEmailOut:
         references=row.references,
         reference_token=row.reference_token,
         subject=row.subject,
+        cc=row.cc,
     )
 
 
@@ -51,7 +52,8 @@ async def write_outbound(
     conn: Connection, desk: Desk, ticket: TicketRow, interaction: InteractionRow, now: datetime
 ) -> OutboundEmailOut | None:
     """The headers of a public agent email reply, stored with it (in its transaction): it
-    answers the customer's latest message and references the thread so far."""
+    answers the customer's latest message, references the thread so far and is copied to the
+    ticket's `cc` participants."""
     if not is_agent_email_reply(interaction):
         return None
     key = await signing_key(desk)
@@ -68,6 +70,7 @@ async def write_outbound(
         reference_token=mail_threads.reference_token(key, ticket.id),
         subject=mail_threads.reply_subject(ticket.subject, ticket.id),
         created_at=now,
+        cc=await participants.copied(conn, ticket.id),
     )
     await inbound.insert_outbound(conn, row)
     return outbound_out(row)
@@ -97,7 +100,11 @@ async def find_thread(
     if found is None:
         return None
     ticket, by = found
-    signed = any(mail_threads.ticket_of_message_id(key, i) == ticket.id for i in mail.thread_ids)
+    # Mail the desk signed for a ticket since merged into this one answers this one too.
+    signed = False
+    for signed_for in {mail_threads.ticket_of_message_id(key, i) for i in mail.thread_ids}:
+        if signed_for is not None and not signed:
+            signed = await ticket_store.merged_target(conn, signed_for) == ticket.id
     on_ticket = mail.sender_email is not None and await inbound.is_on_ticket(
         conn, ticket.id, mail.sender_email
     )
@@ -134,9 +141,10 @@ async def _answered(
 
 
 async def _lock(conn: Connection, ticket_id: int | None, visible: Visibility) -> TicketRow | None:
+    """The ticket, locked; for a merged ticket, the ticket it was merged into."""
     if ticket_id is None:
         return None
-    return await ticket_store.lock(conn, ticket_id, visible)
+    return await ticket_store.lock(conn, await ticket_store.merged_target(conn, ticket_id), visible)
 
 
 def email_out(row: InboundEmailRow) -> InboundEmailOut:

@@ -16,7 +16,7 @@ from app.errors import NotFound
 from app.schemas import CustomerOut, HistoryEntryOut, InteractionOut
 from app.schemas.attachments import AttachmentOut
 from app.schemas.privacy import CustomerExport, ErasureOut, ExportedTicket, TicketErasureOut
-from app.services import attachments, audit, clocks, history, rollups
+from app.services import attachments, audit, clocks, history, participants, rollups
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
 from app.services.desk import Desk
@@ -27,6 +27,7 @@ from app.services.tickets import change
 from app.services.tickets.shapes import ticket_out
 from app.store import audit as audit_store
 from app.store import customer_tokens, customers, escalations, inbound, surveys
+from app.store import participants as participant_store
 from app.store import privacy as store
 from app.store.callbacks import CallbackRow
 from app.store.customers import CustomerRow
@@ -65,6 +66,7 @@ async def export_customer(
         answers = await surveys.about_customer(conn, customer_id, ids)
         received = await inbound.received_from(conn, ids, customer.email)
         files = await attachments.listed(conn, [i.id for i in interactions])
+        participating = await participant_store.tickets_of(conn, customer_id)
         await audit.read(desk, conn, "customers", customer_id, action="export")
     mine = set(ids)
     of_ticket: dict[int, list[InteractionOut]] = {}
@@ -101,6 +103,7 @@ async def export_customer(
         surveys=[survey_out(a) for a in answers],
         # Only their own mail: what others sent onto their tickets is those others' data.
         received_emails=[email_out(r) for r in received if _sent_by(r.sender_email, customer)],
+        participating_ticket_ids=participating,
     )
 
 
@@ -292,6 +295,8 @@ async def _erase(
         conn, desk, [i.id for i in interactions], customer_id if whole else None, at
     )
     await inbound.redact_mail(conn, ids, customer.email if whole and customer else None)
+    if whole and customer_id is not None:
+        await participants.forget(conn, customer_id, actor=actor, at=at)
     if ids:
         await store.redact_callbacks(conn, ids)
         await store.redact_surveys(conn, ids)

@@ -209,18 +209,21 @@ async def tickets_of_message_ids(conn: asyncpg.Connection, ids: list[str]) -> di
     return found
 
 
-# The people on a ticket: its customer. Having written on it does not count: a stranger's mail
-# that got onto the ticket must not let the stranger's next mail in.
+# The people on a ticket: its customer and its participants. Having written on it does not
+# count: a stranger's mail that got onto the ticket must not let the stranger's next mail in.
 _IS_ON_TICKET = """
     SELECT EXISTS (
         SELECT 1 FROM tickets t JOIN customers c ON c.id = t.customer_id
         WHERE t.id = $1 AND lower(c.email) = lower($2)
+    ) OR EXISTS (
+        SELECT 1 FROM ticket_participants p JOIN customers c ON c.id = p.customer_id
+        WHERE p.ticket_id = $1 AND lower(c.email) = lower($2)
     )
 """
 
 
 async def is_on_ticket(conn: asyncpg.Connection, ticket_id: int, email: str) -> bool:
-    """Whether `email` is the address of someone on the ticket (its customer)."""
+    """Whether `email` is the address of someone on the ticket (its customer, a participant)."""
     return bool(await conn.fetchval(_IS_ON_TICKET, ticket_id, email))
 
 
@@ -253,6 +256,7 @@ class OutboundEmailRow:
     reference_token: str
     subject: str
     created_at: datetime
+    cc: list[str]
 
 
 _OUTBOUND = tuple(f.name for f in fields(OutboundEmailRow))
@@ -305,9 +309,15 @@ _REDACT_RECEIVED = f"""
        OR held_ticket_id = ANY($1::bigint[])
        OR ($2::text IS NOT NULL AND lower(sender_email) = lower($2::text))
 """
-_REDACT_SENT = (
-    f"UPDATE outbound_emails SET subject = '{ERASED}' WHERE ticket_id = ANY($1::bigint[])"
-)
+_REDACT_SENT = f"""
+    UPDATE outbound_emails SET subject = '{ERASED}', cc = '{{}}' WHERE ticket_id = ANY($1::bigint[])
+"""
+# An erased person's address goes from the copies of every reply, whoever's ticket it is on.
+_UNCOPY = """
+    UPDATE outbound_emails
+    SET cc = ARRAY(SELECT a FROM unnest(cc) AS a WHERE lower(a) <> lower($1))
+    WHERE EXISTS (SELECT 1 FROM unnest(cc) AS a WHERE lower(a) = lower($1))
+"""
 
 
 async def redact_mail(
@@ -318,3 +328,5 @@ async def redact_mail(
     await conn.execute(_REDACT_RECEIVED, ticket_ids, sender_email)
     if ticket_ids:
         await conn.execute(_REDACT_SENT, ticket_ids)
+    if sender_email is not None:
+        await conn.execute(_UNCOPY, sender_email)

@@ -157,7 +157,7 @@ async def agents(
                    count(*) FILTER (WHERE tk.agent_reply_count = 1 AND tk.reopen_count = 0
                                     AND NOT {_TRANSFERRED}) AS first_contact
             FROM (SELECT * FROM tickets WHERE {scoped}) tk
-            WHERE tk.assignee_id IS NOT NULL AND {_in("tk.resolved_at", f, t)}
+            WHERE tk.assignee_id IS NOT NULL AND tk.merged_into_id IS NULL AND {_in("tk.resolved_at", f, t)}
             GROUP BY tk.assignee_id
         ), worked AS (
             SELECT i.author_agent_id AS agent_id,
@@ -248,6 +248,8 @@ async def series(
     edges = p(list(bounds), "timestamptz[]")
     where = [extra, _in(at, p(bounds[0], "timestamptz"), p(bounds[-1], "timestamptz"))]
     where += scope.conditions(p) if table == "tickets" else scope.of_ticket(p)
+    if table == "tickets":
+        where.append("merged_into_id IS NULL")  # counted once, as the ticket merged into
     sql = f"""
         SELECT width_bucket({at}, {edges}) AS bucket, count(*) AS n,
                sum(({total})::float8) AS total,

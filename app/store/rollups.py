@@ -72,9 +72,15 @@ _FACTS = f"""
               AND p.resolved_at >= tk.created_at - '{REPEAT_WINDOW.total_seconds():.0f} seconds'::interval)
     FROM tickets tk
 """
+# A merged ticket has no facts of its own: it is counted once, as the ticket it was merged
+# into (which holds its interactions). Facts it had before its merge go.
 _UPSERT = f"""
+    WITH merged AS (
+        DELETE FROM metric_tickets f USING tickets tk
+        WHERE tk.id = f.ticket_id AND tk.merged_into_id IS NOT NULL AND {{where}}
+    )
     INSERT INTO metric_tickets ({_FACT_COLUMNS})
-    {_FACTS} WHERE {{where}}
+    {_FACTS} WHERE tk.merged_into_id IS NULL AND {{where}}
     ON CONFLICT (ticket_id) DO UPDATE SET
     {", ".join(f"{c} = EXCLUDED.{c}" for c in (x.strip() for x in _FACT_COLUMNS.split(",")) if c != "ticket_id")}
 """

@@ -76,6 +76,8 @@ class NewTicket:
     # its resolution took, kept as they happen: what the metrics' business-time figures read.
     first_response_business_seconds: int | None = None
     resolution_business_seconds: int | None = None
+    # The ticket this one was merged into (it is closed for good).
+    merged_into_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -144,6 +146,25 @@ async def last_public_activity(conn: asyncpg.Connection, ticket_id: int) -> date
     """LAST_PUBLIC_ACTIVITY of the ticket (None: no such ticket)."""
     found: datetime | None = await conn.fetchval(_LAST_PUBLIC_ACTIVITY_OF, ticket_id)
     return found
+
+
+# A merged ticket's target, and its target's if it was merged in turn (bounded: a merged ticket
+# is never a merge's target, so a chain only grows when its end is merged).
+_MERGED_TARGET = """
+    WITH RECURSIVE chain(id, next, depth) AS (
+        SELECT id, merged_into_id, 0 FROM tickets WHERE id = $1
+        UNION ALL
+        SELECT t.id, t.merged_into_id, c.depth + 1
+        FROM tickets t JOIN chain c ON t.id = c.next WHERE c.depth < 50
+    )
+    SELECT id FROM chain WHERE next IS NULL
+"""
+
+
+async def merged_target(conn: asyncpg.Connection, ticket_id: int) -> int:
+    """The ticket that holds what `ticket_id` held: itself unless it was merged."""
+    found: int | None = await conn.fetchval(_MERGED_TARGET, ticket_id)
+    return ticket_id if found is None else found
 
 
 _BY_EXTERNAL_ID = f"{SELECT} WHERE channel = $1 AND external_id = $2"

@@ -34,6 +34,17 @@ async def test_a_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -
     assert response.headers["allow"] == "GET, PATCH"
 
 
+async def test_a_405_lists_only_the_methods_of_the_route_that_names_the_segment(
+    client: httpx.AsyncClient,
+) -> None:
+    # `tokens/revoke` is a route of its own; `tokens/{token_id}` would refuse "revoke".
+    response = await client.request("OPTIONS", "/v1/customers/1/tokens/revoke")
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    deleted = await client.delete("/v1/customers/1/tokens/revoke")
+    assert (deleted.status_code, deleted.headers["allow"]) == (405, "POST")
+
+
 async def test_a_403_names_the_roles_that_may(app) -> None:  # type: ignore[no-untyped-def]
     async with client_for(app, await new_key(app, "viewer")) as viewer:
         response = await viewer.post("/v1/teams", json={"name": "Night shift"})

@@ -43,6 +43,7 @@ TABLE = """
 | interactions_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 404 |
 | tickets_sla | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | ticket_links_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| ticket_participants_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | ticket_history | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | callbacks_list | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | reminders_get | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
@@ -50,6 +51,9 @@ TABLE = """
 | tickets_update | 200 | 200 | 200 | 404 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | tickets_split | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | ticket_links_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| tickets_merge | 200 | 200 | 200 | 404 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| ticket_participants_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| ticket_participants_delete | 204 | 204 | 204 | 404 | 204 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
 | interactions_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | callbacks_create | 201 | 201 | 201 | 404 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | reminders_update | 200 | 200 | 200 | 404 | 200 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
@@ -445,6 +449,19 @@ def _calls() -> dict[str, Call]:
     async def link(w: World, c: httpx.AsyncClient) -> httpx.Response:
         return await c.post(f"{t(w)}/links", json={"ticket_id": await _other_ticket(w)})
 
+    async def merge(w: World, c: httpx.AsyncClient) -> httpx.Response:
+        # A ticket of its own each time merged into the matrix's ticket, which stays open.
+        return await c.post(f"{t(w)}/merge", json={"ticket_ids": [await _other_ticket(w)]})
+
+    async def participant(w: World, c: httpx.AsyncClient) -> httpx.Response:
+        return await c.post(f"{t(w)}/participants", json={"email": f"p{_n()}@example.com"})
+
+    async def drop_participant(w: World, c: httpx.AsyncClient) -> httpx.Response:
+        added = await created(
+            await w.admin.post(f"{t(w)}/participants", json={"email": f"p{_n()}@example.com"})
+        )
+        return await c.delete(f"{t(w)}/participants/{added['customer_id']}")
+
     async def reminder(w: World, c: httpx.AsyncClient) -> httpx.Response:
         path = f"/v1/reminders/{w.ids['reminder']}"
         status = "done" if (await w.admin.get(path)).json()["status"] == "open" else "open"
@@ -472,6 +489,10 @@ def _calls() -> dict[str, Call]:
         "tickets_split": lambda w, c: c.post(f"{t(w)}/split", json={"subject": "Another"}),
         "ticket_links_create": link,
         "ticket_links_list": lambda w, c: c.get(f"{t(w)}/links"),
+        "tickets_merge": merge,
+        "ticket_participants_create": participant,
+        "ticket_participants_list": lambda w, c: c.get(f"{t(w)}/participants"),
+        "ticket_participants_delete": drop_participant,
         "interactions_create": lambda w, c: c.post(f"{t(w)}/interactions", json=note),
         "interactions_list": lambda w, c: c.get(
             f"{t(w)}/interactions", params={"public_only": "true"}

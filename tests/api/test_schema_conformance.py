@@ -149,6 +149,8 @@ DOCUMENTED_RULES = (
     "only calls and callbacks have a duration",
     "a customer's message is inbound",
     "a ticket cannot be linked to itself",
+    "give exactly one of customer_id and email",  # a ticket's participant
+    "cannot be merged into itself",
     "relevance needs a text search",
     "NUL",  # text never holds NUL characters
     "must be in the future",  # an API key's expiry

@@ -4,7 +4,7 @@ the ticket use cases share."""
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.errors import NotFound, UnprocessableEntity
+from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import TicketOut
 from app.schemas.portal import CustomerTicketOut
 from app.store.tickets import LAST_PUBLIC_ACTIVITY, TicketRow
@@ -83,3 +83,14 @@ def no_ticket(ticket_id: int) -> NotFound:
 
 def unique_tags(tags: list[str]) -> list[str]:
     return list(dict.fromkeys(tags))
+
+
+def refuse_if_merged(ticket: TicketRow) -> None:
+    """A merged ticket takes no more writes: the refusal names the ticket it was merged into,
+    where the write belongs."""
+    if ticket.merged_into_id is not None:
+        raise Conflict(
+            f"ticket {ticket.id} was merged into ticket {ticket.merged_into_id} and takes no "
+            f"more changes; write to ticket {ticket.merged_into_id}",
+            merged_into_id=ticket.merged_into_id,
+        )

@@ -13,7 +13,13 @@ from app.services import clocks, escalations, versions
 from app.services.desk import Desk
 from app.services.tickets import change
 from app.services.tickets.create import check_assignee, team_tier
-from app.services.tickets.shapes import invalid, no_ticket, ticket_out, unique_tags
+from app.services.tickets.shapes import (
+    invalid,
+    no_ticket,
+    refuse_if_merged,
+    ticket_out,
+    unique_tags,
+)
 from app.store import customers
 from app.store import tickets as store
 from app.store.tickets import TicketRow
@@ -41,7 +47,9 @@ Changes = dict[str, tuple[Any, Any]]
 
 
 def refuse_if_closed(ticket: TicketRow) -> None:
-    """`closed` is final for every write."""
+    """`closed` is final for every write; a merged ticket's refusal names the ticket it was
+    merged into, where the write belongs."""
+    refuse_if_merged(ticket)
     if ticket.status == "closed":
         raise InvalidTransition(
             f"ticket {ticket.id} is closed, and a closed ticket takes no more changes; "
