@@ -90,16 +90,16 @@ async def apply(
             conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
         )
     recorded = {k: v for k, v in change.changed.items() if k not in change.unrecorded}
-    await history.write(
-        conn,
-        [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)],
-    )
     events = [*(change.events(stored) if change.events else ())]
     events += kinds.change_events(
         kinds.ticket_facts(stored), change.changed, updated=change.updated
     )
-    if events:
-        await outbox.emit_all(conn, events, ticket.id, at)
+    await record(
+        conn,
+        [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)],
+        [(type, ticket.id, payload) for type, payload in events],
+        at=at,
+    )
     return Applied(stored, derived)
 
 
