@@ -179,6 +179,11 @@ class Comparison:
             )
             self._tally(ticket, current, draft)
 
+    @property
+    def tickets(self) -> int:
+        """How many tickets have been added so far."""
+        return self._tickets
+
     def _tally(self, ticket: ReplayedTicket, current: SlaReport, draft: SlaReport) -> None:
         before, after = _clocks(current), _clocks(draft)
         priority = ticket.traits.priority

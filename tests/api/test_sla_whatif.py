@@ -6,8 +6,10 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+import pytest
 
 from app.db import Database, connection
+from app.services import sla_whatif
 from app.services.timers import TIMERS_CHANNEL
 from app.store.events import WEBHOOKS_CHANNEL
 from tests.api.conftest import client_for, new_key
@@ -306,3 +308,22 @@ async def test_bad_drafts_and_periods_are_named(client: httpx.AsyncClient) -> No
     assert "from" in await field_of(**naive, policy=policy)
     # The path is not taken for a policy id.
     assert (await client.get("/v1/sla-policies/what-if")).status_code in (404, 405, 422)
+
+
+async def test_tickets_of_one_instant_are_read_in_batches_once_each_and_a_period_is_capped(
+    client: httpx.AsyncClient, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock.set(at("2026-03-10T10:00:00+00:00"))
+    made = [await make_ticket(client) for _ in range(5)]
+    monkeypatch.setattr(sla_whatif, "BATCH", 2)
+    draft = {"name": "24x7", "time_zone": "UTC", "hours": OFFICE_DRAFT["hours"]}
+    found = await what_if(client, calendar=draft, top=200)
+    # Five tickets created at the same instant, read two at a time: each exactly once.
+    assert found["tickets"] == 5
+    moved = [m for m in found["due_moves"]["items"] if m["metric"] == "resolution"]
+    assert sorted(m["ticket_id"] for m in moved) == sorted(t["id"] for t in made)
+    monkeypatch.setattr(sla_whatif, "MAX_TICKETS", 4)
+    refused = await client.post("/v1/sla-policies/what-if", json=PERIOD | {"calendar": draft})
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "from"
+    assert "more than 4 tickets" in refused.json()["detail"]
