@@ -4,15 +4,18 @@ period's tickets under the current policies and under the draft out, side by sid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from app.schemas.common import Strict
+from app.schemas.common import AwareDatetime, Strict
 from app.schemas.sla import CalendarCreate, Metric, SlaPolicyCreate
 
 MAX_PERIOD_DAYS = 366
 
 
 class SlaWhatIfRequest(Strict):
+    """A draft policy, a draft calendar, or both (give a draft policy, a draft calendar, or
+    both), and the period whose tickets are replayed."""
+
     model_config = ConfigDict(
         extra="forbid",
         strict=True,
@@ -54,11 +57,12 @@ class SlaWhatIfRequest(Strict):
         "policy counting in it (to try a new calendar, create it first: no clock moves for a "
         "calendar no policy uses).",
     )
-    from_: Annotated[AwareDatetime, Field(strict=False)] = Field(
+    from_: AwareDatetime = Field(
         alias="from", description="Tickets created at or after this instant are replayed."
     )
-    to: Annotated[AwareDatetime, Field(strict=False)] = Field(
-        description=f"…and before this one; at most {MAX_PERIOD_DAYS} days after `from`."
+    to: AwareDatetime = Field(
+        description=f"…and before this one: `from` must be before `to`; a period is at most "
+        f"{MAX_PERIOD_DAYS} days."
     )
     list_limit: Annotated[int, Field(ge=1, le=1000)] = Field(
         default=100, description="How many ticket ids each breach list gives (totals are exact)."

@@ -49,7 +49,7 @@ def _invalid(field: str, message: str) -> UnprocessableEntity:
 
 def _check_period(frm: datetime, to: datetime) -> None:
     if frm >= to:
-        raise _invalid("to", "must be after from")
+        raise _invalid("to", "`from` must be before `to`")
     if to - frm > timedelta(days=MAX_PERIOD_DAYS):
         raise _invalid("to", f"a period is at most {MAX_PERIOD_DAYS} days")
 
@@ -73,9 +73,8 @@ def _draft_calendar(
         return None
     named = next((c for c in calendars.values() if c.name == data.calendar.name), None)
     if named is None:
-        raise _invalid(
-            "calendar.name", "no calendar has this name; a draft calendar replaces one that does"
-        )
+        # A draft calendar replaces the one of its name: there must be one.
+        raise _invalid("calendar.name", "a calendar of this name does not exist")
     draft = replace(
         named,
         zone=data.calendar.time_zone,

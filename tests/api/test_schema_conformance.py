@@ -160,6 +160,9 @@ DOCUMENTED_RULES = (
     "not an RFC 5322 message",  # inbound email: bytes with no headers, or nothing to record
     "`from` must be before `to`",  # a metrics period
     "buckets; use a longer interval",  # a time series: at most 400 buckets
+    "a period is at most 366 days",  # the SLA what-if
+    "must be above zero",  # the SLA what-if: a draft's targets
+    "give a draft policy, a draft calendar, or both",  # the SLA what-if
 )
 
 

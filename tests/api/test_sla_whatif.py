@@ -327,3 +327,13 @@ async def test_tickets_of_one_instant_are_read_in_batches_once_each_and_a_period
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "from"
     assert "more than 4 tickets" in refused.json()["detail"]
+
+
+async def test_instants_out_of_range_are_named_not_overflowed(client: httpx.AsyncClient) -> None:
+    body = {"calendar": OFFICE_DRAFT | {"name": "24x7"}}
+    for instant in ("0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00"):
+        response = await client.post(
+            "/v1/sla-policies/what-if", json=body | {"from": instant, "to": PERIOD["to"]}
+        )
+        assert response.status_code == 422, response.text
+        assert "between the years 1900 and 9000" in response.text
