@@ -149,7 +149,9 @@ def document(app: FastAPI) -> None:
 def _methods_of(request: Request) -> list[str]:
     """Every method some route serves at the request's path (each route serves one: the
     router's own Allow names only the first route that matched the path)."""
-    methods: set[str] = set()
+    # By the number of path parameters of the routes that match: a literal segment
+    # (`/sla-policies/what-if`, `/tokens/revoke`) is that resource, not an id of its sibling.
+    methods: dict[int, set[str]] = {}
     path = request.scope["path"]
     routes = list(request.app.routes)
     while routes:
@@ -161,8 +163,9 @@ def _methods_of(request: Request) -> list[str]:
             continue
         pattern = getattr(route, "path_regex", None)
         if pattern is not None and pattern.match(path):
-            methods |= set(getattr(route, "methods", None) or ())
-    return sorted(methods)
+            parameters = len(getattr(route, "param_convertors", None) or {})
+            methods.setdefault(parameters, set()).update(getattr(route, "methods", None) or ())
+    return sorted(methods[min(methods)]) if methods else []
 
 
 def install(app: FastAPI) -> None:

@@ -337,3 +337,12 @@ async def test_instants_out_of_range_are_named_not_overflowed(client: httpx.Asyn
         )
         assert response.status_code == 422, response.text
         assert "between the years 1900 and 9000" in response.text
+
+
+async def test_the_what_if_path_allows_only_its_own_method(client: httpx.AsyncClient) -> None:
+    # Not the GET and PUT of /v1/sla-policies/{policy_id}, whose pattern it also matches.
+    response = await client.options("/v1/sla-policies/what-if")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "POST"
+    assert (await client.options("/v1/customers/1/tokens/revoke")).headers["Allow"] == "POST"
+    assert (await client.options("/v1/sla-policies/1")).headers["Allow"] == "GET, PUT"
