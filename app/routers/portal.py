@@ -30,7 +30,7 @@ async def mint_customer_token(customer_id: PathId, call: TokenCall) -> Response:
 
 
 @router.delete(
-    "/{customer_id}/tokens/{token_id}",
+    "/{customer_id}/tokens/{token_id:int}",
     response_model=CustomerTokensRevoked,
     operation_id="customer_tokens_revoke",
 )

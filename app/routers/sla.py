@@ -114,14 +114,16 @@ async def what_if(call: SuperviseCall, body: SlaWhatIfRequest) -> Response:
 
 
 @router.get(
-    "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
+    "/sla-policies/{policy_id:int}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
 )
 async def get_policy(policy_id: PathId, call: ReadCall) -> Response:
     return json_body(await sla_policies.read_policy(call.desk, policy_id))
 
 
 @router.put(
-    "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_replace"
+    "/sla-policies/{policy_id:int}",
+    response_model=SlaPolicyOut,
+    operation_id="sla_policies_replace",
 )
 async def replace_policy(
     policy_id: PathId, body: SlaPolicyCreate, call: ConfigCall, if_match: IfMatch = None
