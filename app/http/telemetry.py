@@ -38,7 +38,8 @@ def count(scope: Scope, status: int, seconds: float) -> None:
     """Count a request answered with `status` in `seconds`, under its route's template (the
     router sets the matched route on the scope it was given: the one app.http.middleware's
     RequestEdge passed on)."""
-    route = getattr(scope.get("route"), "path", None) or UNMATCHED
+    # The template as documented: `{policy_id}`, not the route's `{policy_id:int}`.
+    route = getattr(scope.get("route"), "path_format", None) or UNMATCHED
     method = scope["method"] if scope["method"] in _METHODS else "OTHER"
     REQUESTS.labels(method, route, str(status)).inc()
     LATENCY.labels(method, route).observe(seconds)
