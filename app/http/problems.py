@@ -151,10 +151,10 @@ def document(app: FastAPI) -> None:
 
 def _methods_of(request: Request) -> list[str]:
     """Every method some route serves at the request's path (each route serves one: the
-    router's own Allow names only the first route that matched the path). Where a route names
-    a segment the others take as a parameter (`tokens/revoke`, `tokens/{token_id}`), only the
-    routes with the fewest parameters serve it: the others would refuse the segment."""
-    matched: list[tuple[int, set[str]]] = []
+    router's own Allow names only the first route that matched the path)."""
+    # By the number of path parameters of the routes that match: a literal segment
+    # (`/sla-policies/what-if`, `/tokens/revoke`) is that resource, not an id of its sibling.
+    methods: dict[int, set[str]] = {}
     path = request.scope["path"]
     routes = list(request.app.routes)
     while routes:
@@ -166,10 +166,9 @@ def _methods_of(request: Request) -> list[str]:
             continue
         pattern = getattr(route, "path_regex", None)
         if pattern is not None and pattern.match(path):
-            parameters = len(getattr(route, "param_convertors", None) or ())
-            matched.append((parameters, set(getattr(route, "methods", None) or ())))
-    fewest = min((n for n, _ in matched), default=0)
-    return sorted(set().union(*(m for n, m in matched if n == fewest)))
+            parameters = len(getattr(route, "param_convertors", None) or {})
+            methods.setdefault(parameters, set()).update(getattr(route, "methods", None) or ())
+    return sorted(methods[min(methods)]) if methods else []
 
 
 def install(app: FastAPI) -> None:

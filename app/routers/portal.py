@@ -29,7 +29,7 @@ async def mint_customer_token(customer_id: PathId, call: TokenCall) -> Response:
     return json_body(token, status=201)
 
 
-# `:int`: the path `tokens/revoke` is another route's, not a token id this one would refuse.
+# `:int`: a token's id is a number; any other segment names no token.
 @router.delete(
     "/{customer_id}/tokens/{token_id:int}",
     response_model=CustomerTokensRevoked,

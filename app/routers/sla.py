@@ -9,6 +9,7 @@ from app.http.deps import (
     IfMatch,
     PathId,
     ReadCall,
+    SuperviseCall,
     expected_version,
     query,
     query_parameters,
@@ -24,6 +25,8 @@ from app.schemas import (
     SlaPolicyOut,
 )
 from app.schemas.sla import CalendarListQuery, SlaPolicyListQuery
+from app.schemas.sla_whatif import SlaWhatIfOut, SlaWhatIfRequest
+from app.services import sla_whatif
 from app.services.config import calendars, matrix, sla_policies
 
 router = APIRouter(prefix="/v1", tags=["sla"])
@@ -99,15 +102,28 @@ async def list_policies(
     return json_body(await sla_policies.list_policies(call.desk, q))
 
 
+@router.post(
+    "/sla-policies/what-if", response_model=SlaWhatIfOut, operation_id="sla_policies_what_if"
+)
+async def what_if(call: SuperviseCall, body: SlaWhatIfRequest) -> Response:
+    """What a draft policy and/or calendar would have meant for the tickets created in a
+    period: each replayed from its stored status changes and replies under the current
+    policies and under the draft, the figures side by side. Reads only: nothing is written,
+    no timer armed, no event emitted. The tickets are those the caller sees."""
+    return json_body(await sla_whatif.what_if(call.desk, body, visible=call.visible, now=call.now))
+
+
 @router.get(
-    "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
+    "/sla-policies/{policy_id:int}", response_model=SlaPolicyOut, operation_id="sla_policies_get"
 )
 async def get_policy(policy_id: PathId, call: ReadCall) -> Response:
     return json_body(await sla_policies.read_policy(call.desk, policy_id))
 
 
 @router.put(
-    "/sla-policies/{policy_id}", response_model=SlaPolicyOut, operation_id="sla_policies_replace"
+    "/sla-policies/{policy_id:int}",
+    response_model=SlaPolicyOut,
+    operation_id="sla_policies_replace",
 )
 async def replace_policy(
     policy_id: PathId, body: SlaPolicyCreate, call: ConfigCall, if_match: IfMatch = None

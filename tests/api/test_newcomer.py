@@ -37,12 +37,14 @@ async def test_a_405_lists_every_method_of_the_path(client: httpx.AsyncClient) -
 async def test_a_405_lists_only_the_methods_of_the_route_that_names_the_segment(
     client: httpx.AsyncClient,
 ) -> None:
-    # `tokens/revoke` is a route of its own; `tokens/{token_id}` would refuse "revoke".
-    response = await client.request("OPTIONS", "/v1/customers/1/tokens/revoke")
+    # `sla-policies/what-if` is a route of its own; `sla-policies/{policy_id}` would refuse it.
+    response = await client.request("OPTIONS", "/v1/sla-policies/what-if")
     assert response.status_code == 405
     assert response.headers["allow"] == "POST"
-    deleted = await client.delete("/v1/customers/1/tokens/revoke")
+    deleted = await client.delete("/v1/sla-policies/what-if")
     assert (deleted.status_code, deleted.headers["allow"]) == (405, "POST")
+    # A token's id is a number: `tokens/all` names no token and no route.
+    assert (await client.delete("/v1/customers/1/tokens/all")).status_code == 404
 
 
 async def test_a_403_names_the_roles_that_may(app) -> None:  # type: ignore[no-untyped-def]

@@ -70,6 +70,7 @@ TABLE = """
 | calendars_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | sla_policies_list | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | sla_policies_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| sla_policies_what_if | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | priority_matrix_get | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | worker_status | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | customers_create | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
@@ -546,6 +547,18 @@ def _calls() -> dict[str, Call]:
         ),
         "sla_policies_list": lambda w, c: c.get("/v1/sla-policies"),
         "sla_policies_get": lambda w, c: c.get(f"/v1/sla-policies/{w.ids['policy']}"),
+        "sla_policies_what_if": lambda w, c: c.post(
+            "/v1/sla-policies/what-if",
+            json={
+                "calendar": {
+                    "name": "24x7",
+                    "time_zone": "UTC",
+                    "hours": [{"day": "mon", "start": "09:00", "end": "17:00"}],
+                },
+                "from": "2026-01-01T00:00:00Z",
+                "to": "2026-12-31T00:00:00Z",
+            },
+        ),
         "sla_policies_replace": lambda w, c: put(
             w, c, f"/v1/sla-policies/{w.ids['policy']}", policy_body("Matrix", w.ids["calendar"])
         ),

@@ -178,6 +178,9 @@ DOCUMENTED_RULES = (
     "at least one criterion that is not a bonus",
     "an upheld review keeps its answers",
     "an amendment gives the answers that change",
+    "a period is at most 366 days",  # the SLA what-if
+    "must be above zero",  # the SLA what-if: a draft's targets
+    "give a draft policy, a draft calendar, or both",  # the SLA what-if
 )
 
 
