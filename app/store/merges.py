@@ -28,8 +28,10 @@ _MOVE_INTERACTIONS = """
     WHERE i.id = m.id
 """
 # The mail received and sent through them follows: the target's replies then reference the
-# whole thread, and a Message-ID of it finds the target. Held mail waits on the target.
+# whole thread, and a Message-ID of it finds the target. Held mail waits on the target. Files
+# follow the interactions they came with (their visibility is the target's now).
 _MOVE_MAIL = (
+    "UPDATE attachments SET ticket_id = $2 WHERE ticket_id = ANY($1::bigint[])",
     "UPDATE outbound_emails SET ticket_id = $2 WHERE ticket_id = ANY($1::bigint[])",
     "UPDATE inbound_emails SET ticket_id = $2 WHERE ticket_id = ANY($1::bigint[])",
     "UPDATE inbound_emails SET held_ticket_id = $2 WHERE held_ticket_id = ANY($1::bigint[])",

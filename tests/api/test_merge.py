@@ -331,3 +331,32 @@ async def test_metrics_count_a_merged_ticket_once(
     )
     assert series.status_code == 200, series.text
     assert sum(b["value"] or 0 for b in series.json()["buckets"]) == 1
+
+
+async def test_files_follow_their_interactions_to_the_target(
+    app, client: httpx.AsyncClient, db: Database
+) -> None:  # type: ignore[no-untyped-def]
+    target = await make_ticket(client)
+    merged = await make_ticket(client)
+    upload = await client.post("/v1/attachments", params={"filename": "log.txt"}, content=b"log")
+    assert upload.status_code == 201, upload.text
+    sent = await client.post(
+        f"/v1/tickets/{merged['id']}/interactions",
+        json={
+            "kind": "email",
+            "direction": "outbound",
+            "public": True,
+            "body": "attached",
+            "attachment_ids": [upload.json()["id"]],
+        },
+    )
+    assert sent.status_code == 201, sent.text
+    assert (await merge(client, target["id"], merged["id"])).status_code == 200
+    async with connection(db) as conn:
+        owner = await conn.fetchval(
+            "SELECT ticket_id FROM attachments WHERE id = $1", upload.json()["id"]
+        )
+    assert owner == target["id"]
+    listed = (await client.get(f"/v1/tickets/{target['id']}/interactions")).json()["items"]
+    assert [a["id"] for i in listed for a in i["attachments"]] == [upload.json()["id"]]
+    assert (await client.get(f"/v1/attachments/{upload.json()['id']}")).content == b"log"
