@@ -153,7 +153,7 @@ def _methods_of(request: Request) -> list[str]:
     """Every method some route serves at the request's path (each route serves one: the
     router's own Allow names only the first route that matched the path)."""
     # By the number of path parameters of the routes that match: a literal segment
-    # (`/sla-policies/what-if`, `/tokens/revoke`) is that resource, not an id of its sibling.
+    # (`/sla-policies/what-if`) is that resource, not an id of its sibling.
     methods: dict[int, set[str]] = {}
     path = request.scope["path"]
     routes = list(request.app.routes)
