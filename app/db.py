@@ -212,6 +212,15 @@ async def listen(url: str, channel: str, on_notify: Callable[[], None]) -> async
     return conn
 
 
+async def still_listening(conn: asyncpg.Connection, within: float = 5) -> bool:
+    """Whether a LISTEN connection still answers: one cut without a word shows only when used."""
+    try:
+        await conn.fetchval("SELECT 1", timeout=within)
+    except Exception:
+        return False
+    return True
+
+
 def start_embedded_postgres(data_dir: Path) -> str:
     """Start (or reuse) the embedded PostgreSQL under `data_dir` and return a libpq URL to it."""
     import warnings

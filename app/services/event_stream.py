@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from app.db import connection, listen
+from app.db import connection, listen, still_listening
 from app.domain.access import Visibility
 from app.errors import ServiceUnavailable, TooManyStreams
 from app.schemas.events import EventOut, EventStreamQuery
@@ -174,9 +174,7 @@ class EventStreams:
                     await _first_of([self.stopping, lost], within=self.limits.poll_seconds)
                     if self.stopping.is_set() or lost.is_set() or conn.is_closed():
                         break
-                    try:  # a connection cut without a word shows only when used
-                        await conn.fetchval("SELECT 1", timeout=5)
-                    except Exception:
+                    if not await still_listening(conn):
                         break
             finally:
                 self.listening.clear()
