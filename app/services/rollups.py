@@ -14,9 +14,9 @@ from app.db import Connection, transaction
 from app.domain import rollups
 from app.domain.rollups import Tally
 from app.services.desk import Desk
-from app.store import rollups as store
 from app.store.errors import Busy
 from app.store.metrics import Scope
+from app.store.rollups import daily, facts, feeds, tallies
 
 log = logging.getLogger(__name__)
 
@@ -30,24 +30,24 @@ async def catch_up(desk: Desk, *, batch: int = BATCH) -> bool:
     """One pass over the feeds (at most `batch` rows of each): the tickets they name get their
     facts and their days' tallies worked out again. True when a feed has more to give."""
     async with transaction(desk.db) as conn:
-        at = await store.lock_feeds(conn)
+        at = await feeds.lock_feeds(conn)
         tickets: set[int] = set()
         more = False
         moved: dict[str, tuple[int, int]] = {}
-        for feed in store.FEEDS:
-            found = await store.changed(conn, feed, at[feed], batch)
+        for feed in feeds.FEEDS:
+            found = await feeds.changed(conn, feed, at[feed], batch)
             tickets.update(found.tickets)
             moved[feed] = found.position
             more = more or found.settled == batch
         if tickets:
-            ids = sorted(tickets | await store.followers(conn, sorted(tickets)))
-            days = await store.days_of(conn, ids)  # as they were counted
-            await store.refresh(conn, ids)
-            days |= await store.days_of(conn, ids)  # as they count now
+            ids = sorted(tickets | await facts.followers(conn, sorted(tickets)))
+            days = await facts.days_of(conn, ids)  # as they were counted
+            await facts.refresh(conn, ids)
+            days |= await facts.days_of(conn, ids)  # as they count now
             await _roll(conn, sorted(days))
         for feed, position in moved.items():
             if position != at[feed]:
-                await store.save_feed(conn, feed, position)
+                await feeds.save_feed(conn, feed, position)
         return more
 
 
@@ -55,10 +55,10 @@ async def recount(conn: Connection, ticket_ids: list[int]) -> None:
     """These tickets' facts, and the tallies of every day that counts them, worked out again
     now in the caller's transaction: an erasure's redacted labels leave the rollups with it,
     not at the next catch-up. Holds the feeds' lock (one recount at a time) until it commits."""
-    await store.lock_feeds(conn)
-    days = await store.days_of(conn, ticket_ids)
-    await store.refresh(conn, ticket_ids)
-    days |= await store.days_of(conn, ticket_ids)
+    await feeds.lock_feeds(conn)
+    days = await facts.days_of(conn, ticket_ids)
+    await facts.refresh(conn, ticket_ids)
+    days |= await facts.days_of(conn, ticket_ids)
     await _roll(conn, sorted(days))
 
 
@@ -77,20 +77,20 @@ async def rebuild(desk: Desk) -> int:
     """Every ticket's facts and every day's tallies from scratch, in one transaction (after a
     bulk load or an upgrade); the feeds then resume from here. Returns the days rolled up."""
     async with transaction(desk.db) as conn:
-        await store.lock_feeds(conn)
+        await feeds.lock_feeds(conn)
         # Rows written by transactions still running now are taken again by the next pass.
-        position = await store.horizon(conn)
-        await store.clear_all(conn)
-        lo, hi = await store.ticket_id_range(conn)
+        position = await feeds.horizon(conn)
+        await daily.clear_all(conn)
+        lo, hi = await facts.ticket_id_range(conn)
         if lo is not None and hi is not None:
             for start in range(lo, hi + 1, REBUILD_CHUNK):
-                await store.refresh_range(conn, start, start + REBUILD_CHUNK - 1)
-        days = await store.all_days(conn)
+                await facts.refresh_range(conn, start, start + REBUILD_CHUNK - 1)
+        days = await facts.all_days(conn)
         for i in range(0, len(days), 31):
             await _roll(conn, days[i : i + 31])
-        for feed in store.FEEDS:
-            await store.save_feed(conn, feed, position)
-        await store.analyze(conn)
+        for feed in feeds.FEEDS:
+            await feeds.save_feed(conn, feed, position)
+        await daily.analyze(conn)
         return len(days)
 
 
@@ -98,10 +98,10 @@ async def _roll(conn: Connection, days: list[date]) -> None:
     """The tallies of `days` recomputed from the facts, every dimension at once."""
     documents = {}
     for day in days:
-        found = await store.tally(conn, [rollups.day_bounds(day)], by_dimension=True)
+        found = await tallies.tally(conn, [rollups.day_bounds(day)], by_dimension=True)
         for (dim, value), t in found.items():
             documents[(day, dim, value)] = t.to_json()
-    await store.replace(conn, days, documents)
+    await daily.replace(conn, days, documents)
 
 
 def rollup_key(scope: Scope) -> tuple[str, str] | None:
@@ -130,12 +130,12 @@ async def period(conn: Connection, scope: Scope, frm: datetime, to: datetime) ->
     from the rollups, the rest from the facts; all from the facts when no rollup serves."""
     key = rollup_key(scope)
     if key is None:
-        return (await store.tally(conn, [(frm, to)], scope)).get(("all", ""), Tally())
+        return (await tallies.tally(conn, [(frm, to)], scope)).get(("all", ""), Tally())
     plan = rollups.plan(frm, to, hours=key == ("all", ""))
     keys = [(day, *key) for day in plan.days]
     keys += [(day, "hour", hour) for day, hour in plan.hour_keys()]
-    parts = await store.read(conn, keys)
-    rest = await store.tally(conn, plan.windows, scope)
+    parts = await daily.read(conn, keys)
+    rest = await tallies.tally(conn, plan.windows, scope)
     return rollups.total([*parts, rest.get(("all", ""), Tally())])
 
 
@@ -145,7 +145,7 @@ async def customers(
     """Customers with a ticket in the period, and repeat customers: for every ticket, from
     the period's tally `t` (cost of a day, not of the period); else by customer."""
     if rollup_key(scope) != ("all", ""):
-        return await store.customers(conn, scope, frm, to)
+        return await tallies.customers(conn, scope, frm, to)
     first_day = rollups.day_bounds(frm.astimezone(UTC).date())[0]
-    early = await store.previous_on_the_first_day(conn, frm, to, first_day)
+    early = await tallies.previous_on_the_first_day(conn, frm, to, first_day)
     return rollups.customers(t, frm, early)

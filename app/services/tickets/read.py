@@ -22,8 +22,10 @@ from app.services.tickets.shapes import (
     no_ticket,
     ticket_out,
 )
+from app.store import ticket_search
 from app.store import tickets as store
-from app.store.tickets import TicketFilters, TicketRow
+from app.store.ticket_search import TicketFilters
+from app.store.tickets import TicketRow
 
 
 async def _row(desk: Desk, ticket_id: int, visible: Visibility) -> TicketRow:
@@ -159,7 +161,7 @@ async def _page(
     now: datetime,
 ) -> tuple[list[Any], str | None]:
     async with connection(desk.db) as conn:
-        return await store.page(
+        return await ticket_search.page(
             conn,
             columns,
             filters,
