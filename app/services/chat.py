@@ -79,8 +79,8 @@ async def receive(
     now: datetime,
     idempotency_key: str | None,
 ) -> Written[ChatOut]:
-    """The conversation's ticket (opened at its earliest message when new) and its messages
-    logged in sent order, all in one transaction."""
+    """The conversation's ticket (opened at its earliest message, moved back when an earlier
+    one comes in a later post) and its messages logged in sent order, in one transaction."""
     refusal = scope_refusal(actor)
     if refusal is not None:
         raise Forbidden(refusal, field="scope")
@@ -197,8 +197,8 @@ async def _open_earlier(
         columns["created_at"] = earliest
         columns["status_log"] = _opened_at(ticket.status_log, ticket.created_at, earliest)
         changed["created_at"] = (ticket.created_at, earliest)
-    source = await chat_store.subject_source(conn, ticket.id)
-    if not data.subject and source is not None:
+    source = None if data.subject else await chat_store.subject_source(conn, ticket.id)
+    if source is not None:
         derived = _subject_of(source.body, data.conversation_id)
         earlier = _subject_source(data.messages)
         if ticket.subject == derived and _precedes(earlier, source):
