@@ -37,7 +37,8 @@ DEFINITIONS: dict[str, str] = {
     "team and age (now − created_at: under 1 day, 1–3, 3–7, 7–30 days, over 30 days); not "
     "limited by the period.",
     "first_response": "over tickets in scope created in the period that have a first response: "
-    "seconds from created_at to the first public agent reply (a live call counts), wall clock; "
+    "seconds from created_at to the first public agent reply (an outbound call counts; an "
+    "inbound call an agent logs is the customer's), wall clock; "
     "mean, median and 90th percentile; `business`: the same in business seconds (the ticket's "
     "policy calendar, pauses left out, as its SLA clock counted them). "
     "`closed_without_reply`: those created in the period, "
@@ -84,11 +85,13 @@ DEFINITIONS: dict[str, str] = {
     "by_type": "per ticket type, over tickets resolved in the period: how many, their mean "
     "resolution seconds and mean handle seconds (durations of the calls and callbacks logged "
     "on them).",
-    "agents": "per agent, over tickets in scope assigned to them: `resolved` in the period, "
-    "their mean resolution seconds and first-contact resolutions; `public_replies` they wrote "
-    "and `handle_seconds` (durations of the calls and callbacks they logged) in the period, "
-    "with `handle_seconds_per_resolved`; `csat_mean` of answers in the period about tickets "
-    "assigned to them.",
+    "agents": "per agent, over tickets in scope: `resolved` in the period by them (the "
+    "assignee when the ticket was resolved, else the agent who resolved it: escalating, "
+    "transferring or reassigning a resolved ticket moves no credit), their mean resolution "
+    "seconds and first-contact resolutions; `public_replies` they wrote and `handle_seconds` "
+    "(durations of the calls and callbacks they logged) in the period, with "
+    "`handle_seconds_per_resolved`; `csat_mean` of answers in the period about tickets they "
+    "resolved (tickets never resolved: assigned to them).",
 }
 
 

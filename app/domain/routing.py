@@ -50,6 +50,17 @@ class Route:
     reason: str
 
 
+def tier_contradiction(rule_tier: int | None, team_id: int, team_tier: int) -> str | None:
+    """Why a rule's tier cannot stand beside its team's, or None: a routed ticket is at its
+    team's tier, so a rule may only repeat it (or leave it out)."""
+    if rule_tier is None or rule_tier == team_tier:
+        return None
+    return (
+        f"team {team_id} is of tier {team_tier}: a rule routing to it places tickets at tier "
+        f"{team_tier}, not {rule_tier} (leave tier out, or route to a team of tier {rule_tier})"
+    )
+
+
 def _language_matches(wanted: str, language: str | None) -> bool:
     # "nl" matches "nl-BE": a rule (or an agent's skill) names a language, a ticket a locale.
     if language is None:

@@ -90,6 +90,11 @@ class Ticket(SQLModel, table=True):
     escalated_to_id: int | None = Field(
         default=None, sa_type=BigInteger, foreign_key="agents.id", nullable=True
     )
+    # Who is credited with the resolution (migration 0032): set at each resolution, cleared on
+    # reopen; a resolved ticket moved on keeps it.
+    resolved_by_id: int | None = Field(
+        default=None, sa_type=BigInteger, foreign_key="agents.id", nullable=True
+    )
     # ----
     # The ticket this one was merged into: closed for good, its mail and chat thread there.
     merged_into_id: int | None = Field(

@@ -356,6 +356,7 @@ _TICKET = {
     "customer_reply_count": 1,
     "interaction_count": 2,
     "escalated_to_id": None,
+    "resolved_by_id": None,
 }
 
 
@@ -1042,7 +1043,7 @@ DESCRIPTIONS: dict[str, str] = {
     "in_reply_to": "The Message-ID the reply answers.",
     "references": "The thread's Message-IDs, oldest first.",
     "priority_overridden": "Whether an agent set the priority by hand.",
-    "first_responded_at": "When the first public agent reply (or live call) came; null: none yet.",
+    "first_responded_at": "When the first public agent reply (or call to the customer) came; null: none yet.",
     "resolved_at": "When it was resolved; null while it is not.",
     "closed_at": "When it was closed; null while it is not.",
     "reopen_count": "How often it was reopened.",

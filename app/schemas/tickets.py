@@ -203,6 +203,11 @@ class TicketOut(BaseModel):
     escalated_to_id: int | None = Field(
         description="The supervisor a hierarchical escalation named, if any."
     )
+    resolved_by_id: int | None = Field(
+        description="The agent credited with the resolution: the assignee when the ticket was "
+        "resolved (else the agent who resolved it); kept when a resolved ticket moves on, "
+        "cleared on reopen. The per-agent metrics count it."
+    )
     routing: TicketRouting | None = Field(
         description="Why the ticket is in its team: the routing rule that placed it, the "
         "escalation or transfer that moved it; null when its team was given at creation."

@@ -143,13 +143,14 @@ async def placing(
         if found is None:
             yield None
             return
+        # Routed: at the team's tier (a rule's own tier may only repeat it; should the team's
+        # tier move later, the team's wins).
         team_id, rule_id, reason = found.team_id, found.rule_id, found.reason
-        tier = tier or found.tier
     known = await store.team_and_agents(conn, team_id)
     team, members = known if known is not None else (None, [])
     team_tier = team.tier if team is not None else None
     if reason is not None and tier is None:
-        tier = team_tier  # routed: the tier of the rule, else of its team
+        tier = team_tier
     if data.assignee_id is not None or team is None or team.assignment == "none" or not members:
         yield Placement(team_id, team_tier, tier, None, rule_id, reason)
     elif not routing.needs_counts(team.assignment, [m.capacity for m in members]):

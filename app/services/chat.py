@@ -3,6 +3,7 @@ message one interaction, logged once per message id, whatever order and however 
 messages are posted."""
 
 from datetime import datetime
+from typing import Any
 
 from app.db import Connection
 from app.domain.access import OWN, Principal, Visibility
@@ -12,8 +13,9 @@ from app.schemas.chat import ChatConversation, ChatMessage, ChatMessageOut, Chat
 from app.services import idempotency, interactions
 from app.services.desk import Desk
 from app.services.idempotency import Written
-from app.services.tickets import create
-from app.services.tickets.shapes import CLOCK_SKEW, invalid
+from app.services.tickets import change, create
+from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket
+from app.store import chat as chat_store
 from app.store import customers, tickets
 
 SUBJECT_LENGTH = 120
@@ -24,12 +26,22 @@ def external_id(conversation_id: str) -> str:
     return f"chat:{conversation_id}"
 
 
+def _subject_of(body: str, conversation_id: str) -> str:
+    words = " ".join(body.split())
+    return words[:SUBJECT_LENGTH] or f"Chat {conversation_id}"
+
+
+def _subject_source(messages: list[ChatMessage]) -> ChatMessage:
+    """The message a conversation's subject comes from: its earliest customer message (in sent
+    order, whatever order they were posted in), else its earliest message."""
+    ordered = sorted(messages, key=lambda m: (m.sent_at, m.id))
+    return next((m for m in ordered if m.author == "customer"), ordered[0])
+
+
 def _subject(data: ChatConversation) -> str:
     if data.subject:
         return data.subject
-    first = next((m for m in data.messages if m.author == "customer"), data.messages[0])
-    words = " ".join(first.body.split())
-    return words[:SUBJECT_LENGTH] or f"Chat {data.conversation_id}"
+    return _subject_of(_subject_source(data.messages).body, data.conversation_id)
 
 
 def _interaction(m: ChatMessage, not_before: datetime) -> InteractionCreate:
@@ -41,8 +53,8 @@ def _interaction(m: ChatMessage, not_before: datetime) -> InteractionCreate:
         author_type=m.author,
         author_name=m.author_name,
         body=m.body,
-        # A message replayed after the ticket was opened by a later one keeps its place as
-        # near as the ticket allows: not before the ticket itself.
+        # A conversation's own ticket opens at its earliest message (see `_open_earlier`); on
+        # the ticket it was merged into, a message keeps its place as near as that allows.
         occurred_at=max(m.sent_at, not_before),
         external_id=m.id,
         attachment_ids=m.attachment_ids,
@@ -67,8 +79,8 @@ async def receive(
     now: datetime,
     idempotency_key: str | None,
 ) -> Written[ChatOut]:
-    """The conversation's ticket (opened at its earliest message when new) and its messages
-    logged in sent order, all in one transaction."""
+    """The conversation's ticket (opened at its earliest message, moved back when an earlier
+    one comes in a later post) and its messages logged in sent order, in one transaction."""
     refusal = scope_refusal(actor)
     if refusal is not None:
         raise Forbidden(refusal, field="scope")
@@ -77,7 +89,11 @@ async def receive(
             raise invalid(f"messages.{i}.sent_at", "must not be in the future")
 
     async def work(conn: Connection) -> Written[ChatOut]:
-        ticket_id, opened_at, ticket_created = await _ticket(conn, desk, data, actor, visible, now)
+        ticket_id, opened_at, ticket_created, own = await _ticket(
+            conn, desk, data, actor, visible, now
+        )
+        if own and not ticket_created:
+            opened_at = await _open_earlier(conn, desk, ticket_id, data, actor, visible, now)
         logged = []
         for m in sorted(data.messages, key=lambda m: (m.sent_at, m.id)):
             written = await interactions.append(
@@ -105,8 +121,9 @@ async def _ticket(
     actor: Principal,
     visible: Visibility,
     now: datetime,
-) -> tuple[int, datetime, bool]:
-    """(id, opened at, created now) of the conversation's ticket."""
+) -> tuple[int, datetime, bool, bool]:
+    """(id, opened at, created now, the conversation's own ticket rather than the one it was
+    merged into) of the conversation's ticket."""
     known = await tickets.by_external_id(conn, "chat", external_id(data.conversation_id))
     if known is not None:
         if not await tickets.exists(conn, await tickets.merged_target(conn, known.id), visible):
@@ -128,8 +145,8 @@ async def _ticket(
             # A merged conversation goes on on the ticket it was merged into.
             target = await tickets.get(conn, await tickets.merged_target(conn, known.id), visible)
             assert target is not None  # seen just above
-            return target.id, target.created_at, False
-        return known.id, known.created_at, False
+            return target.id, target.created_at, False, False
+        return known.id, known.created_at, False, True
     opened_at = min(min(m.sent_at for m in data.messages), now)
     written = await create.create_on(
         conn,
@@ -146,4 +163,72 @@ async def _ticket(
         visible=visible,
         now=now,
     )
-    return written.body["id"], written.body["created_at"], written.created
+    return written.body["id"], written.body["created_at"], written.created, True
+
+
+def _precedes(message: ChatMessage, logged: chat_store.SubjectSource) -> bool:
+    """Whether `message` is a better source of the subject than the one it came from."""
+    from_customer = message.author == "customer"
+    if from_customer != logged.from_customer:
+        return from_customer
+    return message.sent_at < logged.occurred_at
+
+
+async def _open_earlier(
+    conn: Connection,
+    desk: Desk,
+    ticket_id: int,
+    data: ChatConversation,
+    actor: Principal,
+    visible: Visibility,
+    now: datetime,
+) -> datetime:
+    """A post holding messages sent before the conversation's ticket opened (the gateway sent
+    them late): the ticket opens at the earliest instead, its status log's opening with it, so
+    its clocks are derived again from there; a subject taken from the messages is taken again
+    from the earliest customer message (one an agent edited stays). The ticket's opening."""
+    ticket = await tickets.lock(conn, ticket_id, visible)
+    if ticket is None:
+        raise no_ticket(ticket_id)
+    earliest = min(m.sent_at for m in data.messages)
+    columns: dict[str, Any] = {}
+    changed: dict[str, tuple[Any, Any]] = {}
+    if earliest < ticket.created_at:
+        columns["created_at"] = earliest
+        columns["status_log"] = _opened_at(ticket.status_log, ticket.created_at, earliest)
+        changed["created_at"] = (ticket.created_at, earliest)
+    source = None if data.subject else await chat_store.subject_source(conn, ticket.id)
+    if source is not None:
+        derived = _subject_of(source.body, data.conversation_id)
+        earlier = _subject_source(data.messages)
+        if ticket.subject == derived and _precedes(earlier, source):
+            subject = _subject_of(earlier.body, data.conversation_id)
+            if subject != ticket.subject:
+                columns["subject"] = subject
+                changed["subject"] = (ticket.subject, subject)
+    if not columns:
+        return ticket.created_at
+    applied = await change.apply(
+        conn,
+        desk,
+        ticket,
+        change.TicketChange(
+            columns=columns,
+            changed=changed,
+            updated=True,
+            note="an earlier chat message arrived",
+        ),
+        actor=actor,
+        at=max(now, ticket.updated_at),
+    )
+    return applied.ticket.created_at
+
+
+def _opened_at(log: list[list[str]] | None, opened: datetime, earlier: datetime) -> list[list[str]]:
+    """The status log with its opening (the first entry, at `opened`) moved to `earlier`."""
+    entries = [list(e) for e in log or [[opened.isoformat(), "new"]]]
+    if datetime.fromisoformat(entries[0][0]) == opened:
+        entries[0][0] = earlier.isoformat()
+    else:  # the log does not start at the opening: the opening goes before it
+        entries.insert(0, [earlier.isoformat(), entries[0][1]])
+    return entries

@@ -22,7 +22,12 @@ from app.schemas.imports import (
 from app.services import clocks, history, sla_events
 from app.services.desk import Desk
 from app.services.idempotency import Written
-from app.services.interactions import check_shape, is_public_agent_reply, new_interaction
+from app.services.interactions import (
+    check_shape,
+    is_customer_message,
+    is_public_agent_reply,
+    new_interaction,
+)
 from app.services.tickets import change
 from app.services.tickets.create import insert_new
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, ticket_out
@@ -249,7 +254,7 @@ def _counted(ticket: TicketRow, row: NewInteraction) -> tuple[TicketRow, bool]:
             changes["first_responded_at"] = row.occurred_at
             first = True
         changes["last_public_reply_at"] = row.occurred_at
-    elif row.author_type == "customer" and row.direction == "inbound":
+    elif is_customer_message(row):
         changes["customer_reply_count"] = ticket.customer_reply_count + 1
     return replace(ticket, **changes), first
 

@@ -71,10 +71,17 @@ def check_shape(data: InteractionCreate) -> None:
 
 def is_public_agent_reply(interaction: NewInteraction) -> bool:
     """What stops the first-response clock and restarts the next-update one: a public agent
-    message to the customer, or a call the agent took live (phone desks answer inbound calls)."""
-    if interaction.author_type != "agent" or not interaction.public:
-        return False
-    return interaction.direction == "outbound" or interaction.kind == "call"
+    message or call to the customer. An inbound call an agent logs is the customer speaking."""
+    return (
+        interaction.author_type == "agent"
+        and interaction.public
+        and interaction.direction == "outbound"
+    )
+
+
+def is_customer_message(interaction: NewInteraction) -> bool:
+    """The customer speaking: an inbound message, theirs or logged by an agent (a call taken)."""
+    return interaction.direction == "inbound" and interaction.author_type in ("customer", "agent")
 
 
 async def log_interaction(
@@ -246,7 +253,7 @@ def _implied(
         if ticket.last_public_reply_at is None or replied > ticket.last_public_reply_at:
             columns["last_public_reply_at"] = replied
         status = lifecycle.status_after_agent_reply(ticket.status)  # type: ignore[arg-type]
-    elif interaction.author_type == "customer" and interaction.direction == "inbound":
+    elif is_customer_message(interaction):
         columns["customer_reply_count"] = ticket.customer_reply_count + 1
         status = lifecycle.status_after_customer_message(ticket.status)  # type: ignore[arg-type]
     if status != ticket.status:

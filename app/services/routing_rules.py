@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from app.db import Connection, connection, transaction
+from app.domain import routing
 from app.domain.access import Principal
 from app.errors import Forbidden, NotFound, UnprocessableEntity
 from app.schemas import Page
@@ -45,11 +46,22 @@ def _may_edit(actor: Principal, team_id: int) -> None:
         )
 
 
-async def _team_must_exist(conn: Connection, team_id: int) -> None:
-    if await store.team(conn, team_id) is None:
+async def _team_must_exist(conn: Connection, team_id: int) -> store.TeamFacts:
+    team = await store.team(conn, team_id)
+    if team is None:
         raise UnprocessableEntity(
             f"team {team_id} does not exist",
             errors=[{"field": "team_id", "message": "unknown id"}],
+        )
+    return team
+
+
+def _tier_must_agree(tier: int | None, team: store.TeamFacts, field: str) -> None:
+    """A rule's tier is its team's (422 naming `field`, the one the caller gave, otherwise)."""
+    contradiction = routing.tier_contradiction(tier, team.id, team.tier)
+    if contradiction is not None:
+        raise UnprocessableEntity(
+            contradiction, errors=[{"field": field, "message": "contradicts the team's tier"}]
         )
 
 
@@ -64,7 +76,8 @@ async def create_rule(
 ) -> Written[RoutingRuleOut]:
     _may_edit(actor, data.team_id)
     async with transaction(desk.db) as conn:
-        await _team_must_exist(conn, data.team_id)
+        team = await _team_must_exist(conn, data.team_id)
+        _tier_must_agree(data.tier, team, "tier")
         fields = data.model_dump() | {"conditions": _conditions(data.conditions)}
         row = await store.insert(conn, fields, now)
     return Written(rule_out(row))
@@ -108,7 +121,10 @@ async def update_rule(
             return rule_out(current)
         if "team_id" in changes:
             _may_edit(actor, changes["team_id"])
-            await _team_must_exist(conn, changes["team_id"])
+        if "team_id" in changes or "tier" in changes:
+            team = await _team_must_exist(conn, changes.get("team_id", current.team_id))
+            tier = changes.get("tier", current.tier)
+            _tier_must_agree(tier, team, "tier" if "tier" in changes else "team_id")
         row = await store.update(conn, replace(current, **changes), max(now, current.updated_at))
     return rule_out(row)
 

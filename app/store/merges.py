@@ -81,12 +81,12 @@ class Counts:
 
 
 # The same rules an interaction's logging applies one at a time (services/interactions.py):
-# a public agent reply is outbound, or a call the agent took; a customer's message is inbound.
-_AGENT_REPLY = "author_type = 'agent' AND public AND (direction = 'outbound' OR kind = 'call')"
+# a public agent reply is outbound; the customer speaks inbound (a call an agent logs, too).
+_AGENT_REPLY = "author_type = 'agent' AND public AND direction = 'outbound'"
 _COUNTS = f"""
     SELECT count(*) AS interaction_count,
            count(*) FILTER (WHERE {_AGENT_REPLY}) AS agent_reply_count,
-           count(*) FILTER (WHERE author_type = 'customer' AND direction = 'inbound')
+           count(*) FILTER (WHERE author_type IN ('customer', 'agent') AND direction = 'inbound')
                AS customer_reply_count,
            min(occurred_at) FILTER (WHERE {_AGENT_REPLY}) AS first_responded_at,
            max(occurred_at) FILTER (WHERE {_AGENT_REPLY}) AS last_public_reply_at

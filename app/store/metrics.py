@@ -152,16 +152,16 @@ async def agents(
     )
     sql = f"""
         WITH resolved AS (
-            SELECT tk.assignee_id AS agent_id, count(*) AS resolved,
+            SELECT tk.resolved_by_id AS agent_id, count(*) AS resolved,
                    avg(extract(epoch FROM tk.resolved_at - tk.created_at)) AS resolution_mean,
                    count(*) FILTER (WHERE tk.agent_reply_count = 1 AND tk.reopen_count = 0
                                     AND NOT {_TRANSFERRED}) AS first_contact
             FROM (SELECT * FROM tickets WHERE {scoped}) tk
-            WHERE tk.assignee_id IS NOT NULL AND tk.merged_into_id IS NULL AND {_in("tk.resolved_at", f, t)}
-            GROUP BY tk.assignee_id
+            WHERE tk.resolved_by_id IS NOT NULL AND tk.merged_into_id IS NULL AND {_in("tk.resolved_at", f, t)}
+            GROUP BY tk.resolved_by_id
         ), worked AS (
             SELECT i.author_agent_id AS agent_id,
-                   count(*) FILTER (WHERE i.public AND (i.direction = 'outbound' OR i.kind = 'call'))
+                   count(*) FILTER (WHERE i.public AND i.direction = 'outbound')
                        AS public_replies,
                    coalesce(sum(i.duration_seconds) FILTER (WHERE i.kind IN ('call', 'callback')), 0)
                        AS handle_seconds
@@ -170,12 +170,12 @@ async def agents(
               AND {_in("i.occurred_at", f, t)} {worked_in_scope}
             GROUP BY i.author_agent_id
         ), rated AS (
-            SELECT tk.assignee_id AS agent_id, avg(s.score) AS csat_mean, count(*) AS csat_answers
+            SELECT tk.agent_id, avg(s.score) AS csat_mean, count(*) AS csat_answers
             FROM survey_responses s
-            CROSS JOIN LATERAL (SELECT assignee_id FROM tickets
-                                WHERE tickets.id = s.ticket_id AND {scoped}) tk
-            WHERE s.kind = 'csat' AND tk.assignee_id IS NOT NULL AND {_in("s.responded_at", f, t)}
-            GROUP BY tk.assignee_id
+            CROSS JOIN LATERAL (SELECT coalesce(resolved_by_id, assignee_id) AS agent_id
+                                FROM tickets WHERE tickets.id = s.ticket_id AND {scoped}) tk
+            WHERE s.kind = 'csat' AND tk.agent_id IS NOT NULL AND {_in("s.responded_at", f, t)}
+            GROUP BY tk.agent_id
         ), ids AS (
             SELECT agent_id FROM resolved UNION SELECT agent_id FROM worked
             UNION SELECT agent_id FROM rated

@@ -78,6 +78,8 @@ class NewTicket:
     resolution_business_seconds: int | None = None
     # The ticket this one was merged into (it is closed for good).
     merged_into_id: int | None = None
+    # The agent credited with its resolution (see change.apply).
+    resolved_by_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -165,14 +165,22 @@ async def test_a_gateway_retry_with_the_same_message_id_returns_the_interaction_
     assert found["next_cursor"] is None
 
 
-async def test_an_agent_s_public_call_is_a_first_response_whichever_its_direction(
+async def test_an_inbound_call_an_agent_logs_is_the_customer_speaking_not_a_reply(
     client: httpx.AsyncClient,
 ) -> None:
     ticket = await make_ticket(client)
-    await client.post(
-        f"/v1/tickets/{ticket['id']}/interactions",
-        json={"kind": "call", "direction": "inbound", "public": True, "body": "took the call"},
-    )
-    after = (await client.get(f"/v1/tickets/{ticket['id']}")).json()
-    assert after["first_responded_at"] is not None
+    path = f"/v1/tickets/{ticket['id']}"
+    assert (await patch(client, path, status="pending")).status_code == 200
+    call = {"kind": "call", "direction": "inbound", "public": True, "body": "customer called"}
+    assert (await client.post(f"{path}/interactions", json=call)).status_code == 201
+    after = (await client.get(path)).json()
+    assert after["first_responded_at"] is None
+    assert (after["agent_reply_count"], after["customer_reply_count"]) == (0, 1)
+    assert after["status"] == "open"  # the customer spoke: no longer waiting on them
+    assert after["sla"]["first_response"]["state"] != "met"
+    # The agent calling the customer back is the reply.
+    call |= {"direction": "outbound", "body": "called back"}
+    assert (await client.post(f"{path}/interactions", json=call)).status_code == 201
+    after = (await client.get(path)).json()
+    assert after["first_responded_at"] is not None and after["agent_reply_count"] == 1
     assert after["sla"]["first_response"]["state"] == "met"

@@ -56,7 +56,7 @@ async def test_the_first_matching_rule_routes_a_ticket_and_says_why(
 async def test_rules_match_on_type_channel_tags_priority_and_organization(
     client: httpx.AsyncClient,
 ) -> None:
-    team = await make_team(client)
+    team = await make_team(client, tier=2)
     await make_rule(
         client,
         team_id=team["id"],

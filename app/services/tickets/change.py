@@ -68,6 +68,11 @@ async def apply(
 ) -> Applied:
     """Write `change` to `ticket` (locked by the caller, `at` read after the lock)."""
     columns = dict(change.columns)
+    if "resolved_at" in columns and "resolved_by_id" not in columns:
+        # Resolution credit is fixed when it happens: a later move of the ticket keeps it.
+        resolved = columns["resolved_at"] is not None
+        holder = columns.get("assignee_id", ticket.assignee_id) or actor.agent_id
+        columns["resolved_by_id"] = holder if resolved else None
     stored, derived = ticket, None
     if columns or change.rederive:
         if columns:
