@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from app.clock import utcnow
-from app.db import connect, libpq_url
+from app.db import connect, libpq_url, transaction
 from app.domain.access import TicketScope, Visibility, sees
+from app.domain.events import KB_ARTICLE_PUBLISHED
 from app.http.server import Server, ServerLimits, config
 from app.main import create_app
 from app.routers.events import WIRE
@@ -23,6 +24,7 @@ from app.schemas.events import EventStreamQuery
 from app.services import auth
 from app.services.desk import Desk
 from app.services.event_stream import EventStreams, StreamLimits
+from app.services.tickets import change
 from app.settings import Settings
 from app.store.events import cursor_after
 from app.store.paging import Params
@@ -498,6 +500,59 @@ async def test_streams_of_different_callers_each_get_what_their_feed_shows(
     assert ticket_ids["our agent"] == {mine["id"], handed["id"]}
     assert ticket_ids["their agent"] == {yours["id"], handed["id"]}
     assert ticket_ids["admin"] == {mine["id"], yours["id"], nobodys["id"], handed["id"]}
+
+
+async def test_desk_events_reach_staff_streams_only(served: Served) -> None:
+    """An event about the desk (no ticket) is streamed to the staff (admin, agent), as their
+    feed shows it, following or catching up; never to an integration key limited to some
+    tickets, nor on a stream filtered by ticket."""
+    async with served.client(await served.key()) as admin:
+        team = await make_team(admin)
+        agent = await make_agent(admin, team_id=team["id"])
+        ticket = await make_ticket(admin, team_id=team["id"])
+        scoped = await admin.post(
+            "/v1/api-keys", json={"name": "mail", "role": "integration", "scope": ["email"]}
+        )
+        assert scoped.status_code == 201, scoped.text
+        _, origin = await follow_events(admin)
+        clients = {
+            "admin": admin,
+            "agent": served.client(await served.key("agent", agent_id=agent["id"])),
+            "integration": served.client(scoped.json()["key"]),
+        }
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                following = {}
+                for name, c in clients.items():
+                    following[name] = await stack.enter_async_context(stream(c))
+                following["by ticket"] = await stack.enter_async_context(
+                    stream(admin, ticket_id=ticket["id"])
+                )
+                for s in following.values():
+                    await s.block()
+                    await s.block()
+                async with transaction(served.app.state.desk.db) as conn:
+                    await change.record(
+                        conn, [], [(KB_ARTICLE_PUBLISHED, None, {"article_id": 7})], at=utcnow()
+                    )
+                mail = await make_ticket(admin, channel="email")
+                await log(admin, ticket["id"])
+                for name in ("admin", "agent"):
+                    got = await following[name].events(1)
+                    assert (got[0]["type"], got[0]["ticket_id"]) == (KB_ARTICLE_PUBLISHED, None)
+                (first,) = await following["integration"].events(1)
+                assert (first["type"], first["ticket_id"]) == ("ticket.created", mail["id"])
+                (first,) = await following["by ticket"].events(1)
+                assert (first["type"], first["ticket_id"]) == ("interaction.added", ticket["id"])
+                # Resumed from before it (read from the table): the same.
+                for name, c in clients.items():
+                    async with stream(c, cursor=origin) as s:
+                        types = [e["type"] for e in await s.events(1)]
+                        assert (KB_ARTICLE_PUBLISHED in types) == (name != "integration"), name
+        finally:
+            for name, c in clients.items():
+                if name != "admin":
+                    await c.aclose()
 
 
 async def test_a_customer_token_cannot_open_the_stream(served: Served) -> None:

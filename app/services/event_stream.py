@@ -86,8 +86,13 @@ class Audience:
             return False
         if self.ticket_id is not None and row.ticket_id != self.ticket_id:
             return False
-        # An event is seen by whoever sees its ticket (as the feed's predicate says).
-        return event.ticket is not None and sees(self.visible, event.ticket)
+        # As the feed's predicate says: an event about the desk (no ticket) is the staff's;
+        # an event of a ticket is seen by whoever sees the ticket.
+        if row.ticket_id is None:
+            return self.visible.desk
+        if event.ticket is None:  # its ticket is gone: only a caller who sees everything
+            return self.visible.everything
+        return sees(self.visible, event.ticket)
 
 
 @dataclass(eq=False, slots=True)
