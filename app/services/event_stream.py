@@ -388,7 +388,6 @@ class EventStreams:
                     data, until = follower.take()
                     if until is not None:
                         at = until
-                        cursor = store.cursor_after(*until)
                     yield data
                     continue
                 position = self.position
@@ -400,6 +399,7 @@ class EventStreams:
                 moved = self._moved
                 if position is None or at < position:
                     try:
+                        cursor = store.cursor_after(*at)
                         data, count, cursor = await self._catch_up(audience, cursor, position)
                     except Exception as exc:  # the database away: try at the next wake
                         log.warning("an event stream could not read the feed: %s", exc)
