@@ -289,12 +289,14 @@ async def stream_round(
         url,
         str(port),
         stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+        stderr=open(f"{tmp}/server-{port}.log", "wb"),  # noqa: ASYNC230
     )
     clients = None
     try:
-        async with asyncio.timeout(60):
+        async with asyncio.timeout(120):
             while True:
+                if server.returncode is not None:
+                    raise RuntimeError(f"the stream server ended: see {tmp}/server-{port}.log")
                 with contextlib.suppress(OSError):
                     _, w = await asyncio.open_connection("127.0.0.1", port)
                     w.close()

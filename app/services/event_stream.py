@@ -273,7 +273,8 @@ class EventStreams:
                 return found.pending
             horizon = found.txid
             events: list[TailEvent] = []
-            while found.new:
+            # With no stream following, nothing is read: the position alone moves on.
+            while found.new and self._followers:
                 events = await store.tail(conn, self.position, before=horizon, limit=PAGE)
                 if len(events) < PAGE:
                     break
@@ -281,8 +282,10 @@ class EventStreams:
                 last = events[-1]
                 self._hand_over(events, (last.txid, last.row.id))
                 events = []
-        self._hand_over(events, (horizon, 0))
-        self._horizon = horizon
+            # No await since the last read (or the look at the followers): a stream that
+            # started following meanwhile is at the position these events continue from.
+            self._hand_over(events, (horizon, 0))
+            self._horizon = horizon
         return found.pending
 
     def _hand_over(self, events: Sequence[TailEvent], position: Position) -> None:
