@@ -99,7 +99,12 @@ def create_app(
         # Set by the server when it begins to shut down (app.http.server.Server), or below:
         # the event streams end then, rather than holding the shutdown up.
         app.state.stopping = asyncio.Event()
-        streams = EventStreams(app.state.desk, StreamLimits.of(app.state.desk), app.state.stopping)
+        streams = EventStreams(
+            app.state.desk,
+            StreamLimits.of(app.state.desk),
+            app.state.stopping,
+            wire=events.WIRE,
+        )
         app.state.event_streams = streams
         streams_task = asyncio.create_task(streams.run())
         worker_task = None

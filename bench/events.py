@@ -3,7 +3,9 @@ receiver. Prints delivery throughput, p99 from commit to receipt (target ≤ 1 s
 throughput with the outbox against the same code without it (target ≥ 0.8×). Then the live event
 stream: 200 streams open on an API process (uvicorn, loopback), 3 writers creating tickets through
 another replica; p99 from commit to the event's arrival on every stream (target ≤ 250 ms).
-`--streams-only` runs that part alone.
+`--streams-only` runs that part alone; `--against DIR --stream-rounds N` alternates its rounds
+between this checkout's stream server and the one of the checkout in DIR (ratios within one
+run hold on a shared machine where absolute figures do not).
 
 The API runs in this process (httpx over ASGI: no sockets, the service's own cost); the delivery
 worker and the receiver each run in a process of their own, as they would in production. Bounded:
@@ -155,6 +157,18 @@ def stream_server_process(url: str, port: int) -> None:
     Server(config(app, host="127.0.0.1", port=port, limits=ServerLimits())).run()
 
 
+# The stream server of a checkout (this one, or another to compare with): its own
+# `bench/events.py` serves, with its own `app` package first on the path.
+SERVE = """
+import sys
+root = sys.argv[1]
+sys.path[:0] = [root, root + "/bench"]
+import app, events
+assert app.__file__.startswith(root), app.__file__
+events.stream_server_process(sys.argv[2], int(sys.argv[3]))
+"""
+
+
 def stream_clients_process(
     port: int, secret: str, streams: int, ready_file: str, log_file: str
 ) -> None:
@@ -162,6 +176,9 @@ def stream_clients_process(
     the stream, the ticket and the moment. A line-oriented reader: the SSE blocks' `data:` line
     is one JSON object."""
     out = open(log_file, "ab", buffering=0)
+    # Arrivals are timed as read, and written out together every 50 ms: a write per event and
+    # stream would make this process, not the server, the slowest part of the measurement.
+    arrivals: list[str] = []
 
     async def one(n: int, started: asyncio.Queue[int]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", port)
@@ -172,17 +189,24 @@ def stream_clients_process(
         await writer.drain()
         announced = False
         rest = b""
-        # Read what has arrived and split it here: a coroutine per line would make this
-        # process, not the server, the slowest part of the measurement.
+        # Read what has arrived and split it here (a coroutine per line costs too much).
         while chunk := await reader.read(1 << 16):
             at = time.time()
             *lines, rest = (rest + chunk).split(b"\n")
             for line in lines:
                 if line.startswith(b"data: "):
-                    out.write(f"{n} {orjson.loads(line[6:])['ticket_id']} {at}\n".encode())
+                    arrivals.append(f"{n} {orjson.loads(line[6:])['ticket_id']} {at}\n")
                 elif line.startswith(b"id: ") and not announced:
                     announced = True  # the stream's start: it is open and following
                     await started.put(n)
+
+    async def write_out() -> None:
+        while True:
+            await asyncio.sleep(0.05)
+            if arrivals:
+                lines = "".join(arrivals)
+                arrivals.clear()
+                out.write(lines.encode())
 
     async def main() -> None:
         started: asyncio.Queue[int] = asyncio.Queue()
@@ -190,81 +214,138 @@ def stream_clients_process(
         for _ in range(streams):
             await started.get()
         await asyncio.to_thread(Path(ready_file).write_text, "ready")
-        await asyncio.gather(*tasks)
+        await asyncio.gather(write_out(), *tasks)
 
-    asyncio.run(main())
+    try:
+        import uvloop  # the server's own loop (uvicorn takes it when installed)
+    except ImportError:
+        asyncio.run(main())
+    else:
+        uvloop.run(main())
 
 
 async def stream_latency(
     server_url: str, a: argparse.Namespace, procs: list[Any], tmp: str
 ) -> None:
-    """Commit → arrival on each of `a.streams` streams, with 3 writers creating tickets."""
-    ctx = multiprocessing.get_context("spawn")
+    """Commit → arrival on each of `a.streams` streams, with 3 writers creating tickets; with
+    `--against`, rounds alternate between this checkout's stream server and the other's, on
+    the same database and load, so that their ratio holds on a shared machine."""
     url = await fresh_database(server_url, "bench_events_stream")
     client, db = await api(url)
     secret = client.headers["Authorization"].removeprefix("Bearer ")
+    servers = [("this checkout", str(ROOT))]
+    if a.against:
+        servers.append(("--against", a.against))
+    p99s: dict[str, list[float]] = {name: [] for name, _ in servers}
+    try:
+        for n in range(a.stream_rounds):
+            for name, root in servers if n % 2 == 0 else servers[::-1]:
+                p50, p99, once = await stream_round(url, client, secret, root, a, tmp, n)
+                p99s[name].append(p99)
+                print(
+                    f"event stream, {name}, round {n + 1}: {a.streams} streams, "
+                    f"{a.stream_tickets} tickets ({a.stream_rate:.0f}/s offered), each arrival "
+                    f"exactly once: {once}; commit → stream p50 {p50 * 1000:.0f} ms, "
+                    f"p99 {p99 * 1000:.0f} ms",
+                    flush=True,
+                )
+    finally:
+        await client.aclose()
+        await db.close()
+    for name, values in p99s.items():
+        p99 = statistics.median(values)
+        print(
+            f"event stream, {name}: median p99 {p99 * 1000:.0f} ms over {len(values)} rounds "
+            f"(target p99 ≤ {TARGET_STREAM_P99_S * 1000:.0f} ms: "
+            f"{p99 / TARGET_STREAM_P99_S:.2f}× the target, "
+            f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'})"
+        )
+    if a.against:
+        ours, theirs = (statistics.median(v) for v in p99s.values())
+        print(f"event stream p99, this checkout / --against: {ours / theirs:.2f}×")
+
+
+async def stream_round(
+    url: str,
+    client: httpx.AsyncClient,
+    secret: str,
+    root: str,
+    a: argparse.Namespace,
+    tmp: str,
+    n: int,
+) -> tuple[float, float, bool]:
+    """One round: the stream server of the checkout at `root` started, `a.streams` streams
+    opened on it, `a.stream_tickets` tickets written; p50, p99, and whether every stream got
+    every ticket exactly once."""
+    ctx = multiprocessing.get_context("spawn")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    server = ctx.Process(target=stream_server_process, args=(url, port), daemon=True)
-    server.start()
-    procs.append(server)
-    async with asyncio.timeout(60):
-        while True:
-            with contextlib.suppress(OSError):
-                _, w = await asyncio.open_connection("127.0.0.1", port)
-                w.close()
-                break
-            await asyncio.sleep(0.1)
-    ready_file, log_file = f"{tmp}/streams-ready", f"{tmp}/streamed"
-    clients = ctx.Process(
-        target=stream_clients_process,
-        args=(port, secret, a.streams, ready_file, log_file),
-        daemon=True,
+    server = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        SERVE,
+        root,
+        url,
+        str(port),
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=open(f"{tmp}/server-{port}.log", "wb"),  # noqa: ASYNC230
     )
-    clients.start()
-    procs.append(clients)
-    async with asyncio.timeout(120):
-        while not await asyncio.to_thread(Path(ready_file).exists):  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
-    say(f"{a.streams} streams open")
+    clients = None
+    try:
+        async with asyncio.timeout(120):
+            while True:
+                if server.returncode is not None:
+                    raise RuntimeError(f"the stream server ended: see {tmp}/server-{port}.log")
+                with contextlib.suppress(OSError):
+                    _, w = await asyncio.open_connection("127.0.0.1", port)
+                    w.close()
+                    break
+                await asyncio.sleep(0.1)
+        ready_file, log_file = f"{tmp}/streams-ready-{port}", f"{tmp}/streamed-{port}"
+        clients = ctx.Process(
+            target=stream_clients_process,
+            args=(port, secret, a.streams, ready_file, log_file),
+            daemon=True,
+        )
+        clients.start()
+        async with asyncio.timeout(120):
+            while not await asyncio.to_thread(Path(ready_file).exists):  # noqa: ASYNC110
+                await asyncio.sleep(0.1)
+        say(f"round {n + 1}, {root}: {a.streams} streams open")
 
-    committed: dict[int, float] = {}
-    interval = 3 / a.stream_rate  # each of 3 writers
+        committed: dict[int, float] = {}
+        interval = 3 / a.stream_rate  # each of 3 writers
 
-    async def writer(n: int) -> None:
-        next_at = time.perf_counter() + n * interval / 3
-        for _ in range(a.stream_tickets // 3):
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-            next_at += interval
-            r = await client.post("/v1/tickets", json={"subject": "stream", "channel": "api"})
-            assert r.status_code == 201, r.text
-            committed[r.json()["id"]] = time.time()
+        async def writer(n: int) -> None:
+            next_at = time.perf_counter() + n * interval / 3
+            for _ in range(a.stream_tickets // 3):
+                await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+                next_at += interval
+                r = await client.post("/v1/tickets", json={"subject": "stream", "channel": "api"})
+                assert r.status_code == 201, r.text
+                committed[r.json()["id"]] = time.time()
 
-    await asyncio.gather(*(writer(n) for n in range(3)))
-    expected = len(committed) * a.streams
-    async with asyncio.timeout(60):
-        while True:
-            got = await asyncio.to_thread(receipts_of_streams, log_file)
-            if len(got) >= expected:
-                break
-            await asyncio.sleep(0.2)
-    await client.aclose()
-    await db.close()
+        await asyncio.gather(*(writer(n) for n in range(3)))
+        expected = len(committed) * a.streams
+        async with asyncio.timeout(60):
+            while True:
+                got = await asyncio.to_thread(receipts_of_streams, log_file)
+                if len(got) >= expected:
+                    break
+                await asyncio.sleep(0.2)
+    finally:
+        if clients is not None:
+            clients.terminate()
+            clients.join(5)
+        with contextlib.suppress(ProcessLookupError):
+            server.terminate()
+        await server.wait()
     latencies = sorted(at - committed[t] for _, t, at in got if t in committed)
     once = len({(n, t) for n, t, _ in got}) == len(got) == expected
     p50 = latencies[len(latencies) // 2]
     p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    print(
-        f"event stream: {a.streams} open streams, {len(committed)} tickets created by 3 writers "
-        f"({a.stream_rate:.0f}/s offered), {expected} arrivals, each exactly once: {once}"
-    )
-    print(
-        f"commit → stream: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-        f"max {latencies[-1] * 1000:.0f} ms  (target p99 ≤ {TARGET_STREAM_P99_S * 1000:.0f} ms: "
-        f"{p99 / TARGET_STREAM_P99_S:.2f}× the target, "
-        f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'})"
-    )
+    return p50, p99, once
 
 
 def receipts_of_streams(log_file: str) -> list[tuple[int, int, float]]:
@@ -525,9 +606,17 @@ def main() -> None:
     p.add_argument("--streams", type=int, default=200, help="event streams open at once")
     p.add_argument("--stream-tickets", type=int, default=300, help="tickets created, 3 writers")
     p.add_argument("--stream-rate", type=float, default=15.0, help="tickets per second offered")
+    p.add_argument("--stream-rounds", type=int, default=1, help="rounds per stream server")
+    p.add_argument(
+        "--against",
+        help="another checkout's directory: stream rounds alternate between its stream server "
+        "and this one's (e.g. `git worktree add /tmp/base <commit>`)",
+    )
     p.add_argument("--streams-only", action="store_true", help="the event stream part alone")
     p.add_argument("--quick", action="store_true", help="a smoke run: 1,000 changes")
     a = p.parse_args()
+    if a.against:
+        a.against = str(Path(a.against).resolve())
     if a.quick:
         a.changes, a.backlog, a.creates, a.rounds = 1_000, 300, 300, 1
     asyncio.run(run(a))

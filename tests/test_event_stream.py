@@ -13,14 +13,30 @@ import httpx
 import pytest
 
 from app.clock import utcnow
-from app.db import connect, libpq_url
+from app.db import connect, libpq_url, transaction
+from app.domain.access import TicketScope, Visibility, sees
+from app.domain.events import KB_ARTICLE_PUBLISHED
 from app.http.server import Server, ServerLimits, config
 from app.main import create_app
+from app.routers.events import WIRE
 from app.schemas import ApiKeyCreate
+from app.schemas.events import EventStreamQuery
 from app.services import auth
+from app.services.desk import Desk
+from app.services.event_stream import EventStreams, StreamLimits
+from app.services.tickets import change
 from app.settings import Settings
 from app.store.events import cursor_after
-from tests.api.factories import follow_events, log, make_agent, make_team, make_ticket
+from app.store.paging import Params
+from app.store.visibility import visible_sql
+from tests.api.factories import (
+    follow_events,
+    log,
+    make_agent,
+    make_customer,
+    make_team,
+    make_ticket,
+)
 
 WAIT = 20.0  # seconds any one expected event may take to arrive before the test fails
 
@@ -429,3 +445,268 @@ async def test_a_reader_that_does_not_keep_up_is_disconnected(fresh_database: st
             writer.close()
     finally:
         await served.stop()
+
+
+async def test_streams_of_different_callers_each_get_what_their_feed_shows(
+    served: Served,
+) -> None:
+    """The process reads each new event once and filters it in memory for each stream: every
+    stream gets exactly what the feed shows its caller, with its filters."""
+    async with served.client(await served.key()) as admin:
+        ours, theirs = await make_team(admin), await make_team(admin)
+        one = await make_agent(admin, team_id=ours["id"])
+        other = await make_agent(admin, team_id=theirs["id"])
+        callers = {
+            "admin": (admin, {}),
+            "admin, interactions": (admin, {"type": "interaction.added"}),
+            "our agent": (
+                served.client(await served.key("agent", agent_id=one["id"])),
+                {},
+            ),
+            "their agent": (
+                served.client(await served.key("agent", agent_id=other["id"])),
+                {},
+            ),
+        }
+        async with contextlib.AsyncExitStack() as stack:
+            streams: dict[str, tuple[Stream, str]] = {}
+            for name, (c, params) in callers.items():
+                s = await stack.enter_async_context(stream(c, **params))
+                await s.block()
+                origin = await s.block()
+                assert origin is not None and origin.id is not None
+                streams[name] = (s, origin.id)
+            assert served.app.state.event_streams.following == len(callers)
+            mine = await make_ticket(admin, team_id=ours["id"])
+            yours = await make_ticket(admin, team_id=theirs["id"])
+            nobodys = await make_ticket(admin)
+            handed = await make_ticket(admin, team_id=theirs["id"], assignee_id=one["id"])
+            for ticket in (mine, yours, nobodys, handed):
+                await log(admin, ticket["id"])
+            for name, (s, origin) in streams.items():
+                c, params = callers[name]
+                expected, _ = await follow_events(c, origin, **params)
+                got = await s.events(len(expected))
+                assert [e["id"] for e in got] == [e["id"] for e in expected], name
+                quiet = await s.block(within=1.0)
+                assert quiet is not None and not quiet.data, f"{name} got more than its feed"
+            ticket_ids = {}
+            for name, (c, _) in callers.items():
+                seen, _ = await follow_events(c, streams[name][1])
+                ticket_ids[name] = {e["ticket_id"] for e in seen}
+        for c, _ in callers.values():
+            if c is not admin:
+                await c.aclose()
+    assert ticket_ids["our agent"] == {mine["id"], handed["id"]}
+    assert ticket_ids["their agent"] == {yours["id"], handed["id"]}
+    assert ticket_ids["admin"] == {mine["id"], yours["id"], nobodys["id"], handed["id"]}
+
+
+async def test_desk_events_reach_staff_streams_only(served: Served) -> None:
+    """An event about the desk (no ticket) is streamed to the staff (admin, agent), as their
+    feed shows it, following or catching up; never to an integration key limited to some
+    tickets, nor on a stream filtered by ticket."""
+    async with served.client(await served.key()) as admin:
+        team = await make_team(admin)
+        agent = await make_agent(admin, team_id=team["id"])
+        ticket = await make_ticket(admin, team_id=team["id"])
+        scoped = await admin.post(
+            "/v1/api-keys", json={"name": "mail", "role": "integration", "scope": ["email"]}
+        )
+        assert scoped.status_code == 201, scoped.text
+        _, origin = await follow_events(admin)
+        clients = {
+            "admin": admin,
+            "agent": served.client(await served.key("agent", agent_id=agent["id"])),
+            "integration": served.client(scoped.json()["key"]),
+        }
+        try:
+            async with contextlib.AsyncExitStack() as stack:
+                following = {}
+                for name, c in clients.items():
+                    following[name] = await stack.enter_async_context(stream(c))
+                following["by ticket"] = await stack.enter_async_context(
+                    stream(admin, ticket_id=ticket["id"])
+                )
+                for s in following.values():
+                    await s.block()
+                    await s.block()
+                async with transaction(served.app.state.desk.db) as conn:
+                    await change.record(
+                        conn, [], [(KB_ARTICLE_PUBLISHED, None, {"article_id": 7})], at=utcnow()
+                    )
+                mail = await make_ticket(admin, channel="email")
+                await log(admin, ticket["id"])
+                for name in ("admin", "agent"):
+                    got = await following[name].events(1)
+                    assert (got[0]["type"], got[0]["ticket_id"]) == (KB_ARTICLE_PUBLISHED, None)
+                (first,) = await following["integration"].events(1)
+                assert (first["type"], first["ticket_id"]) == ("ticket.created", mail["id"])
+                (first,) = await following["by ticket"].events(1)
+                assert (first["type"], first["ticket_id"]) == ("interaction.added", ticket["id"])
+                # Resumed from before it (read from the table): the same.
+                for name, c in clients.items():
+                    async with stream(c, cursor=origin) as s:
+                        types = [e["type"] for e in await s.events(1)]
+                        assert (KB_ARTICLE_PUBLISHED in types) == (name != "integration"), name
+        finally:
+            for name, c in clients.items():
+                if name != "admin":
+                    await c.aclose()
+
+
+async def test_a_customer_token_cannot_open_the_stream(served: Served) -> None:
+    """The stream shows staff what the staff feed shows; a customer token opens neither, with
+    or without a cursor, nor for its own ticket."""
+    async with served.client(await served.key()) as admin:
+        customer = await make_customer(admin)
+        own = await make_ticket(admin, customer_id=customer["id"])
+        await log(admin, own["id"])
+        minted = await admin.post(f"/v1/customers/{customer['id']}/tokens")
+        assert minted.status_code == 201, minted.text
+        _, cursor = await follow_events(admin)
+    async with served.client(minted.json()["token"]) as portal:
+        assert (await portal.get(f"/v1/tickets/{own['id']}")).status_code == 200
+        for headers, params in [
+            ({}, {}),
+            ({"Last-Event-ID": cursor}, {}),
+            ({}, {"ticket_id": own["id"], "cursor": cursor_after(0, 0)}),
+        ]:
+            async with asyncio.timeout(WAIT):  # a stream let through would never end
+                r = await portal.get("/v1/events/stream", params=params, headers=headers)
+            assert r.status_code == 403, r.text
+            assert r.headers["content-type"] == "application/problem+json"
+        assert (await portal.get("/v1/events")).status_code == 403
+    assert served.app.state.event_streams.open_streams == 0
+
+
+@pytest.mark.parametrize(
+    "visible",
+    [
+        Visibility(),
+        Visibility(team_ids=frozenset({1, 2})),
+        Visibility(team_ids=frozenset({1}), agent_id=7, key_ids=frozenset({5})),
+        Visibility(agent_id=7),
+        Visibility(customer_id=3),
+        Visibility(key_ids=frozenset({5, 6})),
+        Visibility(channels=frozenset({"email", "chat"}), key_ids=frozenset({6})),
+        Visibility(everything=True),
+    ],
+)
+async def test_the_in_memory_visibility_is_the_stores(server_url: str, visible: Visibility) -> None:
+    """A stream filters events in memory by `access.sees`; the feed filters them in SQL by
+    `visible_sql`. Over every mix of a ticket's columns, both take in the same tickets."""
+    values = [None, 1, 2, 7]
+    tickets = [
+        TicketScope(team, assignee, escalated, customer, key, channel)
+        for team in values
+        for assignee in (None, 7, 8)
+        for escalated in (None, 7)
+        for customer in (None, 3, 4)
+        for key in (None, 5, 9)
+        for channel in (None, "email", "phone")
+    ]
+    p = Params()
+    rows = p(
+        [
+            [t.team_id, t.assignee_id, t.escalated_to_id, t.customer_id, t.created_by_key_id]
+            for t in tickets
+        ],
+        "bigint[]",
+    )
+    channels = p([t.channel for t in tickets], "text[]")
+    where = visible_sql(visible, p) or "true"
+    sql = f"""
+        SELECT n FROM (
+            SELECT n, ({rows})[n][1] AS team_id, ({rows})[n][2] AS assignee_id,
+                ({rows})[n][3] AS escalated_to_id, ({rows})[n][4] AS customer_id,
+                ({rows})[n][5] AS created_by_key_id, ({channels})[n] AS channel
+            FROM generate_series(1, {p(len(tickets), "int")}) AS n
+        ) tickets
+        WHERE {where}
+    """
+    conn = await asyncpg.connect(libpq_url(server_url))
+    try:
+        in_sql = {r["n"] - 1 for r in await conn.fetch(sql, *p.values)}
+    finally:
+        await conn.close()
+    in_memory = {n for n, t in enumerate(tickets) if sees(visible, t)}
+    assert in_memory == in_sql
+    assert 0 < len(in_sql) or visible == Visibility()
+
+
+def _event_ids(chunk: bytes) -> list[int]:
+    return [
+        httpx.Response(200, content=line[6:]).json()["id"]
+        for line in chunk.split(b"\n")
+        if line.startswith(b"data: ")
+    ]
+
+
+async def test_a_follower_that_falls_behind_reads_on_from_the_table(fresh_database: str) -> None:
+    """What the tail queues for a stream whose reader does not take it is bounded: past the
+    bound the stream stops following and reads what it missed from the table, nothing lost
+    nor repeated, then follows again."""
+    db = await connect(fresh_database)
+    settings = Settings(database_url=fresh_database, event_stream_poll_seconds=0.2)
+    desk = Desk.of(db, settings)
+    secret = (await auth.create_key(desk, ApiKeyCreate(name="k", role="admin"), now=utcnow())).key
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=create_app(settings, db=db)),
+        base_url="http://desk",
+        headers={"Authorization": f"Bearer {secret}"},
+    ) as c:
+        ticket = await make_ticket(c)  # its event is before the stream starts
+    stopping = asyncio.Event()
+    limits = StreamLimits(heartbeat_seconds=30, poll_seconds=0.2, queued_bytes=64_000)
+    streams = EventStreams(desk, limits, stopping, wire=WIRE)
+    tail = asyncio.create_task(streams.run())
+    items = streams.follow(EventStreamQuery(), visible=Visibility(everything=True), cursor=None)
+    writer = await asyncpg.connect(libpq_url(fresh_database))
+
+    async def write(count: int) -> list[int]:
+        ids: list[int] = await writer.fetchval(
+            "WITH e AS (INSERT INTO events (type, ticket_id, payload, occurred_at) "
+            "SELECT 'ticket.updated', $1::bigint, jsonb_build_object('ticket_id', $1::bigint, "
+            "'changed', jsonb_build_array(repeat('x', 4000))), now() "
+            "FROM generate_series(1, $2::int) RETURNING id) SELECT array_agg(id ORDER BY id) "
+            "FROM e",
+            ticket["id"],
+            count,
+        )
+        return ids
+
+    async def until(condition: Any) -> None:
+        async with asyncio.timeout(WAIT):
+            while not condition():  # noqa: ASYNC110 (a count, not an event)
+                await asyncio.sleep(0.01)
+
+    try:
+        async with asyncio.timeout(WAIT):
+            while streams.position is None:  # noqa: ASYNC110 (the tail's first read)
+                await asyncio.sleep(0.01)
+        start = await anext(items)
+        assert start.startswith(b"id: ") and not _event_ids(start)  # where it starts: now
+        first = asyncio.ensure_future(anext(items))
+        await until(lambda: streams.following == 1)
+        written = await write(1)
+        got = _event_ids(await first)
+        # The reader takes nothing now: 10 events (~40 kB) are queued, the next 10 are not.
+        for _ in range(5):
+            written += await write(10)
+        await until(lambda: streams.following == 0)
+        while len(got) < len(written):
+            got += _event_ids(await anext(items))
+        assert got == written
+        # Caught up: it follows again.
+        later = asyncio.ensure_future(anext(items))
+        await until(lambda: streams.following == 1)
+        written += await write(1)
+        got += _event_ids(await later)
+        assert got == written
+    finally:
+        stopping.set()
+        await items.aclose()
+        await tail
+        await writer.close()
+        await db.close()

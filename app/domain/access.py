@@ -111,6 +111,33 @@ class Visibility:
 EVERYTHING = Visibility(everything=True)
 
 
+@dataclass(frozen=True, slots=True)
+class TicketScope:
+    """What of a ticket decides who sees it: the columns `Visibility` is matched against."""
+
+    team_id: int | None = None
+    assignee_id: int | None = None
+    escalated_to_id: int | None = None
+    customer_id: int | None = None
+    created_by_key_id: int | None = None
+    channel: str | None = None
+
+
+def sees(visible: Visibility, ticket: TicketScope) -> bool:
+    """Whether `visible` takes in `ticket`: the predicate the store writes as SQL
+    (app/store/visibility.py), for what is filtered in memory (a live stream's events)."""
+    if visible.everything:
+        return True
+    agent = visible.agent_id
+    return (
+        ticket.team_id in visible.team_ids
+        or (agent is not None and agent in (ticket.assignee_id, ticket.escalated_to_id))
+        or (visible.customer_id is not None and ticket.customer_id == visible.customer_id)
+        or ticket.created_by_key_id in visible.key_ids
+        or ticket.channel in visible.channels
+    )
+
+
 def visibility(caller: Principal) -> Visibility:
     """The tickets `caller` sees; every list, read and write of tickets goes through it.
 

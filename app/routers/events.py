@@ -1,7 +1,6 @@
 """/v1/events (the event feed) and /v1/webhooks (subscriptions and their deliveries)."""
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Request, Response
@@ -32,14 +31,10 @@ from app.schemas.events import (
     WebhookUpdate,
 )
 from app.services import outbox, webhooks
-from app.services.event_stream import (
-    Batch,
-    EventStreams,
-    Heartbeat,
-    Resume,
-    StreamItem,
-    StreamLimits,
-)
+from app.services.event_stream import EventStreams, StreamLimits, Wire
+
+# The stream's frames as Server-Sent Events.
+WIRE = Wire(event=sse.event, last_id=sse.last_id, heartbeat=sse.HEARTBEAT)
 
 router = APIRouter(tags=["events"])
 
@@ -103,10 +98,12 @@ async def stream_events(
     streams = _streams(request)
     cursor = streams.start_cursor(q, last_event_id)
     admission = streams.admit(call.caller.key_id)
-    items = streams.follow(q, visible=call.visible, cursor=cursor)
     settings = call.desk.settings
+    chunks = streams.follow(
+        q, visible=call.visible, cursor=cursor, opening=sse.retry(settings.event_stream_retry_ms)
+    )
     return sse.EventStreamResponse(
-        _wire(items, retry_ms=settings.event_stream_retry_ms),
+        chunks,
         write_timeout=settings.event_stream_write_timeout_seconds,
         on_close=admission.release,
     )
@@ -119,25 +116,10 @@ def _streams(request: Request) -> EventStreams:
     state = request.app.state
     streams: EventStreams | None = getattr(state, "event_streams", None)
     if streams is None:
-        streams = EventStreams(state.desk, StreamLimits.of(state.desk), asyncio.Event())
+        limits = StreamLimits.of(state.desk)
+        streams = EventStreams(state.desk, limits, asyncio.Event(), wire=WIRE)
         state.event_streams = streams
     return streams
-
-
-async def _wire(items: AsyncIterator[StreamItem], *, retry_ms: int) -> AsyncIterator[bytes]:
-    yield sse.retry(retry_ms)
-    try:
-        async for item in items:
-            if isinstance(item, Batch):
-                yield b"".join(sse.event(e.cursor, e.event.type, e.json) for e in item.events)
-            elif isinstance(item, Resume):
-                yield sse.last_id(item.cursor)
-            elif isinstance(item, Heartbeat):
-                yield sse.HEARTBEAT
-    finally:
-        aclose = getattr(items, "aclose", None)
-        if aclose is not None:
-            await aclose()
 
 
 @router.post(

@@ -1,75 +1,55 @@
 """Live event streams: the event feed followed as it is written, for all the streams of one process.
 
 Each process holds one LISTEN connection for every stream it serves (opened again whenever the
-database drops it) and one loop that finds the feed's settled horizon: the point before which
-no event can still appear (see `store.events.horizon`). A NOTIFY (sent on commit by every
-transaction that writes events) or a periodic poll wakes the loop; once new events have
-settled it wakes the streams, and each reads them from the table with the feed's own cursor
-(streams at the same place with the same filters and visibility share one read). Nothing is
-served from memory alone, so a stream resumed on any replica with its last event's cursor
-misses nothing and repeats nothing."""
+database drops it) and one loop, its tail, that follows the feed's settled horizon: the point
+before which no event can still appear (see `store.events.horizon`). A NOTIFY (sent on commit by
+every transaction that writes events) or a periodic poll wakes the tail; once new events have
+settled it reads them from the table ONCE for every stream, with the feed's cursor and each
+event's ticket's visibility facts, makes each event's frame once, and hands each following
+stream the frames it sees (its visibility and filters, matched in memory, once per distinct
+audience) as bytes queued for one write. A stream that starts behind the tail (it resumes from
+a cursor) first reads what it missed from the table itself, up to the tail's position, and
+follows from there. Nothing is served from memory alone, so a stream resumed on any replica
+with its last event's cursor misses nothing and repeats nothing."""
 
 import asyncio
 import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 
 from app.db import connection, listen, still_listening
-from app.domain.access import Visibility
+from app.domain.access import Visibility, sees
 from app.errors import ServiceUnavailable, TooManyStreams
-from app.schemas.events import EventOut, EventStreamQuery
+from app.schemas.events import EventStreamQuery
 from app.services.desk import Desk
 from app.services.outbox import out
 from app.store import events as store
-from app.store.events import EventFilters, EventRow
+from app.store.events import EventFilters, EventRow, TailEvent
 
 log = logging.getLogger("helpdesk.event_stream")
 
-PAGE = 200  # events read per statement while a stream catches up
+PAGE = 200  # events read per statement while a stream catches up, or the tail reads
 # While committed events wait to settle (an older transaction still runs), the horizon is
 # looked at again after these pauses: short at first, as the older one usually ends at once.
 SETTLE_PAUSES = (0.002, 0.005, 0.01, 0.02, 0.05)
 LISTEN_RETRY_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+# The bytes a following stream may have queued and not yet taken (its reader is slow): past
+# them it stops following and reads on from the table at its own pace; memory stays bounded.
+QUEUED_BYTES = 1 << 20
+
+Position = tuple[int, int]  # where in the feed: (transaction, event id), as a cursor holds it
 
 
 @dataclass(frozen=True, slots=True)
-class StreamedEvent:
-    """An event of the stream, its JSON (made once for every stream that sends it), and the
-    feed cursor that resumes after it."""
+class Wire:
+    """How the stream is written (the HTTP layer gives it): an event's frame from its cursor,
+    type and JSON; a block that only sets the client's last event id; a heartbeat."""
 
-    event: EventOut
-    json: str
-    cursor: str
-
-    @classmethod
-    def of(cls, row: EventRow, cursor: str) -> "StreamedEvent":
-        event = out(row)
-        return cls(event, event.model_dump_json(), cursor)
-
-
-@dataclass(frozen=True, slots=True)
-class Batch:
-    """Events of the stream read together, in order."""
-
-    events: list[StreamedEvent]
-
-
-@dataclass(frozen=True, slots=True)
-class Heartbeat:
-    """Nothing happened for a while: said so, so that proxies keep the stream open."""
-
-
-@dataclass(frozen=True, slots=True)
-class Resume:
-    """Where the stream starts (a cursor the client resumes from if nothing is sent before it
-    reconnects)."""
-
-    cursor: str
-
-
-StreamItem = Batch | Heartbeat | Resume
+    event: Callable[[str, str, str], bytes]
+    last_id: Callable[[str], bytes]
+    heartbeat: bytes
 
 
 @dataclass(frozen=True)
@@ -78,6 +58,7 @@ class StreamLimits:
     poll_seconds: float = 5.0
     per_key: int = 10
     per_process: int = 500
+    queued_bytes: int = QUEUED_BYTES
 
     @classmethod
     def of(cls, desk: Desk) -> "StreamLimits":
@@ -90,35 +71,91 @@ class StreamLimits:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class Audience:
+    """Which events a stream sends: those its caller sees, of its types and ticket. Streams
+    of one audience are sent the same bytes."""
+
+    visible: Visibility
+    types: frozenset[str]
+    ticket_id: int | None
+
+    def wants(self, event: TailEvent) -> bool:
+        row = event.row
+        if self.types and row.type not in self.types:
+            return False
+        if self.ticket_id is not None and row.ticket_id != self.ticket_id:
+            return False
+        # As the feed's predicate says: an event about the desk (no ticket) is the staff's;
+        # an event of a ticket is seen by whoever sees the ticket.
+        if row.ticket_id is None:
+            return self.visible.desk
+        if event.ticket is None:  # its ticket is gone: only a caller who sees everything
+            return self.visible.everything
+        return sees(self.visible, event.ticket)
+
+
+@dataclass(eq=False, slots=True)
+class _Follower:
+    """A stream that follows the tail: the bytes queued for it and where they end."""
+
+    audience: Audience
+    woken: asyncio.Event = field(default_factory=asyncio.Event)
+    queued: list[bytes] = field(default_factory=list)
+    size: int = 0
+    until: Position | None = None  # the position after the last queued event
+    dropped: bool = False  # too much queued: it reads on from the table
+    quiet: int = 0  # heartbeat ticks since something was last queued
+
+    def take(self) -> tuple[bytes, Position | None]:
+        data = self.queued[0] if len(self.queued) == 1 else b"".join(self.queued)
+        until = self.until
+        self.queued, self.size, self.until = [], 0, None
+        return data, until
+
+
 @dataclass(frozen=True)
 class _ReadKey:
     visible: Visibility
     types: tuple[str, ...]
     ticket_id: int | None
-    cursor: str | None
-    before: int
+    cursor: str
+    until: Position
 
 
 class EventStreams:
     """The event streams of this process: admission against the limits, the shared LISTEN
-    connection and settled horizon, and each stream's reads."""
+    connection, the tail that reads new events once and hands them to the following streams,
+    and the reads of the streams catching up."""
 
-    def __init__(self, desk: Desk, limits: StreamLimits, stopping: asyncio.Event) -> None:
+    def __init__(
+        self, desk: Desk, limits: StreamLimits, stopping: asyncio.Event, *, wire: Wire
+    ) -> None:
         self.desk = desk
         self.limits = limits
+        self.wire = wire
         self.stopping = stopping  # set when the server shuts down: every stream ends
         self.listening = asyncio.Event()  # the LISTEN connection is up
-        self._horizon = 0  # the settled horizon the streams were last woken for
-        self._changed = asyncio.Event()  # replaced (the old one set) at each wake
+        # Where the tail has got to: every event before it has been handed to the followers
+        # (None until the tail runs: streams then read on their own).
+        self.position: Position | None = None
+        self._horizon = 0  # the settled horizon the tail last read up to
+        self._moved = asyncio.Event()  # replaced (the old one set) each time the tail moves
         self._notified = asyncio.Event()
+        self._followers: set[_Follower] = set()
         self._open: Counter[int] = Counter()
-        self._reads: dict[_ReadKey, asyncio.Future[tuple[list[StreamedEvent], str]]] = {}
+        self._reads: dict[_ReadKey, asyncio.Future[tuple[list[bytes], str]]] = {}
         # Reads of all streams at once leave most of the pool to the other requests.
         self._readers = asyncio.Semaphore(max(1, desk.db.limits.pool_size // 2))
 
     @property
     def open_streams(self) -> int:
         return sum(self._open.values())
+
+    @property
+    def following(self) -> int:
+        """How many streams follow the tail (the others catch up from the table)."""
+        return len(self._followers)
 
     # ---- admission ---------------------------------------------------------------------------
 
@@ -144,12 +181,32 @@ class EventStreams:
 
     async def run(self) -> None:
         """Listen and follow the settled horizon until the server stops."""
-        await asyncio.gather(self._keep_listening(), self._follow_horizon(), self._end_streams())
+        try:
+            await asyncio.gather(
+                self._keep_listening(), self._tail(), self._beat(), self._end_streams()
+            )
+        finally:
+            self.position = None
 
     async def _end_streams(self) -> None:
         """Wake every stream when the server stops: each sees it and ends its response."""
         await self.stopping.wait()
-        self._wake()
+        self._move()
+        for follower in self._followers:
+            follower.woken.set()
+
+    async def _beat(self) -> None:
+        """A heartbeat for each following stream quiet for `heartbeat_seconds`: one timer for
+        the process, ticking twice a period, not one per stream and wait (so a quiet stream
+        sends one at least every period)."""
+        while not self.stopping.is_set():
+            await _first_of([self.stopping], within=self.limits.heartbeat_seconds / 2)
+            for follower in self._followers:
+                follower.quiet += 1
+                if follower.quiet >= 2:
+                    follower.quiet = 0
+                    follower.queued.append(self.wire.heartbeat)
+                    follower.woken.set()
 
     async def _keep_listening(self) -> None:
         """Hold the LISTEN connection; open it again, with backoff, whenever it is lost."""
@@ -181,8 +238,9 @@ class EventStreams:
                 with contextlib.suppress(Exception):
                     conn.terminate()
 
-    async def _follow_horizon(self) -> None:
-        """Wake the streams whenever new events have settled: on NOTIFY, and every poll."""
+    async def _tail(self) -> None:
+        """Read what settled, once for every stream, whenever new events have settled: on
+        NOTIFY, and every poll."""
         while not self.stopping.is_set():
             await _first_of([self._notified, self.stopping], within=self.limits.poll_seconds)
             self._notified.clear()
@@ -190,9 +248,9 @@ class EventStreams:
                 if self.stopping.is_set():
                     break
                 try:
-                    pending = await self.refresh()
+                    pending = await self.advance()
                 except Exception as exc:  # the database away: the next poll tries again
-                    log.warning("event streams could not read the horizon: %s", exc)
+                    log.warning("event streams could not read the new events: %s", exc)
                     break
                 if not pending:
                     break
@@ -201,21 +259,91 @@ class EventStreams:
                 if pause is not None:
                     await _first_of([self.stopping], within=pause)
 
-    async def refresh(self) -> bool:
-        """Read the settled horizon; wake the streams if events settled since the last wake.
-        Whether committed events still wait to settle."""
+    async def advance(self) -> bool:
+        """Read the settled horizon and the events that settled before it since the tail's
+        position; hand them to the followers. Whether committed events still wait to settle.
+        Run by the tail alone (one at a time)."""
         async with connection(self.desk.db, tell_acting=False) as conn:
             found = await store.horizon(conn, self._horizon)
-        if found.txid > self._horizon:  # it only moves on (xmin never goes back)
-            self._horizon = found.txid
-            self._reads.clear()
-            if found.new:
-                self._wake()
+            if self.position is None:  # the tail starts: streams follow from now on
+                self._horizon, self.position = found.txid, (found.txid, 0)
+                self._move()
+                return found.pending
+            if found.txid <= self._horizon:  # it only moves on (xmin never goes back)
+                return found.pending
+            horizon = found.txid
+            events: list[TailEvent] = []
+            # With no stream following, nothing is read: the position alone moves on.
+            while found.new and self._followers:
+                events = await store.tail(conn, self.position, before=horizon, limit=PAGE)
+                if len(events) < PAGE:
+                    break
+                # A full page: handed over now, and the tail reads on from its last event.
+                last = events[-1]
+                self._hand_over(events, (last.txid, last.row.id))
+                events = []
+            # No await since the last read (or the look at the followers): a stream that
+            # started following meanwhile is at the position these events continue from.
+            self._hand_over(events, (horizon, 0))
+            self._horizon = horizon
         return found.pending
 
-    def _wake(self) -> None:
-        woken, self._changed = self._changed, asyncio.Event()
-        woken.set()
+    def _hand_over(self, events: Sequence[TailEvent], position: Position) -> None:
+        """Queue for each follower the frames of `events` it sends, made once per event and
+        joined once per audience; the tail's position moves to `position` at the same moment
+        (nothing in between lets a stream start following)."""
+        if events and self._followers:
+            frames: list[bytes | None] = [None] * len(events)
+            chosen: dict[Audience, tuple[bytes, Position] | None] = {}
+            for follower in list(self._followers):
+                audience = follower.audience
+                if audience not in chosen:
+                    chosen[audience] = self._choose(audience, events, frames)
+                picked = chosen[audience]
+                if picked is not None:
+                    self._queue(follower, *picked)
+        self.position = position
+        self._move()
+
+    def _choose(
+        self, audience: Audience, events: Sequence[TailEvent], frames: list[bytes | None]
+    ) -> tuple[bytes, Position] | None:
+        """The frames of `events` one audience sends (joined), and where they end."""
+        picked = []
+        last: TailEvent | None = None
+        for n, event in enumerate(events):
+            if audience.wants(event):
+                made = frames[n]
+                if made is None:
+                    row = event.row
+                    made = frames[n] = self.wire.event(
+                        store.cursor_after(event.txid, row.id),
+                        row.type,
+                        out(row).model_dump_json(),
+                    )
+                picked.append(made)
+                last = event
+        if last is None:
+            return None
+        return b"".join(picked), (last.txid, last.row.id)
+
+    def _queue(self, follower: _Follower, data: bytes, until: Position) -> None:
+        if follower.size + len(data) > self.limits.queued_bytes:
+            # Its reader does not keep up: it stops following and reads on from where it
+            # was last sent to (from the table, at its own pace), nothing lost.
+            follower.dropped = True
+            follower.queued, follower.size = [], 0
+            self._followers.discard(follower)
+        else:
+            follower.queued.append(data)
+            follower.size += len(data)
+            follower.until = until
+            follower.quiet = 0
+        follower.woken.set()
+
+    def _move(self) -> None:
+        moved, self._moved = self._moved, asyncio.Event()
+        moved.set()
 
     # ---- one stream --------------------------------------------------------------------------
 
@@ -229,64 +357,118 @@ class EventStreams:
         return cursor
 
     async def follow(
-        self, query: EventStreamQuery, *, visible: Visibility, cursor: str | None
-    ) -> AsyncIterator[StreamItem]:
-        """The events after `cursor` the caller sees (those matching the filters), in commit
-        order, as they settle; a heartbeat after each quiet `heartbeat_seconds`. Without a
-        cursor, from now on. Ends when the server stops."""
-        filters = EventFilters(types=tuple(query.type), ticket_id=query.ticket_id)
-        with contextlib.suppress(Exception):  # the database away: the reads below say so
-            await self.refresh()  # catch up to now at once, not at the next wake
+        self,
+        query: EventStreamQuery,
+        *,
+        visible: Visibility,
+        cursor: str | None,
+        opening: bytes = b"",
+    ) -> AsyncIterator[bytes]:
+        """The stream on the wire: `opening`, then the events after `cursor` the caller sees
+        (those matching the filters), in commit order, as they settle, several to a chunk
+        when several are there; a heartbeat after each quiet `heartbeat_seconds`. Without a
+        cursor, from now on (the first chunk then sets that start as the last event id).
+        Ends when the server stops."""
+        audience = Audience(visible, frozenset(query.type), query.ticket_id)
+        self._notified.set()  # the tail looks at once, not at the next NOTIFY or poll
         if cursor is None:
-            cursor = store.cursor_after(self._horizon, 0)
-            yield Resume(cursor)
-        while not self.stopping.is_set():
-            changed = self._changed
-            try:
-                events, cursor = await self._read(filters, visible, cursor)
-            except Exception as exc:  # the database away: keep the stream, try at next wake
-                log.warning("an event stream could not read the feed: %s", exc)
-                events = []
-            if events:
-                # What one read found goes out together: one write for all of them, so a
-                # stream that falls behind catches up in fewer, larger writes.
-                yield Batch(events)
-            if len(events) == PAGE:
-                continue  # catching up: read on at once
-            # One event to wait on (a wake, or the server stopping: `_follow_horizon` wakes
-            # the streams as it ends), with no task of its own: thousands of streams wait.
-            try:
-                async with asyncio.timeout(self.limits.heartbeat_seconds):
-                    await changed.wait()
-            except TimeoutError:
-                yield Heartbeat()
+            cursor = await self._now()
+            opening += self.wire.last_id(cursor)
+        if opening:
+            yield opening
+        at = store.position_of(cursor)
+        follower: _Follower | None = None
+        try:
+            while not self.stopping.is_set():
+                if follower is not None:
+                    # Following: what the tail queued, in one chunk; no read, no timer.
+                    if not follower.queued:
+                        await follower.woken.wait()
+                        follower.woken.clear()
+                        if follower.dropped:
+                            follower = None
+                        continue
+                    data, until = follower.take()
+                    if until is not None:
+                        at = until
+                    yield data
+                    continue
+                position = self.position
+                if position is not None and at == position:
+                    # Caught up with the tail: from here on it hands this stream its events.
+                    follower = _Follower(audience)
+                    self._followers.add(follower)
+                    continue
+                moved = self._moved
+                if position is None or at < position:
+                    try:
+                        cursor = store.cursor_after(*at)
+                        data, count, cursor = await self._catch_up(audience, cursor, position)
+                    except Exception as exc:  # the database away: try at the next wake
+                        log.warning("an event stream could not read the feed: %s", exc)
+                    else:
+                        at = store.position_of(cursor)
+                        if count:
+                            yield data
+                        if count == PAGE or (position is not None and at == position):
+                            continue  # read on at once, or follow
+                # Ahead of the tail (resumed from a replica further on), caught up with no
+                # tail, or the database away: until the tail moves, or a heartbeat.
+                if not await _woken(moved, self.limits.heartbeat_seconds):
+                    yield self.wire.heartbeat
+        finally:
+            if follower is not None:
+                self._followers.discard(follower)
+
+    async def _now(self) -> str:
+        """The cursor of now: the tail's position, or (no tail) the settled horizon."""
+        if self.position is not None:
+            return store.cursor_after(*self.position)
+        with contextlib.suppress(Exception):  # the database away: the reads below say so
+            async with connection(self.desk.db, tell_acting=False) as conn:
+                self._horizon = max(self._horizon, (await store.horizon(conn, 0)).txid)
+        return store.cursor_after(self._horizon, 0)
+
+    async def _catch_up(
+        self, audience: Audience, cursor: str, position: Position | None
+    ) -> tuple[bytes, int, str]:
+        """The stream's next page from the table, up to the tail's position (no tail: up to
+        the settled horizon now): its frames, how many, and the cursor to go on from."""
+        if position is None:
+            async with connection(self.desk.db, tell_acting=False) as conn:
+                self._horizon = max(self._horizon, (await store.horizon(conn, 0)).txid)
+            position = (self._horizon, 0)
+        frames, cursor = await self._read(audience, cursor, position)
+        return b"".join(frames), len(frames), cursor
 
     async def _read(
-        self, filters: EventFilters, visible: Visibility, cursor: str
-    ) -> tuple[list[StreamedEvent], str]:
-        """The next page up to the horizon, read once for all the streams that ask for the
-        same one (same place, filters and visibility) at the same horizon."""
-        key = _ReadKey(visible, tuple(filters.types), filters.ticket_id, cursor, self._horizon)
+        self, audience: Audience, cursor: str, until: Position
+    ) -> tuple[list[bytes], str]:
+        """The next page up to `until`, read once for all the streams that ask for the same
+        one (same place, filters and visibility) at the same time: many resume at once after
+        a replica restarts."""
+        key = _ReadKey(
+            audience.visible, tuple(sorted(audience.types)), audience.ticket_id, cursor, until
+        )
         shared = self._reads.get(key)
         if shared is None:
-            shared = asyncio.ensure_future(self._read_page(filters, visible, cursor, key.before))
+            filters = EventFilters(types=key.types, ticket_id=key.ticket_id)
+            shared = asyncio.ensure_future(self._read_page(filters, audience.visible, key))
             self._reads[key] = shared
-            shared.add_done_callback(lambda done: self._forget_failed(key, done))
+            shared.add_done_callback(lambda _: self._reads.pop(key, None))
         return await asyncio.shield(shared)
 
-    def _forget_failed(self, key: _ReadKey, done: asyncio.Future[object]) -> None:
-        # A failed read is not handed to the next stream that asks: it tries again.
-        if done.cancelled() or done.exception() is not None:
-            self._reads.pop(key, None)
-
     async def _read_page(
-        self, filters: EventFilters, visible: Visibility, cursor: str, before: int
-    ) -> tuple[list[StreamedEvent], str]:
+        self, filters: EventFilters, visible: Visibility, key: _ReadKey
+    ) -> tuple[list[bytes], str]:
         async with self._readers, connection(self.desk.db, tell_acting=False) as conn:
-            rows, next_cursor = await store.settled(
-                conn, filters, cursor=cursor, before=before, limit=PAGE, visible=visible
+            rows, next_cursor = await store.settled_until(
+                conn, filters, cursor=key.cursor, until=key.until, limit=PAGE, visible=visible
             )
-        return [StreamedEvent.of(row, after) for row, after in rows], next_cursor
+        return [self._frame_of(row, after) for row, after in rows], next_cursor
+
+    def _frame_of(self, row: EventRow, cursor: str) -> bytes:
+        return self.wire.event(cursor, row.type, out(row).model_dump_json())
 
 
 class Admission:
@@ -302,6 +484,17 @@ class Admission:
             counts[self._key_id] -= 1
             if counts[self._key_id] <= 0:
                 del counts[self._key_id]
+
+
+async def _woken(event: asyncio.Event, within: float) -> bool:
+    """Whether `event` was set within `within` seconds (one timer, no task: thousands of
+    streams wait)."""
+    try:
+        async with asyncio.timeout(within):
+            await event.wait()
+    except TimeoutError:
+        return False
+    return True
 
 
 async def _first_of(events: list[asyncio.Event], *, within: float) -> None:

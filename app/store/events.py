@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from app.domain.access import EVERYTHING, Visibility
+from app.domain.access import EVERYTHING, TicketScope, Visibility
 from app.store.paging import Params, decode_cursor, encode_cursor, fetch_feed, rows_of
 from app.store.visibility import visible_sql
 
@@ -215,4 +215,94 @@ async def settled(
         after = tuple(decode_cursor(cursor, FEED, [int, int])) if cursor else (0, 0)
         if (before, 0) > after:
             next_cursor = cursor_after(before, 0)
+    return events, next_cursor
+
+
+# ---- the process's tail, for live streams ----------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TailEvent:
+    """A settled event read once for all the streams of a process, with its position in the
+    feed and what of its ticket decides who sees it (None for an event of no ticket)."""
+
+    row: EventRow
+    txid: int
+    ticket: TicketScope | None
+
+
+_TAIL = """
+    SELECT e.id, e.type, e.ticket_id, e.payload, e.occurred_at, e.txid::text AS _txid,
+        t.id AS t_id, t.team_id, t.assignee_id, t.escalated_to_id, t.customer_id,
+        t.created_by_key_id, t.channel
+    FROM events e LEFT JOIN tickets t ON t.id = e.ticket_id
+    WHERE (e.txid, e.id) > ($1::text::xid8, $2::bigint) AND e.txid < $3::text::xid8
+    ORDER BY e.txid, e.id
+    LIMIT $4
+"""
+
+
+async def tail(
+    conn: asyncpg.Connection, after: tuple[int, int], *, before: int, limit: int
+) -> list[TailEvent]:
+    """Up to `limit` events after the feed position `after` written by transactions older than
+    `before` (a settled horizon), of every ticket, in commit order, each with its ticket's
+    visibility facts as they are now (the feed's predicate reads the same columns)."""
+    records = await conn.fetch(_TAIL, str(after[0]), after[1], str(before), limit)
+    return [
+        TailEvent(
+            EventRow(r["id"], r["type"], r["ticket_id"], r["payload"], r["occurred_at"]),
+            int(r["_txid"]),
+            None
+            if r["t_id"] is None
+            else TicketScope(
+                team_id=r["team_id"],
+                assignee_id=r["assignee_id"],
+                escalated_to_id=r["escalated_to_id"],
+                customer_id=r["customer_id"],
+                created_by_key_id=r["created_by_key_id"],
+                channel=r["channel"],
+            ),
+        )
+        for r in records
+    ]
+
+
+def position_of(cursor: str) -> tuple[int, int]:
+    """The feed position (transaction, event id) a feed cursor continues after."""
+    txid, event_id = decode_cursor(cursor, FEED, [int, int])
+    return txid, event_id
+
+
+async def settled_until(
+    conn: asyncpg.Connection,
+    filters: EventFilters,
+    *,
+    cursor: str,
+    until: tuple[int, int],
+    limit: int,
+    visible: Visibility = EVERYTHING,
+) -> tuple[list[tuple[EventRow, str]], str]:
+    """Up to `limit` events after `cursor` and no further than the feed position `until` (one
+    the process's tail has reached: everything before it is settled), in commit order, each
+    with the feed's cursor following it; and the cursor to go on from: `until` itself once a
+    page short of `limit` has read everything up to it."""
+    p = Params()
+    bound = f"(txid, id) <= ({p(str(until[0]), 'text')}::xid8, {p(until[1], 'bigint')})"
+    records, next_cursor = await fetch_feed(
+        conn,
+        columns=COLUMNS,
+        source="events",
+        where=[*_where(filters, p, visible), bound],
+        params=p,
+        listing=FEED,
+        cursor=cursor,
+        limit=limit,
+    )
+    rows = rows_of(EventRow, records)
+    events = [
+        (row, cursor_after(int(r["_txid"]), row.id)) for row, r in zip(rows, records, strict=True)
+    ]
+    if len(events) < limit and until > position_of(cursor):
+        next_cursor = cursor_after(*until)
     return events, next_cursor
