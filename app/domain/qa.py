@@ -236,7 +236,13 @@ DEFAULT_SCORECARD = Scorecard(
                 _c("no_jargon", "Explained without jargon", scale="three_point"),
                 _c("answered_all", "Answered every question", weight=2.0, critical="section"),
                 _c("several_solutions", "Offered more than one solution", allow_na=True),
-                _c("self_help", "Pointed to self-help", allow_na=True, bonus=True),
+                _c(
+                    "self_help",
+                    "Pointed to self-help",
+                    allow_na=True,
+                    bonus=True,
+                    precheck="kb_article_linked",
+                ),
             ),
         ),
         Section(

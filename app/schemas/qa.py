@@ -50,6 +50,7 @@ PrecheckName = Literal[
     "tagged",
     "resolved_first_contact",
     "resolved_or_escalated",
+    "kb_article_linked",
 ]
 LongText = Annotated[
     str, StringConstraints(min_length=1, max_length=4000, pattern=NOT_BLANK), Stripped

@@ -204,6 +204,7 @@ class ReviewedTicket:
     reopen_count: int
     escalations: int
     transfers: int
+    linked_articles: list[int]
 
 
 _REVIEWED_TICKET = """
@@ -215,7 +216,9 @@ _REVIEWED_TICKET = """
              WHERE e.ticket_id = t.id AND e.kind NOT IN ('transfer', 'deescalation'))::int
              AS escalations,
            (SELECT count(*) FROM escalations e
-             WHERE e.ticket_id = t.id AND e.kind = 'transfer')::int AS transfers
+             WHERE e.ticket_id = t.id AND e.kind = 'transfer')::int AS transfers,
+           ARRAY(SELECT k.article_id FROM kb_links k WHERE k.ticket_id = t.id ORDER BY k.id)
+             AS linked_articles
     FROM tickets t
     LEFT JOIN agents a ON a.id = t.assignee_id
     LEFT JOIN customers c ON c.id = t.customer_id

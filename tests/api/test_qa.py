@@ -451,3 +451,35 @@ async def test_one_interaction_is_reviewed_as_its_authors_work(client: httpx.Asy
     )
     assert elsewhere.status_code == 422
     assert elsewhere.json()["errors"][0]["field"] == "interaction_id"
+
+
+async def test_a_linked_knowledge_base_article_suggests_self_help(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    team, customer = await make_team(client), await make_customer(client, name="Anna Smith")
+    agent = await make_agent(client, team_id=team["id"])
+    ticket = await resolved_ticket(
+        client, clock, agent=agent["id"], team=team["id"], customer=customer["id"], body=REPLY
+    )
+    path = f"/v1/tickets/{ticket['id']}/qa-prechecks"
+    before = by_check((await client.get(path)).json())["kb_article_linked"]
+    assert before["passed"] is False and before["criterion"] == "self_help"
+    assert before["suggested_answer"] == 0
+    article = await created(
+        await client.post(
+            "/v1/kb/articles",
+            json={"title": "Printer jams", "body": "Open tray 2.", "language": "en"},
+        )
+    )
+    link = {"article_id": article["id"]}
+    await created(await client.post(f"/v1/tickets/{ticket['id']}/kb-links", json=link))
+    after = by_check((await client.get(path)).json())["kb_article_linked"]
+    assert after["passed"] is True and after["suggested_answer"] == 1
+    assert after["evidence"] == f"article(s) {article['id']} linked"
+    # Left out of the answers, the bonus takes the suggestion and lifts the score.
+    answers = {k: v for k, v in JUDGEMENT.items() if k != "self_help"}
+    review = await created(
+        await client.post(f"/v1/tickets/{ticket['id']}/qa-reviews", json={"answers": answers})
+    )
+    assert review["answers"]["self_help"] == 1
+    assert by_check(review)["kb_article_linked"]["outcome"] == "accepted"

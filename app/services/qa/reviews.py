@@ -137,6 +137,7 @@ async def _facts(
         escalations=ticket.escalations,
         transfers=ticket.transfers,
         replies=tuple(prechecks.Reply(r.id, r.occurred_at, r.body) for r in texts),
+        linked_articles=tuple(ticket.linked_articles),
     )
     return facts, ticket
 
