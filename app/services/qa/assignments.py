@@ -11,8 +11,8 @@ from app.errors import NotFound
 from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentOut
 from app.services.desk import Desk
 from app.services.idempotency import Written
-from app.store import qa as store
-from app.store.qa import AssignmentItemRow, AssignmentRow, PopulationFilters
+from app.store.qa import samples as store
+from app.store.qa.samples import AssignmentItemRow, AssignmentRow, PopulationFilters
 
 
 def period_of(period: str, day: date) -> tuple[date, date]:

@@ -12,15 +12,17 @@ from app.schemas.qa import CalibrationCreate, CalibrationOut, CalibrationResults
 from app.services.desk import Desk
 from app.services.qa.reviews import outs
 from app.services.qa.scorecards import card_of, current
-from app.store import qa as store
 from app.store import tickets
-from app.store.qa import CalibrationRow
+from app.store.qa import calibrations as store
+from app.store.qa import reviews as review_store
+from app.store.qa import scorecards as scorecard_store
+from app.store.qa.calibrations import CalibrationRow
 
 
 async def _out(conn: Connection, row: CalibrationRow, caller: Principal) -> CalibrationOut:
-    version = await store.get_version(conn, row.scorecard_version_id)
+    version = await scorecard_store.get_version(conn, row.scorecard_version_id)
     assert version is not None
-    reviews = await store.calibration_reviews(conn, row.id)
+    reviews = await review_store.calibration_reviews(conn, row.id)
     if row.status == "open":  # blind: each reviewer sees their own answers only
         reviews = [r for r in reviews if r.reviewer_key_id == (caller.key_id or None)]
     return CalibrationOut(
@@ -54,7 +56,7 @@ async def create(
                     errors=[{"field": f"ticket_ids[{i}]", "message": "unknown id"}],
                 )
         _, version = await current(conn, data.scorecard_id, now)
-        await store.mark_used(conn, version.id, now)  # the session is scored on this version
+        await scorecard_store.mark_used(conn, version.id, now)  # the session is scored on this version
         row = await store.insert_calibration(
             conn,
             name=data.name,
@@ -84,9 +86,9 @@ async def close(
             raise NotFound(f"calibration session {calibration_id} does not exist")
         if row.status != "open":
             raise Conflict(f"calibration session {calibration_id} is closed already")
-        version = await store.get_version(conn, row.scorecard_version_id)
+        version = await scorecard_store.get_version(conn, row.scorecard_version_id)
         assert version is not None
-        reviews = await store.calibration_reviews(conn, row.id)
+        reviews = await review_store.calibration_reviews(conn, row.id)
         results = rules.calibration_results(
             card_of(version.sections),
             [

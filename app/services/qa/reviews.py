@@ -28,16 +28,16 @@ from app.services.idempotency import Written
 from app.services.qa.scorecards import card_of, current
 from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket
-from app.store import qa as store
 from app.store import tickets
-from app.store.qa import (
-    DisputeRow,
-    NewReview,
-    ReviewFilters,
-    ReviewRow,
-    ReviewVisibility,
-    VersionRow,
-)
+from app.store.qa import calibrations as session_store
+from app.store.qa import disputes as dispute_store
+from app.store.qa import reviews as store
+from app.store.qa import scorecards as scorecard_store
+from app.store.qa import ticket_facts
+from app.store.qa.disputes import DisputeRow
+from app.store.qa.reviews import NewReview, ReviewFilters, ReviewRow
+from app.store.qa.scorecards import VersionRow
+from app.store.qa.visibility import ReviewVisibility, sees_review
 
 NOBODY = ReviewVisibility()
 
@@ -106,8 +106,8 @@ def out(row: ReviewRow, version: VersionRow, dispute: DisputeRow | None) -> Revi
 
 async def outs(conn: Connection, rows: Sequence[ReviewRow]) -> list[ReviewOut]:
     """Reviews in their API shape, their versions and disputes read in two statements."""
-    versions = await store.versions_by_id(conn, sorted({r.scorecard_version_id for r in rows}))
-    disputes = await store.disputes_of(conn, [r.id for r in rows])
+    versions = await scorecard_store.versions_by_id(conn, sorted({r.scorecard_version_id for r in rows}))
+    disputes = await dispute_store.disputes_of(conn, [r.id for r in rows])
     return [out(r, versions[r.scorecard_version_id], disputes.get(r.id)) for r in rows]
 
 
@@ -116,10 +116,10 @@ async def outs(conn: Connection, rows: Sequence[ReviewRow]) -> list[ReviewOut]:
 
 async def _facts(
     conn: Connection, ticket_id: int, interaction_id: int | None
-) -> tuple[prechecks.TicketFacts, store.ReviewedTicket]:
-    ticket = await store.reviewed_ticket(conn, ticket_id)
+) -> tuple[prechecks.TicketFacts, ticket_facts.ReviewedTicket]:
+    ticket = await ticket_facts.reviewed_ticket(conn, ticket_id)
     assert ticket is not None  # the caller has read it
-    replies = await store.public_replies(conn, ticket_id)
+    replies = await ticket_facts.public_replies(conn, ticket_id)
     # One interaction under review: its text is what the text checks read.
     texts = [r for r in replies if interaction_id is None or r.id == interaction_id]
     facts = prechecks.TicketFacts(
@@ -224,7 +224,7 @@ async def _version_for(
 ) -> VersionRow:
     if data.calibration_id is None:
         return (await current(conn, data.scorecard_id, now))[1]
-    session = await store.get_calibration(conn, data.calibration_id)
+    session = await session_store.get_calibration(conn, data.calibration_id)
     if session is None:
         raise UnprocessableEntity(
             f"calibration session {data.calibration_id} does not exist",
@@ -234,7 +234,7 @@ async def _version_for(
         raise Conflict(f"calibration session {session.id} is closed")
     if ticket_id not in session.ticket_ids:
         raise Conflict(f"ticket {ticket_id} is not one of calibration session {session.id}'s")
-    version = await store.get_version(conn, session.scorecard_version_id)
+    version = await scorecard_store.get_version(conn, session.scorecard_version_id)
     assert version is not None
     if data.scorecard_id is not None and data.scorecard_id != version.scorecard_id:
         raise Conflict(
@@ -261,7 +261,7 @@ async def create(
         facts, ticket = await _facts(conn, ticket_id, data.interaction_id)
         agent_id, team_id = ticket.assignee_id, ticket.assignee_team_id or ticket.team_id
         if data.interaction_id is not None:
-            author = await store.interaction_of(conn, ticket_id, data.interaction_id)
+            author = await ticket_facts.interaction_of(conn, ticket_id, data.interaction_id)
             if author is None:
                 raise UnprocessableEntity(
                     f"interaction {data.interaction_id} of ticket {ticket_id} does not exist",
@@ -304,7 +304,7 @@ async def create(
             raise Conflict(
                 f"you have already scored ticket {ticket_id} in session {data.calibration_id}"
             )
-        await store.mark_used(conn, version.id, now)
+        await scorecard_store.mark_used(conn, version.id, now)
         if row.calibration_id is None:
             # Ids and the score only: the comment is free text, read through the API.
             await change.record(
@@ -339,7 +339,7 @@ async def _visible_review(
     if (
         row is None
         or row.calibration_id is not None
-        or not store.sees_review(review_visibility(caller), row)
+        or not sees_review(review_visibility(caller), row)
     ):
         raise NotFound(f"review {review_id} does not exist")
     return row
@@ -379,7 +379,7 @@ async def dispute(
         row = await _visible_review(conn, review_id, actor, lock=True)
         if actor.agent_id is None or actor.agent_id != row.agent_id:
             raise Forbidden("only the reviewed agent may dispute a review")
-        made = await store.insert_dispute(
+        made = await dispute_store.insert_dispute(
             conn, row, reason=data.reason, key_id=actor.key_id or None, now=now
         )
         if made is None:
@@ -413,7 +413,7 @@ async def decide(
     on the dispute)."""
     async with transaction(desk.db) as conn:
         row = await _visible_review(conn, review_id, actor, lock=True)
-        found = await store.dispute_of(conn, row.id, lock=True)
+        found = await dispute_store.dispute_of(conn, row.id, lock=True)
         if found is None or found.decision is not None:
             raise Conflict(
                 f"review {review_id} has no open dispute"
@@ -425,7 +425,7 @@ async def decide(
                     "an upheld review keeps its answers",
                     errors=[{"field": "answers", "message": "only with decision 'amended'"}],
                 )
-            await store.decide_dispute(
+            await dispute_store.decide_dispute(
                 conn,
                 found.id,
                 decision="upheld",
@@ -442,7 +442,7 @@ async def decide(
                     "an amendment gives the answers that change",
                     errors=[{"field": "answers", "message": "required with decision 'amended'"}],
                 )
-            version = await store.get_version(conn, row.scorecard_version_id)
+            version = await scorecard_store.get_version(conn, row.scorecard_version_id)
             assert version is not None
             card = card_of(version.sections)
             answers = {**row.answers, **(data.answers or {})}
@@ -455,7 +455,7 @@ async def decide(
                 result = rules.score(card, answers)
             except rules.ScorecardError as exc:
                 raise _invalid(exc) from None
-            await store.decide_dispute(
+            await dispute_store.decide_dispute(
                 conn,
                 found.id,
                 decision="amended",

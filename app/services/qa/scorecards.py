@@ -12,8 +12,8 @@ from app.errors import NotFound, PreconditionFailed, UnprocessableEntity
 from app.schemas import Page
 from app.schemas.qa import ScorecardCreate, ScorecardListQuery, ScorecardOut, ScorecardUpdate
 from app.services.desk import Desk
-from app.store import qa as store
-from app.store.qa import ScorecardRow, VersionRow
+from app.store.qa import scorecards as store
+from app.store.qa.scorecards import ScorecardRow, VersionRow
 
 
 def card_of(sections: list[dict[str, Any]]) -> rules.Scorecard:
