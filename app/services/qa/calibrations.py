@@ -56,7 +56,9 @@ async def create(
                     errors=[{"field": f"ticket_ids[{i}]", "message": "unknown id"}],
                 )
         _, version = await current(conn, data.scorecard_id, now)
-        await scorecard_store.mark_used(conn, version.id, now)  # the session is scored on this version
+        await scorecard_store.mark_used(
+            conn, version.id, now
+        )  # the session is scored on this version
         row = await store.insert_calibration(
             conn,
             name=data.name,

@@ -106,7 +106,9 @@ def out(row: ReviewRow, version: VersionRow, dispute: DisputeRow | None) -> Revi
 
 async def outs(conn: Connection, rows: Sequence[ReviewRow]) -> list[ReviewOut]:
     """Reviews in their API shape, their versions and disputes read in two statements."""
-    versions = await scorecard_store.versions_by_id(conn, sorted({r.scorecard_version_id for r in rows}))
+    versions = await scorecard_store.versions_by_id(
+        conn, sorted({r.scorecard_version_id for r in rows})
+    )
     disputes = await dispute_store.disputes_of(conn, [r.id for r in rows])
     return [out(r, versions[r.scorecard_version_id], disputes.get(r.id)) for r in rows]
 
