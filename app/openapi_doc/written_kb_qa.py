@@ -31,6 +31,7 @@ SUMMARIES: dict[str, str] = {
     "qa_reviews_dispute": "Dispute your review, with a reason",
     "qa_reviews_decide": "Uphold or amend a disputed review",
     "qa_assignments_create": "Draw a random sample of resolved tickets to review per agent",
+    "qa_assignments_list": "List the review samples you may read",
     "qa_assignments_get": "Read a review sample and which of its tickets are reviewed",
     "qa_calibrations_create": "Start a calibration session: reviewers score the same tickets",
     "qa_calibrations_get": "Read a calibration session",

@@ -18,6 +18,7 @@ from app.http.responses import json_body, written
 from app.schemas import Page
 from app.schemas.qa import (
     AssignmentCreate,
+    AssignmentListQuery,
     AssignmentOut,
     CalibrationCreate,
     CalibrationOut,
@@ -202,12 +203,26 @@ async def create_assignment(
 
 
 @router.get(
+    "/qa/assignments",
+    response_model=Page[AssignmentOut],
+    operation_id="qa_assignments_list",
+    openapi_extra=query_parameters(AssignmentListQuery),
+)
+async def list_assignments(
+    call: SuperviseCall, q: Annotated[AssignmentListQuery, query(AssignmentListQuery)]
+) -> Response:
+    """Samples, newest first: those you drew, and a supervisor's also those drawn for their
+    teams; an admin reads all."""
+    return json_body(await assignments.list_assignments(call.desk, q, caller=call.caller))
+
+
+@router.get(
     "/qa/assignments/{assignment_id}",
     response_model=AssignmentOut,
     operation_id="qa_assignments_get",
 )
 async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response:
-    return json_body(await assignments.get(call.desk, assignment_id))
+    return json_body(await assignments.get(call.desk, assignment_id, caller=call.caller))
 
 
 @router.post(

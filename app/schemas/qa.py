@@ -261,6 +261,15 @@ class AssignmentCreate(Strict):
     )
 
 
+class AssignmentListQuery(BaseModel):
+    period: Period | None = None
+    team_id: QueryIdValue | None = Field(default=None, description="Drawn for this team.")
+    starts_from: PlainDate | None = Field(default=None, description="Periods starting on or after.")
+    starts_before: PlainDate | None = Field(default=None, description="Periods starting before.")
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(default=None, max_length=512)
+
+
 class AssignmentItemOut(BaseModel):
     ticket_id: int
     agent_id: int

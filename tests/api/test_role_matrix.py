@@ -141,6 +141,7 @@ TABLE = """
 | qa_reviews_dispute | 403 | 403 | 200 | 404 | 404 | 403 | 401 | 401 | 401 | 403 | 401 | 403 | 403 |
 | qa_reviews_decide | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_assignments_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_assignments_list | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_assignments_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_calibrations_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | qa_calibrations_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
@@ -403,7 +404,8 @@ def client_for_secret(w: World, caller: str) -> httpx.AsyncClient:
 
 
 async def _get_assignment(w: World, c: httpx.AsyncClient) -> httpx.Response:
-    body = {"period": "day", "starts_on": "2026-01-05", "per_agent": 1}
+    # Drawn for team A: the supervisor's team, so they read it too.
+    body = {"period": "day", "starts_on": "2026-01-05", "per_agent": 1, "team_id": w.ids["team"]}
     made = await created(await w.admin.post("/v1/qa/assignments", json=body))
     return await c.get(f"/v1/qa/assignments/{made['id']}")
 
@@ -651,6 +653,7 @@ def _calls() -> dict[str, Call]:
             "/v1/qa/assignments",
             json={"period": "month", "starts_on": "2026-02-01", "per_agent": 1},
         ),
+        "qa_assignments_list": lambda w, c: c.get("/v1/qa/assignments"),
         "qa_assignments_get": _get_assignment,
         "qa_calibrations_create": lambda w, c: c.post(
             "/v1/qa/calibrations", json={"name": "m", "ticket_ids": [w.ids["ticket"]]}

@@ -4,15 +4,32 @@ stored seed from a recorded population; a ticket is sampled at most once per per
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.db import transaction
+from app.db import connection, transaction
 from app.domain import qa as rules
 from app.domain.access import Principal
 from app.errors import NotFound
-from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentOut
+from app.schemas import Page
+from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentListQuery, AssignmentOut
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.store.qa import samples as store
-from app.store.qa.samples import AssignmentItemRow, AssignmentRow, PopulationFilters
+from app.store.qa.samples import (
+    AssignmentItemRow,
+    AssignmentRow,
+    PopulationFilters,
+    SampleFilters,
+    SampleVisibility,
+)
+
+
+def sample_visibility(caller: Principal) -> SampleVisibility:
+    """Whose samples `caller` reads: an admin all; anyone else those they drew (with this key or
+    one it rotated), and a supervisor also those drawn for their teams."""
+    if caller.role == "admin":
+        return SampleVisibility(everything=True)
+    own = caller.lineage or frozenset({caller.key_id})
+    teams = caller.team_ids if caller.role == "supervisor" else frozenset()
+    return SampleVisibility(key_ids=own, team_ids=teams)
 
 
 def period_of(period: str, day: date) -> tuple[date, date]:
@@ -116,9 +133,27 @@ async def create(
     return Written(out(row, items))
 
 
-async def get(desk: Desk, assignment_id: int) -> AssignmentOut:
-    async with transaction(desk.db) as conn:
+async def get(desk: Desk, assignment_id: int, *, caller: Principal) -> AssignmentOut:
+    async with connection(desk.db) as conn:
         row = await store.get_assignment(conn, assignment_id)
-        if row is None:
+        if row is None or not store.sees_sample(sample_visibility(caller), row):
             raise NotFound(f"assignment {assignment_id} does not exist")
         return out(row, await store.assignment_items(conn, row.id))
+
+
+async def list_assignments(
+    desk: Desk, query: AssignmentListQuery, *, caller: Principal
+) -> Page[AssignmentOut]:
+    """The samples the caller reads, newest first."""
+    filters = SampleFilters(
+        period=query.period,
+        team_id=query.team_id,
+        starts_from=query.starts_from,
+        starts_before=query.starts_before,
+    )
+    async with connection(desk.db) as conn:
+        rows, next_cursor = await store.page_assignments(
+            conn, filters, sample_visibility(caller), limit=query.limit, cursor=query.cursor
+        )
+        items = await store.items_of(conn, [r.id for r in rows])
+    return Page[AssignmentOut](items=[out(r, items[r.id]) for r in rows], next_cursor=next_cursor)

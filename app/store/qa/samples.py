@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from app.store.paging import Params
+from app.store.paging import KeyColumn, Order, Params, fetch_page, rows_of
 from app.store.qa.sql import columns as _columns
 from app.store.qa.sql import insert as _insert
 
@@ -134,9 +134,103 @@ async def get_assignment(conn: asyncpg.Connection, assignment_id: int) -> Assign
 
 
 async def assignment_items(conn: asyncpg.Connection, assignment_id: int) -> list[AssignmentItemRow]:
-    sql = """SELECT s.ticket_id, s.agent_id,
+    return (await items_of(conn, [assignment_id])).get(assignment_id, [])
+
+
+async def items_of(
+    conn: asyncpg.Connection, assignment_ids: list[int]
+) -> dict[int, list[AssignmentItemRow]]:
+    """Each sample's items by sample id, in one statement: by agent, then ticket."""
+    sql = """SELECT s.assignment_id, s.ticket_id, s.agent_id,
                     EXISTS (SELECT 1 FROM qa_reviews r WHERE r.ticket_id = s.ticket_id
                               AND r.calibration_id IS NULL) AS reviewed
-             FROM qa_assignment_items s WHERE s.assignment_id = $1
+             FROM qa_assignment_items s WHERE s.assignment_id = ANY($1::bigint[])
              ORDER BY s.agent_id, s.ticket_id"""
-    return [AssignmentItemRow(**r) for r in await conn.fetch(sql, assignment_id)]
+    found: dict[int, list[AssignmentItemRow]] = {i: [] for i in assignment_ids}
+    for r in await conn.fetch(sql, assignment_ids):
+        found[r["assignment_id"]].append(
+            AssignmentItemRow(
+                ticket_id=r["ticket_id"], agent_id=r["agent_id"], reviewed=r["reviewed"]
+            )
+        )
+    return found
+
+
+# ---- who reads which samples, and the list of them -------------------------------------------
+
+
+@dataclass(frozen=True)
+class SampleVisibility:
+    """Whose samples a caller reads: all, or those drawn by one of `key_ids` (the caller's key
+    and the keys it rotated) and those drawn for one of `team_ids`."""
+
+    everything: bool = False
+    key_ids: frozenset[int] = frozenset()
+    team_ids: frozenset[int] = frozenset()
+
+
+def _sample_limit(visible: SampleVisibility, p: Params) -> str | None:
+    if visible.everything:
+        return None
+    alternatives = []
+    if visible.key_ids:
+        alternatives.append(f"created_by_key_id = ANY({p(sorted(visible.key_ids), 'bigint[]')})")
+    if visible.team_ids:
+        alternatives.append(
+            f"(filters->>'team_id')::bigint = ANY({p(sorted(visible.team_ids), 'bigint[]')})"
+        )
+    return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
+
+
+def sees_sample(visible: SampleVisibility, row: AssignmentRow) -> bool:
+    return (
+        visible.everything
+        or (row.created_by_key_id is not None and row.created_by_key_id in visible.key_ids)
+        or row.filters.get("team_id") in visible.team_ids
+    )
+
+
+@dataclass(frozen=True)
+class SampleFilters:
+    period: str | None = None
+    team_id: int | None = None
+    starts_from: date | None = None
+    starts_before: date | None = None
+
+
+SAMPLE_ORDER = Order("qa_assignments", (KeyColumn("id", int),), descending=True)
+
+
+async def page_assignments(
+    conn: asyncpg.Connection,
+    filters: SampleFilters,
+    visible: SampleVisibility,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[AssignmentRow], str | None]:
+    """Newest first."""
+    p = Params()
+    where: list[str] = []
+    if filters.period is not None:
+        where.append(f"period = {p(filters.period, 'text')}")
+    if filters.team_id is not None:
+        where.append(f"(filters->>'team_id')::bigint = {p(filters.team_id, 'bigint')}")
+    if filters.starts_from is not None:
+        where.append(f"period_start >= {p(filters.starts_from, 'date')}")
+    if filters.starts_before is not None:
+        where.append(f"period_start < {p(filters.starts_before, 'date')}")
+    limit_to = _sample_limit(visible, p)
+    if limit_to:
+        where.append(limit_to)
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=_ASSIGNMENT_COLUMNS,
+        source="qa_assignments",
+        where=where,
+        params=p,
+        order=SAMPLE_ORDER,
+        cursor=cursor,
+        limit=limit,
+    )
+    return rows_of(AssignmentRow, rows), next_cursor
