@@ -300,6 +300,10 @@ class CalibrationCreate(Strict):
     ticket_ids: list[Id] = Field(min_length=1, max_length=50)
 
 
+class CalibrationClose(Strict):
+    """Closing a session takes no body: what a retry with the same Idempotency-Key repeats."""
+
+
 class CriterionAgreement(BaseModel):
     criterion: str
     level: Literal["nominal", "ordinal"]

@@ -4,12 +4,13 @@ stored seed from a recorded population; a ticket is sampled at most once per per
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
 
-from app.db import connection, transaction
+from app.db import Connection, connection
 from app.domain import qa as rules
 from app.domain.access import Principal
 from app.errors import NotFound
 from app.schemas import Page
 from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentListQuery, AssignmentOut
+from app.services import idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.store.qa import samples as store
@@ -76,7 +77,12 @@ def out(row: AssignmentRow, items: list[AssignmentItemRow]) -> AssignmentOut:
 
 
 async def create(
-    desk: Desk, data: AssignmentCreate, *, actor: Principal, now: datetime
+    desk: Desk,
+    data: AssignmentCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
 ) -> Written[AssignmentOut]:
     """Draw the sample. The same request with the same seed returns the sample it drew (200);
     a new draw in a period leaves out the tickets sampled in it already."""
@@ -87,7 +93,8 @@ async def create(
         "category": data.category,
         "min_interactions": data.min_interactions,
     }
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[AssignmentOut]:
         if data.seed is not None:
             same = await store.same_assignment(
                 conn,
@@ -129,8 +136,11 @@ async def create(
             key_id=actor.key_id or None,
             now=now,
         )
-        items = await store.assignment_items(conn, row.id)
-    return Written(out(row, items))
+        return Written(out(row, await store.assignment_items(conn, row.id)))
+
+    return await idempotency.run(
+        desk, actor, idempotency_key, "qa.assignments.create", data, work, now=now
+    )
 
 
 async def get(desk: Desk, assignment_id: int, *, caller: Principal) -> AssignmentOut:

@@ -8,8 +8,10 @@ from app.db import Connection, transaction
 from app.domain import qa as rules
 from app.domain.access import Principal, Visibility
 from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.schemas.qa import CalibrationCreate, CalibrationOut, CalibrationResults
+from app.schemas.qa import CalibrationClose, CalibrationCreate, CalibrationOut, CalibrationResults
+from app.services import idempotency
 from app.services.desk import Desk
+from app.services.idempotency import Written
 from app.services.qa.reviews import outs
 from app.services.qa.scorecards import card_of, current
 from app.store import tickets
@@ -46,9 +48,11 @@ async def create(
     actor: Principal,
     visible: Visibility,
     now: datetime,
-) -> CalibrationOut:
+    idempotency_key: str | None,
+) -> Written[CalibrationOut]:
     ticket_ids = list(dict.fromkeys(data.ticket_ids))
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[CalibrationOut]:
         for i, ticket_id in enumerate(ticket_ids):  # at most 50
             if await tickets.get(conn, ticket_id, visible) is None:
                 raise UnprocessableEntity(
@@ -67,7 +71,11 @@ async def create(
             key_id=actor.key_id or None,
             now=now,
         )
-        return await _out(conn, row, actor)
+        return Written(await _out(conn, row, actor))
+
+    return await idempotency.run(
+        desk, actor, idempotency_key, "qa.calibrations.create", data, work, now=now
+    )
 
 
 async def get(desk: Desk, calibration_id: int, *, caller: Principal) -> CalibrationOut:
@@ -79,10 +87,17 @@ async def get(desk: Desk, calibration_id: int, *, caller: Principal) -> Calibrat
 
 
 async def close(
-    desk: Desk, calibration_id: int, *, actor: Principal, now: datetime
-) -> CalibrationOut:
-    """Close the session: the answers are revealed and the agreement is worked out and kept."""
-    async with transaction(desk.db) as conn:
+    desk: Desk,
+    calibration_id: int,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[CalibrationOut]:
+    """Close the session: the answers are revealed and the agreement is worked out and kept.
+    Answers 200 (`created` False): nothing new is made."""
+
+    async def work(conn: Connection) -> Written[CalibrationOut]:
         row = await store.get_calibration(conn, calibration_id, lock=True)
         if row is None:
             raise NotFound(f"calibration session {calibration_id} does not exist")
@@ -108,4 +123,9 @@ async def close(
             alpha=alpha if isinstance(alpha, float) else None,
             now=now,
         )
-        return await _out(conn, row, actor)
+        return Written(await _out(conn, row, actor), created=False)
+
+    operation = f"qa.calibrations.close:{calibration_id}"
+    return await idempotency.run(
+        desk, actor, idempotency_key, operation, CalibrationClose(), work, now=now
+    )

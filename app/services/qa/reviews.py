@@ -23,6 +23,7 @@ from app.schemas.qa import (
     SectionScoreOut,
     SuggestionOut,
 )
+from app.services import idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.qa.scorecards import card_of, current
@@ -253,10 +254,12 @@ async def create(
     actor: Principal,
     visible: Visibility,
     now: datetime,
+    idempotency_key: str | None,
 ) -> Written[ReviewOut]:
     """Score the ticket (or one interaction of it): the pre-checks fill the answers the reviewer
     left out, the domain computes the score; the version is marked used."""
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         if await tickets.get(conn, ticket_id, visible) is None:
             raise no_ticket(ticket_id)
         version = await _version_for(conn, data, ticket_id, now)
@@ -330,7 +333,10 @@ async def create(
                 ],
                 at=now,
             )
-    return Written(out(row, version, None))
+        return Written(out(row, version, None))
+
+    operation = f"qa.reviews.create:{ticket_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)
 
 
 async def _visible_review(
@@ -374,10 +380,18 @@ async def list_reviews(desk: Desk, query: ReviewListQuery, *, caller: Principal)
 
 
 async def dispute(
-    desk: Desk, review_id: int, data: DisputeCreate, *, actor: Principal, now: datetime
-) -> ReviewOut:
-    """The reviewed agent disputes the review, once, giving a reason."""
-    async with transaction(desk.db) as conn:
+    desk: Desk,
+    review_id: int,
+    data: DisputeCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[ReviewOut]:
+    """The reviewed agent disputes the review, once, giving a reason. Answers 200 (`created`
+    False): the review changes, nothing new is made."""
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         row = await _visible_review(conn, review_id, actor, lock=True)
         if actor.agent_id is None or actor.agent_id != row.agent_id:
             raise Forbidden("only the reviewed agent may dispute a review")
@@ -405,15 +419,25 @@ async def dispute(
             ],
             at=now,
         )
-        return (await outs(conn, [row]))[0]
+        return Written((await outs(conn, [row]))[0], created=False)
+
+    operation = f"qa.reviews.dispute:{review_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)
 
 
 async def decide(
-    desk: Desk, review_id: int, data: DisputeDecision, *, actor: Principal, now: datetime
-) -> ReviewOut:
+    desk: Desk,
+    review_id: int,
+    data: DisputeDecision,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[ReviewOut]:
     """A supervisor upholds the disputed review, or amends its answers (the old ones are kept
-    on the dispute)."""
-    async with transaction(desk.db) as conn:
+    on the dispute). Answers 200 (`created` False)."""
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         row = await _visible_review(conn, review_id, actor, lock=True)
         found = await dispute_store.dispute_of(conn, row.id, lock=True)
         if found is None or found.decision is not None:
@@ -477,4 +501,7 @@ async def decide(
                 critical_failed=bool(result.critical_failures),
                 now=now,
             )
-        return (await outs(conn, [row]))[0]
+        return Written((await outs(conn, [row]))[0], created=False)
+
+    operation = f"qa.reviews.decide:{review_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)
