@@ -33,6 +33,9 @@ SUMMARIES: dict[str, str] = {
     "qa_assignments_create": "Draw a random sample of resolved tickets to review per agent",
     "qa_assignments_list": "List the review samples you may read",
     "qa_assignments_get": "Read a review sample and which of its tickets are reviewed",
+    "qa_schedules_create": "Schedule a recurring review sample, drawn as each period ends",
+    "qa_schedules_get": "Read a sample schedule and when it draws next",
+    "qa_schedules_stop": "Stop a sample schedule; its samples stay",
     "qa_calibrations_create": "Start a calibration session: reviewers score the same tickets",
     "qa_calibrations_get": "Read a calibration session",
     "qa_calibrations_close": "Close a calibration session and see how far reviewers agree",
@@ -445,6 +448,28 @@ SCHEMAS: dict[str, Any] = {
             {"ticket_id": 4705, "agent_id": 14, "reviewed": False},
         ],
         "created_at": "2026-03-09T08:00:00Z",
+        "schedule_id": None,
+    },
+    "ScheduleCreate": {
+        "period": "week",
+        "starts_on": "2026-03-02",
+        "per_agent": 5,
+        "team_id": 3,
+        "channel": "phone",
+        "min_interactions": 2,
+        "scorecard_id": 4,
+    },
+    "ScheduleOut": {
+        "id": 5,
+        "period": "week",
+        "per_agent": 5,
+        "filters": {"team_id": 3, "channel": "phone", "category": None, "min_interactions": 2},
+        "scorecard_id": 4,
+        "seed": 5518239937,
+        "next_starts_on": "2026-03-09",
+        "next_run_at": "2026-03-16T00:00:00Z",
+        "stopped_at": None,
+        "created_at": "2026-03-04T10:12:00Z",
     },
     "CalibrationCreate": {
         "name": "Calibration March: Utrecht phone tickets",
@@ -630,6 +655,8 @@ DESCRIPTIONS: dict[str, str] = {
     "bucket": "`day`, `week` (ISO) or `month`: the timeseries' step.",
     "review_id": "The review's id.",
     "assignment_id": "The sample's id.",
+    "schedule_id": "The sample schedule's id.",
+    "stopped_at": "When it was stopped; null while it runs.",
 }
 
 

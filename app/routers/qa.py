@@ -32,12 +32,14 @@ from app.schemas.qa import (
     ReviewCreate,
     ReviewListQuery,
     ReviewOut,
+    ScheduleCreate,
+    ScheduleOut,
     ScorecardCreate,
     ScorecardListQuery,
     ScorecardOut,
     ScorecardUpdate,
 )
-from app.services.qa import assignments, calibrations, metrics, reviews, scorecards
+from app.services.qa import assignments, calibrations, metrics, reviews, schedules, scorecards
 
 router = APIRouter(prefix="/v1", tags=["quality assurance"])
 
@@ -249,6 +251,38 @@ async def list_assignments(
 )
 async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response:
     return json_body(await assignments.get(call.desk, assignment_id, caller=call.caller))
+
+
+@router.post(
+    "/qa/schedules",
+    status_code=201,
+    response_model=ScheduleOut,
+    operation_id="qa_schedules_create",
+)
+async def create_schedule(
+    call: SuperviseCall, body: Annotated[ScheduleCreate, Body()], key: IdempotencyKey = None
+) -> Response:
+    """A recurring sample: when each period ends, its fair sample is drawn as on request (its
+    seed follows from the schedule's and the period), once per period."""
+    return written(
+        await schedules.create(
+            call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
+        )
+    )
+
+
+@router.get(
+    "/qa/schedules/{schedule_id}", response_model=ScheduleOut, operation_id="qa_schedules_get"
+)
+async def get_schedule(call: SuperviseCall, schedule_id: PathId) -> Response:
+    return json_body(await schedules.get(call.desk, schedule_id, caller=call.caller))
+
+
+@router.delete("/qa/schedules/{schedule_id}", status_code=204, operation_id="qa_schedules_stop")
+async def stop_schedule(call: SuperviseCall, schedule_id: PathId) -> Response:
+    """Draw no more periods; the samples drawn stay."""
+    await schedules.stop(call.desk, schedule_id, actor=call.caller, now=call.now)
+    return Response(status_code=204)
 
 
 @router.post(

@@ -289,6 +289,47 @@ class AssignmentOut(BaseModel):
     )
     items: list[AssignmentItemOut]
     created_at: datetime
+    schedule_id: int | None = Field(description="The schedule that drew it; null: on request.")
+
+
+class ScheduleCreate(Strict):
+    """A recurring sample: when each period ends, its sample is drawn as `POST /v1/qa/assignments`
+    draws one."""
+
+    period: Period
+    starts_on: PlainDate | None = Field(
+        default=None,
+        description="A day of the first period to draw (default: today's period). Each period "
+        "is drawn when it ends (at 00:00 UTC of the day after it).",
+    )
+    per_agent: int = Field(ge=1, le=100, description="Tickets drawn per agent.")
+    team_id: Id | None = None
+    channel: Channel | None = None
+    category: ShortText | None = None
+    min_interactions: int = Field(default=0, ge=0, le=10_000)
+    scorecard_id: Id | None = Field(
+        default=None, description="The scorecard its samples are reviewed with (default: built-in)."
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Default: a fresh random seed, stored. Each period's draw seed follows from "
+        "it and the period's first day.",
+    )
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    period: Period
+    per_agent: int
+    filters: dict[str, Any]
+    scorecard_id: int | None
+    seed: int
+    next_starts_on: date = Field(description="The first day of the next period to draw.")
+    next_run_at: datetime | None = Field(description="When it is drawn; null once stopped.")
+    stopped_at: datetime | None
+    created_at: datetime
 
 
 # ---- calibration ---------------------------------------------------------------------------

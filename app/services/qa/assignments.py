@@ -3,6 +3,7 @@ stored seed from a recorded population; a ticket is sampled at most once per per
 
 import secrets
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from app.db import Connection, connection
 from app.domain import qa as rules
@@ -54,7 +55,7 @@ def period_of(period: str, day: date) -> tuple[date, date]:
     return first, after
 
 
-def _midnight(day: date) -> datetime:
+def midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=UTC)
 
 
@@ -73,6 +74,52 @@ def out(row: AssignmentRow, items: list[AssignmentItemRow]) -> AssignmentOut:
             for i in items
         ],
         created_at=row.created_at,
+        schedule_id=row.schedule_id,
+    )
+
+
+async def draw(
+    conn: Connection,
+    *,
+    period: str,
+    starts_on: date,
+    per_agent: int,
+    filters: dict[str, Any],
+    seed: int,
+    key_id: int | None,
+    now: datetime,
+    schedule_id: int | None = None,
+) -> AssignmentRow | None:
+    """Draw and keep the sample of the period that starts on `starts_on`: per agent, `per_agent`
+    of the tickets resolved in it that match `filters` and no sample of the period holds yet.
+    None when `schedule_id` drew this period already."""
+    _, ends_on = period_of(period, starts_on)
+    population = await store.population(
+        conn,
+        PopulationFilters(
+            start=midnight(starts_on),
+            end=midnight(ends_on),
+            period=period,
+            period_start=starts_on,
+            team_id=filters["team_id"],
+            channel=filters["channel"],
+            category=filters["category"],
+            min_interactions=filters["min_interactions"],
+        ),
+    )
+    return await store.insert_assignment(
+        conn,
+        period=period,
+        period_start=starts_on,
+        period_end=ends_on,
+        per_agent=per_agent,
+        filters=filters,
+        seed=seed,
+        population={str(agent): ids for agent, ids in sorted(population.items())},
+        drawn=rules.draw_sample(population, per_agent, seed),
+        key_id=key_id,
+        now=now,
+        schedule_id=schedule_id,
     )
 
 
@@ -86,7 +133,7 @@ async def create(
 ) -> Written[AssignmentOut]:
     """Draw the sample. The same request with the same seed returns the sample it drew (200);
     a new draw in a period leaves out the tickets sampled in it already."""
-    starts_on, ends_on = period_of(data.period, data.starts_on)
+    starts_on, _ = period_of(data.period, data.starts_on)
     filters = {
         "team_id": data.team_id,
         "channel": data.channel,
@@ -109,33 +156,17 @@ async def create(
                     out(same, await store.assignment_items(conn, same.id)), created=False
                 )
         seed = data.seed if data.seed is not None else secrets.randbits(63)
-        population = await store.population(
-            conn,
-            PopulationFilters(
-                start=_midnight(starts_on),
-                end=_midnight(ends_on),
-                period=data.period,
-                period_start=starts_on,
-                team_id=data.team_id,
-                channel=data.channel,
-                category=data.category,
-                min_interactions=data.min_interactions,
-            ),
-        )
-        drawn = rules.draw_sample(population, data.per_agent, seed)
-        row = await store.insert_assignment(
+        row = await draw(
             conn,
             period=data.period,
-            period_start=starts_on,
-            period_end=ends_on,
+            starts_on=starts_on,
             per_agent=data.per_agent,
             filters=filters,
             seed=seed,
-            population={str(agent): ids for agent, ids in sorted(population.items())},
-            drawn=drawn,
             key_id=actor.key_id or None,
             now=now,
         )
+        assert row is not None  # only a schedule's draw can find its period drawn
         return Written(out(row, await store.assignment_items(conn, row.id)))
 
     return await idempotency.run(

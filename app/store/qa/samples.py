@@ -23,6 +23,7 @@ class AssignmentRow:
     population: dict[str, list[int]]
     created_at: datetime
     created_by_key_id: int | None
+    schedule_id: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +102,9 @@ async def insert_assignment(
     drawn: dict[int, list[int]],
     key_id: int | None,
     now: datetime,
-) -> AssignmentRow:
+    schedule_id: int | None = None,
+) -> AssignmentRow | None:
+    """The sample and its items; None when its schedule drew this period already."""
     sql, args = _insert(
         "qa_assignments",
         {
@@ -114,10 +117,20 @@ async def insert_assignment(
             "population": population,
             "created_at": now,
             "created_by_key_id": key_id,
+            "schedule_id": schedule_id,
         },
         _ASSIGNMENT_COLUMNS,
     )
-    row = AssignmentRow(**await conn.fetchrow(sql, *args))
+    sql = sql.replace(
+        " RETURNING",
+        " ON CONFLICT (schedule_id, period_start) WHERE schedule_id IS NOT NULL DO NOTHING"
+        " RETURNING",
+        1,
+    )
+    found = await conn.fetchrow(sql, *args)
+    if found is None:
+        return None
+    row = AssignmentRow(**found)
     items = [(row.id, t, agent, period, period_start) for agent, ts in drawn.items() for t in ts]
     await conn.executemany(
         """INSERT INTO qa_assignment_items (assignment_id, ticket_id, agent_id, period,
