@@ -264,6 +264,7 @@ class AssignmentCreate(Strict):
 class AssignmentListQuery(BaseModel):
     period: Period | None = None
     team_id: QueryIdValue | None = Field(default=None, description="Drawn for this team.")
+    schedule_id: QueryIdValue | None = Field(default=None, description="Drawn by this schedule.")
     starts_from: PlainDate | None = Field(default=None, description="Periods starting on or after.")
     starts_before: PlainDate | None = Field(default=None, description="Periods starting before.")
     limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")

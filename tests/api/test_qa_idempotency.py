@@ -92,6 +92,8 @@ async def test_every_qa_post_is_done_once_per_idempotency_key(
     assert decided["status"] == "amended"
     sample = {"period": "month", "starts_on": "2026-03-01", "per_agent": 1}
     await _once(db, client.post, "/v1/qa/assignments", sample, sample | {"per_agent": 2})
+    schedule = {"period": "week", "per_agent": 1}
+    await _once(db, client.post, "/v1/qa/schedules", schedule, schedule | {"per_agent": 3})
     session = await _once(
         db,
         client.post,
@@ -120,6 +122,16 @@ async def test_every_qa_post_is_done_once_per_idempotency_key(
                       (SELECT count(*) FROM qa_reviews) AS reviews,
                       (SELECT count(*) FROM qa_disputes) AS disputes,
                       (SELECT count(*) FROM qa_assignments) AS samples,
-                      (SELECT count(*) FROM qa_calibrations) AS sessions"""
+                      (SELECT count(*) FROM qa_calibrations) AS sessions,
+                      (SELECT count(*) FROM qa_sample_schedules) AS schedules,
+                      (SELECT count(*) FROM timers WHERE kind = 'qa_sample_schedule') AS timers"""
         )
-    assert dict(counts) == {"cards": 1, "reviews": 1, "disputes": 1, "samples": 1, "sessions": 1}
+    assert dict(counts) == {
+        "cards": 1,
+        "reviews": 1,
+        "disputes": 1,
+        "samples": 1,
+        "sessions": 1,
+        "schedules": 1,
+        "timers": 1,
+    }

@@ -114,6 +114,8 @@ async def test_a_schedule_draws_each_period_once_when_it_ends(
     assert sorted(await asyncio.gather(replica(), replica())) == [0, 1]
     starts = [s["period_start"].isoformat() for s in await _samples(db, schedule["id"])]
     assert starts == ["2026-03-02", "2026-03-09"]
+    listed = await client.get("/v1/qa/assignments", params={"schedule_id": schedule["id"]})
+    assert [a["starts_on"] for a in listed.json()["items"]] == ["2026-03-09", "2026-03-02"]
     # A retry of a firing (the timer rerun after its pass committed) draws nothing either.
     assert await replica() == 0
 

@@ -189,6 +189,7 @@ async def list_assignments(
     filters = SampleFilters(
         period=query.period,
         team_id=query.team_id,
+        schedule_id=query.schedule_id,
         starts_from=query.starts_from,
         starts_before=query.starts_before,
     )

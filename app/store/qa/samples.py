@@ -207,6 +207,7 @@ def sees_sample(visible: SampleVisibility, row: AssignmentRow) -> bool:
 class SampleFilters:
     period: str | None = None
     team_id: int | None = None
+    schedule_id: int | None = None
     starts_from: date | None = None
     starts_before: date | None = None
 
@@ -229,6 +230,8 @@ async def page_assignments(
         where.append(f"period = {p(filters.period, 'text')}")
     if filters.team_id is not None:
         where.append(f"(filters->>'team_id')::bigint = {p(filters.team_id, 'bigint')}")
+    if filters.schedule_id is not None:
+        where.append(f"schedule_id = {p(filters.schedule_id, 'bigint')}")
     if filters.starts_from is not None:
         where.append(f"period_start >= {p(filters.starts_from, 'date')}")
     if filters.starts_before is not None:
