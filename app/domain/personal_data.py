@@ -262,6 +262,8 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("qa_assignments", "filters", "team, channel and category filters"),
     NotPersonal("qa_assignments", "population", "ticket and agent ids drawn from"),
     NotPersonal("qa_assignment_items", "period", "a period's name"),
+    NotPersonal("qa_sample_schedules", "period", "a period's name"),
+    NotPersonal("qa_sample_schedules", "filters", "team, channel and category filters"),
     NotPersonal("qa_calibrations", "name", "a session's name, chosen by a supervisor"),
     NotPersonal("qa_calibrations", "status", "a state"),
     NotPersonal("qa_calibrations", "ticket_ids", "ticket ids"),

@@ -11,11 +11,12 @@ possible points, in per cent:
 - a **bonus** criterion is outside the denominator: its points lift the score above 100 %.
 """
 
+import hashlib
 import math
 import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 Scale = Literal["yes_no", "three_point", "four_point", "five_point"]
@@ -236,7 +237,13 @@ DEFAULT_SCORECARD = Scorecard(
                 _c("no_jargon", "Explained without jargon", scale="three_point"),
                 _c("answered_all", "Answered every question", weight=2.0, critical="section"),
                 _c("several_solutions", "Offered more than one solution", allow_na=True),
-                _c("self_help", "Pointed to self-help", allow_na=True, bonus=True),
+                _c(
+                    "self_help",
+                    "Pointed to self-help",
+                    allow_na=True,
+                    bonus=True,
+                    precheck="kb_article_linked",
+                ),
             ),
         ),
         Section(
@@ -521,3 +528,10 @@ def figures(reviews: Sequence[ScoredReview], bucket: str) -> dict[str, Any]:
         "disputes": disputes,
         "dispute_rate": round(disputes / len(reviews), 4) if reviews else None,
     }
+
+
+def period_seed(seed: int, period_start: date) -> int:
+    """The draw seed of one period of a sample schedule: fixed by the schedule's seed and the
+    period's first day, so anyone can redraw any period's sample, and nobody picks it."""
+    digest = hashlib.sha256(f"{seed}:{period_start.isoformat()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") >> 1  # a non-negative BIGINT

@@ -188,6 +188,8 @@ class TicketFacts:
     escalations: int
     transfers: int
     replies: tuple[Reply, ...]
+    # The knowledge-base articles linked to the ticket as solving it, in the order linked.
+    linked_articles: tuple[int, ...]
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,8 @@ def _hours(delta: timedelta) -> str:
 
 def fact_checks(facts: TicketFacts, now: datetime) -> list[Suggestion]:
     """What the ticket's data proves: updates at least every 24 h, first response within its
-    SLA, escalated or transferred, tags and category present, resolved at first contact."""
+    SLA, escalated or transferred, tags and category present, resolved at first contact, a
+    knowledge-base article linked."""
     found: list[Suggestion] = []
     # Updates: from the ticket's opening, each public reply, to its resolution (or now).
     end = facts.resolved_at or facts.closed_at or now
@@ -383,6 +386,16 @@ def fact_checks(facts: TicketFacts, now: datetime) -> list[Suggestion]:
                 "neither resolved at first contact nor escalated or transferred",
             )
         )
+    articles = facts.linked_articles
+    found.append(
+        Suggestion(
+            "kb_article_linked",
+            bool(articles),
+            f"article(s) {', '.join(str(a) for a in articles)} linked"
+            if articles
+            else "no knowledge-base article linked",
+        )
+    )
     return found
 
 

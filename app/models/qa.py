@@ -178,7 +178,42 @@ class QaAssignment(SQLModel, table=True):
     population: Any = _jsonb("{}")
     created_at: datetime = timestamp()
     created_by_key_id: int | None = reference("api_keys.id", index=False)
-    __table_args__ = (Index("qa_assignments_period_idx", "period_start", "period_end"),)
+    # The schedule that drew it; null: drawn on request.
+    schedule_id: int | None = reference("qa_sample_schedules.id", index=False)
+    __table_args__ = (
+        Index("qa_assignments_period_idx", "period_start", "period_end"),
+        # One sample per schedule and period, whatever retries or replicas do.
+        Index(
+            "qa_assignments_schedule_period_key",
+            "schedule_id",
+            "period_start",
+            unique=True,
+            postgresql_where=text("schedule_id IS NOT NULL"),
+        ),
+    )
+
+
+class QaSampleSchedule(SQLModel, table=True):
+    """A recurring sample: each period's fair sample, drawn when the period ends by a timer
+    about the schedule."""
+
+    __tablename__ = "qa_sample_schedules"
+    id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
+    period: str = Field(sa_type=String(10))
+    per_agent: int
+    filters: Any = _jsonb("{}")
+    # The scorecard its samples are reviewed with; null: the built-in checklist.
+    scorecard_id: int | None = reference("qa_scorecards.id", index=False)
+    # Each period's draw seed follows from this one and the period's first day.
+    seed: int = Field(sa_type=BigInteger)
+    # The first day of the next period to draw.
+    next_period_start: date = Field(sa_type=Date)
+    stopped_at: datetime | None = timestamp(nullable=True)
+    created_at: datetime = timestamp()
+    created_by_key_id: int | None = reference("api_keys.id", index=False)
+    __table_args__ = (
+        CheckConstraint("period IN ('day', 'week', 'month')", name="qa_sample_schedules_period"),
+    )
 
 
 class QaAssignmentItem(SQLModel, table=True):

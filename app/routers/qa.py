@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response
 
 from app.http.deps import (
+    IdempotencyKey,
     IfMatch,
     PathId,
     ReadCall,
@@ -18,6 +19,7 @@ from app.http.responses import json_body, written
 from app.schemas import Page
 from app.schemas.qa import (
     AssignmentCreate,
+    AssignmentListQuery,
     AssignmentOut,
     CalibrationCreate,
     CalibrationOut,
@@ -30,12 +32,14 @@ from app.schemas.qa import (
     ReviewCreate,
     ReviewListQuery,
     ReviewOut,
+    ScheduleCreate,
+    ScheduleOut,
     ScorecardCreate,
     ScorecardListQuery,
     ScorecardOut,
     ScorecardUpdate,
 )
-from app.services.qa import assignments, calibrations, metrics, reviews, scorecards
+from app.services.qa import assignments, calibrations, metrics, reviews, schedules, scorecards
 
 router = APIRouter(prefix="/v1", tags=["quality assurance"])
 
@@ -50,13 +54,15 @@ router = APIRouter(prefix="/v1", tags=["quality assurance"])
     operation_id="qa_scorecards_create",
 )
 async def create_scorecard(
-    call: SuperviseCall, body: Annotated[ScorecardCreate, Body()]
+    call: SuperviseCall, body: Annotated[ScorecardCreate, Body()], key: IdempotencyKey = None
 ) -> Response:
     """A scorecard: criteria in sections, each with a weight, a scale, whether n/a is allowed,
     root causes to pick from, and optionally critical (a fail zeroes the criterion, its section
     or the whole review) or bonus (adds above 100 %)."""
-    made = await scorecards.create(call.desk, body, actor=call.caller, now=call.now)
-    return json_body(made, status=201)
+    made = await scorecards.create(
+        call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
+    )
+    return written(made)
 
 
 @router.get(
@@ -131,12 +137,21 @@ async def prechecks(
     operation_id="qa_reviews_create",
 )
 async def create_review(
-    call: SuperviseCall, ticket_id: PathId, body: Annotated[ReviewCreate, Body()]
+    call: SuperviseCall,
+    ticket_id: PathId,
+    body: Annotated[ReviewCreate, Body()],
+    key: IdempotencyKey = None,
 ) -> Response:
     """Score the ticket (or one interaction of it). Criteria left out take the pre-checks'
     suggestions; every suggestion is kept with whether the reviewer accepted or overruled it."""
     made = await reviews.create(
-        call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+        call.desk,
+        ticket_id,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
     return written(made)
 
@@ -163,11 +178,16 @@ async def get_review(call: ReadCall, review_id: PathId) -> Response:
     "/qa/reviews/{review_id}/dispute", response_model=ReviewOut, operation_id="qa_reviews_dispute"
 )
 async def dispute_review(
-    call: WriteCall, review_id: PathId, body: Annotated[DisputeCreate, Body()]
+    call: WriteCall,
+    review_id: PathId,
+    body: Annotated[DisputeCreate, Body()],
+    key: IdempotencyKey = None,
 ) -> Response:
     """The reviewed agent disputes the review, once, with a reason."""
-    return json_body(
-        await reviews.dispute(call.desk, review_id, body, actor=call.caller, now=call.now)
+    return written(
+        await reviews.dispute(
+            call.desk, review_id, body, actor=call.caller, now=call.now, idempotency_key=key
+        )
     )
 
 
@@ -175,11 +195,16 @@ async def dispute_review(
     "/qa/reviews/{review_id}/decision", response_model=ReviewOut, operation_id="qa_reviews_decide"
 )
 async def decide_dispute(
-    call: SuperviseCall, review_id: PathId, body: Annotated[DisputeDecision, Body()]
+    call: SuperviseCall,
+    review_id: PathId,
+    body: Annotated[DisputeDecision, Body()],
+    key: IdempotencyKey = None,
 ) -> Response:
     """A supervisor upholds the disputed review or amends its answers; the trail stays."""
-    return json_body(
-        await reviews.decide(call.desk, review_id, body, actor=call.caller, now=call.now)
+    return written(
+        await reviews.decide(
+            call.desk, review_id, body, actor=call.caller, now=call.now, idempotency_key=key
+        )
     )
 
 
@@ -194,11 +219,29 @@ async def decide_dispute(
     responses={200: {"description": "The same request (and seed) drew this sample before."}},
 )
 async def create_assignment(
-    call: SuperviseCall, body: Annotated[AssignmentCreate, Body()]
+    call: SuperviseCall, body: Annotated[AssignmentCreate, Body()], key: IdempotencyKey = None
 ) -> Response:
     """Draw N resolved tickets per agent of the period, uniformly at random with a stored seed
     from a recorded population; a ticket is sampled at most once per period."""
-    return written(await assignments.create(call.desk, body, actor=call.caller, now=call.now))
+    return written(
+        await assignments.create(
+            call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
+        )
+    )
+
+
+@router.get(
+    "/qa/assignments",
+    response_model=Page[AssignmentOut],
+    operation_id="qa_assignments_list",
+    openapi_extra=query_parameters(AssignmentListQuery),
+)
+async def list_assignments(
+    call: SuperviseCall, q: Annotated[AssignmentListQuery, query(AssignmentListQuery)]
+) -> Response:
+    """Samples, newest first: those you drew, and a supervisor's also those drawn for their
+    teams; an admin reads all."""
+    return json_body(await assignments.list_assignments(call.desk, q, caller=call.caller))
 
 
 @router.get(
@@ -207,7 +250,39 @@ async def create_assignment(
     operation_id="qa_assignments_get",
 )
 async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response:
-    return json_body(await assignments.get(call.desk, assignment_id))
+    return json_body(await assignments.get(call.desk, assignment_id, caller=call.caller))
+
+
+@router.post(
+    "/qa/schedules",
+    status_code=201,
+    response_model=ScheduleOut,
+    operation_id="qa_schedules_create",
+)
+async def create_schedule(
+    call: SuperviseCall, body: Annotated[ScheduleCreate, Body()], key: IdempotencyKey = None
+) -> Response:
+    """A recurring sample: when each period ends, its fair sample is drawn as on request (its
+    seed follows from the schedule's and the period), once per period."""
+    return written(
+        await schedules.create(
+            call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
+        )
+    )
+
+
+@router.get(
+    "/qa/schedules/{schedule_id}", response_model=ScheduleOut, operation_id="qa_schedules_get"
+)
+async def get_schedule(call: SuperviseCall, schedule_id: PathId) -> Response:
+    return json_body(await schedules.get(call.desk, schedule_id, caller=call.caller))
+
+
+@router.delete("/qa/schedules/{schedule_id}", status_code=204, operation_id="qa_schedules_stop")
+async def stop_schedule(call: SuperviseCall, schedule_id: PathId) -> Response:
+    """Draw no more periods; the samples drawn stay."""
+    await schedules.stop(call.desk, schedule_id, actor=call.caller, now=call.now)
+    return Response(status_code=204)
 
 
 @router.post(
@@ -217,14 +292,19 @@ async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response
     operation_id="qa_calibrations_create",
 )
 async def create_calibration(
-    call: SuperviseCall, body: Annotated[CalibrationCreate, Body()]
+    call: SuperviseCall, body: Annotated[CalibrationCreate, Body()], key: IdempotencyKey = None
 ) -> Response:
     """A calibration session: reviewers score its tickets (reviews with `calibration_id`) blind
     until it is closed. Its reviews never count toward agents' QA figures."""
     made = await calibrations.create(
-        call.desk, body, actor=call.caller, visible=call.visible, now=call.now
+        call.desk,
+        body,
+        actor=call.caller,
+        visible=call.visible,
+        now=call.now,
+        idempotency_key=key,
     )
-    return json_body(made, status=201)
+    return written(made)
 
 
 @router.get(
@@ -241,11 +321,15 @@ async def get_calibration(call: SuperviseCall, calibration_id: PathId) -> Respon
     response_model=CalibrationOut,
     operation_id="qa_calibrations_close",
 )
-async def close_calibration(call: SuperviseCall, calibration_id: PathId) -> Response:
+async def close_calibration(
+    call: SuperviseCall, calibration_id: PathId, key: IdempotencyKey = None
+) -> Response:
     """Close the session: every answer is revealed, with Krippendorff's alpha per criterion and
     each reviewer's distance from the consensus."""
-    return json_body(
-        await calibrations.close(call.desk, calibration_id, actor=call.caller, now=call.now)
+    return written(
+        await calibrations.close(
+            call.desk, calibration_id, actor=call.caller, now=call.now, idempotency_key=key
+        )
     )
 
 

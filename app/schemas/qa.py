@@ -50,6 +50,7 @@ PrecheckName = Literal[
     "tagged",
     "resolved_first_contact",
     "resolved_or_escalated",
+    "kb_article_linked",
 ]
 LongText = Annotated[
     str, StringConstraints(min_length=1, max_length=4000, pattern=NOT_BLANK), Stripped
@@ -260,6 +261,16 @@ class AssignmentCreate(Strict):
     )
 
 
+class AssignmentListQuery(BaseModel):
+    period: Period | None = None
+    team_id: QueryIdValue | None = Field(default=None, description="Drawn for this team.")
+    schedule_id: QueryIdValue | None = Field(default=None, description="Drawn by this schedule.")
+    starts_from: PlainDate | None = Field(default=None, description="Periods starting on or after.")
+    starts_before: PlainDate | None = Field(default=None, description="Periods starting before.")
+    limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
+    cursor: str | None = Field(default=None, max_length=512)
+
+
 class AssignmentItemOut(BaseModel):
     ticket_id: int
     agent_id: int
@@ -279,6 +290,47 @@ class AssignmentOut(BaseModel):
     )
     items: list[AssignmentItemOut]
     created_at: datetime
+    schedule_id: int | None = Field(description="The schedule that drew it; null: on request.")
+
+
+class ScheduleCreate(Strict):
+    """A recurring sample: when each period ends, its sample is drawn as `POST /v1/qa/assignments`
+    draws one."""
+
+    period: Period
+    starts_on: PlainDate | None = Field(
+        default=None,
+        description="A day of the first period to draw (default: today's period). Each period "
+        "is drawn when it ends (at 00:00 UTC of the day after it).",
+    )
+    per_agent: int = Field(ge=1, le=100, description="Tickets drawn per agent.")
+    team_id: Id | None = None
+    channel: Channel | None = None
+    category: ShortText | None = None
+    min_interactions: int = Field(default=0, ge=0, le=10_000)
+    scorecard_id: Id | None = Field(
+        default=None, description="The scorecard its samples are reviewed with (default: built-in)."
+    )
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**63 - 1,
+        description="Default: a fresh random seed, stored. Each period's draw seed follows from "
+        "it and the period's first day.",
+    )
+
+
+class ScheduleOut(BaseModel):
+    id: int
+    period: Period
+    per_agent: int
+    filters: dict[str, Any]
+    scorecard_id: int | None
+    seed: int
+    next_starts_on: date = Field(description="The first day of the next period to draw.")
+    next_run_at: datetime | None = Field(description="When it is drawn; null once stopped.")
+    stopped_at: datetime | None
+    created_at: datetime
 
 
 # ---- calibration ---------------------------------------------------------------------------
@@ -288,6 +340,10 @@ class CalibrationCreate(Strict):
     name: Name
     scorecard_id: Id | None = Field(default=None, description="Default: the built-in checklist.")
     ticket_ids: list[Id] = Field(min_length=1, max_length=50)
+
+
+class CalibrationClose(Strict):
+    """Closing a session takes no body: what a retry with the same Idempotency-Key repeats."""
 
 
 class CriterionAgreement(BaseModel):

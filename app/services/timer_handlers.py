@@ -17,6 +17,7 @@ from app.services import (
     webhooks,
 )
 from app.services.desk import Desk
+from app.services.qa import schedules as qa_schedules
 from app.services.tickets import auto_close
 from app.services.timers import (
     ACK_OVERDUE,
@@ -25,6 +26,7 @@ from app.services.timers import (
     CALLBACK_DUE,
     CALLBACK_MISSED,
     FOLLOW_UP,
+    QA_SAMPLE_SCHEDULE,
     RETENTION,
     SLA_KINDS,
     WEBHOOK_RETRY,
@@ -59,6 +61,7 @@ def _registry() -> dict[str, TimerKind]:
             ACK_OVERDUE, escalation_matrix.escalate_unacknowledged, "escalation", derived=False
         ),
         TimerKind(WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
+        TimerKind(QA_SAMPLE_SCHEDULE, qa_schedules.draw_due, "qa_sample", derived=False),
     ]
     return {k.name: k for k in kinds}
 

@@ -451,3 +451,91 @@ async def test_one_interaction_is_reviewed_as_its_authors_work(client: httpx.Asy
     )
     assert elsewhere.status_code == 422
     assert elsewhere.json()["errors"][0]["field"] == "interaction_id"
+
+
+async def test_a_linked_knowledge_base_article_suggests_self_help(
+    client: httpx.AsyncClient, clock: FakeClock
+) -> None:
+    team, customer = await make_team(client), await make_customer(client, name="Anna Smith")
+    agent = await make_agent(client, team_id=team["id"])
+    ticket = await resolved_ticket(
+        client, clock, agent=agent["id"], team=team["id"], customer=customer["id"], body=REPLY
+    )
+    path = f"/v1/tickets/{ticket['id']}/qa-prechecks"
+    before = by_check((await client.get(path)).json())["kb_article_linked"]
+    assert before["passed"] is False and before["criterion"] == "self_help"
+    assert before["suggested_answer"] == 0
+    article = await created(
+        await client.post(
+            "/v1/kb/articles",
+            json={"title": "Printer jams", "body": "Open tray 2.", "language": "en"},
+        )
+    )
+    link = {"article_id": article["id"]}
+    await created(await client.post(f"/v1/tickets/{ticket['id']}/kb-links", json=link))
+    after = by_check((await client.get(path)).json())["kb_article_linked"]
+    assert after["passed"] is True and after["suggested_answer"] == 1
+    assert after["evidence"] == f"article(s) {article['id']} linked"
+    # Left out of the answers, the bonus takes the suggestion and lifts the score.
+    answers = {k: v for k, v in JUDGEMENT.items() if k != "self_help"}
+    review = await created(
+        await client.post(f"/v1/tickets/{ticket['id']}/qa-reviews", json={"answers": answers})
+    )
+    assert review["answers"]["self_help"] == 1
+    assert by_check(review)["kb_article_linked"]["outcome"] == "accepted"
+
+
+async def test_samples_are_listed_paged_and_filtered_for_who_reads_them(
+    app, client: httpx.AsyncClient
+) -> None:  # type: ignore[no-untyped-def]
+    red, blue = await make_team(client), await make_team(client)
+    red_lead = await make_agent(client, team_id=red["id"])
+    blue_lead = await make_agent(client, team_id=blue["id"])
+    as_red = client_for(app, await new_key(app, "supervisor", agent_id=red_lead["id"]))
+    as_blue = client_for(app, await new_key(app, "supervisor", agent_id=blue_lead["id"]))
+    day = {"period": "day", "starts_on": "2026-03-02", "per_agent": 1}
+    for_red = await created(
+        await client.post("/v1/qa/assignments", json=day | {"team_id": red["id"]})
+    )
+    for_blue = await created(
+        await client.post("/v1/qa/assignments", json=day | {"team_id": blue["id"]})
+    )
+    desk_wide = await created(
+        await client.post("/v1/qa/assignments", json=day | {"period": "week"})
+    )
+    blues_own = await created(
+        await as_blue.post("/v1/qa/assignments", json=day | {"starts_on": "2026-04-01"})
+    )
+
+    async def ids(c: httpx.AsyncClient, **params: Any) -> list[int]:
+        response = await c.get("/v1/qa/assignments", params=params)
+        assert response.status_code == 200, response.text
+        return [a["id"] for a in response.json()["items"]]
+
+    everything = await ids(client)
+    mine = [blues_own["id"], desk_wide["id"], for_blue["id"], for_red["id"]]
+    assert everything[:4] == mine  # newest first
+    assert await ids(as_red) == [for_red["id"]]
+    assert await ids(as_blue) == [blues_own["id"], for_blue["id"]]
+    assert (await as_red.get(f"/v1/qa/assignments/{for_blue['id']}")).status_code == 404
+    assert (await as_red.get(f"/v1/qa/assignments/{desk_wide['id']}")).status_code == 404
+    assert (await as_blue.get(f"/v1/qa/assignments/{blues_own['id']}")).status_code == 200
+    # Filters, and pages that continue where the last one stopped.
+    assert await ids(client, team_id=red["id"]) == [for_red["id"]]
+    assert desk_wide["id"] in await ids(client, period="week")
+    assert for_red["id"] not in await ids(client, period="week")
+    assert blues_own["id"] not in await ids(client, starts_before="2026-04-01")
+    assert await ids(as_blue, starts_from="2026-04-01") == [blues_own["id"]]
+    first = (await client.get("/v1/qa/assignments", params={"limit": 2})).json()
+    rest = await client.get(
+        "/v1/qa/assignments", params={"limit": 2, "cursor": first["next_cursor"]}
+    )
+    assert [a["id"] for a in first["items"]] + [a["id"] for a in rest.json()["items"]] == (
+        everything[:4]
+    )
+    assert first["items"][0]["items"] == [] and first["items"][0]["per_agent"] == 1
+    assert (await client.get("/v1/qa/assignments", params={"sort": "id"})).status_code == 400
+    bad = await client.get("/v1/qa/assignments", params={"starts_from": "March"})
+    assert bad.status_code == 422 and "starts_from" in bad.text
+    await as_red.aclose()
+    await as_blue.aclose()

@@ -141,7 +141,11 @@ TABLE = """
 | qa_reviews_dispute | 403 | 403 | 200 | 404 | 404 | 403 | 401 | 401 | 401 | 403 | 401 | 403 | 403 |
 | qa_reviews_decide | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_assignments_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_assignments_list | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_assignments_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_schedules_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
+| qa_schedules_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| qa_schedules_stop | 204 | 204 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 204 | 401 | 403 | 403 |
 | qa_calibrations_create | 201 | 201 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 201 | 401 | 403 | 403 |
 | qa_calibrations_get | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | qa_calibrations_close | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
@@ -403,9 +407,18 @@ def client_for_secret(w: World, caller: str) -> httpx.AsyncClient:
 
 
 async def _get_assignment(w: World, c: httpx.AsyncClient) -> httpx.Response:
-    body = {"period": "day", "starts_on": "2026-01-05", "per_agent": 1}
+    # Drawn for team A: the supervisor's team, so they read it too.
+    body = {"period": "day", "starts_on": "2026-01-05", "per_agent": 1, "team_id": w.ids["team"]}
     made = await created(await w.admin.post("/v1/qa/assignments", json=body))
     return await c.get(f"/v1/qa/assignments/{made['id']}")
+
+
+async def _with_schedule(w: World, c: httpx.AsyncClient, stop: bool) -> httpx.Response:
+    # For team A: the supervisor's team, so they read it too.
+    body = {"period": "week", "per_agent": 1, "team_id": w.ids["team"]}
+    made = await created(await w.admin.post("/v1/qa/schedules", json=body))
+    path = f"/v1/qa/schedules/{made['id']}"
+    return await (c.delete(path) if stop else c.get(path))
 
 
 async def _with_calibration(w: World, c: httpx.AsyncClient, suffix: str) -> httpx.Response:
@@ -651,7 +664,13 @@ def _calls() -> dict[str, Call]:
             "/v1/qa/assignments",
             json={"period": "month", "starts_on": "2026-02-01", "per_agent": 1},
         ),
+        "qa_assignments_list": lambda w, c: c.get("/v1/qa/assignments"),
         "qa_assignments_get": _get_assignment,
+        "qa_schedules_create": lambda w, c: c.post(
+            "/v1/qa/schedules", json={"period": "month", "per_agent": 1}
+        ),
+        "qa_schedules_get": lambda w, c: _with_schedule(w, c, stop=False),
+        "qa_schedules_stop": lambda w, c: _with_schedule(w, c, stop=True),
         "qa_calibrations_create": lambda w, c: c.post(
             "/v1/qa/calibrations", json={"name": "m", "ticket_ids": [w.ids["ticket"]]}
         ),

@@ -39,6 +39,7 @@ def facts(
         escalations=0,
         transfers=0,
         replies=tuple(Reply(i + 1, T0 + (i + 1) * H, b) for i, b in enumerate(bodies)),
+        linked_articles=(),
     )
     return replace(base, **kw)  # type: ignore[arg-type]
 
@@ -205,7 +206,14 @@ def test_resolved_at_first_contact_or_escalated() -> None:
     assert moved["resolved_or_escalated"].passed is True
 
 
+def test_a_knowledge_base_article_linked() -> None:
+    none = by_check(fact_checks(facts("a"), T0))["kb_article_linked"]
+    assert none.passed is False and none.evidence == "no knowledge-base article linked"
+    two = by_check(fact_checks(facts("a", linked_articles=(7, 3)), T0))["kb_article_linked"]
+    assert two.passed is True and two.evidence == "article(s) 7, 3 linked"
+
+
 @pytest.mark.parametrize("language", ["en", "nl", "el", "hu", "th"])
 def test_every_check_runs_in_every_language(language: str) -> None:
     found = run(facts("x", language=language), T0 + 20 * H)
-    assert len({s.check for s in found}) == len(found) == 12
+    assert len({s.check for s in found}) == len(found) == 13

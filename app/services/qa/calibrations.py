@@ -8,19 +8,23 @@ from app.db import Connection, transaction
 from app.domain import qa as rules
 from app.domain.access import Principal, Visibility
 from app.errors import Conflict, NotFound, UnprocessableEntity
-from app.schemas.qa import CalibrationCreate, CalibrationOut, CalibrationResults
+from app.schemas.qa import CalibrationClose, CalibrationCreate, CalibrationOut, CalibrationResults
+from app.services import idempotency
 from app.services.desk import Desk
+from app.services.idempotency import Written
 from app.services.qa.reviews import outs
 from app.services.qa.scorecards import card_of, current
-from app.store import qa as store
 from app.store import tickets
-from app.store.qa import CalibrationRow
+from app.store.qa import calibrations as store
+from app.store.qa import reviews as review_store
+from app.store.qa import scorecards as scorecard_store
+from app.store.qa.calibrations import CalibrationRow
 
 
 async def _out(conn: Connection, row: CalibrationRow, caller: Principal) -> CalibrationOut:
-    version = await store.get_version(conn, row.scorecard_version_id)
+    version = await scorecard_store.get_version(conn, row.scorecard_version_id)
     assert version is not None
-    reviews = await store.calibration_reviews(conn, row.id)
+    reviews = await review_store.calibration_reviews(conn, row.id)
     if row.status == "open":  # blind: each reviewer sees their own answers only
         reviews = [r for r in reviews if r.reviewer_key_id == (caller.key_id or None)]
     return CalibrationOut(
@@ -44,9 +48,11 @@ async def create(
     actor: Principal,
     visible: Visibility,
     now: datetime,
-) -> CalibrationOut:
+    idempotency_key: str | None,
+) -> Written[CalibrationOut]:
     ticket_ids = list(dict.fromkeys(data.ticket_ids))
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[CalibrationOut]:
         for i, ticket_id in enumerate(ticket_ids):  # at most 50
             if await tickets.get(conn, ticket_id, visible) is None:
                 raise UnprocessableEntity(
@@ -54,7 +60,9 @@ async def create(
                     errors=[{"field": f"ticket_ids[{i}]", "message": "unknown id"}],
                 )
         _, version = await current(conn, data.scorecard_id, now)
-        await store.mark_used(conn, version.id, now)  # the session is scored on this version
+        await scorecard_store.mark_used(
+            conn, version.id, now
+        )  # the session is scored on this version
         row = await store.insert_calibration(
             conn,
             name=data.name,
@@ -63,7 +71,11 @@ async def create(
             key_id=actor.key_id or None,
             now=now,
         )
-        return await _out(conn, row, actor)
+        return Written(await _out(conn, row, actor))
+
+    return await idempotency.run(
+        desk, actor, idempotency_key, "qa.calibrations.create", data, work, now=now
+    )
 
 
 async def get(desk: Desk, calibration_id: int, *, caller: Principal) -> CalibrationOut:
@@ -75,18 +87,25 @@ async def get(desk: Desk, calibration_id: int, *, caller: Principal) -> Calibrat
 
 
 async def close(
-    desk: Desk, calibration_id: int, *, actor: Principal, now: datetime
-) -> CalibrationOut:
-    """Close the session: the answers are revealed and the agreement is worked out and kept."""
-    async with transaction(desk.db) as conn:
+    desk: Desk,
+    calibration_id: int,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[CalibrationOut]:
+    """Close the session: the answers are revealed and the agreement is worked out and kept.
+    Answers 200 (`created` False): nothing new is made."""
+
+    async def work(conn: Connection) -> Written[CalibrationOut]:
         row = await store.get_calibration(conn, calibration_id, lock=True)
         if row is None:
             raise NotFound(f"calibration session {calibration_id} does not exist")
         if row.status != "open":
             raise Conflict(f"calibration session {calibration_id} is closed already")
-        version = await store.get_version(conn, row.scorecard_version_id)
+        version = await scorecard_store.get_version(conn, row.scorecard_version_id)
         assert version is not None
-        reviews = await store.calibration_reviews(conn, row.id)
+        reviews = await review_store.calibration_reviews(conn, row.id)
         results = rules.calibration_results(
             card_of(version.sections),
             [
@@ -104,4 +123,9 @@ async def close(
             alpha=alpha if isinstance(alpha, float) else None,
             now=now,
         )
-        return await _out(conn, row, actor)
+        return Written(await _out(conn, row, actor), created=False)
+
+    operation = f"qa.calibrations.close:{calibration_id}"
+    return await idempotency.run(
+        desk, actor, idempotency_key, operation, CalibrationClose(), work, now=now
+    )

@@ -8,8 +8,8 @@ from app.errors import UnprocessableEntity
 from app.schemas.qa import QaMetrics, QaMetricsQuery
 from app.services.desk import Desk
 from app.services.qa.reviews import review_visibility
-from app.store import qa as store
-from app.store.qa import FigureFilters
+from app.store.qa import figures as store
+from app.store.qa.figures import FigureFilters
 
 # The reviews one request reads at most: a desk reviews a few thousand tickets a month.
 MAX_REVIEWS = 100_000

@@ -23,21 +23,22 @@ from app.schemas.qa import (
     SectionScoreOut,
     SuggestionOut,
 )
+from app.services import idempotency
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.qa.scorecards import card_of, current
 from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket
-from app.store import qa as store
 from app.store import tickets
-from app.store.qa import (
-    DisputeRow,
-    NewReview,
-    ReviewFilters,
-    ReviewRow,
-    ReviewVisibility,
-    VersionRow,
-)
+from app.store.qa import calibrations as session_store
+from app.store.qa import disputes as dispute_store
+from app.store.qa import reviews as store
+from app.store.qa import scorecards as scorecard_store
+from app.store.qa import ticket_facts
+from app.store.qa.disputes import DisputeRow
+from app.store.qa.reviews import NewReview, ReviewFilters, ReviewRow
+from app.store.qa.scorecards import VersionRow
+from app.store.qa.visibility import ReviewVisibility, sees_review
 
 NOBODY = ReviewVisibility()
 
@@ -106,8 +107,10 @@ def out(row: ReviewRow, version: VersionRow, dispute: DisputeRow | None) -> Revi
 
 async def outs(conn: Connection, rows: Sequence[ReviewRow]) -> list[ReviewOut]:
     """Reviews in their API shape, their versions and disputes read in two statements."""
-    versions = await store.versions_by_id(conn, sorted({r.scorecard_version_id for r in rows}))
-    disputes = await store.disputes_of(conn, [r.id for r in rows])
+    versions = await scorecard_store.versions_by_id(
+        conn, sorted({r.scorecard_version_id for r in rows})
+    )
+    disputes = await dispute_store.disputes_of(conn, [r.id for r in rows])
     return [out(r, versions[r.scorecard_version_id], disputes.get(r.id)) for r in rows]
 
 
@@ -116,10 +119,10 @@ async def outs(conn: Connection, rows: Sequence[ReviewRow]) -> list[ReviewOut]:
 
 async def _facts(
     conn: Connection, ticket_id: int, interaction_id: int | None
-) -> tuple[prechecks.TicketFacts, store.ReviewedTicket]:
-    ticket = await store.reviewed_ticket(conn, ticket_id)
+) -> tuple[prechecks.TicketFacts, ticket_facts.ReviewedTicket]:
+    ticket = await ticket_facts.reviewed_ticket(conn, ticket_id)
     assert ticket is not None  # the caller has read it
-    replies = await store.public_replies(conn, ticket_id)
+    replies = await ticket_facts.public_replies(conn, ticket_id)
     # One interaction under review: its text is what the text checks read.
     texts = [r for r in replies if interaction_id is None or r.id == interaction_id]
     facts = prechecks.TicketFacts(
@@ -137,6 +140,7 @@ async def _facts(
         escalations=ticket.escalations,
         transfers=ticket.transfers,
         replies=tuple(prechecks.Reply(r.id, r.occurred_at, r.body) for r in texts),
+        linked_articles=tuple(ticket.linked_articles),
     )
     return facts, ticket
 
@@ -223,7 +227,7 @@ async def _version_for(
 ) -> VersionRow:
     if data.calibration_id is None:
         return (await current(conn, data.scorecard_id, now))[1]
-    session = await store.get_calibration(conn, data.calibration_id)
+    session = await session_store.get_calibration(conn, data.calibration_id)
     if session is None:
         raise UnprocessableEntity(
             f"calibration session {data.calibration_id} does not exist",
@@ -233,7 +237,7 @@ async def _version_for(
         raise Conflict(f"calibration session {session.id} is closed")
     if ticket_id not in session.ticket_ids:
         raise Conflict(f"ticket {ticket_id} is not one of calibration session {session.id}'s")
-    version = await store.get_version(conn, session.scorecard_version_id)
+    version = await scorecard_store.get_version(conn, session.scorecard_version_id)
     assert version is not None
     if data.scorecard_id is not None and data.scorecard_id != version.scorecard_id:
         raise Conflict(
@@ -250,17 +254,19 @@ async def create(
     actor: Principal,
     visible: Visibility,
     now: datetime,
+    idempotency_key: str | None,
 ) -> Written[ReviewOut]:
     """Score the ticket (or one interaction of it): the pre-checks fill the answers the reviewer
     left out, the domain computes the score; the version is marked used."""
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         if await tickets.get(conn, ticket_id, visible) is None:
             raise no_ticket(ticket_id)
         version = await _version_for(conn, data, ticket_id, now)
         facts, ticket = await _facts(conn, ticket_id, data.interaction_id)
         agent_id, team_id = ticket.assignee_id, ticket.assignee_team_id or ticket.team_id
         if data.interaction_id is not None:
-            author = await store.interaction_of(conn, ticket_id, data.interaction_id)
+            author = await ticket_facts.interaction_of(conn, ticket_id, data.interaction_id)
             if author is None:
                 raise UnprocessableEntity(
                     f"interaction {data.interaction_id} of ticket {ticket_id} does not exist",
@@ -303,7 +309,7 @@ async def create(
             raise Conflict(
                 f"you have already scored ticket {ticket_id} in session {data.calibration_id}"
             )
-        await store.mark_used(conn, version.id, now)
+        await scorecard_store.mark_used(conn, version.id, now)
         if row.calibration_id is None:
             # Ids and the score only: the comment is free text, read through the API.
             await change.record(
@@ -327,7 +333,10 @@ async def create(
                 ],
                 at=now,
             )
-    return Written(out(row, version, None))
+        return Written(out(row, version, None))
+
+    operation = f"qa.reviews.create:{ticket_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)
 
 
 async def _visible_review(
@@ -338,7 +347,7 @@ async def _visible_review(
     if (
         row is None
         or row.calibration_id is not None
-        or not store.sees_review(review_visibility(caller), row)
+        or not sees_review(review_visibility(caller), row)
     ):
         raise NotFound(f"review {review_id} does not exist")
     return row
@@ -371,14 +380,22 @@ async def list_reviews(desk: Desk, query: ReviewListQuery, *, caller: Principal)
 
 
 async def dispute(
-    desk: Desk, review_id: int, data: DisputeCreate, *, actor: Principal, now: datetime
-) -> ReviewOut:
-    """The reviewed agent disputes the review, once, giving a reason."""
-    async with transaction(desk.db) as conn:
+    desk: Desk,
+    review_id: int,
+    data: DisputeCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[ReviewOut]:
+    """The reviewed agent disputes the review, once, giving a reason. Answers 200 (`created`
+    False): the review changes, nothing new is made."""
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         row = await _visible_review(conn, review_id, actor, lock=True)
         if actor.agent_id is None or actor.agent_id != row.agent_id:
             raise Forbidden("only the reviewed agent may dispute a review")
-        made = await store.insert_dispute(
+        made = await dispute_store.insert_dispute(
             conn, row, reason=data.reason, key_id=actor.key_id or None, now=now
         )
         if made is None:
@@ -402,17 +419,27 @@ async def dispute(
             ],
             at=now,
         )
-        return (await outs(conn, [row]))[0]
+        return Written((await outs(conn, [row]))[0], created=False)
+
+    operation = f"qa.reviews.dispute:{review_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)
 
 
 async def decide(
-    desk: Desk, review_id: int, data: DisputeDecision, *, actor: Principal, now: datetime
-) -> ReviewOut:
+    desk: Desk,
+    review_id: int,
+    data: DisputeDecision,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[ReviewOut]:
     """A supervisor upholds the disputed review, or amends its answers (the old ones are kept
-    on the dispute)."""
-    async with transaction(desk.db) as conn:
+    on the dispute). Answers 200 (`created` False)."""
+
+    async def work(conn: Connection) -> Written[ReviewOut]:
         row = await _visible_review(conn, review_id, actor, lock=True)
-        found = await store.dispute_of(conn, row.id, lock=True)
+        found = await dispute_store.dispute_of(conn, row.id, lock=True)
         if found is None or found.decision is not None:
             raise Conflict(
                 f"review {review_id} has no open dispute"
@@ -424,7 +451,7 @@ async def decide(
                     "an upheld review keeps its answers",
                     errors=[{"field": "answers", "message": "only with decision 'amended'"}],
                 )
-            await store.decide_dispute(
+            await dispute_store.decide_dispute(
                 conn,
                 found.id,
                 decision="upheld",
@@ -441,7 +468,7 @@ async def decide(
                     "an amendment gives the answers that change",
                     errors=[{"field": "answers", "message": "required with decision 'amended'"}],
                 )
-            version = await store.get_version(conn, row.scorecard_version_id)
+            version = await scorecard_store.get_version(conn, row.scorecard_version_id)
             assert version is not None
             card = card_of(version.sections)
             answers = {**row.answers, **(data.answers or {})}
@@ -454,7 +481,7 @@ async def decide(
                 result = rules.score(card, answers)
             except rules.ScorecardError as exc:
                 raise _invalid(exc) from None
-            await store.decide_dispute(
+            await dispute_store.decide_dispute(
                 conn,
                 found.id,
                 decision="amended",
@@ -474,4 +501,7 @@ async def decide(
                 critical_failed=bool(result.critical_failures),
                 now=now,
             )
-        return (await outs(conn, [row]))[0]
+        return Written((await outs(conn, [row]))[0], created=False)
+
+    operation = f"qa.reviews.decide:{review_id}"
+    return await idempotency.run(desk, actor, idempotency_key, operation, data, work, now=now)

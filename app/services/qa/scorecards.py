@@ -11,9 +11,11 @@ from app.domain.access import Principal
 from app.errors import NotFound, PreconditionFailed, UnprocessableEntity
 from app.schemas import Page
 from app.schemas.qa import ScorecardCreate, ScorecardListQuery, ScorecardOut, ScorecardUpdate
+from app.services import idempotency
 from app.services.desk import Desk
-from app.store import qa as store
-from app.store.qa import ScorecardRow, VersionRow
+from app.services.idempotency import Written
+from app.store.qa import scorecards as store
+from app.store.qa.scorecards import ScorecardRow, VersionRow
 
 
 def card_of(sections: list[dict[str, Any]]) -> rules.Scorecard:
@@ -110,10 +112,16 @@ async def current(
 
 
 async def create(
-    desk: Desk, data: ScorecardCreate, *, actor: Principal, now: datetime
-) -> ScorecardOut:
+    desk: Desk,
+    data: ScorecardCreate,
+    *,
+    actor: Principal,
+    now: datetime,
+    idempotency_key: str | None,
+) -> Written[ScorecardOut]:
     sections = _checked(data.sections)
-    async with transaction(desk.db) as conn:
+
+    async def work(conn: Connection) -> Written[ScorecardOut]:
         card = await store.insert_scorecard(
             conn, name=data.name, description=data.description, built_in=False, now=now
         )
@@ -121,7 +129,11 @@ async def create(
         version = await store.insert_version(
             conn, card.id, 1, sections, key_id=actor.key_id or None, now=now
         )
-    return out(card, version)
+        return Written(out(card, version))
+
+    return await idempotency.run(
+        desk, actor, idempotency_key, "qa.scorecards.create", data, work, now=now
+    )
 
 
 async def get(desk: Desk, scorecard_id: int, *, now: datetime) -> ScorecardOut:
