@@ -1,6 +1,7 @@
 """Attachments: uploading a file, sending it with an interaction, receiving mail's files,
 downloading one as whoever may see its interaction, and erasing a person's."""
 
+import asyncio
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -26,7 +27,20 @@ from app.services.desk import Desk
 from app.store import attachments as store
 from app.store.attachments import AttachmentRow, NewAttachment
 
-__all__ = ["Download", "Received", "attach", "download", "erase", "listed", "out", "receive"]
+__all__ = [
+    "Checked",
+    "Download",
+    "Received",
+    "SentFile",
+    "attach",
+    "check_sent",
+    "download",
+    "erase",
+    "listed",
+    "out",
+    "receive",
+    "store_sent",
+]
 
 
 def out(row: AttachmentRow) -> AttachmentOut:
@@ -157,6 +171,91 @@ async def attach(
         )
     await store.attach(conn, wanted, ticket_id, interaction_id)
     return [out(r) for r in await store.of_interactions(conn, [interaction_id])]
+
+
+# ---- sent in the interaction's own request (multipart/form-data) --------------------------------
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A file part of a new interaction's form: where it was (`field`, e.g. `files.0`), its
+    name and declared type as sent, its bytes spooled to a temporary file."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    spool: IO[bytes]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A sent file within the limits: its digest, size and first bytes, read once."""
+
+    sent: SentFile
+    sha256: str
+    size: int
+    head: bytes
+
+
+def _measure(spool: IO[bytes]) -> tuple[str, int, bytes]:
+    spool.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    while data := spool.read(CHUNK_BYTES):
+        if not head:
+            head = data[:HEAD_BYTES]
+        digest.update(data)
+        size += len(data)
+    return digest.hexdigest(), size, head
+
+
+async def check_sent(desk: Desk, files: Sequence[SentFile]) -> list[Checked]:
+    """The files of a new interaction's form, each measured and held to the upload rules
+    before anything is written: a file over HELPDESK_ATTACHMENT_MAX_BYTES, or all of them over
+    HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES, is a 413 naming the part (and the file)."""
+    checked = []
+    limit = desk.settings.attachment_max_bytes
+    for f in files:
+        sha256, size, head = await asyncio.to_thread(_measure, f.spool)
+        if size > limit:
+            what = f"the file {clean_filename(f.filename)!r}"
+            raise _too_large("HELPDESK_ATTACHMENT_MAX_BYTES", limit, what, f.field)
+        checked.append(Checked(f, sha256, size, head))
+    total = sum(c.size for c in checked)
+    limit = desk.settings.attachment_message_max_bytes
+    if total > limit:
+        setting = "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES"
+        raise _too_large(setting, limit, "the message's files", "files")
+    return checked
+
+
+async def store_sent(
+    conn: Connection, desk: Desk, files: Sequence[Checked], *, actor: Principal, now: datetime
+) -> list[int]:
+    """Store checked files as the caller's uploads, in the interaction's transaction: their
+    ids, for the interaction that carries them (`attach` puts them on it)."""
+    storage = _storage(desk)
+    key_id, customer_id = _uploader(actor)
+    ids = []
+    for f in files:
+        if not await storage.has(conn, f.sha256):
+            await storage.put(conn, f.sha256, _chunks_of(f.sent.spool))
+        row = await store.insert(
+            conn,
+            NewAttachment(
+                filename=clean_filename(f.sent.filename),
+                content_type=recorded_type(f.sent.content_type, f.head),
+                size=f.size,
+                sha256=f.sha256,
+                storage=storage.name,
+                uploaded_by_key_id=key_id,
+                uploaded_by_customer_id=customer_id,
+                created_at=now,
+            ),
+        )
+        ids.append(row.id)
+    return ids
 
 
 def _unusable(position: int, message: str) -> UnprocessableEntity:
