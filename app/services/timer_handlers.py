@@ -9,6 +9,7 @@ from functools import cache
 
 from app.db import Connection, transaction
 from app.services import (
+    attachments,
     callbacks,
     escalation_matrix,
     privacy,
@@ -27,6 +28,7 @@ from app.services.timers import (
     FOLLOW_UP,
     RETENTION,
     SLA_KINDS,
+    UNSENT_UPLOAD,
     WEBHOOK_RETRY,
 )
 from app.store import timers as store
@@ -59,6 +61,7 @@ def _registry() -> dict[str, TimerKind]:
             ACK_OVERDUE, escalation_matrix.escalate_unacknowledged, "escalation", derived=False
         ),
         TimerKind(WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
+        TimerKind(UNSENT_UPLOAD, attachments.expire_unsent, "upload_expired", derived=False),
     ]
     return {k.name: k for k in kinds}
 

@@ -25,6 +25,7 @@ ACK_REMINDER = "escalation_ack_reminder"  # halfway to an escalation's acknowled
 ACK_OVERDUE = "escalation_ack_overdue"  # an escalation nobody acknowledged in time
 RETENTION = "retention"  # the personal-data erasure HELPDESK_RETENTION_DAYS after closing
 WEBHOOK_RETRY = "webhook_retry"  # a webhook delivery's next attempt
+UNSENT_UPLOAD = "unsent_upload"  # an upload no interaction sent in time: deleted
 
 # Kinds that follow from the ticket itself: `sync_derived` keeps exactly the wanted ones.
 DERIVED_KINDS = (*SLA_KINDS, FOLLOW_UP, AUTO_CLOSE)
@@ -39,6 +40,7 @@ KINDS = frozenset(
         ACK_OVERDUE,
         RETENTION,
         WEBHOOK_RETRY,
+        UNSENT_UPLOAD,
     )
 )
 

@@ -21,6 +21,7 @@ class NewAttachment:
     uploaded_by_key_id: int | None
     uploaded_by_customer_id: int | None
     created_at: datetime
+    held_email_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +144,52 @@ async def erase(
     """Erase the attachments of these interactions (and the customer's unsent uploads):
     (id, sha256, storage) of each."""
     rows = await conn.fetch(_ERASE, list(interaction_ids), customer_id, marker, at)
+    return [(r["id"], r["sha256"], r["storage"]) for r in rows]
+
+
+# Uploads no interaction sent (nor held mail keeps): deleted, row and all.
+_DELETE_UNSENT = """
+    DELETE FROM attachments
+    WHERE id = ANY($1::bigint[]) AND interaction_id IS NULL AND held_email_id IS NULL
+    RETURNING id, sha256, storage
+"""
+
+
+async def delete_unsent(
+    conn: asyncpg.Connection, ids: Sequence[int]
+) -> list[tuple[int, str | None, str]]:
+    """Delete those of `ids` still unsent: (id, sha256, storage) of each."""
+    rows = await conn.fetch(_DELETE_UNSENT, list(ids))
+    return [(r["id"], r["sha256"], r["storage"]) for r in rows]
+
+
+# Held mail's files: put on the interaction its acceptance appended, or erased with it.
+_RELEASE = """
+    UPDATE attachments SET ticket_id = $2, interaction_id = $3
+    WHERE held_email_id = $1 AND interaction_id IS NULL AND erased_at IS NULL
+"""
+_ERASE_HELD = """
+    WITH gone AS (
+        SELECT id, sha256, storage FROM attachments
+        WHERE held_email_id = $1 AND interaction_id IS NULL AND erased_at IS NULL
+        ORDER BY id FOR UPDATE
+    )
+    UPDATE attachments a SET filename = $2, sha256 = NULL, erased_at = $3
+    FROM gone WHERE a.id = gone.id
+    RETURNING a.id, gone.sha256, gone.storage
+"""
+
+
+async def release(
+    conn: asyncpg.Connection, email_id: int, ticket_id: int, interaction_id: int
+) -> None:
+    await conn.execute(_RELEASE, email_id, ticket_id, interaction_id)
+
+
+async def erase_held(
+    conn: asyncpg.Connection, email_id: int, marker: str, at: datetime
+) -> list[tuple[int, str, str]]:
+    rows = await conn.fetch(_ERASE_HELD, email_id, marker, at)
     return [(r["id"], r["sha256"], r["storage"]) for r in rows]
 
 

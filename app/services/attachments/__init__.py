@@ -6,7 +6,7 @@ import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from app.db import Connection, connection, transaction
@@ -21,11 +21,12 @@ from app.domain.attachments import (
 )
 from app.errors import NotFound, PayloadTooLarge, UnprocessableEntity
 from app.schemas.attachments import AttachmentOut
-from app.services import audit
+from app.services import audit, timers
 from app.services.attachments.storage import Storage, backend
 from app.services.desk import Desk
 from app.store import attachments as store
 from app.store.attachments import AttachmentRow, NewAttachment
+from app.store.timers import Claimed
 
 __all__ = [
     "Checked",
@@ -129,6 +130,14 @@ async def upload(
                     created_at=now,
                 ),
             )
+            await timers.schedule_subject(
+                conn,
+                timers.UNSENT_UPLOAD,
+                row.id,
+                now + timedelta(hours=desk.settings.attachment_unsent_hours),
+                now=now,
+                wake_within=desk.settings.worker_max_sleep_seconds,
+            )
     return out(row)
 
 
@@ -170,6 +179,8 @@ async def attach(
             "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES", limit, "the message's files", "attachment_ids"
         )
     await store.attach(conn, wanted, ticket_id, interaction_id)
+    for attachment_id in wanted:  # sent: nothing left to expire
+        await timers.cancel_subject(conn, timers.UNSENT_UPLOAD, attachment_id)
     return [out(r) for r in await store.of_interactions(conn, [interaction_id])]
 
 
@@ -288,10 +299,17 @@ class Received:
 
 
 async def receive(
-    conn: Connection, desk: Desk, files: Sequence[Received], *, actor: Principal, now: datetime
+    conn: Connection,
+    desk: Desk,
+    files: Sequence[Received],
+    *,
+    actor: Principal,
+    now: datetime,
+    held_email_id: int | None = None,
 ) -> list[int]:
     """Store a received message's files as unsent uploads of the gateway's key, in the
-    message's transaction: their ids, for the interaction that carries them."""
+    message's transaction: their ids, for the interaction that carries them. With
+    `held_email_id`, they wait on that held message instead (`release`, `erase_held`)."""
     storage = _storage(desk)
     ids = []
     for f in files:
@@ -309,10 +327,24 @@ async def receive(
                 uploaded_by_key_id=actor.key_id or None,
                 uploaded_by_customer_id=None,
                 created_at=now,
+                held_email_id=held_email_id,
             ),
         )
         ids.append(row.id)
     return ids
+
+
+async def release(conn: Connection, email_id: int, *, ticket_id: int, interaction_id: int) -> None:
+    """A held message accepted: the files it kept go on the interaction it appended."""
+    await store.release(conn, email_id, ticket_id, interaction_id)
+
+
+async def erase_held(conn: Connection, desk: Desk, email_id: int, at: datetime) -> list[int]:
+    """A held message rejected (or found logged already): the files it kept are erased, their
+    content deleted unless another attachment holds the same. The ids erased."""
+    gone = await store.erase_held(conn, email_id, rules.ERASED, at)
+    await _drop_content(conn, desk, gone)
+    return [attachment_id for attachment_id, _, _ in gone]
 
 
 async def _bytes_in_chunks(content: bytes) -> AsyncIterator[bytes]:
@@ -382,15 +414,34 @@ async def erase(
     unsent uploads): name and digest redacted, content deleted from whichever backend holds it
     unless an attachment not erased shares it. The ids erased."""
     gone = await store.erase(conn, interaction_ids, customer_id, rules.ERASED, at)
+    await _drop_content(conn, desk, gone)
+    return [attachment_id for attachment_id, _, _ in gone]
+
+
+async def _drop_content(
+    conn: Connection, desk: Desk, gone: Sequence[tuple[int, str | None, str]]
+) -> None:
+    """Delete the content of attachments erased or deleted, (id, sha256, storage) each, from
+    the backend that holds it, unless an attachment not erased holds the same."""
     by_storage: dict[str, set[str]] = {}
     for _, sha256, storage in gone:
-        by_storage.setdefault(storage, set()).add(sha256)
+        if sha256 is not None:
+            by_storage.setdefault(storage, set()).add(sha256)
     for name, digests in by_storage.items():
         kept = await store.referenced(conn, sorted(digests), name)
         storage = _storage(desk, name)
         for sha256 in sorted(digests - kept):
             await storage.delete(conn, sha256)
-    return [attachment_id for attachment_id, _, _ in gone]
+
+
+async def expire_unsent(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:
+    """The timer handler of UNSENT_UPLOAD: uploads still unsent HELPDESK_ATTACHMENT_UNSENT_HOURS
+    after they came are deleted, row and content (unless another attachment holds the same
+    content). One sent since is left alone. How many were deleted."""
+    ids = [t.subject_id for t in due if t.subject_id is not None]
+    gone = await store.delete_unsent(conn, ids)
+    await _drop_content(conn, desk, gone)
+    return len(gone)
 
 
 async def erased_on(conn: Connection, ticket_ids: Sequence[int]) -> list[int]:
