@@ -147,6 +147,14 @@ JSON_OR_FORM = {
                     },
                 },
                 "encoding": {"interaction": {"contentType": "application/json"}},
+                "example": {
+                    "interaction": {
+                        "kind": "email",
+                        "direction": "outbound",
+                        "body": "The corrected invoice is attached.",
+                    },
+                    "files": ["<the bytes of invoice-2031.pdf>"],
+                },
             },
         },
     }

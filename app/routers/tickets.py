@@ -262,7 +262,13 @@ async def list_links(
             "model": InteractionOut | CustomerInteractionOut,  # type: ignore[dict-item]
         },
         201: {"description": "Logged."},
-        413: {"description": "A file, or all of them, over its limit."},
+        413: {
+            "description": "A file, or all of them, over its limit (the problem's `limit` "
+            "names the setting, its `errors` the part).",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
     },
     openapi_extra=JSON_OR_FORM,
 )
