@@ -205,13 +205,19 @@ async def referenced(conn: asyncpg.Connection, digests: Sequence[str], storage: 
 
 
 _ERASED_ON = """
-    SELECT id FROM attachments WHERE ticket_id = ANY($1::bigint[]) AND erased_at IS NOT NULL
-    ORDER BY id
+    SELECT a.id FROM attachments a LEFT JOIN interactions i ON i.id = a.interaction_id
+    WHERE a.erased_at IS NOT NULL
+      AND (a.ticket_id = ANY($1::bigint[])
+           OR i.author_customer_id = $2
+           OR (a.interaction_id IS NULL AND a.uploaded_by_customer_id = $2))
+    ORDER BY a.id
 """
 
 
-async def erased_on(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> list[int]:
-    return [r["id"] for r in await conn.fetch(_ERASED_ON, list(ticket_ids))]
+async def erased_on(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], customer_id: int | None
+) -> list[int]:
+    return [r["id"] for r in await conn.fetch(_ERASED_ON, list(ticket_ids), customer_id)]
 
 
 # ---- the postgres backend's content ----------------------------------------------------------

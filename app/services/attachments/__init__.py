@@ -444,6 +444,10 @@ async def expire_unsent(conn: Connection, due: list[Claimed], now: datetime, des
     return len(gone)
 
 
-async def erased_on(conn: Connection, ticket_ids: Sequence[int]) -> list[int]:
-    """The erased attachments of these tickets (what an erasure says it deleted)."""
-    return await store.erased_on(conn, ticket_ids)
+async def erased_on(
+    conn: Connection, ticket_ids: Sequence[int], customer_id: int | None = None
+) -> list[int]:
+    """The erased attachments of these tickets (what an erasure says it deleted); with
+    `customer_id`, also those of the customer's messages on other tickets (one merged into
+    another takes them there) and of their unsent uploads."""
+    return await store.erased_on(conn, ticket_ids, customer_id)
