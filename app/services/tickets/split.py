@@ -104,7 +104,7 @@ async def _take_interactions(
         if interaction_id not in found:
             raise invalid(
                 f"interaction_ids.{position}",
-                f"interaction {interaction_id} is not on ticket {origin.id}",
+                f"interaction {interaction_id} on ticket {origin.id} does not exist",
             )
     await merges.split_off(conn, wanted, origin.id, ticket.id)
     moved = {"ticket_id": ticket.id, "interaction_ids": wanted}
