@@ -257,6 +257,13 @@ class Settings(BaseSettings):
         validation_alias="HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES",
         description="The most all the files of one interaction may carry together.",
     )
+    attachment_unsent_hours: int = Field(
+        default=24,
+        gt=0,
+        validation_alias="HELPDESK_ATTACHMENT_UNSENT_HOURS",
+        description="How long an upload waits for the interaction that sends it: then it is "
+        "deleted, row and content.",
+    )
     s3_bucket: str | None = Field(default=None, validation_alias="HELPDESK_S3_BUCKET")
     s3_prefix: str = Field(
         default="attachments/",

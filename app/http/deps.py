@@ -1,6 +1,7 @@
 """Typed dependencies: the call (caller, clock reading, service context), path and header
 parameters, and the one reader of query strings into models."""
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -114,16 +115,49 @@ async def _portal(request: Request, caller: Principal) -> None:
         if "idempotency-key" in request.headers:
             # Idempotency keys are kept per API key; customer tokens have none of their own.
             raise Forbidden("a customer token retries a reply with its external_id")
-        # FastAPI has parsed the body before resolving dependencies, into this same dict, and
-        # validates it after them: the fields a reply leaves out take the customer's values.
-        body = await request.json()
-        if isinstance(body, dict):
-            for name, value in CUSTOMER_REPLY.items():
-                body.setdefault(name, value)
-            assert caller.customer_id is not None
-            refused = customer_reply_refusal(body, caller.customer_id)
-            if refused is not None:
-                raise Forbidden(refused)
+        # The route reads the body after its dependencies, into this same (cached) dict: the
+        # fields a reply leaves out take the customer's values. A form's JSON part is filled
+        # when the route reads it (app.http.interaction_body).
+        if not is_form(request):
+            fill_customer_reply(await request_json(request), caller)
+
+
+def is_form(request: Request) -> bool:
+    """The body is multipart/form-data (a new interaction with its files)."""
+    declared = request.headers.get("content-type", "")
+    return declared.split(";", 1)[0].strip().lower() == "multipart/form-data"
+
+
+async def request_json(request: Request) -> Any:
+    """The request's JSON body, read once (each later call returns the same object); malformed
+    JSON is the 422 FastAPI gives a declared body."""
+    try:
+        return await request.json()
+    except ValueError as e:
+        detail = e.msg if isinstance(e, json.JSONDecodeError) else str(e)
+        raise RequestValidationError(
+            [
+                {
+                    "type": "json_invalid",
+                    "loc": ("body", getattr(e, "pos", 0)),
+                    "msg": "JSON decode error",
+                    "input": {},
+                    "ctx": {"error": detail},
+                }
+            ]
+        ) from None
+
+
+def fill_customer_reply(body: object, caller: Principal) -> None:
+    """A customer's new interaction (its JSON, as a dict): the fields it leaves out take the
+    customer's values; one that is not their own public inbound reply is a 403."""
+    if isinstance(body, dict):
+        for name, value in CUSTOMER_REPLY.items():
+            body.setdefault(name, value)
+        assert caller.customer_id is not None
+        refused = customer_reply_refusal(body, caller.customer_id)
+        if refused is not None:
+            raise Forbidden(refused)
 
 
 ReadCall = Annotated[Call, Depends(call_for("read"))]

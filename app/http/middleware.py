@@ -127,6 +127,9 @@ RAW_BODIES = {"/v1/inbound/email": b"message/rfc822"}
 # The routes whose bodies are files of any type, streamed to the route, which holds them to a
 # limit of its own (HELPDESK_ATTACHMENT_MAX_BYTES) while it reads.
 STREAMED_BODIES = frozenset({"/v1/attachments"})
+# The routes that also take a form of files (multipart/form-data), read by the route with its
+# own limit (HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES).
+FORM_BODIES = re.compile(r"^/v1/tickets/[^/]+/interactions$")
 _WITH_BODIES = frozenset({"POST", "PUT", "PATCH"})
 
 
@@ -147,7 +150,10 @@ class RequestBodies:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"] in STREAMED_BODIES and scope["method"] == "POST":
+        if scope["method"] == "POST" and (
+            scope["path"] in STREAMED_BODIES
+            or (FORM_BODIES.match(scope["path"]) and _is_form(scope["headers"]))
+        ):
             await self._app_with_quota(scope, receive, send)
             return
         declared: bytes | None = None
@@ -234,6 +240,11 @@ class RequestBodies:
             "instance": scope["path"],
         }
         await _problem(send, body)
+
+
+def _is_form(headers: list[tuple[bytes, bytes]]) -> bool:
+    declared = dict(headers).get(b"content-type", b"")
+    return declared.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
 
 
 async def _problem(

@@ -15,6 +15,7 @@ from app.errors import (
     NotFound,
     UnprocessableEntity,
 )
+from app.http.interaction_body import BODY_SCHEMAS
 from app.openapi_doc.written import annotate
 from app.schemas import MAX_ID, Problem
 from app.schemas.common import NOT_BLANK
@@ -100,6 +101,11 @@ def document(app: FastAPI) -> None:
         problem_schemas = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(problem_schemas.pop("$defs", {}))
         schemas["Problem"] = problem_schemas
+        for model in BODY_SCHEMAS:  # bodies a route reads itself (JSON or a form of files)
+            schemas.setdefault(
+                model.__name__,
+                model.model_json_schema(ref_template="#/components/schemas/{model}"),
+            )
         content = {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}}
         for path, item in spec["paths"].items():
             for operation in item.values():

@@ -14,6 +14,8 @@ class Attachment(SQLModel, table=True):
     ticket_id: int | None = reference("tickets.id")
     # NULL while an upload waits for the interaction that sends it.
     interaction_id: int | None = reference("interactions.id")
+    # The held message it came with, until a person accepts (or rejects) it.
+    held_email_id: int | None = reference("inbound_emails.id")
     filename: str = Field(sa_type=String(255))
     content_type: str = Field(sa_type=String(255))
     size: int = Field(sa_type=BigInteger)

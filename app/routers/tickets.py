@@ -14,10 +14,10 @@ from app.http.deps import (
     query,
     query_parameters,
 )
+from app.http.interaction_body import JSON_OR_FORM, InteractionSent
 from app.http.responses import json_body, written
 from app.schemas import (
     HistoryEntryOut,
-    InteractionCreate,
     InteractionOut,
     LinkCreate,
     LinkOut,
@@ -262,27 +262,45 @@ async def list_links(
             "model": InteractionOut | CustomerInteractionOut,  # type: ignore[dict-item]
         },
         201: {"description": "Logged."},
+        413: {
+            "description": "A file, or all of them, over its limit (the problem's `limit` "
+            "names the setting, its `errors` the part).",
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        },
     },
+    openapi_extra=JSON_OR_FORM,
 )
 async def log_interaction(
-    call: WriteCall, ticket_id: PathId, body: InteractionCreate, key: IdempotencyKey = None
+    call: WriteCall, ticket_id: PathId, sent: InteractionSent, key: IdempotencyKey = None
 ) -> Response:
     """Log a call, email, chat, note or callback. A customer's portal token adds the customer's
     own public reply and gets it back as `CustomerInteractionOut`; its `external_id` returns
-    only the customer's own earlier reply (a retry), any other use of a known one is a 409."""
+    only the customer's own earlier reply (a retry), any other use of a known one is a 409.
+    Files come with it as `multipart/form-data` (the JSON in an `interaction` part, each file
+    in a `files` part), stored in the same transaction: a file over its limit is a 413 naming
+    its part and nothing is written."""
     if call.caller.customer_id is not None:
         reply = await portal.reply(
-            call.desk, ticket_id, body, actor=call.caller, visible=call.visible, now=call.now
+            call.desk,
+            ticket_id,
+            sent.data,
+            actor=call.caller,
+            visible=call.visible,
+            now=call.now,
+            files=sent.files,
         )
         return written(reply)
     result = await interactions.log_interaction(
         call.desk,
         ticket_id,
-        body,
+        sent.data,
         actor=call.caller,
         visible=call.visible,
         now=call.now,
         idempotency_key=key,
+        files=sent.files,
     )
     return written(result)
 

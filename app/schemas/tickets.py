@@ -153,10 +153,18 @@ class TicketSplit(TicketFields):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"subject": "Printer on floor 3 jams", "type": "incident"}]
+            "examples": [
+                {"subject": "Printer on floor 3 jams", "type": "incident", "interaction_ids": [812]}
+            ]
         },
     )
     subject: Subject
+    interaction_ids: Annotated[list[Id], Field(max_length=200)] | None = Field(
+        default=None,
+        description="Interactions of the original about the new problem: they move to the new "
+        "ticket with their files and mail (a customer then sees their files there); both "
+        "tickets' counts are worked out again.",
+    )
 
 
 class TicketRouting(BaseModel):

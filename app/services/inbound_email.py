@@ -97,6 +97,10 @@ async def receive(
             outcome = await _own_mail(conn, key, mail, visible)
         else:
             outcome = await _thread(conn, desk, mail, actor=actor, visible=visible, now=now)
+        if outcome.outcome == "held":  # its files wait with it for a person's decision
+            await attachments.receive(
+                conn, desk, _files(mail), actor=actor, now=now, held_email_id=email_id
+            )
         await inbound.settle(
             conn,
             email_id,
@@ -289,13 +293,8 @@ async def _append(
     """The message as the customer's inbound email on the ticket, logged as any interaction is
     (history, clocks, events), with inbound email's own rule: a resolved ticket reopens."""
     customer_id, _ = await _sender(conn, mail, max(now, ticket.updated_at))
-    # Each file part, inline images too; a held message's record keeps no content to store.
-    files = [
-        attachments.Received(a.filename, a.content_type, a.content)
-        for a in mail.attachments
-        if a.content or not a.size
-    ]
-    attachment_ids = await attachments.receive(conn, desk, files, actor=actor, now=now)
+    # Each file part, inline images too; a held message's were stored when it was held.
+    attachment_ids = await attachments.receive(conn, desk, _files(mail), actor=actor, now=now)
     # Built from the parsed message, not a client's JSON: its text is whatever the mail held.
     message = InteractionCreate.model_construct(
         kind="email",
@@ -324,6 +323,15 @@ async def _append(
         return Outcome("duplicate", by, ticket.id, logged.body.id)
     outcome = "reopened" if ticket.status == "resolved" else "appended"
     return Outcome(outcome, by, ticket.id, logged.body.id)
+
+
+def _files(mail: ParsedMail) -> list[attachments.Received]:
+    """The message's file parts with their content (a held message's record has none)."""
+    return [
+        attachments.Received(a.filename, a.content_type, a.content)
+        for a in mail.attachments
+        if a.content or not a.size
+    ]
 
 
 # ---- held mail -------------------------------------------------------------------------------
@@ -406,6 +414,12 @@ async def accept_held(
             by = row.threaded_by or "message_id"
             outcome = await _deliver(conn, desk, ticket, mail, actor=actor, now=now, by=by)
         assert outcome.ticket_id is not None
+        if outcome.interaction_id is not None and outcome.outcome != "duplicate":
+            await attachments.release(
+                conn, email_id, ticket_id=outcome.ticket_id, interaction_id=outcome.interaction_id
+            )
+        else:  # logged already, with files of its own
+            await attachments.erase_held(conn, desk, email_id, now)
         accepted = await inbound.accept(
             conn,
             email_id,
@@ -426,5 +440,6 @@ async def reject_held(
     are erased at once; its Message-ID stays, so a gateway's retry of it changes nothing."""
     async with transaction(desk.db) as conn:
         await _held(conn, email_id, visible)
+        await attachments.erase_held(conn, desk, email_id, now)
         rejected = await inbound.reject(conn, email_id, now=now, key_id=actor.key_id or None)
     return email_out(rejected)

@@ -1,5 +1,6 @@
 """Logging calls, emails, chats, notes and callbacks on a ticket, and what each one implies."""
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -93,13 +94,21 @@ async def log_interaction(
     visible: Visibility,
     now: datetime,
     idempotency_key: str | None,
+    files: Sequence[attachments.SentFile] = (),
 ) -> Written[InteractionOut]:
+    """`files`: sent in the request itself (multipart), checked before anything is written and
+    stored in the interaction's transaction, beside the uploads its `attachment_ids` name."""
     check_shape(data)
     if data.occurred_at is not None and data.occurred_at > now + CLOCK_SKEW:
         raise invalid("occurred_at", "must not be in the future")
+    checked = await attachments.check_sent(desk, files)
 
     async def work(conn: Connection) -> Written[InteractionOut]:
-        return await append(conn, desk, ticket_id, data, actor=actor, visible=visible, now=now)
+        sent = data
+        if checked:
+            ids = await attachments.store_sent(conn, desk, checked, actor=actor, now=now)
+            sent = data.model_copy(update={"attachment_ids": [*(data.attachment_ids or []), *ids]})
+        return await append(conn, desk, ticket_id, sent, actor=actor, visible=visible, now=now)
 
     async with desk.tickets.enter(ticket_id):
         return await idempotency.run(

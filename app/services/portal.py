@@ -1,6 +1,7 @@
 """A ticket's messages as its customer's portal token sees them: listing the public ones and
 adding the customer's reply, each answered in the customer's shape (CustomerInteractionOut)."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from app.domain.access import Principal, Visibility
@@ -8,7 +9,7 @@ from app.errors import Conflict
 from app.schemas import InteractionCreate, InteractionOut, Page
 from app.schemas.attachments import CustomerAttachmentOut
 from app.schemas.portal import CustomerInteractionOut
-from app.services import interactions
+from app.services import attachments, interactions
 from app.services.desk import Desk
 from app.services.idempotency import Written
 
@@ -54,13 +55,21 @@ async def reply(
     actor: Principal,
     visible: Visibility,
     now: datetime,
+    files: Sequence[attachments.SentFile] = (),
 ) -> Written[CustomerInteractionOut]:
     """Log the customer's reply (its shape checked at the door: inbound, public, by them). An
     `external_id` the ticket already has returns that reply when it is the customer's own (their
     retry); when it is anything else (an agent's mail, an internal note) it is a 409 that says
     nothing of it: a customer cannot read a message by guessing its id."""
     written = await interactions.log_interaction(
-        desk, ticket_id, data, actor=actor, visible=visible, now=now, idempotency_key=None
+        desk,
+        ticket_id,
+        data,
+        actor=actor,
+        visible=visible,
+        now=now,
+        idempotency_key=None,
+        files=files,
     )
     logged = written.body
     own = (

@@ -206,7 +206,7 @@ async def erase_customer(
         await customer_tokens.revoke(conn, customer_id, None, at)
         await audit.read(desk, conn, "customers", customer_id, action="erase")
         erased = await store.ticket_erasures(conn, ids)
-        files = await attachments.erased_on(conn, ids)
+        files = await attachments.erased_on(conn, ids, customer_id)
     return _erasure_out(erasure, erased, files)
 
 

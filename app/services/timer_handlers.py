@@ -9,6 +9,7 @@ from functools import cache
 
 from app.db import Connection, transaction
 from app.services import (
+    attachments,
     callbacks,
     escalation_matrix,
     privacy,
@@ -29,6 +30,7 @@ from app.services.timers import (
     QA_SAMPLE_SCHEDULE,
     RETENTION,
     SLA_KINDS,
+    UNSENT_UPLOAD,
     WEBHOOK_RETRY,
 )
 from app.store import timers as store
@@ -62,6 +64,7 @@ def _registry() -> dict[str, TimerKind]:
         ),
         TimerKind(WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
         TimerKind(QA_SAMPLE_SCHEDULE, qa_schedules.draw_due, "qa_sample", derived=False),
+        TimerKind(UNSENT_UPLOAD, attachments.expire_unsent, "upload_expired", derived=False),
     ]
     return {k.name: k for k in kinds}
 

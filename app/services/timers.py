@@ -26,6 +26,7 @@ ACK_OVERDUE = "escalation_ack_overdue"  # an escalation nobody acknowledged in t
 RETENTION = "retention"  # the personal-data erasure HELPDESK_RETENTION_DAYS after closing
 WEBHOOK_RETRY = "webhook_retry"  # a webhook delivery's next attempt
 QA_SAMPLE_SCHEDULE = "qa_sample_schedule"  # a sample schedule's period has ended: draw it
+UNSENT_UPLOAD = "unsent_upload"  # an upload no interaction sent in time: deleted
 
 # Kinds that follow from the ticket itself: `sync_derived` keeps exactly the wanted ones.
 DERIVED_KINDS = (*SLA_KINDS, FOLLOW_UP, AUTO_CLOSE)
@@ -41,6 +42,7 @@ KINDS = frozenset(
         RETENTION,
         WEBHOOK_RETRY,
         QA_SAMPLE_SCHEDULE,
+        UNSENT_UPLOAD,
     )
 )
 

@@ -21,6 +21,7 @@ class NewAttachment:
     uploaded_by_key_id: int | None
     uploaded_by_customer_id: int | None
     created_at: datetime
+    held_email_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +147,52 @@ async def erase(
     return [(r["id"], r["sha256"], r["storage"]) for r in rows]
 
 
+# Uploads no interaction sent (nor held mail keeps): deleted, row and all.
+_DELETE_UNSENT = """
+    DELETE FROM attachments
+    WHERE id = ANY($1::bigint[]) AND interaction_id IS NULL AND held_email_id IS NULL
+    RETURNING id, sha256, storage
+"""
+
+
+async def delete_unsent(
+    conn: asyncpg.Connection, ids: Sequence[int]
+) -> list[tuple[int, str | None, str]]:
+    """Delete those of `ids` still unsent: (id, sha256, storage) of each."""
+    rows = await conn.fetch(_DELETE_UNSENT, list(ids))
+    return [(r["id"], r["sha256"], r["storage"]) for r in rows]
+
+
+# Held mail's files: put on the interaction its acceptance appended, or erased with it.
+_RELEASE = """
+    UPDATE attachments SET ticket_id = $2, interaction_id = $3
+    WHERE held_email_id = $1 AND interaction_id IS NULL AND erased_at IS NULL
+"""
+_ERASE_HELD = """
+    WITH gone AS (
+        SELECT id, sha256, storage FROM attachments
+        WHERE held_email_id = $1 AND interaction_id IS NULL AND erased_at IS NULL
+        ORDER BY id FOR UPDATE
+    )
+    UPDATE attachments a SET filename = $2, sha256 = NULL, erased_at = $3
+    FROM gone WHERE a.id = gone.id
+    RETURNING a.id, gone.sha256, gone.storage
+"""
+
+
+async def release(
+    conn: asyncpg.Connection, email_id: int, ticket_id: int, interaction_id: int
+) -> None:
+    await conn.execute(_RELEASE, email_id, ticket_id, interaction_id)
+
+
+async def erase_held(
+    conn: asyncpg.Connection, email_id: int, marker: str, at: datetime
+) -> list[tuple[int, str, str]]:
+    rows = await conn.fetch(_ERASE_HELD, email_id, marker, at)
+    return [(r["id"], r["sha256"], r["storage"]) for r in rows]
+
+
 _REFERENCED = """
     SELECT DISTINCT sha256 FROM attachments
     WHERE sha256 = ANY($1::text[]) AND storage = $2 AND erased_at IS NULL
@@ -158,13 +205,19 @@ async def referenced(conn: asyncpg.Connection, digests: Sequence[str], storage: 
 
 
 _ERASED_ON = """
-    SELECT id FROM attachments WHERE ticket_id = ANY($1::bigint[]) AND erased_at IS NOT NULL
-    ORDER BY id
+    SELECT a.id FROM attachments a LEFT JOIN interactions i ON i.id = a.interaction_id
+    WHERE a.erased_at IS NOT NULL
+      AND (a.ticket_id = ANY($1::bigint[])
+           OR i.author_customer_id = $2
+           OR (a.interaction_id IS NULL AND a.uploaded_by_customer_id = $2))
+    ORDER BY a.id
 """
 
 
-async def erased_on(conn: asyncpg.Connection, ticket_ids: Sequence[int]) -> list[int]:
-    return [r["id"] for r in await conn.fetch(_ERASED_ON, list(ticket_ids))]
+async def erased_on(
+    conn: asyncpg.Connection, ticket_ids: Sequence[int], customer_id: int | None
+) -> list[int]:
+    return [r["id"] for r in await conn.fetch(_ERASED_ON, list(ticket_ids), customer_id)]
 
 
 # ---- the postgres backend's content ----------------------------------------------------------

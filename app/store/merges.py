@@ -96,3 +96,34 @@ _COUNTS = f"""
 
 async def counts(conn: asyncpg.Connection, ticket_id: int) -> Counts:
     return Counts(**await conn.fetchrow(_COUNTS, ticket_id))
+
+
+# A split takes interactions of a ticket to the new one, with the files they carry and the mail
+# sent and received through them (their visibility is the new ticket's from then on).
+_OF_TICKET = """
+    SELECT id FROM interactions WHERE id = ANY($1::bigint[]) AND ticket_id = $2 FOR UPDATE
+"""
+_SPLIT_OFF = (
+    "UPDATE interactions SET ticket_id = $3 WHERE id = ANY($1::bigint[]) AND ticket_id = $2",
+    "UPDATE attachments SET ticket_id = $3"
+    " WHERE interaction_id = ANY($1::bigint[]) AND ticket_id = $2",
+    "UPDATE outbound_emails SET ticket_id = $3"
+    " WHERE interaction_id = ANY($1::bigint[]) AND ticket_id = $2",
+    "UPDATE inbound_emails SET ticket_id = $3"
+    " WHERE interaction_id = ANY($1::bigint[]) AND ticket_id = $2",
+)
+
+
+async def interactions_of(
+    conn: asyncpg.Connection, interaction_ids: Sequence[int], ticket_id: int
+) -> set[int]:
+    """Of `interaction_ids`, those on the ticket (locked)."""
+    return {r["id"] for r in await conn.fetch(_OF_TICKET, list(interaction_ids), ticket_id)}
+
+
+async def split_off(
+    conn: asyncpg.Connection, interaction_ids: Sequence[int], from_id: int, to_id: int
+) -> None:
+    """Move these interactions of `from_id`, their files and mail, to `to_id`."""
+    for statement in _SPLIT_OFF:
+        await conn.execute(statement, list(interaction_ids), from_id, to_id)

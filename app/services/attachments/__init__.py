@@ -1,11 +1,12 @@
 """Attachments: uploading a file, sending it with an interaction, receiving mail's files,
 downloading one as whoever may see its interaction, and erasing a person's."""
 
+import asyncio
 import hashlib
 import tempfile
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import IO
 
 from app.db import Connection, connection, transaction
@@ -20,13 +21,27 @@ from app.domain.attachments import (
 )
 from app.errors import NotFound, PayloadTooLarge, UnprocessableEntity
 from app.schemas.attachments import AttachmentOut
-from app.services import audit
+from app.services import audit, timers
 from app.services.attachments.storage import Storage, backend
 from app.services.desk import Desk
 from app.store import attachments as store
 from app.store.attachments import AttachmentRow, NewAttachment
+from app.store.timers import Claimed
 
-__all__ = ["Download", "Received", "attach", "download", "erase", "listed", "out", "receive"]
+__all__ = [
+    "Checked",
+    "Download",
+    "Received",
+    "SentFile",
+    "attach",
+    "check_sent",
+    "download",
+    "erase",
+    "listed",
+    "out",
+    "receive",
+    "store_sent",
+]
 
 
 def out(row: AttachmentRow) -> AttachmentOut:
@@ -115,6 +130,14 @@ async def upload(
                     created_at=now,
                 ),
             )
+            await timers.schedule_subject(
+                conn,
+                timers.UNSENT_UPLOAD,
+                row.id,
+                now + timedelta(hours=desk.settings.attachment_unsent_hours),
+                now=now,
+                wake_within=desk.settings.worker_max_sleep_seconds,
+            )
     return out(row)
 
 
@@ -156,7 +179,94 @@ async def attach(
             "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES", limit, "the message's files", "attachment_ids"
         )
     await store.attach(conn, wanted, ticket_id, interaction_id)
+    for attachment_id in wanted:  # sent: nothing left to expire
+        await timers.cancel_subject(conn, timers.UNSENT_UPLOAD, attachment_id)
     return [out(r) for r in await store.of_interactions(conn, [interaction_id])]
+
+
+# ---- sent in the interaction's own request (multipart/form-data) --------------------------------
+
+
+@dataclass(frozen=True)
+class SentFile:
+    """A file part of a new interaction's form: where it was (`field`, e.g. `files.0`), its
+    name and declared type as sent, its bytes spooled to a temporary file."""
+
+    field: str
+    filename: str | None
+    content_type: str | None
+    spool: IO[bytes]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A sent file within the limits: its digest, size and first bytes, read once."""
+
+    sent: SentFile
+    sha256: str
+    size: int
+    head: bytes
+
+
+def _measure(spool: IO[bytes]) -> tuple[str, int, bytes]:
+    spool.seek(0)
+    digest = hashlib.sha256()
+    size = 0
+    head = b""
+    while data := spool.read(CHUNK_BYTES):
+        if not head:
+            head = data[:HEAD_BYTES]
+        digest.update(data)
+        size += len(data)
+    return digest.hexdigest(), size, head
+
+
+async def check_sent(desk: Desk, files: Sequence[SentFile]) -> list[Checked]:
+    """The files of a new interaction's form, each measured and held to the upload rules
+    before anything is written: a file over HELPDESK_ATTACHMENT_MAX_BYTES, or all of them over
+    HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES, is a 413 naming the part (and the file)."""
+    checked = []
+    limit = desk.settings.attachment_max_bytes
+    for f in files:
+        sha256, size, head = await asyncio.to_thread(_measure, f.spool)
+        if size > limit:
+            what = f"the file {clean_filename(f.filename)!r}"
+            raise _too_large("HELPDESK_ATTACHMENT_MAX_BYTES", limit, what, f.field)
+        checked.append(Checked(f, sha256, size, head))
+    total = sum(c.size for c in checked)
+    limit = desk.settings.attachment_message_max_bytes
+    if total > limit:
+        setting = "HELPDESK_ATTACHMENT_MESSAGE_MAX_BYTES"
+        raise _too_large(setting, limit, "the message's files", "files")
+    return checked
+
+
+async def store_sent(
+    conn: Connection, desk: Desk, files: Sequence[Checked], *, actor: Principal, now: datetime
+) -> list[int]:
+    """Store checked files as the caller's uploads, in the interaction's transaction: their
+    ids, for the interaction that carries them (`attach` puts them on it)."""
+    storage = _storage(desk)
+    key_id, customer_id = _uploader(actor)
+    ids = []
+    for f in files:
+        if not await storage.has(conn, f.sha256):
+            await storage.put(conn, f.sha256, _chunks_of(f.sent.spool))
+        row = await store.insert(
+            conn,
+            NewAttachment(
+                filename=clean_filename(f.sent.filename),
+                content_type=recorded_type(f.sent.content_type, f.head),
+                size=f.size,
+                sha256=f.sha256,
+                storage=storage.name,
+                uploaded_by_key_id=key_id,
+                uploaded_by_customer_id=customer_id,
+                created_at=now,
+            ),
+        )
+        ids.append(row.id)
+    return ids
 
 
 def _unusable(position: int, message: str) -> UnprocessableEntity:
@@ -189,10 +299,17 @@ class Received:
 
 
 async def receive(
-    conn: Connection, desk: Desk, files: Sequence[Received], *, actor: Principal, now: datetime
+    conn: Connection,
+    desk: Desk,
+    files: Sequence[Received],
+    *,
+    actor: Principal,
+    now: datetime,
+    held_email_id: int | None = None,
 ) -> list[int]:
     """Store a received message's files as unsent uploads of the gateway's key, in the
-    message's transaction: their ids, for the interaction that carries them."""
+    message's transaction: their ids, for the interaction that carries them. With
+    `held_email_id`, they wait on that held message instead (`release`, `erase_held`)."""
     storage = _storage(desk)
     ids = []
     for f in files:
@@ -210,10 +327,24 @@ async def receive(
                 uploaded_by_key_id=actor.key_id or None,
                 uploaded_by_customer_id=None,
                 created_at=now,
+                held_email_id=held_email_id,
             ),
         )
         ids.append(row.id)
     return ids
+
+
+async def release(conn: Connection, email_id: int, *, ticket_id: int, interaction_id: int) -> None:
+    """A held message accepted: the files it kept go on the interaction it appended."""
+    await store.release(conn, email_id, ticket_id, interaction_id)
+
+
+async def erase_held(conn: Connection, desk: Desk, email_id: int, at: datetime) -> list[int]:
+    """A held message rejected (or found logged already): the files it kept are erased, their
+    content deleted unless another attachment holds the same. The ids erased."""
+    gone = await store.erase_held(conn, email_id, rules.ERASED, at)
+    await _drop_content(conn, desk, gone)
+    return [attachment_id for attachment_id, _, _ in gone]
 
 
 async def _bytes_in_chunks(content: bytes) -> AsyncIterator[bytes]:
@@ -283,17 +414,40 @@ async def erase(
     unsent uploads): name and digest redacted, content deleted from whichever backend holds it
     unless an attachment not erased shares it. The ids erased."""
     gone = await store.erase(conn, interaction_ids, customer_id, rules.ERASED, at)
+    await _drop_content(conn, desk, gone)
+    return [attachment_id for attachment_id, _, _ in gone]
+
+
+async def _drop_content(
+    conn: Connection, desk: Desk, gone: Sequence[tuple[int, str | None, str]]
+) -> None:
+    """Delete the content of attachments erased or deleted, (id, sha256, storage) each, from
+    the backend that holds it, unless an attachment not erased holds the same."""
     by_storage: dict[str, set[str]] = {}
     for _, sha256, storage in gone:
-        by_storage.setdefault(storage, set()).add(sha256)
+        if sha256 is not None:
+            by_storage.setdefault(storage, set()).add(sha256)
     for name, digests in by_storage.items():
         kept = await store.referenced(conn, sorted(digests), name)
         storage = _storage(desk, name)
         for sha256 in sorted(digests - kept):
             await storage.delete(conn, sha256)
-    return [attachment_id for attachment_id, _, _ in gone]
 
 
-async def erased_on(conn: Connection, ticket_ids: Sequence[int]) -> list[int]:
-    """The erased attachments of these tickets (what an erasure says it deleted)."""
-    return await store.erased_on(conn, ticket_ids)
+async def expire_unsent(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:
+    """The timer handler of UNSENT_UPLOAD: uploads still unsent HELPDESK_ATTACHMENT_UNSENT_HOURS
+    after they came are deleted, row and content (unless another attachment holds the same
+    content). One sent since is left alone. How many were deleted."""
+    ids = [t.subject_id for t in due if t.subject_id is not None]
+    gone = await store.delete_unsent(conn, ids)
+    await _drop_content(conn, desk, gone)
+    return len(gone)
+
+
+async def erased_on(
+    conn: Connection, ticket_ids: Sequence[int], customer_id: int | None = None
+) -> list[int]:
+    """The erased attachments of these tickets (what an erasure says it deleted); with
+    `customer_id`, also those of the customer's messages on other tickets (one merged into
+    another takes them there) and of their unsent uploads."""
+    return await store.erased_on(conn, ticket_ids, customer_id)

@@ -128,29 +128,7 @@ async def _settle_target(
     at: datetime,
 ) -> tuple[TicketRow, clocks.Derived]:
     """The target's counts from the combined interactions, and its clocks derived again."""
-    counted = await merges.counts(conn, target.id)
-    first = min(
-        (t for t in (counted.first_responded_at, target.first_responded_at) if t is not None),
-        default=None,
-    )
-    # A reply given on a merged ticket before the target was opened answered the target's
-    # request at once: its first response cannot precede its creation.
-    wanted = {
-        "interaction_count": counted.interaction_count,
-        "agent_reply_count": counted.agent_reply_count,
-        "customer_reply_count": counted.customer_reply_count,
-        "first_responded_at": None if first is None else max(first, target.created_at),
-        "last_public_reply_at": max(
-            (
-                t
-                for t in (counted.last_public_reply_at, target.last_public_reply_at)
-                if t is not None
-            ),
-            default=None,
-        ),
-    }
-    columns = {k: v for k, v in wanted.items() if getattr(target, k) != v}
-    changed = {k: (getattr(target, k), v) for k, v in columns.items() if k == "first_responded_at"}
+    columns, changed = await recounted(conn, target, instants=True)
     applied = await change.apply(
         conn,
         desk,
@@ -177,3 +155,36 @@ async def _settle_target(
     )
     assert applied.derived is not None, "a rederived change derives the clocks"
     return applied.ticket, applied.derived
+
+
+async def recounted(
+    conn: Any, ticket: TicketRow, *, instants: bool
+) -> tuple[dict[str, Any], dict[str, tuple[Any, Any]]]:
+    """The ticket's counts (with `instants`, its reply instants too) from the interactions it
+    holds now, after interactions moved to or from it: the columns that differ, and history's
+    (old, new) of its first response."""
+    counted = await merges.counts(conn, ticket.id)
+    wanted: dict[str, Any] = {
+        "interaction_count": counted.interaction_count,
+        "agent_reply_count": counted.agent_reply_count,
+        "customer_reply_count": counted.customer_reply_count,
+    }
+    if instants:
+        first = min(
+            (t for t in (counted.first_responded_at, ticket.first_responded_at) if t is not None),
+            default=None,
+        )
+        # A reply given on another ticket before this one was opened answered its request at
+        # once: its first response cannot precede its creation.
+        wanted["first_responded_at"] = None if first is None else max(first, ticket.created_at)
+        wanted["last_public_reply_at"] = max(
+            (
+                t
+                for t in (counted.last_public_reply_at, ticket.last_public_reply_at)
+                if t is not None
+            ),
+            default=None,
+        )
+    columns = {k: v for k, v in wanted.items() if getattr(ticket, k) != v}
+    changed = {k: (getattr(ticket, k), v) for k, v in columns.items() if k == "first_responded_at"}
+    return columns, changed
