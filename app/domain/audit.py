@@ -38,6 +38,7 @@ AUDITED: tuple[str, ...] = (
     "qa_assignments",
     "qa_assignment_items",
     "qa_calibrations",
+    "audit_reports",
     "kb_articles",
     "kb_revisions",
     "kb_links",
