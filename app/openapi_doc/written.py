@@ -719,7 +719,6 @@ SCHEMAS.update(kb_qa.SCHEMAS)
 # The audit report's likewise.
 SUMMARIES.update(reports.SUMMARIES)
 SCHEMAS.update(reports.SCHEMAS)
-RESPONSES.update(reports.RESPONSES)
 
 
 _JSON_TYPES = {

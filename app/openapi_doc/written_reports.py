@@ -99,6 +99,7 @@ STORED = {
     "report": REPORT,
 }
 
+# The Markdown document (the routes' text/markdown example).
 MARKDOWN = (
     "# Help-desk audit\n\n"
     "Period: 2026-02-01T00:00:00+00:00 to 2026-03-01T00:00:00+00:00; compared with "
@@ -132,12 +133,10 @@ SCHEMAS: dict[str, Any] = {
     },
 }
 
-RESPONSES: dict[str, Any] = {
-    "reports_audit": MARKDOWN,
-    "reports_audit_get": MARKDOWN,
+DESCRIPTIONS: dict[str, str] = {
+    "report_id": "The kept audit report's id.",
+    "finding_id": "The finding's id, e.g. `process.supervisors` (docs/reports.md lists them).",
 }
-
-DESCRIPTIONS: dict[str, str] = {}
 
 SCHEMA_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "AuditRequest": {

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Path, Request, Response
 
 from app.http.deps import PathId, SuperviseCall, query, query_parameters
 from app.http.responses import json_body
+from app.openapi_doc import written_reports
 from app.schemas import Page
 from app.schemas.reports import (
     AuditQuery,
@@ -24,7 +25,7 @@ _DOCUMENT = {
     200: {
         "content": {
             "application/json": {},
-            f"{MARKDOWN}": {"schema": {"type": "string"}},
+            MARKDOWN: {"schema": {"type": "string"}, "example": written_reports.MARKDOWN},
         }
     }
 }
