@@ -3,7 +3,7 @@ period, the cost of handle time, and the report as a Markdown document. Pure: th
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 from urllib.parse import urlencode
 
@@ -135,6 +135,19 @@ def thresholds(overrides: Mapping[str, float | None]) -> dict[str, float | None]
     if unknown:
         raise ThresholdError(f"no audit check is named {', '.join(unknown)}")
     return {c.id: overrides.get(c.id, c.threshold) for c in CHECKS}
+
+
+def month_before(at: datetime) -> tuple[datetime, datetime]:
+    """The calendar month (UTC) before the one `at` is in."""
+    first = at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    start = (first - timedelta(days=1)).replace(day=1)
+    return start, first
+
+
+def next_month(at: datetime) -> datetime:
+    """The start (UTC) of the month after the one `at` is in: when the schedule fires next."""
+    first = at.astimezone(UTC).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return (first + timedelta(days=32)).replace(day=1)
 
 
 def previous_period(frm: datetime, to: datetime) -> tuple[datetime, datetime]:

@@ -3,29 +3,33 @@ the worker) so the next one compares with it; and the rows behind each of its fi
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from app.db import Connection, connection, transaction
 from app.domain import audit_report as audit
 from app.domain.access import EVERYTHING, Principal, Visibility
+from app.domain.events import REPORT_READY
 from app.domain.metrics import AGE_BUCKETS, nps_score
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import Page
 from app.schemas.reports import AuditQuery, AuditRequest, FindingRowsOut, StoredReportOut
+from app.services import timers
 from app.services.desk import Desk
+from app.services.tickets import change
 from app.store import audit_report as store
 from app.store import metrics as metrics_store
 from app.store.audit_report import ReportRow, Window
 from app.store.metrics import Scope
+from app.store.timers import Claimed
 
 # The default period, the longest one a report may cover, and the rows a drill-down lists.
 PERIOD = timedelta(days=30)
 LONGEST = timedelta(days=400)
 MAX_ROWS = 1000
 TOP = 10
-# Reports the worker builds in one pass at most (each reads the desk's whole period).
-BUILD_BATCH = 5
+# The subject of the desk's one audit schedule timer.
+SCHEDULE = 0
 
 
 def team_scope(caller: Principal) -> tuple[int, ...] | None:
@@ -387,6 +391,16 @@ async def request(
             key_id=caller.key_id,
             now=now,
         )
+        # Built by the worker, due at once: a report reads a whole period, too long to hold
+        # the request for.
+        await timers.schedule_subject(
+            conn,
+            timers.AUDIT_REPORT,
+            row.id,
+            now,
+            now=now,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
     return stored_out(row)
 
 
@@ -411,36 +425,45 @@ async def list_reports(
     return Page[StoredReportOut](items=[stored_out(r) for r in rows], next_cursor=after)
 
 
-async def build_pending(desk: Desk, now: datetime) -> list[ReportRow]:
-    """Build the reports waiting to be built (a few per call): each in its own transaction,
-    locked so two workers never build the same one."""
-    built = []
-    for _ in range(BUILD_BATCH):
-        async with transaction(desk.db) as conn:
-            ids = await store.pending(conn, 1)
-            if not ids:
-                break
-            built.append(await build_one(conn, desk, ids[0], now))
+async def build_requested(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:
+    """The handler of `audit_report` timers: build each kept report asked for (its id is the
+    timer's subject), in the claim's transaction, and say it is ready."""
+    built = 0
+    for timer in due:
+        assert timer.subject_id is not None
+        row = await store.get(conn, timer.subject_id, lock=True)
+        if row is not None and row.status == "pending":
+            await _finish(conn, desk, row, now)
+            built += 1
     return built
 
 
-async def build_one(conn: Connection, desk: Desk, report_id: int, now: datetime) -> ReportRow:
-    """Build a pending report in the caller's transaction (a ready one is left as it is)."""
-    row = await store.get(conn, report_id, lock=True)
-    if row is None:
-        raise NotFound(f"there is no audit report {report_id}")
-    if row.status == "ready":
-        return row
+async def build_scheduled(conn: Connection, due: list[Claimed], now: datetime, desk: Desk) -> int:
+    """The handler of the `audit_report_schedule` timer: keep the previous calendar month's
+    whole-desk report (unless the schedule is off) and arm the next month's."""
+    built = 0
+    if desk.settings.audit_report_schedule == "monthly":
+        frm, to = audit.month_before(now)
+        row = await store.insert(
+            conn, frm=frm, to=to, team_ids=None, origin="schedule", key_id=None, now=now
+        )
+        await _finish(conn, desk, row, now)
+        built = 1
+    # Armed again even when off: turning the schedule back on needs no one to arm it.
+    await timers.schedule_subject(
+        conn,
+        timers.AUDIT_SCHEDULE,
+        SCHEDULE,
+        audit.next_month(now),
+        now=now,
+        wake_within=desk.settings.worker_max_sleep_seconds,
+    )
+    return built
+
+
+async def _finish(conn: Connection, desk: Desk, row: ReportRow, now: datetime) -> None:
     teams = None if row.team_ids is None else tuple(row.team_ids)
     built = await _build(conn, desk, row.period_from, row.period_to, teams, now, report_id=row.id)
     await store.finish(conn, row.id, built, now)
-    done = await store.get(conn, row.id)
-    assert done is not None
-    return done
-
-
-def month_before(at: datetime) -> tuple[datetime, datetime]:
-    """The calendar month (UTC) before the one `at` is in."""
-    first = datetime.combine(date(at.year, at.month, 1), time(), tzinfo=UTC)
-    previous = first - timedelta(days=1)
-    return datetime.combine(date(previous.year, previous.month, 1), time(), tzinfo=UTC), first
+    ready = {"report_id": row.id, "from": built["period"]["from"], "to": built["period"]["to"]}
+    await change.record(conn, [], [(REPORT_READY, None, ready)], at=now)

@@ -9,6 +9,7 @@ from functools import cache
 
 from app.db import Connection, transaction
 from app.services import (
+    audit_report,
     callbacks,
     escalation_matrix,
     privacy,
@@ -21,6 +22,8 @@ from app.services.tickets import auto_close
 from app.services.timers import (
     ACK_OVERDUE,
     ACK_REMINDER,
+    AUDIT_REPORT,
+    AUDIT_SCHEDULE,
     AUTO_CLOSE,
     CALLBACK_DUE,
     CALLBACK_MISSED,
@@ -59,6 +62,8 @@ def _registry() -> dict[str, TimerKind]:
             ACK_OVERDUE, escalation_matrix.escalate_unacknowledged, "escalation", derived=False
         ),
         TimerKind(WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
+        TimerKind(AUDIT_REPORT, audit_report.build_requested, "audit_report", derived=False),
+        TimerKind(AUDIT_SCHEDULE, audit_report.build_scheduled, "audit_report", derived=False),
     ]
     return {k.name: k for k in kinds}
 

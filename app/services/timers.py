@@ -25,6 +25,8 @@ ACK_REMINDER = "escalation_ack_reminder"  # halfway to an escalation's acknowled
 ACK_OVERDUE = "escalation_ack_overdue"  # an escalation nobody acknowledged in time
 RETENTION = "retention"  # the personal-data erasure HELPDESK_RETENTION_DAYS after closing
 WEBHOOK_RETRY = "webhook_retry"  # a webhook delivery's next attempt
+AUDIT_REPORT = "audit_report"  # build the kept audit report `subject_id` (due when asked for)
+AUDIT_SCHEDULE = "audit_report_schedule"  # the monthly audit report (subject 0: the desk's)
 
 # Kinds that follow from the ticket itself: `sync_derived` keeps exactly the wanted ones.
 DERIVED_KINDS = (*SLA_KINDS, FOLLOW_UP, AUTO_CLOSE)
@@ -39,6 +41,8 @@ KINDS = frozenset(
         ACK_OVERDUE,
         RETENTION,
         WEBHOOK_RETRY,
+        AUDIT_REPORT,
+        AUDIT_SCHEDULE,
     )
 )
 

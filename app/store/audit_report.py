@@ -539,12 +539,6 @@ async def get(conn: asyncpg.Connection, report_id: int, *, lock: bool = False) -
     return None if found is None else _row(found)
 
 
-async def pending(conn: asyncpg.Connection, limit: int) -> list[int]:
-    sql = f"""SELECT id FROM audit_reports WHERE status = 'pending' ORDER BY id LIMIT {int(limit)}
-              FOR UPDATE SKIP LOCKED"""
-    return [r["id"] for r in await conn.fetch(sql)]
-
-
 async def finish(
     conn: asyncpg.Connection, report_id: int, report: dict[str, Any], now: datetime
 ) -> None:

@@ -13,6 +13,7 @@ from markdown_it import MarkdownIt
 
 from app.db import Database, transaction
 from app.domain.audit_report import CHECKS
+from app.services import timer_handlers, timers
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import make_agent, make_team, make_ticket
 
@@ -540,15 +541,13 @@ async def test_the_previous_period_is_compared_and_what_got_worse_flagged(
 async def test_kept_reports_are_built_by_the_worker_and_the_next_compares_with_the_last(
     app, client: httpx.AsyncClient, db: Database, now: datetime
 ) -> None:  # type: ignore[no-untyped-def]
-    from app.services import audit_report
-
     made = await client.post("/v1/reports/audit", json=PERIOD)
     assert made.status_code == 202, made.text
     location = made.headers["Location"]
     assert made.json()["status"] == "pending"
     assert (await client.get(location, headers={"Accept": "text/markdown"})).status_code == 409
-    built = await audit_report.build_pending(app.state.desk, now)
-    assert [r.id for r in built] == [made.json()["id"]]
+    fired = await timer_handlers.fire_due(app.state.desk, now, batch=10)
+    assert fired.actions["audit_report"] == 1
     kept = (await client.get(location)).json()
     assert kept["status"] == "ready" and kept["report"]["empty"] is True
     march = {"from": TO.isoformat(), "to": now.isoformat()}
@@ -604,3 +603,27 @@ async def test_a_bad_period_is_refused_naming_it(
 async def test_an_unknown_finding_has_no_rows(client: httpx.AsyncClient) -> None:
     response = await client.get("/v1/reports/audit/findings/service.nothing/rows", params=PERIOD)
     assert response.status_code == 404
+
+
+async def test_the_schedule_keeps_last_months_report_says_it_is_ready_and_arms_the_next(
+    app, client: httpx.AsyncClient, db: Database, now: datetime
+) -> None:  # type: ignore[no-untyped-def]
+    async with transaction(db) as conn:
+        await timers.schedule_subject(
+            conn, timers.AUDIT_SCHEDULE, 0, at(1, 0, month=3), now=now, wake_within=30
+        )
+    fired = await timer_handlers.fire_due(app.state.desk, now, batch=10)
+    assert fired.actions["audit_report"] == 1
+    kept = (await client.get("/v1/reports/audit/stored")).json()["items"]
+    assert [(r["origin"], r["status"], r["period"]) for r in kept] == [
+        ("schedule", "ready", {"from": FROM.isoformat().replace("+00:00", "Z"),
+                               "to": TO.isoformat().replace("+00:00", "Z")})
+    ]  # fmt: skip
+    async with transaction(db) as conn:
+        events = await conn.fetch("SELECT ticket_id, type, payload FROM events")
+        armed = await conn.fetch(
+            "SELECT subject_id, due_at FROM timers WHERE kind = $1 AND fired_at IS NULL",
+            timers.AUDIT_SCHEDULE,
+        )
+    assert [(e["ticket_id"], e["type"]) for e in events] == [(None, "report.ready")]
+    assert [(a["subject_id"], a["due_at"]) for a in armed] == [(0, at(1, 0, month=4))]
