@@ -5,8 +5,6 @@ compares with the last
   teams it is limited to (NULL: the whole desk), its state (`pending` until the worker has built
   it, then `ready`) and the built report as JSON. A report holds figures, ids and verdicts,
   never personal data or free text a person typed.
-- the monthly schedule's first timer (`audit_report_schedule`, about subject 0: the desk), due
-  at the start of next month; each firing arms the next.
 
 Revision ID: 0031
 Revises: 0026
@@ -45,13 +43,6 @@ def upgrade() -> None:
     )
     op.execute("CREATE INDEX audit_reports_built_idx ON audit_reports (built_at, id)")
     op.execute("SELECT audit_table('audit_reports')")
-    op.execute(
-        """
-        INSERT INTO timers (kind, subject_id, due_at, created_at)
-        VALUES ('audit_report_schedule', 0, date_trunc('month', now() AT TIME ZONE 'UTC')
-                AT TIME ZONE 'UTC' + interval '1 month', now())
-        """
-    )
 
 
 def downgrade() -> None:

@@ -461,6 +461,20 @@ async def build_scheduled(conn: Connection, due: list[Claimed], now: datetime, d
     return built
 
 
+async def keep_schedule(desk: Desk, now: datetime) -> None:
+    """Arm the monthly schedule's next firing when none is (a worker starting): every worker
+    arms the same moment, which is kept once."""
+    async with transaction(desk.db) as conn:
+        await timers.schedule_subject(
+            conn,
+            timers.AUDIT_SCHEDULE,
+            SCHEDULE,
+            audit.next_month(now),
+            now=now,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
+
+
 async def _finish(conn: Connection, desk: Desk, row: ReportRow, now: datetime) -> None:
     teams = None if row.team_ids is None else tuple(row.team_ids)
     built = await _build(conn, desk, row.period_from, row.period_to, teams, now, report_id=row.id)

@@ -13,7 +13,7 @@ from markdown_it import MarkdownIt
 
 from app.db import Database, transaction
 from app.domain.audit_report import CHECKS
-from app.services import timer_handlers, timers
+from app.services import audit_report, timer_handlers, timers
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import make_agent, make_team, make_ticket
 
@@ -626,4 +626,13 @@ async def test_the_schedule_keeps_last_months_report_says_it_is_ready_and_arms_t
             timers.AUDIT_SCHEDULE,
         )
     assert [(e["ticket_id"], e["type"]) for e in events] == [(None, "report.ready")]
+    assert [(a["subject_id"], a["due_at"]) for a in armed] == [(0, at(1, 0, month=4))]
+
+
+async def test_a_starting_worker_arms_the_schedule_once(app, db: Database, now: datetime) -> None:  # type: ignore[no-untyped-def]
+    for _ in range(2):  # two workers starting
+        await audit_report.keep_schedule(app.state.desk, now)
+    async with transaction(db) as conn:
+        armed = await conn.fetch("SELECT subject_id, due_at FROM timers WHERE kind = $1",
+                                 timers.AUDIT_SCHEDULE)  # fmt: skip
     assert [(a["subject_id"], a["due_at"]) for a in armed] == [(0, at(1, 0, month=4))]
