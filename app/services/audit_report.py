@@ -28,6 +28,9 @@ PERIOD = timedelta(days=30)
 LONGEST = timedelta(days=400)
 MAX_ROWS = 1000
 TOP = 10
+# Handle time is summed per ticket in SQL and priced one by one here, by its team's rate: a
+# busy desk handles tens of thousands of tickets a month.
+MAX_HANDLED = 200_000
 # The subject of the desk's one audit schedule timer.
 SCHEDULE = 0
 
@@ -98,16 +101,10 @@ def _plain(value: Any) -> Any:
 async def _handled(conn: Connection, desk: Desk, w: Window) -> list[dict[str, Any]]:
     """The tickets with handle time in the period, each with its cost by its team's rate."""
     rates = desk.settings.cost_rates
-    found = await store.rows(conn, "tickets_handled", w, limit=store_limit())
+    found = await store.rows(conn, "tickets_handled", w, limit=MAX_HANDLED)
     return [
         {**r, "cost": audit.cost(r["seconds"], audit.rate_of(rates, r["team_id"]))} for r in found
     ]
-
-
-def store_limit() -> int:
-    # Handle time is summed per ticket in SQL; a period's handled tickets are few enough to
-    # price one by one (a busy desk handles tens of thousands a month).
-    return 200_000
 
 
 async def _rows_of(
