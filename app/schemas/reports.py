@@ -3,14 +3,19 @@
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.schemas.common import AwareDatetime
 
 
 class AuditQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     from_: AwareDatetime | None = Field(
-        default=None, alias="from", description="The period's start (default: 30 days before `to`)."
+        default=None,
+        alias="from",
+        description="The period's start (default: 30 days before `to`); a report covers at "
+        "most 400 days.",
     )
     to: AwareDatetime | None = Field(default=None, description="The period's end (default: now).")
 
@@ -20,8 +25,13 @@ class AuditRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
-    from_: AwareDatetime | None = Field(default=None, alias="from")
-    to: AwareDatetime | None = None
+    from_: AwareDatetime | None = Field(
+        default=None,
+        alias="from",
+        description="The period's start (default: 30 days before `to`); a report covers at "
+        "most 400 days.",
+    )
+    to: AwareDatetime | None = Field(default=None, description="The period's end (default: now).")
 
 
 class ReportListQuery(BaseModel):
