@@ -31,6 +31,7 @@ from app.routers import (
     privacy,
     qa,
     records,
+    reports,
     routing,
     sla,
     surveys,
@@ -197,6 +198,7 @@ def create_app(
         exports.router,
         qa.router,
         kb.router,
+        reports.router,
     ):
         app.include_router(router)
     return app

@@ -238,6 +238,26 @@ class Settings(BaseSettings):
         description="Closed tickets older than this have their personal data erased (unset: kept).",
     )
 
+    # ---- the audit report ----
+    audit_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        validation_alias="HELPDESK_AUDIT_THRESHOLDS",
+        description="The audit report's thresholds that differ from their defaults, as JSON by "
+        'check id (`{"service.sla.first_response": 0.95}`); docs/reports.md lists the checks.',
+    )
+    cost_rates: dict[str, float] = Field(
+        default_factory=dict,
+        validation_alias="HELPDESK_COST_RATES",
+        description="Cost of an hour of handle time, as JSON by team id, `default` for the "
+        'others (`{"default": 40, "3": 65}`); unset: the audit reports no cost.',
+    )
+    audit_report_schedule: Literal["monthly", "off"] = Field(
+        default="monthly",
+        validation_alias="HELPDESK_AUDIT_REPORT_SCHEDULE",
+        description="`monthly`: the worker writes the previous calendar month's audit report "
+        "(UTC) on the 1st of each month; `off`: only those asked for.",
+    )
+
     # ---- attachments ----
     attachment_storage: Literal["postgres", "s3"] = Field(
         default="postgres",

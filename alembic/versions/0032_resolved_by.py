@@ -7,7 +7,7 @@
   before it existed (the best the past knows).
 
 Revision ID: 0032
-Revises: 0030
+Revises: 0031
 Create Date: 2027-03-08 09:00:00
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0032"
-down_revision: str | None = "0030"
+down_revision: str | None = "0031"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,6 +39,7 @@ AUDITED: tuple[str, ...] = (
     "qa_assignment_items",
     "qa_calibrations",
     "qa_sample_schedules",
+    "audit_reports",
     "kb_articles",
     "kb_revisions",
     "kb_links",

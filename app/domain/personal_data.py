@@ -269,6 +269,12 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("qa_calibrations", "ticket_ids", "ticket ids"),
     NotPersonal("qa_calibrations", "results", "agreement figures per criterion"),
     NotPersonal("alembic_version", ALL, "the schema's revision"),
+    NotPersonal(
+        "audit_reports",
+        ALL,
+        "audit reports: figures, ids and verdicts about the desk, never personal data or "
+        "text a person typed (no search queries, names or subjects)",
+    ),
     NotPersonal("agents", "role", "a role name"),
     NotPersonal("agents", "languages", "language codes"),
     NotPersonal("agents", "availability", "a state"),

@@ -18,6 +18,7 @@ from app.models.qa import (
     QaScorecard,
     QaScorecardVersion,
 )
+from app.models.reports import AuditReport
 from app.models.rollups import MetricFeed, MetricRollup, MetricTicket
 from app.models.routing import Escalation, EscalationMatrixRow, RoutingRule
 from app.models.sla import (
@@ -46,6 +47,7 @@ __all__ = [
     "Attachment",
     "AttachmentChunk",
     "AuditEntry",
+    "AuditReport",
     "Backup",
     "BusinessCalendarRow",
     "Callback",

@@ -5,6 +5,7 @@ the responses are made of. `annotate` writes them into the OpenAPI document the 
 from typing import Any
 
 from app.openapi_doc import written_kb_qa as kb_qa
+from app.openapi_doc import written_reports as reports
 from app.openapi_doc.examples import _example
 
 Spec = dict[str, Any]
@@ -716,6 +717,9 @@ RESPONSES: dict[str, Any] = {
 SUMMARIES.update(kb_qa.SUMMARIES)
 SCHEMA_FIELDS.update(kb_qa.SCHEMA_FIELDS)
 SCHEMAS.update(kb_qa.SCHEMAS)
+# The audit report's likewise.
+SUMMARIES.update(reports.SUMMARIES)
+SCHEMAS.update(reports.SCHEMAS)
 
 
 _JSON_TYPES = {
@@ -1126,6 +1130,8 @@ SCHEMA_DESCRIPTIONS: dict[str, dict[str, str]] = {
 
 DESCRIPTIONS.update(kb_qa.DESCRIPTIONS)
 SCHEMA_DESCRIPTIONS.update(kb_qa.SCHEMA_DESCRIPTIONS)
+DESCRIPTIONS.update(reports.DESCRIPTIONS)
+SCHEMA_DESCRIPTIONS.update(reports.SCHEMA_DESCRIPTIONS)
 
 
 def describe(spec: Spec) -> None:

@@ -10,6 +10,7 @@ from functools import cache
 from app.db import Connection, transaction
 from app.services import (
     attachments,
+    audit_report,
     callbacks,
     escalation_matrix,
     privacy,
@@ -23,6 +24,8 @@ from app.services.tickets import auto_close
 from app.services.timers import (
     ACK_OVERDUE,
     ACK_REMINDER,
+    AUDIT_REPORT,
+    AUDIT_SCHEDULE,
     AUTO_CLOSE,
     CALLBACK_DUE,
     CALLBACK_MISSED,
@@ -65,6 +68,8 @@ def _registry() -> dict[str, TimerKind]:
         TimerKind(WEBHOOK_RETRY, webhooks.release_retries, "webhook_retry", derived=False),
         TimerKind(QA_SAMPLE_SCHEDULE, qa_schedules.draw_due, "qa_sample", derived=False),
         TimerKind(UNSENT_UPLOAD, attachments.expire_unsent, "upload_expired", derived=False),
+        TimerKind(AUDIT_REPORT, audit_report.build_requested, "audit_report", derived=False),
+        TimerKind(AUDIT_SCHEDULE, audit_report.build_scheduled, "audit_report", derived=False),
     ]
     return {k.name: k for k in kinds}
 

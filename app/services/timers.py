@@ -27,6 +27,8 @@ RETENTION = "retention"  # the personal-data erasure HELPDESK_RETENTION_DAYS aft
 WEBHOOK_RETRY = "webhook_retry"  # a webhook delivery's next attempt
 QA_SAMPLE_SCHEDULE = "qa_sample_schedule"  # a sample schedule's period has ended: draw it
 UNSENT_UPLOAD = "unsent_upload"  # an upload no interaction sent in time: deleted
+AUDIT_REPORT = "audit_report"  # build the kept audit report `subject_id` (due when asked for)
+AUDIT_SCHEDULE = "audit_report_schedule"  # the monthly audit report (subject 0: the desk's)
 
 # Kinds that follow from the ticket itself: `sync_derived` keeps exactly the wanted ones.
 DERIVED_KINDS = (*SLA_KINDS, FOLLOW_UP, AUTO_CLOSE)
@@ -43,6 +45,8 @@ KINDS = frozenset(
         WEBHOOK_RETRY,
         QA_SAMPLE_SCHEDULE,
         UNSENT_UPLOAD,
+        AUDIT_REPORT,
+        AUDIT_SCHEDULE,
     )
 )
 

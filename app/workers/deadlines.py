@@ -13,7 +13,7 @@ from typing import Any
 
 from app.clock import Clock
 from app.db import Connection, listen
-from app.services import timer_handlers, timers, worker_status
+from app.services import audit_report, timer_handlers, timers, worker_status
 from app.services.desk import Desk
 from app.services.timer_handlers import Fired
 from app.services.timers import TIMERS_CHANNEL
@@ -119,6 +119,7 @@ class DeadlineWorker:
         self._wake = asyncio.Event()
         self._last_heartbeat = 0.0
         self._outage = Outage()
+        self._schedules_armed = False
 
     async def run_once(self) -> Fired:
         """One pass: claim and act on up to `batch` timers due at the clock's now."""
@@ -140,6 +141,10 @@ class DeadlineWorker:
                 # the pass runs still cuts the sleep after it short.
                 self._wake.clear()
                 try:
+                    if not self._schedules_armed:
+                        # The audit report's monthly schedule re-arms itself once it has fired.
+                        await audit_report.keep_schedule(self.desk, self.clock.now())
+                        self._schedules_armed = True
                     fired = await self.run_once()
                     await self._heartbeat()
                     # A full batch: more may be due, go again at once.

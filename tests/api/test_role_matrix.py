@@ -167,6 +167,11 @@ TABLE = """
 | kb_metrics | 200 | 200 | 200 | 200 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 | attachments_create | 201 | 201 | 201 | 201 | 201 | 403 | 401 | 401 | 401 | 201 | 401 | 201 | 201 |
 | attachments_download | 200 | 200 | 200 | 404 | 200 | 200 | 401 | 401 | 401 | 200 | 401 | 200 | 404 |
+| reports_audit | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| reports_audit_finding_rows | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| reports_audit_create | 202 | 202 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 202 | 401 | 403 | 403 |
+| reports_audit_list | 200 | 200 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
+| reports_audit_get | 200 | 404 | 403 | 403 | 403 | 403 | 401 | 401 | 401 | 200 | 401 | 403 | 403 |
 """
 
 
@@ -703,7 +708,24 @@ def _calls() -> dict[str, Call]:
         "kb_links_create": _kb_link,
         "kb_links_list": lambda w, c: c.get(f"{t(w)}/kb-links"),
         "kb_metrics": lambda w, c: c.get("/v1/metrics/kb"),
+        "reports_audit": lambda w, c: c.get("/v1/reports/audit", params=AUDIT_PERIOD),
+        "reports_audit_finding_rows": lambda w, c: c.get(
+            "/v1/reports/audit/findings/process.supervisors/rows", params=AUDIT_PERIOD
+        ),
+        "reports_audit_create": lambda w, c: c.post("/v1/reports/audit", json=AUDIT_PERIOD),
+        "reports_audit_list": lambda w, c: c.get("/v1/reports/audit/stored"),
+        "reports_audit_get": _audit_report,
     }
+
+
+AUDIT_PERIOD = {"from": "2026-01-01T00:00:00Z", "to": "2026-02-01T00:00:00Z"}
+
+
+async def _audit_report(w: World, c: httpx.AsyncClient) -> httpx.Response:
+    """A report the admin keeps: the whole desk's, which a supervisor does not read."""
+    made = await w.admin.post("/v1/reports/audit", json=AUDIT_PERIOD)
+    assert made.status_code == 202, made.text
+    return await c.get(made.headers["Location"])
 
 
 async def _restore(w: World, c: httpx.AsyncClient) -> httpx.Response:

@@ -156,6 +156,7 @@ DOCUMENTED_RULES = (
     "relevance needs a text search",
     "NUL",  # text never holds NUL characters
     "must be in the future",  # an API key's expiry
+    "a report covers at most",  # the audit report's period (its `from`)
     "only integration keys have a scope",
     "must not be in the future",  # occurred_at, created_at (a few minutes' clock skew allowed)
     "is before the ticket was created",  # occurred_at
