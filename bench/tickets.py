@@ -185,8 +185,9 @@ def start_server(
 
 
 async def wait_ready(port: int, path: str) -> None:
+    # Up to 90 s: on a loaded shared machine importing the app alone can take half a minute.
     async with httpx.AsyncClient() as client:
-        for _ in range(400):
+        for _ in range(1800):
             try:
                 if (await client.get(f"http://127.0.0.1:{port}{path}")).status_code < 500:
                     return

@@ -5,7 +5,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.db import Connection
 from app.domain import sla as clocks
 from app.schemas import SlaPauseOut, TicketSlaDetail
 from app.services import timers
@@ -115,8 +114,7 @@ def _housekeeping(
     return due
 
 
-async def settle(
-    conn: Connection,
+def settled(
     ticket: TicketRow,
     changes: dict[str, Any],
     *,
@@ -124,22 +122,22 @@ async def settle(
     organization: str | None,
     now: datetime,
     settings: Settings,
-) -> tuple[TicketRow, Derived]:
-    """Write `changes` to the ticket together with the SLA columns they imply, in one UPDATE,
-    and make its timers match; returns the ticket as stored and its clocks."""
+) -> tuple[TicketRow, Derived, dict[str, Any], store.TimerSync]:
+    """`changes` with the SLA columns they imply: the ticket as it will be stored, its clocks,
+    the columns to write (the changes and the SLA columns that move) and its timers to sync,
+    all for the change's one statement (app/store/tickets.py `write_change`)."""
     changed = replace(ticket, **changes)
     derived = derive(changed, book, now, organization=organization, settings=settings)
     sla_changes = {k: v for k, v in derived.columns.items() if getattr(changed, k) != v}
-    if changes or sla_changes:
-        await store.update(conn, ticket.id, {**changes, **sla_changes})
-    await timers.sync_derived(
-        conn,
-        ticket.id,
-        derived.timers,
-        now=now,
-        wake_within=settings.worker_max_sleep_seconds,
+    within = settings.worker_max_sleep_seconds
+    sync = store.TimerSync(
+        kinds=timers.DERIVED_KINDS,
+        wanted=[
+            (t.kind, t.due_at, timers.wake_payload([t.due_at], now, within)) for t in derived.timers
+        ],
+        channel=timers.TIMERS_CHANNEL,
     )
-    return replace(changed, **sla_changes), derived
+    return replace(changed, **sla_changes), derived, {**changes, **sla_changes}, sync
 
 
 # ---- the clocks as shown -------------------------------------------------------------------

@@ -2,6 +2,7 @@
 one with its first history line and timers in one statement, and keyset pages of them."""
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -11,6 +12,9 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.store import audit, events
+from app.store import history as history_store
+from app.store.events import NewEvent
+from app.store.history import NewLine
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 from app.store.visibility import visible_sql
 
@@ -125,6 +129,33 @@ async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) ->
     return None if found is None else _selected(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A ticket locked for a change, with what every change reads besides it, from the same
+    statement: the configuration's revision and the organization of the ticket's customer."""
+
+    ticket: TicketRow
+    revision: int | None
+    organization: str | None
+
+
+_CONTEXT = (
+    "(SELECT revision FROM config_revision),"
+    " (SELECT c.organization FROM customers c WHERE c.id = tickets.customer_id), "
+)
+
+
+async def lock_for_change(
+    conn: asyncpg.Connection, ticket_id: int, visible: Visibility
+) -> Locked | None:
+    """`lock`, with the configuration's revision and the customer's organization."""
+    sql, p = _one(ticket_id, visible, lock=True)
+    found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {_CONTEXT}", 1), *p.values)
+    if found is None:
+        return None
+    return Locked(TicketRow(*found[2:-1], id=found[-1]), found[0], found[1])
+
+
 async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
     sql, p = _one(ticket_id, visible, lock=False)
     return (
@@ -190,6 +221,113 @@ async def update(conn: asyncpg.Connection, ticket_id: int, changes: Mapping[str,
         assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
         sql = _UPDATES.setdefault(names, f"UPDATE tickets SET {assignments} WHERE id = $1")
     await conn.execute(sql, ticket_id, *changes.values())
+
+
+@dataclass(frozen=True, slots=True)
+class TimerSync:
+    """A ticket's pending timers of `kinds` made exactly `wanted`: (kind, due_at, wake), where
+    `wake` is the NOTIFY payload on `channel` if arming that timer must wake the workers."""
+
+    kinds: Sequence[str]
+    wanted: Sequence[tuple[str, datetime, str | None]]
+    channel: str
+
+
+@functools.cache
+def _change_sql(
+    columns: tuple[str, ...], timers_channel: str | None, lines: bool, emits: bool
+) -> str:
+    """The one statement of a change: the ticket's columns, its timers synced (stale pending
+    ones deleted, never fired; those already armed kept; new ones armed, waking the workers
+    when one is due soon), its history lines, its events with their webhook deliveries."""
+    ticket = "$1" if columns or timers_channel else None
+    n = itertools.count(2 if ticket else 1)
+    ctes, selected = [], []
+    if columns:
+        unknown = set(columns) - set(NEW_COLUMNS)
+        assert not unknown, f"not ticket columns: {unknown}"
+        sets = ", ".join(f"{name} = ${next(n)}" for name in columns)
+        ctes.append(f"u AS (UPDATE tickets SET {sets} WHERE id = {ticket})")
+    if timers_channel:
+        kinds, wanted_kinds, wanted_due, wakes = (next(n) for _ in range(4))
+        wanted = f"unnest(${wanted_kinds}::text[], ${wanted_due}::timestamptz[])"
+        ctes.append(
+            f"""stale AS (
+                DELETE FROM timers
+                WHERE ticket_id = {ticket} AND fired_at IS NULL AND kind = ANY(${kinds}::text[])
+                    AND (kind, due_at) NOT IN (SELECT * FROM {wanted})
+            )"""
+        )
+        ctes.append(
+            f"""armed AS (
+                INSERT INTO timers (ticket_id, kind, due_at, created_at)
+                SELECT {ticket}, x.kind, x.due_at, now() FROM {wanted} AS x(kind, due_at)
+                ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+                RETURNING kind, due_at
+            )"""
+        )
+        selected.append(
+            f"""(SELECT pg_notify('{timers_channel}', (array_agg(w.wake ORDER BY w.due_at))[1])
+                FROM armed a JOIN unnest(${wanted_kinds}::text[], ${wanted_due}::timestamptz[],
+                    ${wakes}::text[]) AS w(kind, due_at, wake)
+                    ON w.kind = a.kind AND w.due_at = a.due_at
+                WHERE w.wake IS NOT NULL HAVING count(*) > 0)"""
+        )
+    if lines:
+        first = next(n)
+        for _ in range(history_store.PARAMETERS - 1):
+            next(n)
+        ctes.append(f"h AS ({history_store.insert_sql(first)})")
+    if emits:
+        e = [next(n) for _ in range(4)]
+        ctes.append(
+            f"""e AS (
+                INSERT INTO events (type, ticket_id, payload, occurred_at)
+                SELECT * FROM unnest(${e[0]}::text[], ${e[1]}::bigint[], ${e[2]}::jsonb[],
+                    ${e[3]}::timestamptz[])
+                RETURNING id, type, ticket_id, occurred_at
+            )"""
+        )
+        ctes.append(events.deliveries("e"))
+        selected.append(f"(SELECT {events.WAKE_DELIVERIES} FROM d)")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(selected) or '1'}"
+
+
+async def write_change(
+    conn: asyncpg.Connection,
+    ticket_id: int | None,
+    columns: Mapping[str, Any],
+    timers: TimerSync | None,
+    lines: Sequence[NewLine],
+    emitted: Sequence[NewEvent],
+) -> None:
+    """Write a change in one statement: `columns` (column → value) set on the ticket, its
+    `timers` synced, history `lines` and `emitted` events written (with their deliveries).
+    `ticket_id` only matters with columns or timers (history and events name their tickets)."""
+    if not (columns or timers or lines or emitted):
+        return
+    sql = _change_sql(
+        tuple(columns), timers.channel if timers else None, bool(lines), bool(emitted)
+    )
+    args: list[Any] = [ticket_id] if columns or timers else []
+    args += columns.values()
+    if timers:
+        args += [
+            list(timers.kinds),
+            [kind for kind, _, _ in timers.wanted],
+            [due for _, due, _ in timers.wanted],
+            [wake for _, _, wake in timers.wanted],
+        ]
+    if lines:
+        args += history_store.parameters(lines)
+    if emitted:
+        args += [
+            [e.type for e in emitted],
+            [e.ticket_id for e in emitted],
+            [e.payload for e in emitted],
+            [e.occurred_at for e in emitted],
+        ]
+    await conn.execute(sql, *args)
 
 
 # A create is the busiest write: the ticket, its "created" history line, its SLA timers and its

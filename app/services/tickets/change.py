@@ -15,11 +15,10 @@ from app.services import clocks, history, outbox, retention
 from app.services.clocks import Derived
 from app.services.desk import Desk
 from app.store import customers
-from app.store import events as event_store
-from app.store import history as history_store
+from app.store import tickets as store
 from app.store.events import NewEvent
 from app.store.history import NewLine
-from app.store.tickets import TicketRow
+from app.store.tickets import Locked, TicketRow
 
 Changes = Mapping[str, tuple[Any, Any]]
 Events = Sequence[tuple[str, dict[str, Any]]]
@@ -65,20 +64,26 @@ async def apply(
     *,
     actor: Principal,
     at: datetime,
+    locked: Locked | None = None,
 ) -> Applied:
-    """Write `change` to `ticket` (locked by the caller, `at` read after the lock)."""
+    """Write `change` to `ticket` (locked by the caller, `at` read after the lock): the columns,
+    timers, history lines and events in one statement. `locked`: the lock's read of the
+    configuration revision and the customer's organization (`store.lock_for_change`), which
+    saves reading them again."""
     columns = dict(change.columns)
-    stored, derived = ticket, None
+    stored, derived, written, sync = ticket, None, {}, None
     if columns or change.rederive:
         if columns:
             columns.setdefault("version", ticket.version + 1)
             columns.setdefault("updated_at", at)
-        organization = await customers.organization_of(
-            conn, columns.get("customer_id", ticket.customer_id)
-        )
-        snapshot = await desk.policies.for_writing(conn)
-        stored, derived = await clocks.settle(
-            conn,
+        customer_id = columns.get("customer_id", ticket.customer_id)
+        if locked is not None and customer_id == locked.ticket.customer_id:
+            organization, revision = locked.organization, locked.revision
+        else:
+            organization = await customers.organization_of(conn, customer_id)
+            revision = None
+        snapshot = await desk.policies.for_writing(conn, revision)
+        stored, derived, written, sync = clocks.settled(
             ticket,
             columns,
             book=snapshot.book,
@@ -94,11 +99,16 @@ async def apply(
     events += kinds.change_events(
         kinds.ticket_facts(stored), change.changed, updated=change.updated
     )
-    await record(
+    lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
+    for type, _ in events:
+        outbox.known(type)
+    await store.write_change(
         conn,
-        [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)],
-        [(type, ticket.id, payload) for type, payload in events],
-        at=at,
+        ticket.id,
+        written,
+        sync,
+        lines,
+        [NewEvent(type, ticket.id, payload, at) for type, payload in events],
     )
     return Applied(stored, derived)
 
@@ -111,12 +121,15 @@ async def record(
     at: datetime,
 ) -> None:
     """History lines and events of what happened to tickets without changing them (a link, a
-    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several."""
-    if lines:
-        await history_store.append(conn, list(lines))
+    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several:
+    one statement."""
     for type, _, _ in events:
         outbox.known(type)
-    if events:
-        await event_store.insert(
-            conn, [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events]
-        )
+    await store.write_change(
+        conn,
+        None,
+        {},
+        None,
+        lines,
+        [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events],
+    )
