@@ -9,9 +9,10 @@ are compared with the service's own create in the same run.
 Beside throughput and latency each phase reports the CPU time spent per successful request (user +
 system, from /proc) by the app's server process tree and by PostgreSQL's processes (the embedded
 server's postmaster and everything under it, reaped children included): the measure that holds on
-a shared machine where wall-clock throughput moves with the neighbours' load. A run takes about
-13 phases × (warm-up + measured seconds) plus a minute of setup: some 4 minutes by default,
-about 1 with --quick.
+a shared machine where wall-clock throughput moves with the neighbours' load. A run is 12 phases
+of (warm-up + measured) seconds, 13 s each by default, after migrating a database and before
+loading the list phases' 100,000 tickets: some 4 minutes on a quiet 2-core machine (up to 8 on a
+loaded one); --quick (2 s phases, 2,000 tickets) about 1.
 
 The bench reaches the service only through what outlives a rewrite of its internals: the
 `helpdesk migrate` command, the HTTP API, and the tables it writes with SQL (api_keys, tickets).
