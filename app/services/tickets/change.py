@@ -10,8 +10,9 @@ from typing import Any
 
 from app.db import Connection
 from app.domain import events as kinds
+from app.domain import sla as clocks_domain
 from app.domain.access import Principal
-from app.services import clocks, history, outbox, retention
+from app.services import clocks, history, outbox, retention, timers
 from app.services.clocks import Derived
 from app.services.desk import Desk
 from app.store import customers
@@ -102,11 +103,22 @@ async def apply(
     lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
     for type, _ in events:
         outbox.known(type)
+    if sync is not None:
+        # Timers are synced by statements of their own, after the ticket's row is locked and
+        # before the write: a worker may hold one of them claimed, and waiting for it inside
+        # the one write statement (whose parts run in no set order) could deadlock with it.
+        await timers.sync_derived(
+            conn,
+            ticket.id,
+            [clocks_domain.TimerSpec(kind, due) for kind, due, _ in sync.wanted],
+            now=at,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
     await store.write_change(
         conn,
         ticket.id,
         written,
-        sync,
+        None,
         lines,
         [NewEvent(type, ticket.id, payload, at) for type, payload in events],
     )
