@@ -20,6 +20,7 @@ STATEMENTS = {
 WRITES = {
     ("app.store.history", "append"),
     ("app.store.events", "insert"),
+    ("app.store.tickets", "write_change"),
     ("app.services.history", "write"),
     ("app.services.outbox", "emit"),
     ("app.services.outbox", "emit_all"),
@@ -63,6 +64,7 @@ def test_the_check_finds_a_write_however_it_is_imported() -> None:
     assert writes_in("from app.store import events as e\nawait e.insert(conn, [])\n")
     assert writes_in("from app.store.history import append\nawait append(conn, [])\n")
     assert writes_in("from app.services import outbox\nawait outbox.emit(conn, 'x', 1, {}, now)\n")
+    assert writes_in("from app.store import tickets\nawait tickets.write_change(conn, 1)\n")
     assert not writes_in("from app.store import history\nawait history.page(conn)\n")
 
 

@@ -5,13 +5,11 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from app.db import Connection
 from app.domain import sla as clocks
 from app.schemas import SlaPauseOut, TicketSlaDetail
 from app.services import timers
 from app.services.policies import LoadedPolicy, PolicyBook
 from app.settings import Settings
-from app.store import tickets as store
 from app.store.tickets import NewTicket, TicketRow
 
 
@@ -115,8 +113,7 @@ def _housekeeping(
     return due
 
 
-async def settle(
-    conn: Connection,
+def settled(
     ticket: TicketRow,
     changes: dict[str, Any],
     *,
@@ -124,22 +121,14 @@ async def settle(
     organization: str | None,
     now: datetime,
     settings: Settings,
-) -> tuple[TicketRow, Derived]:
-    """Write `changes` to the ticket together with the SLA columns they imply, in one UPDATE,
-    and make its timers match; returns the ticket as stored and its clocks."""
+) -> tuple[TicketRow, Derived, dict[str, Any]]:
+    """`changes` with the SLA columns they imply: the ticket as it will be stored, its clocks
+    (with the timers it wants) and the columns to write (the changes and the SLA columns that
+    move), for the change's one statement (app/store/tickets.py `write_change`)."""
     changed = replace(ticket, **changes)
     derived = derive(changed, book, now, organization=organization, settings=settings)
     sla_changes = {k: v for k, v in derived.columns.items() if getattr(changed, k) != v}
-    if changes or sla_changes:
-        await store.update(conn, ticket.id, {**changes, **sla_changes})
-    await timers.sync_derived(
-        conn,
-        ticket.id,
-        derived.timers,
-        now=now,
-        wake_within=settings.worker_max_sleep_seconds,
-    )
-    return replace(changed, **sla_changes), derived
+    return replace(changed, **sla_changes), derived, {**changes, **sla_changes}
 
 
 # ---- the clocks as shown -------------------------------------------------------------------

@@ -131,9 +131,10 @@ async def append(
     interaction, its history, the clocks and events it implies. A gateway's retry (a known
     `external_id`) returns the interaction logged first, even on a ticket closed since.
     `reopen_resolved`: a customer's message reopens a resolved ticket (inbound email's rule)."""
-    ticket = await tickets.lock(conn, ticket_id, visible)
-    if ticket is None:
+    locked = await tickets.lock_for_change(conn, ticket_id, visible)
+    if locked is None:
         raise no_ticket(ticket_id)
+    ticket = locked.ticket
     if data.external_id is not None:
         # A gateway's retry: the ticket's lock orders it after the first, whose row is there.
         seen = await store.by_external_id(conn, ticket.id, data.external_id)
@@ -190,6 +191,7 @@ async def append(
         ),
         actor=actor,
         at=at,
+        locked=locked,
     )
     return Written(interaction_out(row, email, files))
 

@@ -33,32 +33,48 @@ class HistoryRow(NewLine):
 
 _NEW = tuple(f.name for f in fields(NewLine))
 _JSON = ("old_value", "new_value")
-# One statement for any number of lines: a change usually writes several. The JSON values go as
-# text (an array of JSON values of mixed shapes is no PostgreSQL array) and are cast row by row.
-_INSERT = f"""
-    INSERT INTO ticket_history ({", ".join(_NEW)})
-    SELECT ticket_id, at, action, field, old_value::jsonb, new_value::jsonb, actor_type,
-        actor_key_id, actor_name, interaction_id, note
-    FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::text[], $5::text[],
-        $6::text[], $7::text[], $8::bigint[], $9::text[], $10::bigint[], $11::text[])
-        AS x({", ".join(_NEW)})
-"""
+_TYPES = (
+    "bigint", "timestamptz", "text", "text", "text", "text", "text", "bigint", "text", "bigint",
+    "text",
+)  # fmt: skip
+PARAMETERS = len(_NEW)  # how many parameters `insert_sql` takes
+
+
+def insert_sql(first: int) -> str:
+    """One statement for any number of lines (a change usually writes several), from the
+    parameters `$first`… (`parameters(lines)`): usable as a CTE of a larger write. The JSON
+    values go as text (an array of JSON values of mixed shapes is no PostgreSQL array) and are
+    cast row by row."""
+    arrays = ", ".join(f"${first + i}::{t}[]" for i, t in enumerate(_TYPES))
+    return f"""
+        INSERT INTO ticket_history ({", ".join(_NEW)})
+        SELECT ticket_id, at, action, field, old_value::jsonb, new_value::jsonb, actor_type,
+            actor_key_id, actor_name, interaction_id, note
+        FROM unnest({arrays}) AS x({", ".join(_NEW)})
+    """
+
+
+_INSERT = insert_sql(1)
 
 
 def _json_text(value: Any) -> str | None:
     return None if value is None else orjson.dumps(value, option=orjson.OPT_UTC_Z).decode()
 
 
-async def append(conn: asyncpg.Connection, lines: Sequence[NewLine]) -> None:
-    if not lines:
-        return
-    columns = [
+def parameters(lines: Sequence[NewLine]) -> list[list[Any]]:
+    """`insert_sql`'s parameters for `lines`: one array per column."""
+    return [
         [_json_text(getattr(line, name)) for line in lines]
         if name in _JSON
         else [getattr(line, name) for line in lines]
         for name in _NEW
     ]
-    await conn.execute(_INSERT, *columns)
+
+
+async def append(conn: asyncpg.Connection, lines: Sequence[NewLine]) -> None:
+    if not lines:
+        return
+    await conn.execute(_INSERT, *parameters(lines))
 
 
 ORDER = Order("history", (KeyColumn("id", int),))

@@ -2,6 +2,7 @@
 one with its first history line and timers in one statement (finding them: ticket_search.py)."""
 
 import functools
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -11,6 +12,9 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.store import audit, events
+from app.store import history as history_store
+from app.store.events import NewEvent
+from app.store.history import NewLine
 from app.store.paging import Params
 from app.store.visibility import visible_sql
 
@@ -127,6 +131,33 @@ async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) ->
     return None if found is None else _selected(found)
 
 
+@dataclass(frozen=True, slots=True)
+class Locked:
+    """A ticket locked for a change, with what every change reads besides it, from the same
+    statement: the configuration's revision and the organization of the ticket's customer."""
+
+    ticket: TicketRow
+    revision: int | None
+    organization: str | None
+
+
+_CONTEXT = (
+    "(SELECT revision FROM config_revision),"
+    " (SELECT c.organization FROM customers c WHERE c.id = tickets.customer_id), "
+)
+
+
+async def lock_for_change(
+    conn: asyncpg.Connection, ticket_id: int, visible: Visibility
+) -> Locked | None:
+    """`lock`, with the configuration's revision and the customer's organization."""
+    sql, p = _one(ticket_id, visible, lock=True)
+    found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {_CONTEXT}", 1), *p.values)
+    if found is None:
+        return None
+    return Locked(TicketRow(*found[2:-1], id=found[-1]), found[0], found[1])
+
+
 async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
     sql, p = _one(ticket_id, visible, lock=False)
     return (
@@ -192,6 +223,66 @@ async def update(conn: asyncpg.Connection, ticket_id: int, changes: Mapping[str,
         assignments = ", ".join(f"{name} = ${i}" for i, name in enumerate(names, start=2))
         sql = _UPDATES.setdefault(names, f"UPDATE tickets SET {assignments} WHERE id = $1")
     await conn.execute(sql, ticket_id, *changes.values())
+
+
+@functools.cache
+def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool) -> str:
+    """The one statement of a change: the ticket's columns, its history lines, its events with
+    their webhook deliveries. (Its timers are synced before it, by statements of their own:
+    app/services/tickets/change.py says why.)"""
+    ticket = "$1" if columns else None
+    n = itertools.count(2 if ticket else 1)
+    ctes, selected = [], []
+    if columns:
+        unknown = set(columns) - set(NEW_COLUMNS)
+        assert not unknown, f"not ticket columns: {unknown}"
+        sets = ", ".join(f"{name} = ${next(n)}" for name in columns)
+        ctes.append(f"u AS (UPDATE tickets SET {sets} WHERE id = {ticket})")
+    if lines:
+        first = next(n)
+        for _ in range(history_store.PARAMETERS - 1):
+            next(n)
+        ctes.append(f"h AS ({history_store.insert_sql(first)})")
+    if emits:
+        e = [next(n) for _ in range(4)]
+        ctes.append(
+            f"""e AS (
+                INSERT INTO events (type, ticket_id, payload, occurred_at)
+                SELECT * FROM unnest(${e[0]}::text[], ${e[1]}::bigint[], ${e[2]}::jsonb[],
+                    ${e[3]}::timestamptz[])
+                RETURNING id, type, ticket_id, occurred_at
+            )"""
+        )
+        ctes.append(events.deliveries("e"))
+        selected.append(f"(SELECT {events.WAKE_DELIVERIES} FROM d)")
+    return f"WITH {', '.join(ctes)} SELECT {', '.join(selected) or '1'}"
+
+
+async def write_change(
+    conn: asyncpg.Connection,
+    ticket_id: int | None,
+    columns: Mapping[str, Any],
+    lines: Sequence[NewLine],
+    emitted: Sequence[NewEvent],
+) -> None:
+    """Write a change in one statement: `columns` (column → value) set on the ticket, history
+    `lines` and `emitted` events written (with their deliveries). `ticket_id` only matters
+    with columns (history and events name their tickets)."""
+    if not (columns or lines or emitted):
+        return
+    sql = _change_sql(tuple(columns), bool(lines), bool(emitted))
+    args: list[Any] = [ticket_id] if columns else []
+    args += columns.values()
+    if lines:
+        args += history_store.parameters(lines)
+    if emitted:
+        args += [
+            [e.type for e in emitted],
+            [e.ticket_id for e in emitted],
+            [e.payload for e in emitted],
+            [e.occurred_at for e in emitted],
+        ]
+    await conn.execute(sql, *args)
 
 
 # A create is the busiest write: the ticket, its "created" history line, its SLA timers and its

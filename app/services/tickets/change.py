@@ -11,15 +11,14 @@ from typing import Any
 from app.db import Connection
 from app.domain import events as kinds
 from app.domain.access import Principal
-from app.services import clocks, history, outbox, retention
+from app.services import clocks, history, outbox, retention, timers
 from app.services.clocks import Derived
 from app.services.desk import Desk
 from app.store import customers
-from app.store import events as event_store
-from app.store import history as history_store
+from app.store import tickets as store
 from app.store.events import NewEvent
 from app.store.history import NewLine
-from app.store.tickets import TicketRow
+from app.store.tickets import Locked, TicketRow
 
 Changes = Mapping[str, tuple[Any, Any]]
 Events = Sequence[tuple[str, dict[str, Any]]]
@@ -65,25 +64,31 @@ async def apply(
     *,
     actor: Principal,
     at: datetime,
+    locked: Locked | None = None,
 ) -> Applied:
-    """Write `change` to `ticket` (locked by the caller, `at` read after the lock)."""
+    """Write `change` to `ticket` (locked by the caller, `at` read after the lock): the columns,
+    timers, history lines and events in one statement. `locked`: the lock's read of the
+    configuration revision and the customer's organization (`store.lock_for_change`), which
+    saves reading them again."""
     columns = dict(change.columns)
     if "resolved_at" in columns and "resolved_by_id" not in columns:
         # Resolution credit is fixed when it happens: a later move of the ticket keeps it.
         resolved = columns["resolved_at"] is not None
         holder = columns.get("assignee_id", ticket.assignee_id) or actor.agent_id
         columns["resolved_by_id"] = holder if resolved else None
-    stored, derived = ticket, None
+    stored, derived, written = ticket, None, {}
     if columns or change.rederive:
         if columns:
             columns.setdefault("version", ticket.version + 1)
             columns.setdefault("updated_at", at)
-        organization = await customers.organization_of(
-            conn, columns.get("customer_id", ticket.customer_id)
-        )
-        snapshot = await desk.policies.for_writing(conn)
-        stored, derived = await clocks.settle(
-            conn,
+        customer_id = columns.get("customer_id", ticket.customer_id)
+        if locked is not None and customer_id == locked.ticket.customer_id:
+            organization, revision = locked.organization, locked.revision
+        else:
+            organization = await customers.organization_of(conn, customer_id)
+            revision = None
+        snapshot = await desk.policies.for_writing(conn, revision)
+        stored, derived, written = clocks.settled(
             ticket,
             columns,
             book=snapshot.book,
@@ -99,11 +104,26 @@ async def apply(
     events += kinds.change_events(
         kinds.ticket_facts(stored), change.changed, updated=change.updated
     )
-    await record(
+    lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
+    for type, _ in events:
+        outbox.known(type, ticket.id)
+    if derived is not None:
+        # Timers are synced by statements of their own, after the ticket's row is locked and
+        # before the write: a worker may hold one of them claimed, and waiting for it inside
+        # the one write statement (whose parts run in no set order) could deadlock with it.
+        await timers.sync_derived(
+            conn,
+            ticket.id,
+            derived.timers,
+            now=at,
+            wake_within=desk.settings.worker_max_sleep_seconds,
+        )
+    await store.write_change(
         conn,
-        [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)],
-        [(type, ticket.id, payload) for type, payload in events],
-        at=at,
+        ticket.id,
+        written,
+        lines,
+        [NewEvent(type, ticket.id, payload, at) for type, payload in events],
     )
     return Applied(stored, derived)
 
@@ -116,13 +136,15 @@ async def record(
     at: datetime,
 ) -> None:
     """History lines and events of what happened to tickets without changing them (a link, a
-    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several;
-    an event with no ticket id is the desk's (an article published, a report ready)."""
-    if lines:
-        await history_store.append(conn, list(lines))
+    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several,
+    in one statement; an event with no ticket id is the desk's (an article published, a report
+    ready)."""
     for type, ticket_id, _ in events:
         outbox.known(type, ticket_id)
-    if events:
-        await event_store.insert(
-            conn, [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events]
-        )
+    await store.write_change(
+        conn,
+        None,
+        {},
+        lines,
+        [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events],
+    )

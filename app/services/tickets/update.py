@@ -87,13 +87,14 @@ async def _update(
     now: datetime,
 ) -> dict[str, Any]:
     async with transaction(desk.db) as conn:
-        ticket = await store.lock(conn, ticket_id, visible)
-        if ticket is None:
+        locked = await store.lock_for_change(conn, ticket_id, visible)
+        if locked is None:
             raise no_ticket(ticket_id)
+        ticket = locked.ticket
         versions.check(f"ticket {ticket_id}", ticket.version, expected_version)
         refuse_if_closed(ticket)
         at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
-        snapshot = await desk.policies.for_writing(conn)
+        snapshot = await desk.policies.for_writing(conn, locked.revision)
         await _check_references(conn, ticket, given)
         changed: Changes = {}
         for field in PLAIN_FIELDS:
@@ -130,6 +131,7 @@ async def _update(
             ),
             actor=actor,
             at=at,
+            locked=locked,
         )
         stored, derived = applied.ticket, applied.derived
         assert derived is not None, "a change with columns derives the clocks"
