@@ -98,6 +98,39 @@ SHORT_QUERY = 3
 
 
 @dataclass(frozen=True)
+class WantedWords:
+    """What a query asks of an article's words, as the candidates are chosen: `words` all
+    present (any of them when `any_of`). `exact`: the query uses web-search syntax (`or`,
+    `-word`, a quoted phrase) that word presence alone does not decide, so the candidates are
+    checked against the query itself before they are ranked."""
+
+    words: str
+    any_of: bool
+    exact: bool
+
+
+# A quoted phrase (its closing quote optional, as websearch_to_tsquery reads it) or a word.
+_QUERY_TOKEN = re.compile(r'"[^"]*"?|\S+')
+
+
+def wanted_words(words: str) -> WantedWords:
+    """The words a candidate must hold, read from web-search syntax: `or` makes any of them
+    enough, a `-word` is left to the exact check, a phrase's words must all be present."""
+    kept: list[str] = []
+    any_of = exact = False
+    for token in _QUERY_TOKEN.findall(words):
+        if token.lower() == "or":
+            any_of = exact = True
+        elif token.startswith("-") and len(token) > 1:
+            exact = True
+        else:
+            if token.startswith('"'):
+                exact = True
+            kept.append(token.strip('"'))
+    return WantedWords(words=" ".join(kept), any_of=any_of, exact=exact)
+
+
+@dataclass(frozen=True)
 class SearchPlan:
     """How to run a query: the configurations to parse it with (one when a language is asked),
     its words as the index has them, and whether full text is worth trying at all."""
@@ -106,6 +139,7 @@ class SearchPlan:
     words: str
     full_text: bool
     base_language: str | None
+    wanted: WantedWords
 
 
 def plan_search(query: str, language: str | None) -> SearchPlan:
@@ -116,6 +150,7 @@ def plan_search(query: str, language: str | None) -> SearchPlan:
         words=words,
         full_text=len(query.strip()) >= SHORT_QUERY,
         base_language=base_language(language) if language else None,
+        wanted=wanted_words(words),
     )
 
 

@@ -383,22 +383,28 @@ async def page_revisions(
 
 # Hits of full text are ordered by rank (title above summary above body: the weights), those of
 # the trigram fallback by word similarity; each listing its own cursors.
-FULL_TEXT = Order(
-    "kb_search",
-    (KeyColumn("ts_rank_cd(a.search_vector, s.q)::float8", float), KeyColumn("a.id", int)),
-    descending=True,
+# A hit's rank reads only what is in its row: the title's and summary's words (ts_rank, A 1.0,
+# B 0.4: a word in the title ranks above one in the summary) and the share of the query's words
+# the article holds anywhere, body included, worth at most BODY_SHARE: below one word in the
+# summary, so a body mention never outranks the article the words are the subject of.
+BODY_SHARE = 0.1
+RANK = (
+    f"(ts_rank(a.head_vector, s.q) + {BODY_SHARE} * (SELECT count(*) FROM unnest(s.h) AS w"
+    " WHERE w = ANY(a.word_hashes))::float8 / greatest(cardinality(s.h), 1))::float8"
 )
+FULL_TEXT = Order("kb_search", (KeyColumn(RANK, float), KeyColumn("a.id", int)), descending=True)
 TRIGRAM = Order(
     "kb_search_similar",
-    (KeyColumn("word_similarity(s.w, a.search_words)::float8", float), KeyColumn("a.id", int)),
+    (KeyColumn("word_similarity(s.w, lower(a.title))::float8", float), KeyColumn("a.id", int)),
     descending=True,
 )
-# What full text ranks: the newest CANDIDATES articles with the words in their title or summary,
-# and the newest CANDIDATES with them anywhere. Ranking reads each candidate's whole vector (out
-# of line for a long body, and cover density walks its positions: ~0.1 ms an article), so a
-# word found in most articles would cost a read of each; bounded, the cost follows the page,
-# not the corpus. The articles whose subject the words are (title, summary) are among those
-# ranked unless more than CANDIDATES newer titles and summaries share them.
+# What full text ranks: the newest CANDIDATES articles with the words in their title or summary
+# (head_vector), and the newest CANDIDATES with them anywhere (word_hashes). Both are read from
+# the row itself, never from the weighted vector kept out of line with a long body: a common
+# word is found by walking the newest articles and checking each one's small array, a rare one
+# through the GIN indexes; either way the cost follows the page, not the corpus. The articles
+# whose subject the words are (title, summary) are among those ranked unless more than
+# CANDIDATES newer titles and summaries share them.
 CANDIDATES = 150
 # How alike a query and an article's title and summary must be for the fallback: low enough
 # for a typo or two in a word, high enough that unrelated words do not come back.
@@ -463,6 +469,29 @@ def _search_where(
     return where
 
 
+# The articles' rows are read from memory, not disk: for this transaction, walking the language
+# index (its rows spread over the table) is costed as what it is, not as random reads; else a
+# walk of the primary key, reading every language's articles, looks cheaper.
+_WORD_HASHES = """
+    SELECT c.config, kb_word_hashes(to_tsvector(c.config::regconfig, $2)) AS hashes
+    FROM unnest($1::text[]) AS c(config),
+         (SELECT set_config('random_page_cost', '1.1', true)) AS costed
+"""
+
+
+async def word_hashes(conn: asyncpg.Connection, configs: Sequence[str], words: str) -> list[int]:
+    """The query's words stemmed in each configuration, as the hashes `word_hashes` holds
+    (each configuration's separately: a candidate must match all of one's)."""
+    rows = await conn.fetch(_WORD_HASHES, list(configs), words)
+    return [r["hashes"] for r in rows if r["hashes"]]
+
+
+def _int_array(values: Sequence[int]) -> str:
+    # Integers the database computed: written into the statement so that the planner sees
+    # them (how common each word is decides between the GIN index and the newest-first walk).
+    return "'{" + ",".join(str(int(v)) for v in values) + "}'::integer[]"
+
+
 async def search_full_text(
     conn: asyncpg.Connection,
     plan: SearchPlan,
@@ -474,19 +503,30 @@ async def search_full_text(
     cursor: str | None,
     any_word: bool = False,
 ) -> tuple[list[Hit], str | None]:
+    """Full-text hits, best first: the candidates are chosen by the words in the row (see
+    CANDIDATES), then ranked by RANK."""
+    per_config = await word_hashes(conn, plan.configs, plan.wanted.words)
+    if not per_config:
+        return [], None  # stop words alone: nothing to find
     p = Params()
     q = _tsquery(plan, p, any_word=any_word)
+    operator = "&&" if any_word or plan.wanted.any_of else "@>"
+    holds = " OR ".join(f"c.word_hashes {operator} {_int_array(h)}" for h in per_config)
     candidates = " UNION ".join(
-        f"(SELECT c.id FROM kb_articles c WHERE c.{vector} @@ ({q}) AND "
+        f"(SELECT c.id FROM kb_articles c WHERE ({match}) AND "
         + " AND ".join(_search_where(plan, filters, reader, p, now, "c"))
         + f" ORDER BY c.id DESC LIMIT {CANDIDATES})"
-        for vector in ("head_vector", "search_vector")
+        for match in (f"c.head_vector @@ ({q})", holds)
     )
+    where = [f"a.id IN ({candidates})"]
+    if plan.wanted.exact and not any_word:
+        where.append("a.search_vector @@ s.q")
+    every = sorted({h for hashes in per_config for h in hashes})
     rows, next_cursor = await fetch_page(
         conn,
-        columns="a.id, a.category, ts_rank_cd(a.search_vector, s.q)::float8 AS rank",
-        source=f"kb_articles a CROSS JOIN (SELECT {q} AS q) s",
-        where=[f"a.id IN ({candidates})"],
+        columns=f"a.id, a.category, {RANK} AS rank",
+        source=f"kb_articles a CROSS JOIN (SELECT {q} AS q, {_int_array(every)} AS h) s",
+        where=where,
         params=p,
         order=FULL_TEXT,
         cursor=cursor,
@@ -505,18 +545,19 @@ async def search_similar(
     limit: int,
     cursor: str | None,
 ) -> tuple[list[Hit], str | None]:
-    """The fallback: articles whose title or summary holds a word like the query's (typos,
-    very short queries), by pg_trgm's word similarity through the trigram index."""
+    """The fallback: articles whose title holds a word like the query's (typos, very short
+    queries), by pg_trgm's word similarity through the trigram index of the titles: a short
+    field, so each article the index offers is checked quickly."""
     # The operator's threshold is a setting: for this transaction only.
     await conn.execute(
         "SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(SIMILARITY)
     )
     p = Params()
     source = f"kb_articles a CROSS JOIN (SELECT lower({p(plan.words, 'text')}) AS w) s"
-    where = ["s.w <% a.search_words", *_search_where(plan, filters, reader, p, now, "a")]
+    where = ["s.w <% lower(a.title)", *_search_where(plan, filters, reader, p, now, "a")]
     rows, next_cursor = await fetch_page(
         conn,
-        columns="a.id, a.category, word_similarity(s.w, a.search_words)::float8 AS rank",
+        columns="a.id, a.category, word_similarity(s.w, lower(a.title))::float8 AS rank",
         source=source,
         where=where,
         params=p,

@@ -245,6 +245,35 @@ async def test_search_pages_follow_the_rank_with_a_cursor(client: httpx.AsyncCli
     assert bad.status_code == 400
 
 
+async def test_web_search_syntax_and_stop_words_are_honoured_by_the_candidates(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_article(client, title="Toner low", body="The printer toner is low.")
+    await make_article(client, title="Paper tray", body="The printer paper tray is empty.")
+    await make_article(client, title="Scanner glass", body="Clean the scanner glass.")
+    found = titles(await search(client, "printer tray", language="en"))
+    assert found == ["Paper tray"]
+    assert titles(await search(client, "printer -toner", language="en")) == ["Paper tray"]
+    assert set(titles(await search(client, "toner or scanner", language="en"))) == {
+        "Toner low",
+        "Scanner glass",
+    }
+    phrase = (await search(client, '"printer paper"', language="en"))["items"]
+    assert [(h["title"], h["match"]) for h in phrase] == [("Paper tray", "full_text")]
+    # Only stop words: nothing asked, nothing found (not every article).
+    assert titles(await search(client, "the and", language="en")) == []
+
+
+async def test_an_edit_changes_the_words_an_article_is_found_by(
+    client: httpx.AsyncClient,
+) -> None:
+    article = await make_article(client, title="Monitor", body="The monitor flickers.")
+    assert titles(await search(client, "flickers", language="en")) == ["Monitor"]
+    await edit(client, article, body="The monitor stays black.")
+    assert titles(await search(client, "flickers", language="en")) == []
+    assert titles(await search(client, "black", language="en")) == ["Monitor"]
+
+
 # ---- revisions ---------------------------------------------------------------------------------
 
 
