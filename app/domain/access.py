@@ -103,6 +103,9 @@ class Visibility:
     customer_id: int | None = None
     key_ids: frozenset[int] = field(default_factory=frozenset)
     channels: frozenset[str] = field(default_factory=frozenset)
+    # Events about the desk rather than a ticket (an article published, a report ready): the
+    # staff's, never a customer's nor an integration's limited to some tickets.
+    desk: bool = True
 
 
 EVERYTHING = Visibility(everything=True)
@@ -117,7 +120,7 @@ def visibility(caller: Principal) -> Visibility:
     role tied to no agent: only what it created. integration: what its scope names (channels,
     "own"), all when it has none. A customer token: that customer's tickets."""
     if caller.customer_id is not None:
-        return Visibility(customer_id=caller.customer_id)
+        return Visibility(customer_id=caller.customer_id, desk=False)
     if caller.role in ("agent", "supervisor"):
         return Visibility(
             team_ids=caller.team_ids, agent_id=caller.agent_id, key_ids=caller.lineage
@@ -126,6 +129,7 @@ def visibility(caller: Principal) -> Visibility:
         return Visibility(
             channels=frozenset(s for s in caller.scope if s != OWN),
             key_ids=caller.lineage if OWN in caller.scope else frozenset(),
+            desk=False,
         )
     return EVERYTHING
 

@@ -23,6 +23,14 @@ QA_REVIEW_DISPUTED = "qa.review.disputed"
 TICKET_MERGED = "ticket.merged"
 PARTICIPANT_ADDED = "ticket.participant_added"
 PARTICIPANT_REMOVED = "ticket.participant_removed"
+# Events of the desk itself, about no ticket: staff receive them, customers never.
+KB_ARTICLE_PUBLISHED = "kb.article.published"
+KB_ARTICLE_UPDATED = "kb.article.updated"
+KB_ARTICLE_ARCHIVED = "kb.article.archived"
+REPORT_READY = "report.ready"
+DESK_EVENT_TYPES = frozenset(
+    {KB_ARTICLE_PUBLISHED, KB_ARTICLE_UPDATED, KB_ARTICLE_ARCHIVED, REPORT_READY}
+)
 
 EVENT_TYPES = (
     TICKET_CREATED,
@@ -40,6 +48,10 @@ EVENT_TYPES = (
     TICKET_MERGED,
     PARTICIPANT_ADDED,
     PARTICIPANT_REMOVED,
+    KB_ARTICLE_PUBLISHED,
+    KB_ARTICLE_UPDATED,
+    KB_ARTICLE_ARCHIVED,
+    REPORT_READY,
 )
 
 # Fields whose values are ids, states or categories: an update's payload carries their old and

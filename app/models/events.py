@@ -27,12 +27,13 @@ UNFINISHED = "status IN ('pending', 'sending', 'retrying')"
 
 
 class OutboxEvent(SQLModel, table=True):
-    """Something that happened to a ticket, written in the transaction that made it happen."""
+    """Something that happened to a ticket, or to the desk (no ticket: an article published, a
+    report ready), written in the transaction that made it happen."""
 
     __tablename__ = "events"
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
     type: str = Field(sa_type=String(40))
-    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id")
+    ticket_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="tickets.id")
     payload: Any = Field(sa_column=Column(JSONB, nullable=False))
     occurred_at: datetime = timestamp()
     txid: int | None = txid()

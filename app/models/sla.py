@@ -71,11 +71,13 @@ class PriorityMatrixRow(SQLModel, table=True):
 
 
 class Timer(SQLModel, table=True):
-    """A moment the system must act on (see ARCHITECTURE.md, "the timers table")."""
+    """A moment the system must act on: about a ticket, or about the `subject_id` of its kind
+    (a QA sample schedule, a report schedule, an upload) when it is about no ticket."""
 
     __tablename__ = "timers"
     id: int | None = Field(default=None, primary_key=True, sa_type=BigInteger)
-    ticket_id: int = Field(sa_type=BigInteger, foreign_key="tickets.id")
+    ticket_id: int | None = Field(default=None, sa_type=BigInteger, foreign_key="tickets.id")
+    subject_id: int | None = Field(default=None, sa_type=BigInteger)
     kind: str = Field(sa_type=String(40))
     due_at: datetime = timestamp()
     fired_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -85,6 +87,16 @@ class Timer(SQLModel, table=True):
         # One timer per ticket, kind and moment: re-deriving the same deadline writes nothing new,
         # and a timer that already fired is not armed again.
         UniqueConstraint("ticket_id", "kind", "due_at", name="timers_ticket_kind_due_key"),
+        # The same for timers about no ticket, per kind and subject.
+        Index(
+            "timers_subject_kind_due_key",
+            "kind",
+            "subject_id",
+            "due_at",
+            unique=True,
+            postgresql_where=text("ticket_id IS NULL"),
+        ),
+        CheckConstraint("(ticket_id IS NULL) <> (subject_id IS NULL)", name="timers_subject_check"),
     )
 
 

@@ -23,6 +23,10 @@ EventType = Literal[
     "ticket.merged",
     "ticket.participant_added",
     "ticket.participant_removed",
+    "kb.article.published",
+    "kb.article.updated",
+    "kb.article.archived",
+    "report.ready",
 ]
 DeliveryStatus = Literal["pending", "sending", "retrying", "delivered", "dead"]
 WebhookUrl = Annotated[
@@ -50,7 +54,10 @@ WebhookSecret = Annotated[
 class EventOut(BaseModel):
     id: int
     type: EventType
-    ticket_id: int
+    ticket_id: int | None = Field(
+        description="The ticket it happened to; null for an event of the desk itself "
+        "(an article published, a report ready), which only staff receive."
+    )
     occurred_at: datetime
     data: dict[str, Any] = Field(
         description="Ids, states and changed field names; never free text or personal data."
@@ -138,7 +145,7 @@ class DeliveryOut(BaseModel):
     subscription_id: int
     event_id: int
     event_type: EventType
-    ticket_id: int
+    ticket_id: int | None = Field(description="The event's ticket; null for a desk event.")
     status: DeliveryStatus
     attempts: int
     next_attempt_at: datetime | None

@@ -17,7 +17,7 @@ from app.store.tickets import CreatedEvent, TicketRow
 def of_new_ticket(type: str, ticket: TicketRow, now: datetime) -> CreatedEvent:
     """The event a new ticket is written with, by the statement that inserts it (which adds
     the ticket's id to its payload: `ticket` has none yet)."""
-    known(type)
+    known(type, ticket.id)
     payload = kinds.ticket_facts(ticket)
     del payload["ticket_id"]
     return CreatedEvent(type, payload, now)
@@ -43,7 +43,10 @@ async def feed(desk: Desk, query: EventListQuery, *, visible: Visibility) -> Pag
     return Page[EventOut](items=[out(r) for r in rows], next_cursor=next_cursor)
 
 
-def known(type: str) -> None:
-    """Refuse an event type the feed does not list (a programming error, not input)."""
+def known(type: str, ticket_id: int | None) -> None:
+    """Refuse an event type the feed does not list, or a desk event given a ticket, or a
+    ticket's event given none (programming errors, not input)."""
     if type not in kinds.EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}")
+    if (ticket_id is None) != (type in kinds.DESK_EVENT_TYPES):
+        raise ValueError(f"event {type!r} with ticket id {ticket_id!r}")

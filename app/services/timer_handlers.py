@@ -94,14 +94,16 @@ def waves(claimed: Sequence[Claimed]) -> list[list[tuple[Handler, list[Claimed]]
     due order (a warning before its breach) while a wave still hands each handler its timers
     together. Within a wave, handlers run in the order of their earliest timer. Kinds no
     longer handled are left out: marked fired, nothing to do."""
-    seen: Counter[int] = Counter()
+    seen: Counter[object] = Counter()
     grouped: list[dict[Handler, list[Claimed]]] = []
     for timer in claimed:
         entry = _registry().get(timer.kind)
         if entry is None:
             continue
-        n = seen[timer.ticket_id]
-        seen[timer.ticket_id] += 1
+        # A timer about no ticket keeps its order among its own subject's.
+        about = timer.ticket_id if timer.ticket_id is not None else (timer.kind, timer.subject_id)
+        n = seen[about]
+        seen[about] += 1
         if n == len(grouped):
             grouped.append({})
         grouped[n].setdefault(entry.handler, []).append(timer)

@@ -70,6 +70,30 @@ async def schedule(
         await store.notify(conn, TIMERS_CHANNEL, wake)
 
 
+async def schedule_subject(
+    conn: Connection,
+    kind: str,
+    subject_id: int,
+    due_at: datetime,
+    *,
+    now: datetime,
+    wake_within: float,
+) -> None:
+    """Arm a timer about something that is not a ticket (a sample schedule, a report
+    schedule, an upload): `subject_id` is what its kind's handler acts on."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown timer kind {kind!r}")  # a programming error, not input
+    await store.arm_subject(conn, kind, subject_id, due_at)
+    wake = wake_payload([due_at], now, wake_within)
+    if wake is not None:
+        await store.notify(conn, TIMERS_CHANNEL, wake)
+
+
+async def cancel_subject(conn: Connection, kind: str, subject_id: int) -> None:
+    """Take back the pending timers of `kind` about `subject_id`."""
+    await store.cancel_subject(conn, kind, subject_id)
+
+
 async def sync_derived(
     conn: Connection,
     ticket_id: int,

@@ -30,6 +30,7 @@ from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import invalid
 from app.store import webhooks as store
+from app.store.events import DESK
 from app.store.timers import Claimed as ClaimedTimer
 from app.store.webhooks import Claimed, DeliveryRow, Failure, SubscriptionRow
 
@@ -192,7 +193,7 @@ def delivery_out(row: DeliveryRow) -> DeliveryOut:
         subscription_id=row.subscription_id,
         event_id=row.event_id,
         event_type=row.event_type,  # type: ignore[arg-type]
-        ticket_id=row.ticket_id,
+        ticket_id=None if row.ticket_id == DESK else row.ticket_id,
         status=row.status,  # type: ignore[arg-type]
         attempts=row.attempts,
         next_attempt_at=row.next_attempt_at,
@@ -228,7 +229,7 @@ async def redeliver(desk: Desk, subscription_id: int, delivery_id: int) -> Deliv
             raise Conflict(f"delivery {delivery_id} is {status}: it is still being delivered")
         row = await store.redeliver(conn, subscription_id, delivery_id)
         assert row is not None
-        await audit.redelivered(conn, row.id, row.ticket_id)
+        await audit.redelivered(conn, row.id, None if row.ticket_id == DESK else row.ticket_id)
     return delivery_out(row)
 
 
@@ -287,7 +288,18 @@ async def record(desk: Desk, outcomes: Sequence[Outcome], now: datetime, rng: Ra
         await store.mark_delivered(conn, delivered, now)
         recorded = await store.mark_failed(conn, failures)
         for f in failures:
-            if f.id in recorded and f.next_attempt_at is not None:
+            if f.id not in recorded or f.next_attempt_at is None:
+                continue
+            if ticket_of[f.id] == DESK:  # a desk event's: a timer about the desk's deliveries
+                await timers.schedule_subject(
+                    conn,
+                    WEBHOOK_RETRY,
+                    DESK,
+                    f.next_attempt_at,
+                    now=now,
+                    wake_within=settings.worker_max_sleep_seconds,
+                )
+            else:
                 await timers.schedule(
                     conn,
                     ticket_of[f.id],
@@ -300,9 +312,10 @@ async def record(desk: Desk, outcomes: Sequence[Outcome], now: datetime, rng: Ra
 async def release_retries(
     conn: Connection, due: list[ClaimedTimer], now: datetime, desk: Desk
 ) -> int:
-    """The handler of `webhook_retry` timers: the ticket's deliveries waiting for this moment
-    may be claimed again."""
-    return await store.release_retries(conn, [t.ticket_id for t in due], now)
+    """The handler of `webhook_retry` timers: the ticket's (or the desk's) deliveries waiting
+    for this moment may be claimed again."""
+    groups = [t.ticket_id if t.ticket_id is not None else DESK for t in due]
+    return await store.release_retries(conn, groups, now)
 
 
 async def counts(desk: Desk) -> dict[str, int]:

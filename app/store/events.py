@@ -18,6 +18,11 @@ EVENTS_CHANNEL = "helpdesk_events"
 FEED = "events-feed"
 
 
+# The `ticket_id` of a desk event's deliveries (ticket ids start at 1): a subscription gets the
+# desk's events in order among themselves, as it gets each ticket's.
+DESK = 0
+
+
 def deliveries(events: str) -> str:
     """The CTE `d`: a delivery of each event the CTE `events` wrote (with its id, type,
     ticket_id and occurred_at) for each active subscription that wants its type, so a
@@ -25,7 +30,7 @@ def deliveries(events: str) -> str:
     return f"""d AS (
         INSERT INTO webhook_deliveries (event_id, subscription_id, ticket_id, status, attempts,
             created_at)
-        SELECT e.id, s.id, e.ticket_id, 'pending', 0, e.occurred_at
+        SELECT e.id, s.id, coalesce(e.ticket_id, {DESK}), 'pending', 0, e.occurred_at
         FROM {events} e JOIN webhook_subscriptions s ON s.active AND e.type = ANY(s.event_types)
         ORDER BY e.id, s.id
         RETURNING 1
@@ -61,7 +66,7 @@ def of_new_ticket(ticket: str, type: str, payload: str, occurred_at: str) -> str
 @dataclass(frozen=True, slots=True)
 class NewEvent:
     type: str
-    ticket_id: int
+    ticket_id: int | None  # None: a desk event
     payload: dict[str, Any]
     occurred_at: datetime
 
@@ -84,7 +89,7 @@ async def insert(conn: asyncpg.Connection, events: Sequence[NewEvent]) -> int:
 class EventRow:
     id: int
     type: str
-    ticket_id: int
+    ticket_id: int | None  # None: a desk event
     payload: dict[str, Any]
     occurred_at: datetime
 
@@ -105,8 +110,11 @@ def _where(filters: EventFilters, p: Params, visible: Visibility) -> list[str]:
     if filters.ticket_id is not None:
         where.append(f"ticket_id = {p(filters.ticket_id, 'bigint')}")
     limit = visible_sql(visible, p)
-    if limit:  # an event is seen by whoever sees its ticket
-        where.append(f"ticket_id IN (SELECT id FROM tickets WHERE {limit})")
+    if limit:  # an event is seen by whoever sees its ticket; a desk event by the staff
+        of_tickets = f"ticket_id IN (SELECT id FROM tickets WHERE {limit})"
+        where.append(f"({of_tickets} OR ticket_id IS NULL)" if visible.desk else of_tickets)
+    elif not visible.desk:
+        where.append("ticket_id IS NOT NULL")
     return where
 
 

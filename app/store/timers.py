@@ -10,9 +10,10 @@ import asyncpg
 @dataclass(frozen=True, slots=True)
 class Claimed:
     id: int
-    ticket_id: int
+    ticket_id: int | None  # None: a timer about its kind's `subject_id`, not a ticket
     kind: str
     due_at: datetime
+    subject_id: int | None = None
 
 
 # One statement, `now` bound: any number of replicas may run it, each timer goes to exactly one.
@@ -28,9 +29,9 @@ _CLAIM = """
             LIMIT $2
             FOR UPDATE SKIP LOCKED
         )
-        RETURNING id, ticket_id, kind, due_at
+        RETURNING id, ticket_id, kind, due_at, subject_id
     )
-    SELECT id, ticket_id, kind, due_at FROM claimed ORDER BY due_at, id
+    SELECT id, ticket_id, kind, due_at, subject_id FROM claimed ORDER BY due_at, id
 """
 
 
@@ -53,6 +54,19 @@ async def arm(
     """Add timers; one already there for the same ticket, kind and moment is kept as it is."""
     if timers:
         await conn.execute(_ARM, ticket_id, [k for k, _ in timers], [d for _, d in timers])
+
+
+_ARM_SUBJECT = """
+    INSERT INTO timers (subject_id, kind, due_at, created_at) VALUES ($1, $2, $3, now())
+    ON CONFLICT (kind, subject_id, due_at) WHERE ticket_id IS NULL DO NOTHING
+"""
+
+
+async def arm_subject(
+    conn: asyncpg.Connection, kind: str, subject_id: int, due_at: datetime
+) -> None:
+    """Add a timer about `subject_id` of its kind; one already there for the same moment stays."""
+    await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
 _PENDING = """
@@ -83,6 +97,16 @@ _CANCEL = """
 
 async def cancel(conn: asyncpg.Connection, ticket_id: int, kinds: Sequence[str]) -> None:
     await conn.execute(_CANCEL, ticket_id, list(kinds))
+
+
+_CANCEL_SUBJECT = """
+    DELETE FROM timers
+    WHERE ticket_id IS NULL AND kind = $1 AND subject_id = $2 AND fired_at IS NULL
+"""
+
+
+async def cancel_subject(conn: asyncpg.Connection, kind: str, subject_id: int) -> None:
+    await conn.execute(_CANCEL_SUBJECT, kind, subject_id)
 
 
 _NEXT_DUE = "SELECT min(due_at) FROM timers WHERE fired_at IS NULL"

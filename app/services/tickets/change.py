@@ -106,16 +106,17 @@ async def apply(
 async def record(
     conn: Connection,
     lines: Sequence[NewLine],
-    events: Sequence[tuple[str, int, dict[str, Any]]] = (),
+    events: Sequence[tuple[str, int | None, dict[str, Any]]] = (),
     *,
     at: datetime,
 ) -> None:
     """History lines and events of what happened to tickets without changing them (a link, a
-    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several."""
+    recorded SLA event, a reminder come due), for one ticket or a worker's batch of several;
+    an event with no ticket id is the desk's (an article published, a report ready)."""
     if lines:
         await history_store.append(conn, list(lines))
-    for type, _, _ in events:
-        outbox.known(type)
+    for type, ticket_id, _ in events:
+        outbox.known(type, ticket_id)
     if events:
         await event_store.insert(
             conn, [NewEvent(t, ticket_id, p, at) for t, ticket_id, p in events]
