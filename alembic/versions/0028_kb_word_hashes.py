@@ -15,7 +15,7 @@
   the fields matched read it for the page returned only).
 
 Revision ID: 0028
-Revises: 0025
+Revises: 0026
 Create Date: 2027-03-01 09:00:00
 """
 
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0028"
-down_revision: str | None = "0025"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -13,6 +13,7 @@ import nh3
 from markdown_it import MarkdownIt
 from newmm_tokenizer.tokenizer import word_tokenize
 
+from app.domain import events
 from app.domain.access import CUSTOMER, Principal
 
 # ---- languages and their words -----------------------------------------------------------------
@@ -173,6 +174,47 @@ def transition_refusal(current: str, wanted: str) -> str | None:
         return None
     allowed = ", ".join(sorted(TRANSITIONS[current]))
     return f"a {current} article may become {allowed}, not {wanted}"
+
+
+# The desk events (staff only) an article's writes cause.
+def article_events(before_status: str | None, after_status: str, new_revision: bool) -> list[str]:
+    """Published when the article becomes published (created so, or moved there), archived
+    when it is archived, updated when its content has a new revision (an edit, a restore).
+    A draft created is no event; a change of audience or review date alone is none either."""
+    types = []
+    if new_revision and before_status is not None:
+        types.append(events.KB_ARTICLE_UPDATED)
+    if after_status != before_status:
+        if after_status == "published":
+            types.append(events.KB_ARTICLE_PUBLISHED)
+        elif after_status == "archived":
+            types.append(events.KB_ARTICLE_ARCHIVED)
+    return types
+
+
+def article_event_payload(
+    *,
+    article_id: int,
+    group_id: int,
+    source_article_id: int | None,
+    language: str,
+    status: str,
+    publish_at: datetime | None,
+    visibility: str,
+    revision: int,
+    now: datetime,
+) -> dict[str, object]:
+    """Ids and states only, never the title or the text (an event outlives what it names):
+    `status` as shown (`scheduled` until publish_at)."""
+    return {
+        "article_id": article_id,
+        "group_id": group_id,
+        "source_article_id": source_article_id,
+        "language": language,
+        "status": shown_status(status, publish_at, now),
+        "visibility": visibility,
+        "revision": revision,
+    }
 
 
 def shown_status(status: str, publish_at: datetime | None, now: datetime) -> str:

@@ -11,7 +11,15 @@ import pytest
 
 from app.db import connection
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import created, log, make_agent, make_customer, make_team, make_ticket
+from tests.api.factories import (
+    created,
+    follow_events,
+    log,
+    make_agent,
+    make_customer,
+    make_team,
+    make_ticket,
+)
 
 # ---- the corpus: each language's articles, written for these tests ---------------------------
 
@@ -460,6 +468,60 @@ async def test_a_reader_gets_their_language_then_its_base_then_the_groups_defaul
     async with await portal_client(app, client, customer["id"]) as portal:
         seen = (await portal.get(path, params={"language": "nl-BE"})).json()
     assert (seen["id"], seen["served_language"]) == (dutch["id"], "nl")
+
+
+# ---- desk events -------------------------------------------------------------------------------
+
+
+async def test_an_articles_life_is_in_the_staff_feed_with_ids_and_states_only(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    _, cursor = await follow_events(client)
+    draft = await make_article(client, title="Secret plan", body="Hidden words.", status="draft")
+    published = await edit(client, draft, status="published")
+    edited = await edit(client, published, body="Other words.", visibility="internal")
+    restored = await created(
+        await client.post(
+            f"/v1/kb/articles/{draft['id']}/revisions/1/restore",
+            headers={"If-Match": f'"{edited["version"]}"'},
+        )
+    )
+    await edit(client, restored, status="archived")
+    translation = await make_article(
+        client, title="Geheim plan", language="nl", translation_of=draft["id"]
+    )
+    events, _ = await follow_events(client, cursor)
+    kb_events = [e for e in events if e["type"].startswith("kb.article.")]
+    assert [(e["type"], e["ticket_id"], e["data"]["revision"]) for e in kb_events] == [
+        ("kb.article.published", None, 1),
+        ("kb.article.updated", None, 2),
+        ("kb.article.updated", None, 3),
+        ("kb.article.archived", None, 3),
+        ("kb.article.published", None, 1),
+    ]
+    assert kb_events[1]["data"] == {
+        "article_id": draft["id"],
+        "group_id": draft["id"],
+        "source_article_id": None,
+        "language": "en",
+        "status": "published",
+        "visibility": "internal",
+        "revision": 2,
+    }
+    assert kb_events[-1]["data"]["article_id"] == translation["id"]
+    assert kb_events[-1]["data"]["source_article_id"] == draft["id"]
+    # No title or text reaches an event.
+    assert "Secret" not in str(kb_events) and "words" not in str(kb_events)
+    # An agent's key follows them too; a customer's token has no such feed.
+    async with client_for(app, await new_key(app, "agent")) as as_agent:
+        agent_events, _ = await follow_events(as_agent, cursor)
+    assert [e["type"] for e in agent_events if e["type"].startswith("kb.")] == [
+        e["type"] for e in kb_events
+    ]
+    customer = await make_customer(client)
+    async with await portal_client(app, client, customer["id"]) as portal:
+        answered = await portal.get("/v1/events")
+    assert answered.status_code == 403, answered.text
 
 
 # ---- who sees what -----------------------------------------------------------------------------

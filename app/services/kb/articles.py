@@ -30,6 +30,7 @@ from app.services.kb.shapes import (
     revision_out,
     served_out,
 )
+from app.services.tickets import change
 from app.store import kb as store
 from app.store import teams
 from app.store.kb import ArticleContent, ArticleRow, ArticleState, NewArticle, NewRevision
@@ -142,7 +143,34 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
             ),
         )
         await store.insert_revision(conn, _revision(row.id, 1, c, actor, now))
+        await _announce(conn, None, row, new_revision=False, now=now)
     return article_out(row, now, source_revision)
+
+
+async def _announce(
+    conn: Connection,
+    before_status: str | None,
+    row: ArticleRow,
+    *,
+    new_revision: bool,
+    now: datetime,
+) -> None:
+    """The desk events of the write that left the article as `row` (staff feeds only)."""
+    types = kb.article_events(before_status, row.status, new_revision)
+    if not types:
+        return
+    payload = kb.article_event_payload(
+        article_id=row.id,
+        group_id=row.group_id,
+        source_article_id=row.source_article_id,
+        language=row.language,
+        status=row.status,
+        publish_at=row.publish_at,
+        visibility=row.visibility,
+        revision=row.revision,
+        now=now,
+    )
+    await change.record(conn, [], [(t, None, payload) for t in types], at=now)
 
 
 def _next_state(row: ArticleRow, data: ArticleUpdate, now: datetime) -> ArticleState:
@@ -224,10 +252,13 @@ async def update(
             data.category if "category" in given else row.category,
             data.tags if data.tags is not None else row.tags,
         )
-        if kb.changed_fields(old, _as_content(new)):
+        before_status = row.status
+        new_revision = bool(kb.changed_fields(old, _as_content(new)))
+        if new_revision:
             row = await _write_content(conn, row, new, actor, now)
         if state != _state(row):
             row = await store.update_state(conn, row.id, state, now)
+        await _announce(conn, before_status, row, new_revision=new_revision, now=now)
         current_source = await _source_revision(conn, row)
     return article_out(row, now, current_source)
 
@@ -277,6 +308,7 @@ async def restore(
             raise NotFound(f"article {article_id} has no revision {number}")
         c = _content(old.title, old.summary, old.body, old.category, old.tags)
         row = await _write_content(conn, row, c, actor, now, restored_from=number)
+        await _announce(conn, row.status, row, new_revision=True, now=now)
         current_source = await _source_revision(conn, row)
     return article_out(row, now, current_source)
 
