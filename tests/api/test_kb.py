@@ -694,6 +694,16 @@ async def test_the_kpis_count_per_language(app: Any, client: httpx.AsyncClient, 
         {"language": "nl", "query": "nothing like this", "searches": 1}
     ]
     assert kpis["most_used"][0]["article_id"] == reset["id"]
+    # The metrics summary carries the same figures for its period, without the queries typed.
+    summary = await client.get(
+        "/v1/metrics/summary",
+        params={"from": kpis["since"], "to": kpis["until"]},
+    )
+    assert summary.status_code == 200, summary.text
+    knowledge_base = summary.json()["knowledge_base"]
+    assert knowledge_base["languages"] == kpis["languages"]
+    assert knowledge_base["most_used"] == kpis["most_used"]
+    assert "zero_result_queries" not in knowledge_base
 
 
 async def test_a_public_reply_naming_an_article_links_it_to_the_ticket(

@@ -1,20 +1,14 @@
-"""The knowledge base at a ticket: the articles suggested for it, those linked as solving it,
-and the KPIs that follow from searches and links."""
+"""The knowledge base at a ticket: the articles suggested for it and those linked as solving it."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.db import Connection, connection, transaction
 from app.domain import kb
 from app.domain.access import Principal, Visibility
 from app.schemas.kb import (
-    KbMetricsOut,
-    KbMetricsQuery,
-    LanguageKpisOut,
     LinkCreate,
     LinkOut,
-    MostUsedOut,
     SuggestionsOut,
-    ZeroResultQueryOut,
 )
 from app.services.desk import Desk
 from app.services.idempotency import Written
@@ -155,49 +149,3 @@ async def links(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[Link
             raise no_ticket(ticket_id)
         rows = await store.links_of_ticket(conn, ticket.id)
     return [_link_out(r, 0) for r in rows]
-
-
-# The KPIs' default period, and how many of the zero-result queries and most used articles.
-PERIOD = timedelta(days=30)
-TOP = 20
-
-
-async def metrics(desk: Desk, query: KbMetricsQuery, *, now: datetime) -> KbMetricsOut:
-    """Per language: tickets solved by an article, searches and those finding nothing, portal
-    searches followed by no ticket within a day (deflection), outdated translations, articles
-    past review_by; the queries that found nothing and the most used articles."""
-    until = query.until or now
-    since = query.since or until - PERIOD
-    async with connection(desk.db) as conn:
-        rows = await store.kpis(conn, since, until, now)
-        zero = await store.zero_result_queries(conn, since, until, TOP)
-        used = await store.most_used(conn, since, until, TOP)
-    return KbMetricsOut(
-        since=since,
-        until=until,
-        languages=[
-            LanguageKpisOut(
-                language=r.language,
-                tickets_solved=r.tickets_solved,
-                links=r.links,
-                searches=r.searches,
-                zero_result_searches=r.zero_result_searches,
-                portal_searches=r.portal_searches,
-                deflected_searches=r.deflected_searches,
-                deflection_rate=(
-                    round(r.deflected_searches / r.portal_searches, 4)
-                    if r.portal_searches
-                    else None
-                ),
-                outdated_translations=r.outdated_translations,
-                past_review=r.past_review,
-            )
-            for r in rows
-        ],
-        zero_result_queries=[
-            ZeroResultQueryOut(language=lang, query=q, searches=n) for lang, q, n in zero
-        ],
-        most_used=[
-            MostUsedOut(article_id=i, language=lang, title=t, links=n) for i, lang, t, n in used
-        ],
-    )
