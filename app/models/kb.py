@@ -72,7 +72,7 @@ class KbArticle(SQLModel, table=True):
     # Title (weight A), summary (B) and body (C), stemmed; Thai segmented into words first.
     search_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
     # Title (A) and summary (B) alone: small enough to stay in the row, so a word found in
-    # thousands of bodies still finds the articles it is the subject of first (app.store.kb).
+    # thousands of bodies still finds the articles it is the subject of first (app.store.kb.search).
     head_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
     # Title and summary as words (Thai segmented).
     search_words: str = Field(sa_type=Text)
@@ -98,7 +98,7 @@ class KbArticle(SQLModel, table=True):
         ),
         Index("kb_articles_words_idx", "word_hashes", postgresql_using="gin"),
         Index("kb_articles_head_idx", "head_vector", postgresql_using="gin"),
-        # The trigram fallback matches titles (app.store.kb.search_similar).
+        # The trigram fallback matches titles (app.store.kb.search.search_similar).
         Index(
             "kb_articles_title_trgm_idx",
             text("lower(title) gin_trgm_ops"),

@@ -12,7 +12,7 @@ from app.schemas.kb import (
     ZeroResultQueryOut,
 )
 from app.services.desk import Desk
-from app.store import kb as store
+from app.store.kb import usage as usage_store
 
 # The KPIs' default period, and how many of the zero-result queries and most used articles.
 PERIOD = timedelta(days=30)
@@ -40,14 +40,14 @@ async def languages(
             outdated_translations=r.outdated_translations,
             past_review=r.past_review,
         )
-        for r in await store.kpis(conn, since, until, now)
+        for r in await usage_store.kpis(conn, since, until, now)
     ]
 
 
 async def most_used(conn: Connection, since: datetime, until: datetime) -> list[MostUsedOut]:
     return [
         MostUsedOut(article_id=i, language=lang, title=t, links=n)
-        for i, lang, t, n in await store.most_used(conn, since, until, TOP)
+        for i, lang, t, n in await usage_store.most_used(conn, since, until, TOP)
     ]
 
 
@@ -69,7 +69,7 @@ async def metrics(desk: Desk, query: KbMetricsQuery, *, now: datetime) -> KbMetr
     since = query.since or until - PERIOD
     async with connection(desk.db) as conn:
         figures = await languages(conn, since, until, now)
-        zero = await store.zero_result_queries(conn, since, until, TOP)
+        zero = await usage_store.zero_result_queries(conn, since, until, TOP)
         used = await most_used(conn, since, until)
     return KbMetricsOut(
         since=since,

@@ -15,9 +15,11 @@ from app.services.idempotency import Written
 from app.services.kb.search import find
 from app.services.kb.shapes import facts, no_article
 from app.services.tickets.shapes import no_ticket
-from app.store import kb as store
 from app.store import tickets
-from app.store.kb import LinkRow, NewLink, NewSearch, SearchFilters
+from app.store.kb import articles as article_store
+from app.store.kb import usage as usage_store
+from app.store.kb.search import SearchFilters
+from app.store.kb.usage import LinkRow, NewLink, NewSearch
 
 # A ticket's suggestions: the best few, picked from a few more by the ticket's category too.
 SUGGESTIONS = 5
@@ -50,7 +52,7 @@ async def suggestions(
                 hits, key=lambda h: -kb.suggestion_score(h.rank, h.category, ticket.category)
             )[:SUGGESTIONS],
         )
-        search_id = await store.record_search(
+        search_id = await usage_store.record_search(
             conn,
             NewSearch(
                 kind="suggestion",
@@ -98,10 +100,10 @@ async def link(
         ticket = await tickets.get(conn, ticket_id, visible)
         if ticket is None:
             raise no_ticket(ticket_id)
-        article = await store.get_article(conn, data.article_id)
+        article = await article_store.get_article(conn, data.article_id)
         if article is None or not kb.sees(reader, facts(article), now):
             raise no_article(data.article_id)
-        row, created = await store.insert_link(
+        row, created = await usage_store.insert_link(
             conn,
             NewLink(
                 ticket_id=ticket.id,
@@ -111,7 +113,7 @@ async def link(
                 linked_at=now,
             ),
         )
-        used = await store.mark_suggestions_used(conn, ticket.id, article.id)
+        used = await usage_store.mark_suggestions_used(conn, ticket.id, article.id)
     return Written(_link_out(row, used), created=created)
 
 
@@ -125,8 +127,8 @@ async def link_named(
     if not named:
         return 0
     made = 0
-    for article_id in await store.live_of(conn, named, now):
-        _, created = await store.insert_link(
+    for article_id in await usage_store.live_of(conn, named, now):
+        _, created = await usage_store.insert_link(
             conn,
             NewLink(
                 ticket_id=ticket_id,
@@ -138,7 +140,7 @@ async def link_named(
         )
         if created:
             made += 1
-            await store.mark_suggestions_used(conn, ticket_id, article_id)
+            await usage_store.mark_suggestions_used(conn, ticket_id, article_id)
     return made
 
 
@@ -147,5 +149,5 @@ async def links(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[Link
         ticket = await tickets.get(conn, ticket_id, visible)
         if ticket is None:
             raise no_ticket(ticket_id)
-        rows = await store.links_of_ticket(conn, ticket.id)
+        rows = await usage_store.links_of_ticket(conn, ticket.id)
     return [_link_out(r, 0) for r in rows]
