@@ -13,6 +13,7 @@ import nh3
 from markdown_it import MarkdownIt
 from newmm_tokenizer.tokenizer import word_tokenize
 
+from app.domain import events
 from app.domain.access import CUSTOMER, Principal
 
 # ---- languages and their words -----------------------------------------------------------------
@@ -98,6 +99,39 @@ SHORT_QUERY = 3
 
 
 @dataclass(frozen=True)
+class WantedWords:
+    """What a query asks of an article's words, as the candidates are chosen: `words` all
+    present (any of them when `any_of`). `exact`: the query uses web-search syntax (`or`,
+    `-word`, a quoted phrase) that word presence alone does not decide, so the candidates are
+    checked against the query itself before they are ranked."""
+
+    words: str
+    any_of: bool
+    exact: bool
+
+
+# A quoted phrase (its closing quote optional, as websearch_to_tsquery reads it) or a word.
+_QUERY_TOKEN = re.compile(r'"[^"]*"?|\S+')
+
+
+def wanted_words(words: str) -> WantedWords:
+    """The words a candidate must hold, read from web-search syntax: `or` makes any of them
+    enough, a `-word` is left to the exact check, a phrase's words must all be present."""
+    kept: list[str] = []
+    any_of = exact = False
+    for token in _QUERY_TOKEN.findall(words):
+        if token.lower() == "or":
+            any_of = exact = True
+        elif token.startswith("-") and len(token) > 1:
+            exact = True
+        else:
+            if token.startswith('"'):
+                exact = True
+            kept.append(token.strip('"'))
+    return WantedWords(words=" ".join(kept), any_of=any_of, exact=exact)
+
+
+@dataclass(frozen=True)
 class SearchPlan:
     """How to run a query: the configurations to parse it with (one when a language is asked),
     its words as the index has them, and whether full text is worth trying at all."""
@@ -106,6 +140,7 @@ class SearchPlan:
     words: str
     full_text: bool
     base_language: str | None
+    wanted: WantedWords
 
 
 def plan_search(query: str, language: str | None) -> SearchPlan:
@@ -116,6 +151,7 @@ def plan_search(query: str, language: str | None) -> SearchPlan:
         words=words,
         full_text=len(query.strip()) >= SHORT_QUERY,
         base_language=base_language(language) if language else None,
+        wanted=wanted_words(words),
     )
 
 
@@ -138,6 +174,47 @@ def transition_refusal(current: str, wanted: str) -> str | None:
         return None
     allowed = ", ".join(sorted(TRANSITIONS[current]))
     return f"a {current} article may become {allowed}, not {wanted}"
+
+
+# The desk events (staff only) an article's writes cause.
+def article_events(before_status: str | None, after_status: str, new_revision: bool) -> list[str]:
+    """Published when the article becomes published (created so, or moved there), archived
+    when it is archived, updated when its content has a new revision (an edit, a restore).
+    A draft created is no event; a change of audience or review date alone is none either."""
+    types = []
+    if new_revision and before_status is not None:
+        types.append(events.KB_ARTICLE_UPDATED)
+    if after_status != before_status:
+        if after_status == "published":
+            types.append(events.KB_ARTICLE_PUBLISHED)
+        elif after_status == "archived":
+            types.append(events.KB_ARTICLE_ARCHIVED)
+    return types
+
+
+def article_event_payload(
+    *,
+    article_id: int,
+    group_id: int,
+    source_article_id: int | None,
+    language: str,
+    status: str,
+    publish_at: datetime | None,
+    visibility: str,
+    revision: int,
+    now: datetime,
+) -> dict[str, object]:
+    """Ids and states only, never the title or the text (an event outlives what it names):
+    `status` as shown (`scheduled` until publish_at)."""
+    return {
+        "article_id": article_id,
+        "group_id": group_id,
+        "source_article_id": source_article_id,
+        "language": language,
+        "status": shown_status(status, publish_at, now),
+        "visibility": visibility,
+        "revision": revision,
+    }
 
 
 def shown_status(status: str, publish_at: datetime | None, now: datetime) -> str:

@@ -242,6 +242,9 @@ NOT_PERSONAL: tuple[NotPersonal, ...] = (
     NotPersonal("kb_articles", "language", "a language tag"),
     NotPersonal("kb_articles", "base_language", "a language tag"),
     NotPersonal("kb_articles", "search_config", "a text search configuration's name"),
+    NotPersonal(
+        "kb_articles", "word_hashes", "hashes of the words of text staff wrote for publication"
+    ),
     NotPersonal("kb_articles", "status", "a state"),
     NotPersonal("kb_articles", "visibility", "internal or public"),
     NotPersonal("kb_links", "origin", "how the link was made"),

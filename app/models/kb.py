@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    Computed,
     DateTime,
     ForeignKey,
     Index,
@@ -21,6 +22,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlmodel import Field, SQLModel
 
 from app.models.base import reference, timestamp
+
+# Migration 0028 defines the function.
+WORD_HASHES = "kb_word_hashes(search_vector)"
 
 
 class KbArticle(SQLModel, table=True):
@@ -68,13 +72,19 @@ class KbArticle(SQLModel, table=True):
     # Title (weight A), summary (B) and body (C), stemmed; Thai segmented into words first.
     search_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
     # Title (A) and summary (B) alone: small enough to stay in the row, so a word found in
-    # thousands of bodies still finds the articles it is the subject of first (app.store.kb).
+    # thousands of bodies still finds the articles it is the subject of first (app.store.kb.search).
     head_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
-    # Title and summary as words, for the trigram fallback (typos, very short queries).
+    # Title and summary as words (Thai segmented).
     search_words: str = Field(sa_type=Text)
     # The body as the search sees its words, when that differs from `body` (Thai): snippets
     # are cut from it.
     search_body: str | None = Field(default=None, sa_type=Text)
+    # The words of `search_vector` as 32-bit hashes: small enough to stay in the row, so
+    # choosing a search's candidates never reads the weighted vector out of line.
+    word_hashes: list[int] = Field(
+        default=None,
+        sa_column=Column(ARRAY(Integer), Computed(WORD_HASHES, persisted=True), nullable=False),
+    )
     __table_args__ = (
         CheckConstraint(
             "status IN ('draft', 'published', 'archived')", name="kb_articles_status_check"
@@ -86,13 +96,13 @@ class KbArticle(SQLModel, table=True):
             "(source_article_id IS NULL) = (source_revision IS NULL)",
             name="kb_articles_source_check",
         ),
-        Index("kb_articles_search_idx", "search_vector", postgresql_using="gin"),
+        Index("kb_articles_words_idx", "word_hashes", postgresql_using="gin"),
         Index("kb_articles_head_idx", "head_vector", postgresql_using="gin"),
+        # The trigram fallback matches titles (app.store.kb.search.search_similar).
         Index(
-            "kb_articles_words_trgm_idx",
-            "search_words",
+            "kb_articles_title_trgm_idx",
+            text("lower(title) gin_trgm_ops"),
             postgresql_using="gin",
-            postgresql_ops={"search_words": "gin_trgm_ops"},
         ),
         Index("kb_articles_group_idx", "group_id", "id"),
         Index("kb_articles_source_idx", "source_article_id"),

@@ -38,7 +38,7 @@ from app.schemas.kb import (
     SuggestionsOut,
     TranslationOut,
 )
-from app.services.kb import articles, search, tickets
+from app.services.kb import articles, kpis, search, tickets
 
 router = APIRouter(prefix="/v1", tags=["knowledge base"])
 RevisionNumber = Annotated[int, Path(ge=1, le=2**31 - 1)]
@@ -258,4 +258,4 @@ async def kb_metrics(
     """Per language: tickets solved by an article, searches and those with no result, portal
     searches followed by no ticket within a day (deflection), outdated translations, articles
     past review_by; the queries that found nothing; the most used articles."""
-    return json_body(await tickets.metrics(call.desk, q, now=call.now))
+    return json_body(await kpis.metrics(call.desk, q, now=call.now))

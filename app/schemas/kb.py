@@ -274,7 +274,10 @@ class LanguageKpisOut(BaseModel):
     deflected_searches: int = Field(
         description="Of those, followed by no ticket of the customer within a day."
     )
-    deflection_rate: float | None
+    deflection_rate: float | None = Field(
+        description="deflected_searches / portal_searches; null without portal searches.",
+        examples=[0.42],
+    )
     outdated_translations: int
     past_review: int
 
@@ -290,6 +293,14 @@ class MostUsedOut(BaseModel):
     language: str
     title: str
     links: int
+
+
+class KbSummaryOut(BaseModel):
+    """The knowledge base in the metrics summary: desk-wide, whatever team or filter the
+    summary was asked for."""
+
+    languages: list[LanguageKpisOut]
+    most_used: list[MostUsedOut]
 
 
 class KbMetricsOut(BaseModel):

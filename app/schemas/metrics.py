@@ -22,6 +22,7 @@ from app.schemas.common import (
     QueryTextValue,
     TimeZoneName,
 )
+from app.schemas.kb import KbSummaryOut
 
 
 def _calendar_date(value: Any) -> Any:
@@ -242,6 +243,12 @@ class MetricsSummary(BaseModel):
     callbacks: Rate
     top_issues: TopIssues
     by_type: list[TypeFigures]
+    knowledge_base: KbSummaryOut = Field(
+        description="Per language: tickets solved by an article, searches and those with no "
+        "result, portal searches followed by no ticket within a day, outdated translations, "
+        "articles past review_by; and the most used articles. Desk-wide (the team and filters "
+        "asked do not narrow it); the queries that found nothing are at /v1/metrics/kb."
+    )
 
 
 class Bucket(BaseModel):

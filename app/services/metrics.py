@@ -15,6 +15,7 @@ from app.errors import UnprocessableEntity
 from app.schemas import metrics as shapes
 from app.services import rollups
 from app.services.desk import Desk
+from app.services.kb import kpis as kb_kpis
 from app.store import metrics as store
 from app.store.metrics import Scope
 from app.store.rollups import tallies
@@ -102,6 +103,7 @@ async def summary(
         breaches = await store.breaches(conn, scope, frm, to)
         moves = await store.moves(conn, scope, frm, to)
         callbacks = await store.callbacks(conn, scope, frm, to)
+        knowledge_base = await kb_kpis.summary(conn, frm, to, now)
     csat_n, nps_n = t.count("csat_answers"), t.count("nps_answers")
     promoters, detractors = t.count("nps_promoters"), t.count("nps_detractors")
     created, resolved = t.count("created"), t.count("resolved")
@@ -192,6 +194,7 @@ async def summary(
             )
             for name, (n, resolution, handle) in sorted(t.types.items())
         ],
+        knowledge_base=knowledge_base,
     )
 
 

@@ -11,7 +11,15 @@ import pytest
 
 from app.db import connection
 from tests.api.conftest import client_for, new_key
-from tests.api.factories import created, log, make_agent, make_customer, make_team, make_ticket
+from tests.api.factories import (
+    created,
+    follow_events,
+    log,
+    make_agent,
+    make_customer,
+    make_team,
+    make_ticket,
+)
 
 # ---- the corpus: each language's articles, written for these tests ---------------------------
 
@@ -245,6 +253,35 @@ async def test_search_pages_follow_the_rank_with_a_cursor(client: httpx.AsyncCli
     assert bad.status_code == 400
 
 
+async def test_web_search_syntax_and_stop_words_are_honoured_by_the_candidates(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_article(client, title="Toner low", body="The printer toner is low.")
+    await make_article(client, title="Paper tray", body="The printer paper tray is empty.")
+    await make_article(client, title="Scanner glass", body="Clean the scanner glass.")
+    found = titles(await search(client, "printer tray", language="en"))
+    assert found == ["Paper tray"]
+    assert titles(await search(client, "printer -toner", language="en")) == ["Paper tray"]
+    assert set(titles(await search(client, "toner or scanner", language="en"))) == {
+        "Toner low",
+        "Scanner glass",
+    }
+    phrase = (await search(client, '"printer paper"', language="en"))["items"]
+    assert [(h["title"], h["match"]) for h in phrase] == [("Paper tray", "full_text")]
+    # Only stop words: nothing asked, nothing found (not every article).
+    assert titles(await search(client, "the and", language="en")) == []
+
+
+async def test_an_edit_changes_the_words_an_article_is_found_by(
+    client: httpx.AsyncClient,
+) -> None:
+    article = await make_article(client, title="Monitor", body="The monitor flickers.")
+    assert titles(await search(client, "flickers", language="en")) == ["Monitor"]
+    await edit(client, article, body="The monitor stays black.")
+    assert titles(await search(client, "flickers", language="en")) == []
+    assert titles(await search(client, "black", language="en")) == ["Monitor"]
+
+
 # ---- revisions ---------------------------------------------------------------------------------
 
 
@@ -433,6 +470,60 @@ async def test_a_reader_gets_their_language_then_its_base_then_the_groups_defaul
     assert (seen["id"], seen["served_language"]) == (dutch["id"], "nl")
 
 
+# ---- desk events -------------------------------------------------------------------------------
+
+
+async def test_an_articles_life_is_in_the_staff_feed_with_ids_and_states_only(
+    app: Any, client: httpx.AsyncClient
+) -> None:
+    _, cursor = await follow_events(client)
+    draft = await make_article(client, title="Secret plan", body="Hidden words.", status="draft")
+    published = await edit(client, draft, status="published")
+    edited = await edit(client, published, body="Other words.", visibility="internal")
+    restored = await created(
+        await client.post(
+            f"/v1/kb/articles/{draft['id']}/revisions/1/restore",
+            headers={"If-Match": f'"{edited["version"]}"'},
+        )
+    )
+    await edit(client, restored, status="archived")
+    translation = await make_article(
+        client, title="Geheim plan", language="nl", translation_of=draft["id"]
+    )
+    events, _ = await follow_events(client, cursor)
+    kb_events = [e for e in events if e["type"].startswith("kb.article.")]
+    assert [(e["type"], e["ticket_id"], e["data"]["revision"]) for e in kb_events] == [
+        ("kb.article.published", None, 1),
+        ("kb.article.updated", None, 2),
+        ("kb.article.updated", None, 3),
+        ("kb.article.archived", None, 3),
+        ("kb.article.published", None, 1),
+    ]
+    assert kb_events[1]["data"] == {
+        "article_id": draft["id"],
+        "group_id": draft["id"],
+        "source_article_id": None,
+        "language": "en",
+        "status": "published",
+        "visibility": "internal",
+        "revision": 2,
+    }
+    assert kb_events[-1]["data"]["article_id"] == translation["id"]
+    assert kb_events[-1]["data"]["source_article_id"] == draft["id"]
+    # No title or text reaches an event.
+    assert "Secret" not in str(kb_events) and "words" not in str(kb_events)
+    # An agent's key follows them too; a customer's token has no such feed.
+    async with client_for(app, await new_key(app, "agent")) as as_agent:
+        agent_events, _ = await follow_events(as_agent, cursor)
+    assert [e["type"] for e in agent_events if e["type"].startswith("kb.")] == [
+        e["type"] for e in kb_events
+    ]
+    customer = await make_customer(client)
+    async with await portal_client(app, client, customer["id"]) as portal:
+        answered = await portal.get("/v1/events")
+    assert answered.status_code == 403, answered.text
+
+
 # ---- who sees what -----------------------------------------------------------------------------
 
 
@@ -603,6 +694,16 @@ async def test_the_kpis_count_per_language(app: Any, client: httpx.AsyncClient, 
         {"language": "nl", "query": "nothing like this", "searches": 1}
     ]
     assert kpis["most_used"][0]["article_id"] == reset["id"]
+    # The metrics summary carries the same figures for its period, without the queries typed.
+    summary = await client.get(
+        "/v1/metrics/summary",
+        params={"from": kpis["since"], "to": kpis["until"]},
+    )
+    assert summary.status_code == 200, summary.text
+    knowledge_base = summary.json()["knowledge_base"]
+    assert knowledge_base["languages"] == kpis["languages"]
+    assert knowledge_base["most_used"] == kpis["most_used"]
+    assert "zero_result_queries" not in knowledge_base
 
 
 async def test_a_public_reply_naming_an_article_links_it_to_the_ticket(

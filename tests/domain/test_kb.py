@@ -143,3 +143,39 @@ def test_a_reply_names_articles_by_address_or_id() -> None:
     text = "See https://help.example.com/kb/articles/42, KB-7, kb#7 and KB 9; not KB-x or /kb/articles/"
     assert kb.article_references(text) == [42, 7, 9]
     assert kb.article_references("order 12345 and kbd-3") == []
+
+
+def test_the_words_a_candidate_must_hold_are_read_from_web_search_syntax() -> None:
+    plain = kb.wanted_words("paper jam")
+    assert (plain.words, plain.any_of, plain.exact) == ("paper jam", False, False)
+    either = kb.wanted_words("printer or scanner")
+    assert (either.words, either.any_of, either.exact) == ("printer scanner", True, True)
+    # A word left out is not required; the query itself decides it, before ranking.
+    without = kb.wanted_words("printer -toner")
+    assert (without.words, without.any_of, without.exact) == ("printer", False, True)
+    phrase = kb.wanted_words('"paper jam" tray')
+    assert (phrase.words, phrase.any_of, phrase.exact) == ("paper jam tray", False, True)
+
+
+def test_an_articles_writes_cause_published_updated_and_archived_events() -> None:
+    assert kb.article_events(None, "draft", new_revision=False) == []
+    assert kb.article_events(None, "published", new_revision=False) == ["kb.article.published"]
+    assert kb.article_events("draft", "draft", new_revision=True) == ["kb.article.updated"]
+    assert kb.article_events("draft", "published", new_revision=True) == [
+        "kb.article.updated",
+        "kb.article.published",
+    ]
+    assert kb.article_events("published", "archived", new_revision=False) == ["kb.article.archived"]
+    assert kb.article_events("published", "draft", new_revision=False) == []
+    payload = kb.article_event_payload(
+        article_id=3,
+        group_id=1,
+        source_article_id=1,
+        language="nl",
+        status="published",
+        publish_at=NOW + timedelta(hours=1),
+        visibility="public",
+        revision=2,
+        now=NOW,
+    )
+    assert payload["status"] == "scheduled"

@@ -30,9 +30,11 @@ from app.services.kb.shapes import (
     revision_out,
     served_out,
 )
-from app.store import kb as store
+from app.services.tickets import change
 from app.store import teams
-from app.store.kb import ArticleContent, ArticleRow, ArticleState, NewArticle, NewRevision
+from app.store.kb import articles as article_store
+from app.store.kb import usage as usage_store
+from app.store.kb.articles import ArticleContent, ArticleRow, ArticleState, NewArticle, NewRevision
 
 
 def _content(
@@ -82,7 +84,7 @@ async def _visible(
     conn: Connection, article_id: int, reader: kb.Reader, now: datetime, *, lock: bool = False
 ) -> ArticleRow:
     """The article if the reader sees it; 404 otherwise (an unseen draft does not exist)."""
-    row = await store.get_article(conn, article_id, lock=lock)
+    row = await article_store.get_article(conn, article_id, lock=lock)
     if row is None or not kb.sees(reader, facts(row), now):
         raise no_article(article_id)
     return row
@@ -97,7 +99,7 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
         await _known_team(conn, data.owner_team_id)
         group_id = source_id = source_revision = None
         if data.translation_of is not None:
-            source = await store.get_article(conn, data.translation_of, lock=True)
+            source = await article_store.get_article(conn, data.translation_of, lock=True)
             if source is None or not kb.sees(reader, facts(source), now):
                 raise UnprocessableEntity(
                     f"article {data.translation_of} does not exist",
@@ -108,7 +110,7 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
                         }
                     ],
                 )
-            group = await store.of_group(conn, source.group_id)
+            group = await article_store.of_group(conn, source.group_id)
             taken = {a.language.lower() for a in group}
             if data.language.lower() in taken:
                 raise Conflict(
@@ -116,7 +118,7 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
                     f"{data.language}: edit that one"
                 )
             group_id, source_id, source_revision = source.group_id, source.id, source.revision
-        row = await store.insert_article(
+        row = await article_store.insert_article(
             conn,
             NewArticle(
                 group_id=group_id,
@@ -141,8 +143,35 @@ async def create(desk: Desk, data: ArticleCreate, *, actor: Principal, now: date
                 now=now,
             ),
         )
-        await store.insert_revision(conn, _revision(row.id, 1, c, actor, now))
+        await article_store.insert_revision(conn, _revision(row.id, 1, c, actor, now))
+        await _announce(conn, None, row, new_revision=False, now=now)
     return article_out(row, now, source_revision)
+
+
+async def _announce(
+    conn: Connection,
+    before_status: str | None,
+    row: ArticleRow,
+    *,
+    new_revision: bool,
+    now: datetime,
+) -> None:
+    """The desk events of the write that left the article as `row` (staff feeds only)."""
+    types = kb.article_events(before_status, row.status, new_revision)
+    if not types:
+        return
+    payload = kb.article_event_payload(
+        article_id=row.id,
+        group_id=row.group_id,
+        source_article_id=row.source_article_id,
+        language=row.language,
+        status=row.status,
+        publish_at=row.publish_at,
+        visibility=row.visibility,
+        revision=row.revision,
+        now=now,
+    )
+    await change.record(conn, [], [(t, None, payload) for t in types], at=now)
 
 
 def _next_state(row: ArticleRow, data: ArticleUpdate, now: datetime) -> ArticleState:
@@ -208,7 +237,7 @@ async def update(
         if "owner_team_id" in given:
             await _known_team(conn, data.owner_team_id)
         if state.source_revision is not None and row.source_article_id is not None:
-            current = (await store.current_revisions(conn, [row.source_article_id])).get(
+            current = (await article_store.current_revisions(conn, [row.source_article_id])).get(
                 row.source_article_id, 0
             )
             if state.source_revision > current:
@@ -224,10 +253,13 @@ async def update(
             data.category if "category" in given else row.category,
             data.tags if data.tags is not None else row.tags,
         )
-        if kb.changed_fields(old, _as_content(new)):
+        before_status = row.status
+        new_revision = bool(kb.changed_fields(old, _as_content(new)))
+        if new_revision:
             row = await _write_content(conn, row, new, actor, now)
         if state != _state(row):
-            row = await store.update_state(conn, row.id, state, now)
+            row = await article_store.update_state(conn, row.id, state, now)
+        await _announce(conn, before_status, row, new_revision=new_revision, now=now)
         current_source = await _source_revision(conn, row)
     return article_out(row, now, current_source)
 
@@ -246,16 +278,20 @@ async def _write_content(
     restored_from: int | None = None,
 ) -> ArticleRow:
     indexed = kb.indexed_text(row.language, c.title, c.summary, c.body)
-    updated = await store.update_content(conn, row.id, c, indexed, now)
+    updated = await article_store.update_content(conn, row.id, c, indexed, now)
     extra = {} if restored_from is None else {"restored_from": restored_from}
-    await store.insert_revision(conn, _revision(row.id, updated.revision, c, actor, now, **extra))
+    await article_store.insert_revision(
+        conn, _revision(row.id, updated.revision, c, actor, now, **extra)
+    )
     return updated
 
 
 async def _source_revision(conn: Connection, row: ArticleRow) -> int | None:
     if row.source_article_id is None:
         return None
-    return (await store.current_revisions(conn, [row.source_article_id])).get(row.source_article_id)
+    return (await article_store.current_revisions(conn, [row.source_article_id])).get(
+        row.source_article_id
+    )
 
 
 async def restore(
@@ -272,11 +308,12 @@ async def restore(
     async with transaction(desk.db) as conn:
         row = await _visible(conn, article_id, reader, now, lock=True)
         versions.check(f"article {article_id}", row.version, expected_version)
-        old = await store.get_revision(conn, article_id, number)
+        old = await article_store.get_revision(conn, article_id, number)
         if old is None:
             raise NotFound(f"article {article_id} has no revision {number}")
         c = _content(old.title, old.summary, old.body, old.category, old.tags)
         row = await _write_content(conn, row, c, actor, now, restored_from=number)
+        await _announce(conn, row.status, row, new_revision=True, now=now)
         current_source = await _source_revision(conn, row)
     return article_out(row, now, current_source)
 
@@ -297,7 +334,7 @@ async def read(
         if language is not None:
             group = [
                 a
-                for a in await store.of_group(conn, row.group_id)
+                for a in await article_store.of_group(conn, row.group_id)
                 if kb.sees(reader, facts(a), now)
             ]
             by_language = {a.language: a.id for a in group}
@@ -315,20 +352,20 @@ async def opened(
     conn: Connection, search_id: int, article_id: int, reader: kb.Reader, now: datetime
 ) -> None:
     """Record that `article_id` was opened from the reader's search `search_id`."""
-    search = await store.get_search(conn, search_id)
+    search = await usage_store.get_search(conn, search_id)
     if search is None or not kb.owns_search(reader, search.key_id, search.customer_id):
         # Another caller's search is not there for this one: it cannot be probed.
         raise UnprocessableEntity(
             f"search {search_id} does not exist",
             errors=[{"field": "search_id", "message": f"search {search_id} does not exist"}],
         )
-    await store.mark_opened(conn, search_id, article_id, now)
+    await usage_store.mark_opened(conn, search_id, article_id, now)
 
 
 async def list_articles(
     desk: Desk, query: ArticleListQuery, *, reader: kb.Reader, now: datetime
 ) -> Page[ArticleOut]:
-    filters = store.ArticleFilters(
+    filters = article_store.ArticleFilters(
         base_language=kb.base_language(query.language) if query.language else None,
         category=query.category,
         status=query.status,
@@ -336,10 +373,10 @@ async def list_articles(
         group_id=query.group_id,
     )
     async with connection(desk.db) as conn:
-        rows, next_cursor = await store.page_articles(
+        rows, next_cursor = await article_store.page_articles(
             conn, filters, reader, now, limit=query.limit, cursor=query.cursor
         )
-        sources = await store.current_revisions(
+        sources = await article_store.current_revisions(
             conn, [r.source_article_id for r in rows if r.source_article_id is not None]
         )
     items = [
@@ -354,7 +391,7 @@ async def revisions(
 ) -> Page[RevisionOut]:
     async with connection(desk.db) as conn:
         await _visible(conn, article_id, reader, now)
-        rows, next_cursor = await store.page_revisions(
+        rows, next_cursor = await article_store.page_revisions(
             conn, article_id, limit=query.limit, cursor=query.cursor
         )
     return Page[RevisionOut](items=[revision_out(r) for r in rows], next_cursor=next_cursor)
@@ -365,7 +402,7 @@ async def revision(
 ) -> RevisionOut:
     async with connection(desk.db) as conn:
         await _visible(conn, article_id, reader, now)
-        row = await store.get_revision(conn, article_id, number)
+        row = await article_store.get_revision(conn, article_id, number)
     if row is None:
         raise NotFound(f"article {article_id} has no revision {number}")
     return revision_out(row)
@@ -383,8 +420,8 @@ async def diff(
     """What changed from one revision to another, field by field."""
     async with connection(desk.db) as conn:
         await _visible(conn, article_id, reader, now)
-        old = await store.get_revision(conn, article_id, from_revision)
-        new = await store.get_revision(conn, article_id, to_revision)
+        old = await article_store.get_revision(conn, article_id, from_revision)
+        new = await article_store.get_revision(conn, article_id, to_revision)
     for number, found in ((from_revision, old), (to_revision, new)):
         if found is None:
             raise NotFound(f"article {article_id} has no revision {number}")
@@ -406,7 +443,9 @@ async def translations(
     async with connection(desk.db) as conn:
         row = await _visible(conn, article_id, reader, now)
         group = [
-            a for a in await store.of_group(conn, row.group_id) if kb.sees(reader, facts(a), now)
+            a
+            for a in await article_store.of_group(conn, row.group_id)
+            if kb.sees(reader, facts(a), now)
         ]
         current = {a.id: a.revision for a in group}
         out: list[TranslationOut] = []
@@ -417,14 +456,16 @@ async def translations(
                 source_current = current.get(a.source_article_id)
                 if source_current is None:
                     source_current = (
-                        await store.current_revisions(conn, [a.source_article_id])
+                        await article_store.current_revisions(conn, [a.source_article_id])
                     ).get(a.source_article_id)
                 if kb.is_outdated(a.source_revision, source_current):
                     assert source_current is not None
-                    followed = await store.get_revision(
+                    followed = await article_store.get_revision(
                         conn, a.source_article_id, a.source_revision
                     )
-                    latest = await store.get_revision(conn, a.source_article_id, source_current)
+                    latest = await article_store.get_revision(
+                        conn, a.source_article_id, source_current
+                    )
                     if followed is not None and latest is not None:
                         changes = kb.diff(
                             content(followed),

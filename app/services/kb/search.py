@@ -11,8 +11,11 @@ from app.schemas.kb import HitOut, OpenedIn, SearchQuery, SearchResultOut
 from app.services.desk import Desk
 from app.services.kb.articles import opened
 from app.services.kb.shapes import facts, hit_out, no_article
-from app.store import kb as store
-from app.store.kb import Hit, NewSearch, SearchFilters
+from app.store.kb import articles as article_store
+from app.store.kb import search as search_store
+from app.store.kb import usage as usage_store
+from app.store.kb.search import Hit, SearchFilters
+from app.store.kb.usage import NewSearch
 
 
 async def find(
@@ -30,21 +33,21 @@ async def find(
     """A page of hits, with snippets and the fields matched. Full text first; the trigram
     fallback when the query is too short for it, or when full text finds nothing at all.
     `pick` chooses and orders the hits shown (snippets are cut for those alone)."""
-    similar = not plan.full_text or store.listing_of(cursor) == store.TRIGRAM.listing
+    similar = not plan.full_text or search_store.listing_of(cursor) == search_store.TRIGRAM.listing
     hits: list[Hit] = []
     next_cursor = None
     if not similar:
-        hits, next_cursor = await store.search_full_text(
+        hits, next_cursor = await search_store.search_full_text(
             conn, plan, filters, reader, now, limit=limit, cursor=cursor, any_word=any_word
         )
         similar = not hits and cursor is None
     if similar:
-        hits, next_cursor = await store.search_similar(
+        hits, next_cursor = await search_store.search_similar(
             conn, plan, filters, reader, now, limit=limit, cursor=cursor
         )
     if pick is not None:
         hits = pick(hits)
-    details = await store.hit_details(
+    details = await search_store.hit_details(
         conn, plan, [h.id for h in hits], similar=similar, any_word=any_word
     )
     ranks = {h.id: h.rank for h in hits}
@@ -65,7 +68,7 @@ async def search(
         )
         search_id = None
         if query.cursor is None:
-            search_id = await store.record_search(
+            search_id = await usage_store.record_search(
                 conn,
                 NewSearch(
                     kind="search",
@@ -89,7 +92,7 @@ async def record_opened(
     """The reader opened `data.article_id` from their search `search_id`."""
     reader = kb.reader_of(actor)
     async with transaction(desk.db) as conn:
-        article = await store.get_article(conn, data.article_id)
+        article = await article_store.get_article(conn, data.article_id)
         if article is None or not kb.sees(reader, facts(article), now):
             raise no_article(data.article_id)
         await opened(conn, search_id, data.article_id, reader, now)

@@ -13,7 +13,8 @@ from app.schemas.kb import (
     ServedArticleOut,
     TranslationState,
 )
-from app.store.kb import MARK_START, MARK_STOP, ArticleRow, HitDetail, RevisionRow
+from app.store.kb.articles import ArticleRow, RevisionRow
+from app.store.kb.search import MARK_START, MARK_STOP, HitDetail
 
 
 def no_article(article_id: int) -> NotFound:

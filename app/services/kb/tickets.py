@@ -1,29 +1,25 @@
-"""The knowledge base at a ticket: the articles suggested for it, those linked as solving it,
-and the KPIs that follow from searches and links."""
+"""The knowledge base at a ticket: the articles suggested for it and those linked as solving it."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from app.db import Connection, connection, transaction
 from app.domain import kb
 from app.domain.access import Principal, Visibility
 from app.schemas.kb import (
-    KbMetricsOut,
-    KbMetricsQuery,
-    LanguageKpisOut,
     LinkCreate,
     LinkOut,
-    MostUsedOut,
     SuggestionsOut,
-    ZeroResultQueryOut,
 )
 from app.services.desk import Desk
 from app.services.idempotency import Written
 from app.services.kb.search import find
 from app.services.kb.shapes import facts, no_article
 from app.services.tickets.shapes import no_ticket
-from app.store import kb as store
 from app.store import tickets
-from app.store.kb import LinkRow, NewLink, NewSearch, SearchFilters
+from app.store.kb import articles as article_store
+from app.store.kb import usage as usage_store
+from app.store.kb.search import SearchFilters
+from app.store.kb.usage import LinkRow, NewLink, NewSearch
 
 # A ticket's suggestions: the best few, picked from a few more by the ticket's category too.
 SUGGESTIONS = 5
@@ -56,7 +52,7 @@ async def suggestions(
                 hits, key=lambda h: -kb.suggestion_score(h.rank, h.category, ticket.category)
             )[:SUGGESTIONS],
         )
-        search_id = await store.record_search(
+        search_id = await usage_store.record_search(
             conn,
             NewSearch(
                 kind="suggestion",
@@ -104,10 +100,10 @@ async def link(
         ticket = await tickets.get(conn, ticket_id, visible)
         if ticket is None:
             raise no_ticket(ticket_id)
-        article = await store.get_article(conn, data.article_id)
+        article = await article_store.get_article(conn, data.article_id)
         if article is None or not kb.sees(reader, facts(article), now):
             raise no_article(data.article_id)
-        row, created = await store.insert_link(
+        row, created = await usage_store.insert_link(
             conn,
             NewLink(
                 ticket_id=ticket.id,
@@ -117,7 +113,7 @@ async def link(
                 linked_at=now,
             ),
         )
-        used = await store.mark_suggestions_used(conn, ticket.id, article.id)
+        used = await usage_store.mark_suggestions_used(conn, ticket.id, article.id)
     return Written(_link_out(row, used), created=created)
 
 
@@ -131,8 +127,8 @@ async def link_named(
     if not named:
         return 0
     made = 0
-    for article_id in await store.live_of(conn, named, now):
-        _, created = await store.insert_link(
+    for article_id in await usage_store.live_of(conn, named, now):
+        _, created = await usage_store.insert_link(
             conn,
             NewLink(
                 ticket_id=ticket_id,
@@ -144,7 +140,7 @@ async def link_named(
         )
         if created:
             made += 1
-            await store.mark_suggestions_used(conn, ticket_id, article_id)
+            await usage_store.mark_suggestions_used(conn, ticket_id, article_id)
     return made
 
 
@@ -153,51 +149,5 @@ async def links(desk: Desk, ticket_id: int, *, visible: Visibility) -> list[Link
         ticket = await tickets.get(conn, ticket_id, visible)
         if ticket is None:
             raise no_ticket(ticket_id)
-        rows = await store.links_of_ticket(conn, ticket.id)
+        rows = await usage_store.links_of_ticket(conn, ticket.id)
     return [_link_out(r, 0) for r in rows]
-
-
-# The KPIs' default period, and how many of the zero-result queries and most used articles.
-PERIOD = timedelta(days=30)
-TOP = 20
-
-
-async def metrics(desk: Desk, query: KbMetricsQuery, *, now: datetime) -> KbMetricsOut:
-    """Per language: tickets solved by an article, searches and those finding nothing, portal
-    searches followed by no ticket within a day (deflection), outdated translations, articles
-    past review_by; the queries that found nothing and the most used articles."""
-    until = query.until or now
-    since = query.since or until - PERIOD
-    async with connection(desk.db) as conn:
-        rows = await store.kpis(conn, since, until, now)
-        zero = await store.zero_result_queries(conn, since, until, TOP)
-        used = await store.most_used(conn, since, until, TOP)
-    return KbMetricsOut(
-        since=since,
-        until=until,
-        languages=[
-            LanguageKpisOut(
-                language=r.language,
-                tickets_solved=r.tickets_solved,
-                links=r.links,
-                searches=r.searches,
-                zero_result_searches=r.zero_result_searches,
-                portal_searches=r.portal_searches,
-                deflected_searches=r.deflected_searches,
-                deflection_rate=(
-                    round(r.deflected_searches / r.portal_searches, 4)
-                    if r.portal_searches
-                    else None
-                ),
-                outdated_translations=r.outdated_translations,
-                past_review=r.past_review,
-            )
-            for r in rows
-        ],
-        zero_result_queries=[
-            ZeroResultQueryOut(language=lang, query=q, searches=n) for lang, q, n in zero
-        ],
-        most_used=[
-            MostUsedOut(article_id=i, language=lang, title=t, links=n) for i, lang, t, n in used
-        ],
-    )

@@ -1,0 +1,269 @@
+"""Searching the knowledge base: candidates by the words kept in each article's row, ranked;
+the trigram fallback on titles; snippets and the fields matched for the page returned."""
+
+import base64
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+import orjson
+
+from app.domain.kb import Reader, SearchPlan
+from app.store.kb.articles import ARTICLE_COLUMNS, ArticleRow
+from app.store.paging import KeyColumn, Order, Params, fetch_page
+
+# ---- search ----------------------------------------------------------------------------------
+
+# Hits of full text are ordered by rank (title above summary above body: the weights), those of
+# the trigram fallback by word similarity; each listing its own cursors.
+# A hit's rank reads only what is in its row: the title's and summary's words (ts_rank, A 1.0,
+# B 0.4: a word in the title ranks above one in the summary) and the share of the query's words
+# the article holds anywhere, body included, worth at most BODY_SHARE: below one word in the
+# summary, so a body mention never outranks the article the words are the subject of.
+BODY_SHARE = 0.1
+RANK = (
+    f"(ts_rank(a.head_vector, s.q) + {BODY_SHARE} * (SELECT count(*) FROM unnest(s.h) AS w"
+    " WHERE w = ANY(a.word_hashes))::float8 / greatest(cardinality(s.h), 1))::float8"
+)
+FULL_TEXT = Order("kb_search", (KeyColumn(RANK, float), KeyColumn("a.id", int)), descending=True)
+TRIGRAM = Order(
+    "kb_search_similar",
+    (KeyColumn("word_similarity(s.w, lower(a.title))::float8", float), KeyColumn("a.id", int)),
+    descending=True,
+)
+# What full text ranks: the newest CANDIDATES articles with the words in their title or summary
+# (head_vector), and the newest CANDIDATES with them anywhere (word_hashes). Both are read from
+# the row itself, never from the weighted vector kept out of line with a long body: a common
+# word is found by walking the newest articles and checking each one's small array, a rare one
+# through the GIN indexes; either way the cost follows the page, not the corpus. The articles
+# whose subject the words are (title, summary) are among those ranked unless more than
+# CANDIDATES newer titles and summaries share them.
+CANDIDATES = 150
+# How alike a query and an article's title and summary must be for the fallback: low enough
+# for a typo or two in a word, high enough that unrelated words do not come back.
+SIMILARITY = 0.45
+
+
+def listing_of(cursor: str | None) -> str | None:
+    """Which listing issued `cursor` (full text or trigram); None when it names none. The
+    listing itself checks the cursor when it is used."""
+    if not cursor:
+        return None
+    try:
+        payload = orjson.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        listing = payload.get("s") if isinstance(payload, dict) else None
+    except (ValueError, orjson.JSONDecodeError):
+        return None
+    return listing if isinstance(listing, str) else None
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    category: str | None = None
+    visibility: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: int
+    rank: float
+    category: str | None
+
+
+def _tsquery(plan: SearchPlan, p: Params, *, any_word: bool) -> str:
+    """The query in each of the plan's configurations (OR-ed: the union of their matches).
+    `any_word`: every word an alternative (a ticket's text), not all of them required."""
+    words = p(plan.words, "text")
+    if any_word:
+        parts = [
+            "(SELECT coalesce(string_agg(quote_literal(lexeme), ' | '), '')::tsquery"
+            f" FROM unnest(to_tsvector('{config}'::regconfig, {words})))"
+            for config in plan.configs
+        ]
+    else:
+        parts = [f"websearch_to_tsquery('{config}'::regconfig, {words})" for config in plan.configs]
+    return " || ".join(parts)
+
+
+def _search_where(
+    plan: SearchPlan, filters: SearchFilters, reader: Reader, p: Params, now: datetime, a: str
+) -> list[str]:
+    """Live articles (published, publish_at reached) the reader sees, in the asked language."""
+    at = p(now, "timestamptz")
+    where = [f"{a}.status = 'published'", f"({a}.publish_at IS NULL OR {a}.publish_at <= {at})"]
+    if plan.base_language is not None:
+        where.append(f"{a}.base_language = {p(plan.base_language, 'text')}")
+    if filters.category is not None:
+        where.append(f"{a}.category = {p(filters.category, 'text')}")
+    if reader.public_only:
+        where.append(f"{a}.visibility = 'public'")
+    elif filters.visibility is not None:
+        where.append(f"{a}.visibility = {p(filters.visibility, 'text')}")
+    return where
+
+
+# The articles' rows are read from memory, not disk: for this transaction, walking the language
+# index (its rows spread over the table) is costed as what it is, not as random reads; else a
+# walk of the primary key, reading every language's articles, looks cheaper.
+_WORD_HASHES = """
+    SELECT c.config, kb_word_hashes(to_tsvector(c.config::regconfig, $2)) AS hashes
+    FROM unnest($1::text[]) AS c(config),
+         (SELECT set_config('random_page_cost', '1.1', true)) AS costed
+"""
+
+
+async def word_hashes(conn: asyncpg.Connection, configs: Sequence[str], words: str) -> list[int]:
+    """The query's words stemmed in each configuration, as the hashes `word_hashes` holds
+    (each configuration's separately: a candidate must match all of one's)."""
+    rows = await conn.fetch(_WORD_HASHES, list(configs), words)
+    return [r["hashes"] for r in rows if r["hashes"]]
+
+
+def _int_array(values: Sequence[int]) -> str:
+    # Integers the database computed: written into the statement so that the planner sees
+    # them (how common each word is decides between the GIN index and the newest-first walk).
+    return "'{" + ",".join(str(int(v)) for v in values) + "}'::integer[]"
+
+
+async def search_full_text(
+    conn: asyncpg.Connection,
+    plan: SearchPlan,
+    filters: SearchFilters,
+    reader: Reader,
+    now: datetime,
+    *,
+    limit: int,
+    cursor: str | None,
+    any_word: bool = False,
+) -> tuple[list[Hit], str | None]:
+    """Full-text hits, best first: the candidates are chosen by the words in the row (see
+    CANDIDATES), then ranked by RANK."""
+    per_config = await word_hashes(conn, plan.configs, plan.wanted.words)
+    if not per_config:
+        return [], None  # stop words alone: nothing to find
+    p = Params()
+    q = _tsquery(plan, p, any_word=any_word)
+    operator = "&&" if any_word or plan.wanted.any_of else "@>"
+    holds = " OR ".join(f"c.word_hashes {operator} {_int_array(h)}" for h in per_config)
+    candidates = " UNION ".join(
+        f"(SELECT c.id FROM kb_articles c WHERE ({match}) AND "
+        + " AND ".join(_search_where(plan, filters, reader, p, now, "c"))
+        + f" ORDER BY c.id DESC LIMIT {CANDIDATES})"
+        for match in (f"c.head_vector @@ ({q})", holds)
+    )
+    where = [f"a.id IN ({candidates})"]
+    if plan.wanted.exact and not any_word:
+        where.append("a.search_vector @@ s.q")
+    every = sorted({h for hashes in per_config for h in hashes})
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns=f"a.id, a.category, {RANK} AS rank",
+        source=f"kb_articles a CROSS JOIN (SELECT {q} AS q, {_int_array(every)} AS h) s",
+        where=where,
+        params=p,
+        order=FULL_TEXT,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [Hit(r["id"], r["rank"], r["category"]) for r in rows], next_cursor
+
+
+async def search_similar(
+    conn: asyncpg.Connection,
+    plan: SearchPlan,
+    filters: SearchFilters,
+    reader: Reader,
+    now: datetime,
+    *,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Hit], str | None]:
+    """The fallback: articles whose title holds a word like the query's (typos, very short
+    queries), by pg_trgm's word similarity through the trigram index of the titles: a short
+    field, so each article the index offers is checked quickly."""
+    # The operator's threshold is a setting: for this transaction only.
+    await conn.execute(
+        "SELECT set_config('pg_trgm.word_similarity_threshold', $1, true)", str(SIMILARITY)
+    )
+    p = Params()
+    source = f"kb_articles a CROSS JOIN (SELECT lower({p(plan.words, 'text')}) AS w) s"
+    where = ["s.w <% lower(a.title)", *_search_where(plan, filters, reader, p, now, "a")]
+    rows, next_cursor = await fetch_page(
+        conn,
+        columns="a.id, a.category, word_similarity(s.w, lower(a.title))::float8 AS rank",
+        source=source,
+        where=where,
+        params=p,
+        order=TRIGRAM,
+        cursor=cursor,
+        limit=limit,
+    )
+    return [Hit(r["id"], r["rank"], r["category"]) for r in rows], next_cursor
+
+
+@dataclass(frozen=True, slots=True)
+class HitDetail:
+    """What a page of hits shows of each: the article, the fields that matched, a snippet with
+    the matched words between MARK_START and MARK_STOP."""
+
+    article: ArticleRow
+    in_title: bool
+    in_summary: bool
+    in_body: bool
+    snippet: str
+
+
+MARK_START = "\x02"
+MARK_STOP = "\x03"
+_HEADLINE_OPTIONS = (
+    f"StartSel={MARK_START}, StopSel={MARK_STOP}, MaxWords=30, MinWords=12, "
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+async def hit_details(
+    conn: asyncpg.Connection,
+    plan: SearchPlan,
+    ids: Sequence[int],
+    *,
+    similar: bool,
+    any_word: bool = False,
+) -> list[HitDetail]:
+    """The page's hits in the order of `ids`: snippets are cut (ts_headline) only for these.
+    Which field matched: a rank counting one weight only (title A, summary B, body C)."""
+    if not ids:
+        return []
+    p = Params(list(ids))
+    cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+    if similar:
+        w = p(plan.words, "text")
+        threshold = p(SIMILARITY, "float8")
+        sql = f"""
+            SELECT {cols},
+                word_similarity(lower({w}), lower(a.title)) >= {threshold} AS in_title,
+                word_similarity(lower({w}), lower(coalesce(a.summary, ''))) >= {threshold}
+                    AS in_summary,
+                false AS in_body,
+                left(coalesce(a.summary, a.body), 240) AS snippet
+            FROM kb_articles a WHERE a.id = ANY($1::bigint[])
+        """
+    else:
+        q = _tsquery(plan, p, any_word=any_word)
+        sql = f"""
+            SELECT {cols},
+                ts_rank('{{0,0,0,1}}'::float4[], a.search_vector, s.q) > 0 AS in_title,
+                ts_rank('{{0,0,1,0}}'::float4[], a.search_vector, s.q) > 0 AS in_summary,
+                ts_rank('{{0,1,0,0}}'::float4[], a.search_vector, s.q) > 0 AS in_body,
+                ts_headline(a.search_config::regconfig, coalesce(a.search_body, a.body), s.q,
+                            {p(_HEADLINE_OPTIONS, "text")}) AS snippet
+            FROM kb_articles a CROSS JOIN (SELECT {q} AS q) s
+            WHERE a.id = ANY($1::bigint[])
+        """
+    by_id = {}
+    for r in await conn.fetch(sql, *p.values):
+        article = ArticleRow(**{c: r[c] for c in ARTICLE_COLUMNS})
+        by_id[article.id] = HitDetail(
+            article, r["in_title"], r["in_summary"], r["in_body"], r["snippet"]
+        )
+    return [by_id[i] for i in ids if i in by_id]
