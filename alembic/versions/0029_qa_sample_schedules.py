@@ -8,7 +8,7 @@
 Audited by the row trigger of migration 0007.
 
 Revision ID: 0029
-Revises: 0026
+Revises: 0028
 Create Date: 2027-03-10 09:00:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0029"
-down_revision: str | None = "0026"
+down_revision: str | None = "0028"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
