@@ -38,7 +38,7 @@ async def _bootstrap_admin_key(url: str, settings: Settings) -> str | None:
     from app.db import Limits, connect
     from app.schemas import ApiKeyCreate
     from app.services import auth
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     db = await connect(url, Limits(pool_size=1))
     try:
@@ -143,9 +143,9 @@ def worker() -> None:
     from app.db import connect, migrate
     from app.logs import configure
     from app.main import limits_of
-    from app.services.desk import Desk
+    from app.services.context import Desk
     from app.workers import rollups, webhooks
-    from app.workers.deadlines import DeadlineWorker
+    from app.workers.timers import TimerWorker
 
     settings = get_settings()
     configure(settings.log_level, settings.log_format)
@@ -162,7 +162,7 @@ def worker() -> None:
         try:
             desk = Desk.of(db, settings)
             await asyncio.gather(
-                DeadlineWorker(desk, SystemClock()).run(stop),
+                TimerWorker(desk, SystemClock()).run(stop),
                 webhooks.deliver(desk, SystemClock(), stop),
                 rollups.keep(desk, stop),
             )
@@ -189,7 +189,7 @@ def rebuild_metrics() -> None:
     from app.db import connect
     from app.main import limits_of
     from app.services import rollups
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     settings = get_settings()
     url = resolve_database_url(settings)
@@ -220,7 +220,7 @@ def create_key(
     from app.errors import HelpdeskError
     from app.schemas import ApiKeyCreate
     from app.services import auth
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     if role not in ROLES:
         typer.echo(f"invalid role: {role}; choose {ROLE_CHOICES}", err=True)
@@ -288,7 +288,7 @@ def backup_command(
 
     from app.clock import utcnow
     from app.db import Limits, connect, migrate
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     settings = get_settings()
     url = resolve_database_url(settings)
@@ -355,7 +355,7 @@ async def _arm_retention(url: str, settings: Settings) -> int:
     from app.clock import utcnow
     from app.db import Limits, connect
     from app.services import privacy
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     if settings.retention_days is None:
         return 0

@@ -87,7 +87,7 @@ class JsonFormatter(logging.Formatter):
 
 
 class ConsoleFormatter(logging.Formatter):
-    """`21:23:32 INFO  helpdesk.worker  deadline worker started  replica=4510…`: what a person
+    """`21:23:32 INFO  helpdesk.worker  timer worker started  replica=4510…`: what a person
     reads on a terminal; the same fields as the JSON line."""
 
     def format(self, record: logging.LogRecord) -> str:

@@ -38,11 +38,11 @@ from app.routers import (
     tickets,
 )
 from app.services import audit as audit_service
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.event_stream import EventStreams, StreamLimits
 from app.settings import Settings
 from app.workers import rollups, webhooks
-from app.workers.deadlines import DeadlineWorker
+from app.workers.timers import TimerWorker
 
 DESCRIPTION = """A headless help desk: tickets, the interactions logged on them, SLA clocks and
 their deadlines over a REST API.
@@ -110,7 +110,7 @@ def create_app(
         streams_task = asyncio.create_task(streams.run())
         worker_task = None
         if run_worker:
-            worker = DeadlineWorker(app.state.desk, app.state.clock)
+            worker = TimerWorker(app.state.desk, app.state.clock)
             worker_task = asyncio.gather(
                 worker.run(stop),
                 webhooks.deliver(app.state.desk, app.state.clock, stop),

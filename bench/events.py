@@ -129,7 +129,7 @@ def receiver_process(port_file: str, log_file: str) -> None:
 
 def worker_process(url: str) -> None:
     from app.clock import SystemClock
-    from app.services.desk import Desk
+    from app.services.context import Desk
     from app.workers.webhooks import WebhookWorker
 
     async def main() -> None:
@@ -363,7 +363,7 @@ def receipts_of_streams(log_file: str) -> list[tuple[int, int, float]]:
 async def api(url: str) -> tuple[httpx.AsyncClient, Any]:
     from app.main import create_app
     from app.services import auth
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
     db = await connect(url, Limits(pool_size=20))
     settings = settings_for(url)

@@ -25,7 +25,7 @@ from app.main import create_app
 from app.routers import privacy as privacy_router
 from app.schemas import ApiKeyCreate
 from app.services import auth, backups
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.settings import Settings, get_settings
 from app.store import backups as store
 from tests.conftest import create_database_from_template, database_url, drop_database

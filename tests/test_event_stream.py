@@ -22,7 +22,7 @@ from app.routers.events import WIRE
 from app.schemas import ApiKeyCreate
 from app.schemas.events import EventStreamQuery
 from app.services import auth
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.event_stream import EventStreams, StreamLimits
 from app.services.tickets import change
 from app.settings import Settings

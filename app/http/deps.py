@@ -26,8 +26,8 @@ from app.errors import BadRequest, Forbidden, PreconditionRequired
 from app.http.ratelimit import STATE_KEY, RateLimiter, refusal
 from app.logs import actor_var
 from app.schemas import MAX_ID
-from app.services import auth, versions
-from app.services.desk import Desk
+from app.services import auth
+from app.services.context import Desk
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -207,7 +207,7 @@ def expected_version(if_match: str | None) -> int:
         )
     value = if_match.strip(" \t")
     if value == "*":
-        return versions.ANY
+        return if_match.ANY
     # An empty list (`If-Match:` with no value) is well-formed and matches nothing.
     tags = [part.strip(" \t") for part in value.split(",")] if value else []
     parsed = [_ENTITY_TAG.fullmatch(tag) for tag in tags]
@@ -219,7 +219,7 @@ def expected_version(if_match: str | None) -> int:
         )
     ours = [int(m.group(1)) for m in parsed if m and _OUR_TAG.fullmatch(m.group(1))]
     # Several versions named: at most one can be current, and the check compares with one.
-    return ours[0] if len(ours) == 1 else versions.NONE
+    return ours[0] if len(ours) == 1 else if_match.NONE
 
 
 # ---- query strings ---------------------------------------------------------------------------

@@ -34,7 +34,7 @@ class IdempotentRequest(SQLModel, table=True):
 
 
 class WorkerReplica(SQLModel, table=True):
-    """One running deadline worker, as it last reported itself."""
+    """One running timer worker, as it last reported itself."""
 
     __tablename__ = "worker_replicas"
     id: str = Field(sa_type=String(64), primary_key=True)

@@ -1,4 +1,4 @@
-"""Callbacks on tickets, reminders, SLA events and the deadline worker's status."""
+"""Callbacks on tickets, reminders, SLA events and the timer worker's status."""
 
 from typing import Annotated
 
@@ -24,10 +24,10 @@ from app.schemas import (
     SlaEventOut,
     WorkerStatus,
 )
-from app.schemas.deadlines import CallbackListQuery, ReminderListQuery, SlaEventListQuery
-from app.services import callbacks, reminders, sla_events, worker_status
+from app.schemas.followups import CallbackListQuery, ReminderListQuery, SlaEventListQuery
+from app.services import callbacks, reminders, sla_events, timer_workers
 
-router = APIRouter(tags=["deadlines"])
+router = APIRouter(tags=["follow-ups"])
 
 
 @router.post(
@@ -116,4 +116,4 @@ async def list_sla_events(
 
 @router.get("/v1/worker/status", response_model=WorkerStatus, operation_id="worker_status")
 async def get_worker_status(call: ReadCall) -> Response:
-    return json_body(await worker_status.status(call.desk, call.now))
+    return json_body(await timer_workers.status(call.desk, call.now))

@@ -38,7 +38,7 @@ from app.schemas.customers import (
     CustomerOut,
     CustomerUpdate,
 )
-from app.schemas.deadlines import (
+from app.schemas.followups import (
     CallbackCreate,
     CallbackOut,
     ReminderOut,

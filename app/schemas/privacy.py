@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 
 from app.schemas.audit import AuditEntryOut
 from app.schemas.customers import CustomerOut
-from app.schemas.deadlines import CallbackOut
+from app.schemas.followups import CallbackOut
 from app.schemas.history import HistoryEntryOut
 from app.schemas.inbound import InboundEmailOut
 from app.schemas.interactions import InteractionOut

@@ -9,7 +9,7 @@ from app.db import Connection, begun
 from app.domain import routing
 from app.domain.priority import decide_priority
 from app.schemas import TicketCreate
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.policies import Snapshot
 from app.store import routing as store
 

@@ -8,7 +8,7 @@ from app.domain import audit as rules
 from app.logs import acting
 from app.schemas import Page
 from app.schemas.audit import AuditEntryOut, AuditLogQuery
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import audit as store
 from app.store.audit import AuditEntryRow
 

@@ -15,7 +15,7 @@ from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import Page
 from app.schemas.reports import AuditQuery, AuditRequest, FindingRowsOut, StoredReportOut
 from app.services import timers
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.store import audit_report as store
 from app.store import metrics as metrics_store

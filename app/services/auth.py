@@ -12,7 +12,7 @@ from app.errors import Conflict, NotFound, Unauthorized, UnprocessableEntity
 from app.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut, Page
 from app.schemas.api_keys import ApiKeyListQuery, ApiKeyRotate
 from app.services import customer_tokens
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import agents, api_keys
 from app.store.api_keys import ApiKeyRow, CallerRow
 

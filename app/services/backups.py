@@ -29,7 +29,7 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from app.db import Limits, connect, connection, transaction, with_database
 from app.errors import NotFound
 from app.schemas.privacy import BackupOut
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import backups as store
 from app.store.backups import BackupRow, TableCensus
 

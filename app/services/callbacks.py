@@ -8,10 +8,10 @@ from app.domain.access import SYSTEM, Principal, Visibility
 from app.domain.sla import TimerSpec
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import CallbackCreate, CallbackOut, Page
-from app.schemas.deadlines import CallbackListQuery
+from app.schemas.followups import CallbackListQuery
 from app.services import audit, history, idempotency, reminders, sla_events
 from app.services import timers as registry
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
 from app.services.tickets.shapes import refuse_if_merged

@@ -11,7 +11,7 @@ from app.errors import Conflict, Forbidden
 from app.schemas import InteractionCreate, TicketCreate
 from app.schemas.chat import ChatConversation, ChatMessage, ChatMessageOut, ChatOut
 from app.services import idempotency, interactions
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change, create
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, no_ticket

@@ -13,7 +13,7 @@ from app.db import connection, transaction
 from app.domain.access import CUSTOMER, Principal
 from app.errors import Conflict, NotFound, Unauthorized
 from app.schemas.api_keys import CustomerTokenOut, CustomerTokensRevoked
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import customer_tokens as store
 from app.store import customers, service_secrets
 from app.store import privacy as erasures

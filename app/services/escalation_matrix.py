@@ -9,8 +9,8 @@ from app.domain import escalation as rules
 from app.domain.access import EVERYTHING, SYSTEM, Principal
 from app.errors import UnprocessableEntity
 from app.schemas.escalations import EscalationMatrixIn, EscalationMatrixOut, EscalationMatrixRule
-from app.services import history, reminders, versions
-from app.services.desk import Desk
+from app.services import history, if_match, reminders
+from app.services.context import Desk
 from app.services.escalations import Move, apply
 from app.services.tickets import change
 from app.store import escalations as store
@@ -50,7 +50,7 @@ async def replace_matrix(
         ) from None
     async with transaction(desk.db) as conn:
         current = await store.matrix(conn, lock=True)
-        versions.check("the escalation matrix", current.version, expected_version)
+        if_match.check("the escalation matrix", current.version, expected_version)
         row = await store.replace_matrix(conn, given, max(now, current.updated_at))
     return matrix_out(row)
 

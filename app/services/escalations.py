@@ -21,7 +21,7 @@ from app.schemas.escalations import (
     TicketEscalationListQuery,
 )
 from app.services import assignment, audit, history, idempotency, timers
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.reminders import close_acknowledged
 from app.services.tickets import change

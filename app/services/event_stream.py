@@ -23,7 +23,7 @@ from app.db import connection, listen, still_listening
 from app.domain.access import Visibility, sees
 from app.errors import ServiceUnavailable, TooManyStreams
 from app.schemas.events import EventStreamQuery
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.outbox import out
 from app.store import events as store
 from app.store.events import EventFilters, EventRow, TailEvent

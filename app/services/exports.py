@@ -6,7 +6,7 @@ from typing import Any
 from app.db import connection
 from app.domain.access import Visibility
 from app.services import audit
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import exports as store
 
 COLUMNS = store.EXPORTED

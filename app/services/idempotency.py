@@ -14,7 +14,7 @@ from pydantic_core import to_jsonable_python
 from app.db import Connection, transaction
 from app.domain.access import Principal
 from app.errors import Conflict, IdempotencyKeyReused
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import idempotency as store
 
 T = TypeVar("T")

@@ -20,7 +20,7 @@ from app.schemas.imports import (
     TicketImportBatch,
 )
 from app.services import clocks, history, sla_events
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.interactions import (
     check_shape,

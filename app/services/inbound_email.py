@@ -23,7 +23,7 @@ from app.services import (
     mail_threads,
     participants,
 )
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.mail_threads import email_out
 from app.services.tickets import change

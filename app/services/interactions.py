@@ -21,7 +21,7 @@ from app.services import (
     mail_threads,
     reminders,
 )
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.kb import tickets as kb_links
 from app.services.tickets import change

@@ -12,7 +12,7 @@ from app.domain.access import Visibility
 from app.domain.mail import ParsedMail, stored_id
 from app.schemas.inbound import InboundEmailOut, OutboundEmailOut, ReceivedFileOut
 from app.services import customer_tokens
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import inbound, participants
 from app.store import tickets as ticket_store
 from app.store.inbound import InboundEmailRow, OutboundEmailRow

@@ -14,7 +14,7 @@ from app.domain.rollups import Tally, top
 from app.errors import UnprocessableEntity
 from app.schemas import metrics as shapes
 from app.services import rollups
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.kb import kpis as kb_kpis
 from app.store import metrics as store
 from app.store.metrics import Scope

@@ -5,10 +5,10 @@ from datetime import datetime
 
 from app.db import connection
 from app.domain.access import Visibility
-from app.services.desk import Desk
-from app.services.worker_status import LISTED_WITHIN, STALE_AFTER
+from app.services.context import Desk
+from app.services.timer_workers import LISTED_WITHIN, STALE_AFTER
 from app.store import monitoring as store
-from app.store import timers, workers
+from app.store import timer_workers, timers
 
 
 @dataclass(frozen=True)
@@ -26,7 +26,7 @@ class DeskFigures:
     sla_events: list[tuple[str, str, int]]  # metric, kind, events
     timers_pending: int
     timers_overdue: int
-    # How far behind the deadline worker is: the age of the oldest timer that is due.
+    # How far behind the timer worker is: the age of the oldest timer that is due.
     worker_lag_seconds: float
     worker_replicas: int
 
@@ -36,7 +36,7 @@ async def figures(desk: Desk, *, visible: Visibility, now: datetime) -> DeskFigu
         opened = await store.open_tickets(conn, visible, now)
         events = await store.sla_event_totals(conn, visible)
         pending, overdue, oldest = await timers.counts(conn, now)
-        replicas = await workers.seen_since(conn, now - LISTED_WITHIN)
+        replicas = await timer_workers.seen_since(conn, now - LISTED_WITHIN)
     return DeskFigures(
         open_tickets=[OpenTickets(**r) for r in opened],
         sla_events=[(r["metric"], r["kind"], r["events"]) for r in events],

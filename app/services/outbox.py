@@ -8,7 +8,7 @@ from app.domain import events as kinds
 from app.domain.access import Visibility
 from app.schemas import Page
 from app.schemas.events import EventListQuery, EventOut
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import events as store
 from app.store.events import EventFilters, EventRow
 from app.store.tickets import CreatedEvent, TicketRow

@@ -11,7 +11,7 @@ from app.errors import Conflict, NotFound
 from app.schemas import Page
 from app.schemas.participants import ParticipantCreate, ParticipantListQuery, ParticipantOut
 from app.services import audit, history
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.services.tickets.shapes import invalid, no_ticket
 from app.services.tickets.update import refuse_if_closed

@@ -10,7 +10,7 @@ from app.schemas import InteractionCreate, InteractionOut, Page
 from app.schemas.attachments import CustomerAttachmentOut
 from app.schemas.portal import CustomerInteractionOut
 from app.services import attachments, interactions
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 
 

@@ -19,7 +19,7 @@ from app.schemas.privacy import CustomerExport, ErasureOut, ExportedTicket, Tick
 from app.services import attachments, audit, clocks, history, participants, rollups
 from app.services import timers as registry
 from app.services.callbacks import out as callback_out
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.mail_threads import email_out
 from app.services.retention import RETENTION
 from app.services.surveys import out as survey_out

@@ -1,7 +1,7 @@
 """Whether this replica can serve: database reachable, schema migrated to head."""
 
 from app.db import current_revision, head_revision
-from app.services.desk import Desk
+from app.services.context import Desk
 
 
 async def check(desk: Desk, limit_seconds: float = 2.0) -> str | None:

@@ -10,8 +10,8 @@ from app.schemas import Page
 from app.schemas.agents import AgentCreate, AgentListQuery, AgentOut, AgentUpdate
 from app.schemas.customers import CustomerCreate, CustomerListQuery, CustomerOut, CustomerUpdate
 from app.schemas.teams import TeamCreate, TeamListQuery, TeamOut, TeamUpdate
-from app.services import audit, versions
-from app.services.desk import Desk
+from app.services import audit, if_match
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store import agents, customers, teams
 from app.store import privacy as erasures
@@ -77,7 +77,7 @@ async def update_customer(
                 f"customer {customer_id} was erased: an erased customer stays erased",
                 reason="customer_erased",
             )
-        versions.check(f"customer {customer_id}", current.version, expected_version)
+        if_match.check(f"customer {customer_id}", current.version, expected_version)
         if not changes:
             return _customer(current)
         row = await customers.update(conn, replace(current, **changes), _after(now, current))
@@ -130,7 +130,7 @@ async def update_team(
         current = await teams.lock(conn, team_id)
         if current is None:
             raise NotFound(f"team {team_id} does not exist")
-        versions.check(f"team {team_id}", current.version, expected_version)
+        if_match.check(f"team {team_id}", current.version, expected_version)
         if not changes:
             return _team(current)
         await _supervisor_must_exist(conn, changes.get("supervisor_id"))
@@ -188,7 +188,7 @@ async def update_agent(
         current = await agents.lock(conn, agent_id)
         if current is None:
             raise NotFound(f"agent {agent_id} does not exist")
-        versions.check(f"agent {agent_id}", current.version, expected_version)
+        if_match.check(f"agent {agent_id}", current.version, expected_version)
         if not changes:
             return _agent(current)
         await _team_must_exist(conn, changes.get("team_id"))

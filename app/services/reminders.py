@@ -8,9 +8,9 @@ from app.domain.access import SYSTEM, Visibility
 from app.domain.events import REMINDER_DUE
 from app.errors import NotFound
 from app.schemas import Page, ReminderOut, ReminderUpdate
-from app.schemas.deadlines import ReminderListQuery
-from app.services import history, versions
-from app.services.desk import Desk
+from app.schemas.followups import ReminderListQuery
+from app.services import history, if_match
+from app.services.context import Desk
 from app.services.tickets import change
 from app.store import reminders as store
 from app.store.reminders import ReminderFilters, ReminderRow
@@ -88,7 +88,7 @@ async def update(
         row = await store.lock(conn, reminder_id, visible)
         if row is None:
             raise NotFound(f"reminder {reminder_id} does not exist")
-        versions.check(f"reminder {reminder_id}", row.version, expected_version)
+        if_match.check(f"reminder {reminder_id}", row.version, expected_version)
         if data.status != row.status:
             done_at = None if data.status == "open" else now
             row = await store.set_status(conn, reminder_id, data.status, done_at)

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from app.db import Connection
 from app.domain.sla import TimerSpec
 from app.services import timers as registry
-from app.services.desk import Desk
+from app.services.context import Desk
 
 RETENTION = registry.RETENTION
 

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime
 from app.db import Connection, transaction
 from app.domain import rollups
 from app.domain.rollups import Tally
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store.errors import Busy
 from app.store.metrics import Scope
 from app.store.rollups import daily, facts, feeds, tallies

@@ -17,8 +17,8 @@ from app.schemas.routing import (
     RoutingRuleOut,
     RoutingRuleUpdate,
 )
-from app.services import versions
-from app.services.desk import Desk
+from app.services import if_match
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store import routing as store
 from app.store.routing import RuleRow
@@ -116,7 +116,7 @@ async def update_rule(
         if current is None:
             raise NotFound(f"routing rule {rule_id} does not exist")
         _may_edit(actor, current.team_id)
-        versions.check(f"routing rule {rule_id}", current.version, expected_version)
+        if_match.check(f"routing rule {rule_id}", current.version, expected_version)
         if not changes:
             return rule_out(current)
         if "team_id" in changes:

@@ -8,9 +8,9 @@ from app.db import Connection, connection
 from app.domain.access import SYSTEM, Principal, Visibility
 from app.domain.events import SLA_BREACH, SLA_WARNING
 from app.schemas import Page, SlaEventOut
-from app.schemas.deadlines import SlaEventListQuery
+from app.schemas.followups import SlaEventListQuery
 from app.services import escalation_matrix, history
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.store import sla_events as store
 from app.store.history import NewLine

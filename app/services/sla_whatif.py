@@ -30,7 +30,7 @@ from app.schemas.sla_whatif import (
 )
 from app.services import clocks
 from app.services.config.sla_policies import MINUTE
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.policies import PolicyBook, calendar_of, loaded
 from app.store import config as config_store
 from app.store import sla_whatif as store

@@ -9,7 +9,7 @@ from app.errors import Conflict
 from app.schemas import Page
 from app.schemas.surveys import CsatAnswer, NpsAnswer, SurveyListQuery, SurveyOut
 from app.services import audit
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
 from app.services.tickets.shapes import no_ticket

@@ -18,7 +18,7 @@ from app.services import (
     sla_events,
     webhooks,
 )
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.qa import schedules as qa_schedules
 from app.services.tickets import auto_close
 from app.services.timers import (

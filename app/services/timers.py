@@ -11,7 +11,7 @@ from app.domain import sla as clocks
 from app.store import timers as store
 
 if TYPE_CHECKING:
-    from app.services.desk import Desk
+    from app.services.context import Desk
 
 TIMERS_CHANNEL = "helpdesk_timers"
 

@@ -25,8 +25,8 @@ from app.schemas.events import (
     WebhookOut,
     WebhookUpdate,
 )
-from app.services import audit, idempotency, timers, versions
-from app.services.desk import Desk
+from app.services import audit, idempotency, if_match, timers
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets.shapes import invalid
 from app.store import webhooks as store
@@ -173,7 +173,7 @@ async def update(
         row = await store.get(conn, subscription_id, lock=True)
         if row is None:
             raise _missing(subscription_id)
-        versions.check(f"webhook subscription {subscription_id}", row.version, expected_version)
+        if_match.check(f"webhook subscription {subscription_id}", row.version, expected_version)
         changes = {k: v for k, v in given.items() if getattr(row, k) != v}
         if changes:
             row = await store.update(conn, subscription_id, changes, now)

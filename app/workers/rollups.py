@@ -7,9 +7,9 @@ import contextlib
 import logging
 
 from app.services import rollups
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store.errors import Busy
-from app.workers.deadlines import Backoff
+from app.workers.timers import Backoff
 
 log = logging.getLogger(__name__)
 

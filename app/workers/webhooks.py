@@ -16,11 +16,11 @@ from app.clock import Clock
 from app.db import listen
 from app.domain import webhooks as rules
 from app.services import webhooks
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.webhooks import Outcome
 from app.store.events import WEBHOOKS_CHANNEL
 from app.store.webhooks import Claimed
-from app.workers.deadlines import Backoff
+from app.workers.timers import Backoff
 
 log = logging.getLogger("helpdesk.webhooks")
 
@@ -189,7 +189,7 @@ class WebhookWorker:
 
 async def deliver(desk: Desk, clock: Clock, stop: asyncio.Event) -> None:
     """Run a delivery worker with an HTTP client of its own until `stop` is set (what `helpdesk
-    serve` and `helpdesk worker` run beside the deadline worker)."""
+    serve` and `helpdesk worker` run beside the timer worker)."""
     limits = httpx.Limits(
         max_connections=MAX_CONCURRENT * 2, max_keepalive_connections=MAX_CONCURRENT
     )

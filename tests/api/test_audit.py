@@ -13,7 +13,7 @@ from starlette.routing import NoMatchFound
 
 from app.db import Database, connection, libpq_url, transaction
 from app.services import audit
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.settings import Settings
 from app.store import audit as store
 from tests.api.conftest import client_for, new_key

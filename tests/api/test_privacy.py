@@ -11,7 +11,7 @@ from app.db import Database, connection, transaction
 from app.main import create_app
 from app.services import privacy, timer_handlers
 from app.services import retention as retention_timer
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.settings import Settings
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import (

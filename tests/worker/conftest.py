@@ -13,9 +13,9 @@ from app.db import Database, connect, libpq_url
 from app.main import create_app
 from app.schemas import ApiKeyCreate
 from app.services import auth
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.settings import Settings
-from app.workers.deadlines import DeadlineWorker
+from app.workers.timers import TimerWorker
 from tests.fakes import FakeClock
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -30,7 +30,7 @@ class WorkerDesk:
     services: Desk  # the worker's service context (the app has its own, over the same pool)
     clock: FakeClock
     client: httpx.AsyncClient
-    worker: DeadlineWorker
+    worker: TimerWorker
 
     async def at(self, when: datetime) -> int:
         """Move the clock and run one worker pass; returns how many timers fired."""
@@ -58,7 +58,7 @@ async def desk(fresh_database: str) -> AsyncIterator[WorkerDesk]:
         base_url="http://test",
         headers={"Authorization": f"Bearer {key.key}"},
     )
-    worker = DeadlineWorker(services, clock)
+    worker = TimerWorker(services, clock)
     yield WorkerDesk(fresh_database, db, services, clock, client, worker)
     await client.aclose()
     await db.close()

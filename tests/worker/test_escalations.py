@@ -7,9 +7,9 @@ from typing import Any
 
 from app.db import Limits, connect, transaction
 from app.services import escalation_matrix
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import sla_events as sla_store
-from app.workers.deadlines import DeadlineWorker
+from app.workers.timers import TimerWorker
 from tests.api.factories import created, escalate, patch
 from tests.worker.conftest import T0, WorkerDesk
 
@@ -50,9 +50,7 @@ async def two_tiers(desk: WorkerDesk) -> tuple[dict[str, Any], dict[str, Any], d
 
 async def drain_with_three_loops(desk: WorkerDesk) -> list[int]:
     pools = [await connect(desk.url, Limits(pool_size=2)) for _ in range(3)]
-    workers = [
-        DeadlineWorker(Desk.of(p, desk.services.settings), desk.clock, batch=7) for p in pools
-    ]
+    workers = [TimerWorker(Desk.of(p, desk.services.settings), desk.clock, batch=7) for p in pools]
 
     async def overdue() -> int:
         rows = await desk.sql(
@@ -61,7 +59,7 @@ async def drain_with_three_loops(desk: WorkerDesk) -> list[int]:
         )
         return int(rows[0]["n"])
 
-    async def drain(worker: DeadlineWorker) -> int:
+    async def drain(worker: TimerWorker) -> int:
         """Passes until no timer is due any more: a loop that finds nothing to claim while the
         others hold the due ones keeps coming back, as a replica would (bounded)."""
         total = 0

@@ -7,8 +7,8 @@ from typing import Any
 import asyncpg
 
 from app.db import Limits, connect
-from app.services.desk import Desk
-from app.workers.deadlines import DeadlineWorker
+from app.services.context import Desk
+from app.workers.timers import TimerWorker
 from tests.worker.conftest import T0, WorkerDesk, seed_due_timers
 
 FEED = "/v1/sla-events"
@@ -57,13 +57,11 @@ async def test_a_follower_polling_while_three_replicas_fire_sees_every_event_onc
 ) -> None:
     await seed_due_timers(desk.url, 3000, T0 + timedelta(hours=1))
     pools = [await connect(desk.url, Limits(pool_size=2)) for _ in range(3)]
-    workers = [
-        DeadlineWorker(Desk.of(p, desk.services.settings), desk.clock, batch=50) for p in pools
-    ]
+    workers = [TimerWorker(Desk.of(p, desk.services.settings), desk.clock, batch=50) for p in pools]
     desk.clock.set(T0 + timedelta(hours=2))
     done = asyncio.Event()
 
-    async def fire(worker: DeadlineWorker) -> None:
+    async def fire(worker: TimerWorker) -> None:
         while (await worker.run_once()).claimed:
             pass
 

@@ -20,9 +20,9 @@ from app.domain.webhooks import new_secret
 from app.main import create_app
 from app.schemas import ApiKeyCreate
 from app.services import auth, webhooks
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.settings import Settings
-from app.workers.deadlines import DeadlineWorker
+from app.workers.timers import TimerWorker
 from app.workers.webhooks import WebhookWorker
 from tests.api.factories import compose_email, log, make_ticket, make_webhook, patch, send_email
 from tests.fakes import FakeClock
@@ -35,7 +35,7 @@ MAX_ATTEMPTS = 4
 class Delivering:
     client: httpx.AsyncClient  # the API, as an admin
     clock: FakeClock
-    deadlines: DeadlineWorker
+    deadlines: TimerWorker
     webhooks: WebhookWorker
     desk: Desk
 
@@ -87,7 +87,7 @@ async def delivering(fresh_database: str) -> AsyncIterator[Delivering]:
         yield Delivering(
             api,
             clock,
-            DeadlineWorker(desk, clock),
+            TimerWorker(desk, clock),
             WebhookWorker(desk, clock, http, rng=Random(7)),
             desk,
         )

@@ -23,7 +23,7 @@ from app.errors import NotFound, PayloadTooLarge, UnprocessableEntity
 from app.schemas.attachments import AttachmentOut
 from app.services import audit, timers
 from app.services.attachments.storage import Storage, backend
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import attachments as store
 from app.store.attachments import AttachmentRow, NewAttachment
 from app.store.timers import Claimed

@@ -8,9 +8,9 @@ from app.domain.calendar import CalendarError
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import CalendarCreate, CalendarOut, Page
 from app.schemas.sla import CalendarListQuery
-from app.services import policies, versions
+from app.services import if_match, policies
 from app.services.config import recompute
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store import config as store
 from app.store.config import CalendarRow, NewCalendar
@@ -105,7 +105,7 @@ async def replace_calendar(
         current = await store.calendar(conn, calendar_id, lock=True)
         if current is None:
             raise NotFound(f"calendar {calendar_id} does not exist")
-        versions.check(f"calendar {calendar_id}", current.version, expected_version)
+        if_match.check(f"calendar {calendar_id}", current.version, expected_version)
         row = await store.replace_calendar(conn, calendar_id, new, now)
         if row is None:
             raise _name_taken()

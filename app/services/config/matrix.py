@@ -7,8 +7,8 @@ from app.domain.access import Principal
 from app.domain.priority import MatrixError, validate_matrix
 from app.errors import UnprocessableEntity
 from app.schemas import PriorityMatrixIn, PriorityMatrixOut
-from app.services import versions
-from app.services.desk import Desk
+from app.services import if_match
+from app.services.context import Desk
 from app.store import config as store
 from app.store.config import MatrixRow
 
@@ -34,7 +34,7 @@ async def replace_matrix(
         ) from None
     async with transaction(desk.db) as conn:
         current = await store.lock_matrix(conn)
-        versions.check("the priority matrix", current.version, expected_version)
+        if_match.check("the priority matrix", current.version, expected_version)
         # Existing tickets keep their priority, so nothing is recomputed: the matrix applies to
         # tickets created or re-triaged (impact/urgency/type edited) from now on.
         row = await store.replace_matrix(conn, cells, now)

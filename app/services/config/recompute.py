@@ -9,7 +9,7 @@ from app.db import transaction
 from app.domain.access import EVERYTHING, Principal
 from app.domain.lifecycle import ACTIVE
 from app.services import history
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.store import tickets
 from app.store.errors import Busy

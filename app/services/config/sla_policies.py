@@ -9,9 +9,9 @@ from app.domain.priority import PRIORITIES
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas import Page, SlaPolicyCreate, SlaPolicyOut
 from app.schemas.sla import SlaPolicyListQuery
-from app.services import versions
+from app.services import if_match
 from app.services.config import recompute
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store import config as store
 from app.store.config import NewPolicy, PolicyRow
@@ -128,7 +128,7 @@ async def replace_policy(
         current = await store.policy(conn, policy_id, lock=True)
         if current is None:
             raise NotFound(f"SLA policy {policy_id} does not exist")
-        versions.check(f"SLA policy {policy_id}", current.version, expected_version)
+        if_match.check(f"SLA policy {policy_id}", current.version, expected_version)
         new = await _new(conn, data)
         if current.is_default and any(new.conditions.values()):
             raise _invalid(

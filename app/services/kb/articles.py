@@ -19,8 +19,8 @@ from app.schemas.kb import (
     ServedArticleOut,
     TranslationOut,
 )
-from app.services import versions
-from app.services.desk import Desk
+from app.services import if_match
+from app.services.context import Desk
 from app.services.kb.shapes import (
     article_out,
     changes_out,
@@ -232,7 +232,7 @@ async def update(
     given = data.model_fields_set
     async with transaction(desk.db) as conn:
         row = await _visible(conn, article_id, reader, now, lock=True)
-        versions.check(f"article {article_id}", row.version, expected_version)
+        if_match.check(f"article {article_id}", row.version, expected_version)
         state = _next_state(row, data, now)
         if "owner_team_id" in given:
             await _known_team(conn, data.owner_team_id)
@@ -307,7 +307,7 @@ async def restore(
     reader = kb.reader_of(actor)
     async with transaction(desk.db) as conn:
         row = await _visible(conn, article_id, reader, now, lock=True)
-        versions.check(f"article {article_id}", row.version, expected_version)
+        if_match.check(f"article {article_id}", row.version, expected_version)
         old = await article_store.get_revision(conn, article_id, number)
         if old is None:
             raise NotFound(f"article {article_id} has no revision {number}")

@@ -11,7 +11,7 @@ from app.schemas.kb import (
     MostUsedOut,
     ZeroResultQueryOut,
 )
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store.kb import usage as usage_store
 
 # The KPIs' default period, and how many of the zero-result queries and most used articles.

@@ -8,7 +8,7 @@ from app.db import Connection, transaction
 from app.domain import kb
 from app.domain.access import Principal
 from app.schemas.kb import HitOut, OpenedIn, SearchQuery, SearchResultOut
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.kb.articles import opened
 from app.services.kb.shapes import facts, hit_out, no_article
 from app.store.kb import articles as article_store

@@ -10,7 +10,7 @@ from app.schemas.kb import (
     LinkOut,
     SuggestionsOut,
 )
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.kb.search import find
 from app.services.kb.shapes import facts, no_article

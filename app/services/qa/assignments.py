@@ -12,7 +12,7 @@ from app.errors import NotFound
 from app.schemas import Page
 from app.schemas.qa import AssignmentCreate, AssignmentItemOut, AssignmentListQuery, AssignmentOut
 from app.services import idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store.qa import samples as store
 from app.store.qa.samples import (

@@ -10,7 +10,7 @@ from app.domain.access import Principal, Visibility
 from app.errors import Conflict, NotFound, UnprocessableEntity
 from app.schemas.qa import CalibrationClose, CalibrationCreate, CalibrationOut, CalibrationResults
 from app.services import idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.qa.reviews import outs
 from app.services.qa.scorecards import card_of, current

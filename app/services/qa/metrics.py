@@ -6,7 +6,7 @@ from app.domain import qa as rules
 from app.domain.access import Principal
 from app.errors import UnprocessableEntity
 from app.schemas.qa import QaMetrics, QaMetricsQuery
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.qa.reviews import review_visibility
 from app.store.qa import figures as store
 from app.store.qa.figures import FigureFilters

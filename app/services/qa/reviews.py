@@ -24,7 +24,7 @@ from app.schemas.qa import (
     SuggestionOut,
 )
 from app.services import idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.qa.scorecards import card_of, current
 from app.services.tickets import change

@@ -10,7 +10,7 @@ from app.domain.access import Principal
 from app.errors import NotFound
 from app.schemas.qa import ScheduleCreate, ScheduleOut
 from app.services import idempotency, timers
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.qa.assignments import draw, midnight, period_of, sample_visibility
 from app.services.qa.scorecards import current

@@ -12,7 +12,7 @@ from app.errors import NotFound, PreconditionFailed, UnprocessableEntity
 from app.schemas import Page
 from app.schemas.qa import ScorecardCreate, ScorecardListQuery, ScorecardOut, ScorecardUpdate
 from app.services import idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.store.qa import scorecards as store
 from app.store.qa.scorecards import ScorecardRow, VersionRow

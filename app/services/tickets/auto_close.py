@@ -4,7 +4,7 @@ from datetime import datetime
 
 from app.db import Connection
 from app.domain.access import EVERYTHING, SYSTEM
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.services.tickets.update import status_move
 from app.store import tickets as store

@@ -13,7 +13,7 @@ from app.domain import events as kinds
 from app.domain.access import Principal
 from app.services import clocks, history, outbox, retention, timers
 from app.services.clocks import Derived
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.store import customers
 from app.store import tickets as store
 from app.store.events import NewEvent

@@ -13,7 +13,7 @@ from app.logs import acting
 from app.schemas import TicketCreate, TicketSplit
 from app.services import assignment, clocks, history, idempotency, outbox, timers
 from app.services.assignment import Placement
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.policies import Snapshot
 from app.services.tickets.shapes import CLOCK_SKEW, invalid, ticket_out, unique_tags

@@ -8,7 +8,7 @@ from app.errors import Conflict
 from app.schemas import LinkCreate, LinkOut, Page
 from app.schemas.tickets import LinkListQuery
 from app.services import history, idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
 from app.services.tickets.shapes import invalid, no_ticket

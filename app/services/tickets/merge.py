@@ -10,7 +10,7 @@ from app.domain import events as kinds
 from app.domain.access import Principal, Visibility
 from app.schemas.tickets import TicketMerge
 from app.services import clocks, history
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets import change
 from app.services.tickets.shapes import invalid, no_ticket, ticket_out
 from app.services.tickets.update import refuse_if_closed, status_move

@@ -12,7 +12,7 @@ from app.errors import Forbidden, UnprocessableEntity
 from app.schemas import TicketListQuery, TicketSlaDetail
 from app.schemas.portal import CUSTOMER_LIST_PARAMETERS, CUSTOMER_SORTS
 from app.services import audit, clocks
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.tickets.shapes import (
     CUSTOMER_FIELDS,
     CUSTOMER_LIST_COLUMNS,

@@ -8,7 +8,7 @@ from app.domain.access import Principal, Visibility
 from app.schemas import TicketSplit
 from app.services import clocks as shown_clocks
 from app.services import history, idempotency
-from app.services.desk import Desk
+from app.services.context import Desk
 from app.services.idempotency import Written
 from app.services.tickets import change
 from app.services.tickets.create import insert_new

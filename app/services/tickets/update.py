@@ -9,8 +9,8 @@ from app.domain.access import Principal, Visibility
 from app.domain.priority import decide_priority
 from app.errors import InvalidTransition
 from app.schemas import TicketUpdate
-from app.services import clocks, escalations, versions
-from app.services.desk import Desk
+from app.services import clocks, escalations, if_match
+from app.services.context import Desk
 from app.services.tickets import change
 from app.services.tickets.create import check_assignee, team_tier
 from app.services.tickets.shapes import (
@@ -91,7 +91,7 @@ async def _update(
         if locked is None:
             raise no_ticket(ticket_id)
         ticket = locked.ticket
-        versions.check(f"ticket {ticket_id}", ticket.version, expected_version)
+        if_match.check(f"ticket {ticket_id}", ticket.version, expected_version)
         refuse_if_closed(ticket)
         at = max(now, ticket.updated_at)  # after the lock: history never runs backwards
         snapshot = await desk.policies.for_writing(conn, locked.revision)

@@ -3,9 +3,9 @@
 from dataclasses import dataclass, field
 
 from app.db import Database
-from app.services.gate import TicketGate
 from app.services.keys_cache import KeyCache
 from app.services.policies import PolicyCache
+from app.services.ticket_concurrency import TicketGate
 from app.settings import Settings
 
 

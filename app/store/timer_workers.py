@@ -1,4 +1,4 @@
-"""Worker replicas: each running deadline worker, as it last reported itself."""
+"""Worker replicas: each running timer worker, as it last reported itself."""
 
 from dataclasses import dataclass, fields
 from datetime import datetime

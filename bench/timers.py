@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
 from app.db import Limits, connect, libpq_url  # noqa: E402
 from app.services import timer_handlers as registry  # noqa: E402
 from app.services import timers as timer_schedule  # noqa: E402
-from app.services.desk import Desk  # noqa: E402
+from app.services.context import Desk  # noqa: E402
 from app.settings import Settings  # noqa: E402
 from bench import harness  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""The deadline worker: fires due timers exactly once, sleeps until the next, wakes on NOTIFY,
+"""The timer worker: fires due timers exactly once, sleeps until the next, wakes on NOTIFY,
 and listens again when the database drops its connection."""
 
 import asyncio
@@ -13,11 +13,11 @@ from typing import Any
 
 from app.clock import Clock
 from app.db import Connection, listen
-from app.services import audit_report, timer_handlers, timers, worker_status
-from app.services.desk import Desk
+from app.services import audit_report, timer_handlers, timer_workers, timers
+from app.services.context import Desk
 from app.services.timer_handlers import Fired
+from app.services.timer_workers import HEARTBEAT_SECONDS, Replica
 from app.services.timers import TIMERS_CHANNEL
-from app.services.worker_status import HEARTBEAT_SECONDS, Replica
 
 log = logging.getLogger("helpdesk.worker")
 
@@ -63,21 +63,21 @@ class Outage:
         if self.since is None:
             self.since = time.monotonic()
             log.warning(
-                "deadline worker: %s failed (%s); retrying with backoff until it recovers",
+                "timer worker: %s failed (%s); retrying with backoff until it recovers",
                 what,
                 _describe(error),
             )
         elif what not in self.failing:
-            log.debug("deadline worker: %s failed too (%s)", what, _describe(error))
+            log.debug("timer worker: %s failed too (%s)", what, _describe(error))
         else:
-            log.debug("deadline worker: %s failed again (%s)", what, _describe(error))
+            log.debug("timer worker: %s failed again (%s)", what, _describe(error))
         self.failing.add(what)
 
     def works(self, what: str) -> None:
         self.failing.discard(what)
         if self.since is not None and not self.failing:
             log.warning(
-                "deadline worker: recovered after %.1f s (%d failed attempts)",
+                "timer worker: recovered after %.1f s (%d failed attempts)",
                 time.monotonic() - self.since,
                 self.attempts,
             )
@@ -90,7 +90,7 @@ def _describe(error: BaseException | str) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-class DeadlineWorker:
+class TimerWorker:
     def __init__(
         self,
         desk: Desk,
@@ -134,7 +134,7 @@ class DeadlineWorker:
         """Until `stop` is set; a batch in hand is always finished and committed first."""
         listener = asyncio.create_task(self._keep_listening(stop), name="deadline-listener")
         backoff = Backoff()
-        log.info("deadline worker started", extra={"replica": self.replica_id})
+        log.info("timer worker started", extra={"replica": self.replica_id})
         try:
             while not stop.is_set():
                 # Cleared before the pass, not before the sleep: a NOTIFY that arrives while
@@ -163,8 +163,8 @@ class DeadlineWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await listener
             with contextlib.suppress(Exception):
-                await worker_status.forget(self.desk, self.replica_id)
-            log.info("deadline worker stopped", extra={"replica": self.replica_id})
+                await timer_workers.forget(self.desk, self.replica_id)
+            log.info("timer worker stopped", extra={"replica": self.replica_id})
 
     async def _until_next_due(self) -> float:
         next_due = await timers.next_due(self.desk)
@@ -235,7 +235,7 @@ class DeadlineWorker:
         cutoff = time.monotonic() - 60
         while self._recent and self._recent[0][0] < cutoff:
             self._recent.popleft()
-        await worker_status.heartbeat(
+        await timer_workers.heartbeat(
             self.desk,
             Replica(
                 id=self.replica_id,

@@ -1,13 +1,13 @@
-"""What the deadline workers report about themselves, and the lag monitoring should watch."""
+"""What the timer workers report about themselves, and the lag monitoring should watch."""
 
 from datetime import datetime, timedelta
 
 from app.db import connection
 from app.schemas import WorkerReplicaOut, WorkerStatus
-from app.services.desk import Desk
+from app.services.context import Desk
+from app.store import timer_workers as store
 from app.store import timers
-from app.store import workers as store
-from app.store.workers import ReplicaRow as Replica
+from app.store.timer_workers import ReplicaRow as Replica
 
 HEARTBEAT_SECONDS = 5.0
 # A replica that missed three heartbeats is shown as stale: stopped, hung, or cut off from the

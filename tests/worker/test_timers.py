@@ -1,4 +1,4 @@
-"""The deadline worker on an injected clock: every timer kind fires once, at its moment."""
+"""The timer worker on an injected clock: every timer kind fires once, at its moment."""
 
 import asyncio
 import dataclasses
@@ -11,9 +11,9 @@ import pytest
 from app.clock import SystemClock
 from app.db import Limits, connect, with_database
 from app.services import sla_events, timer_handlers, timers
-from app.services.desk import Desk
-from app.workers import deadlines as deadline_worker
-from app.workers.deadlines import DeadlineWorker
+from app.services.context import Desk
+from app.workers import timers as timer_worker
+from app.workers.timers import TimerWorker
 from tests.api.factories import created, log, patch
 from tests.worker.conftest import T0, WorkerDesk, seed_due_timers
 
@@ -141,11 +141,11 @@ async def test_three_workers_fire_5000_timers_exactly_once(desk: WorkerDesk) -> 
     await seed_due_timers(desk.url, 5000, at(1))
     pools = [await connect(desk.url, Limits(pool_size=2)) for _ in range(3)]
     workers = [
-        DeadlineWorker(Desk.of(p, desk.services.settings), desk.clock, batch=250) for p in pools
+        TimerWorker(Desk.of(p, desk.services.settings), desk.clock, batch=250) for p in pools
     ]
     desk.clock.set(at(2))
 
-    async def drain(worker: DeadlineWorker) -> int:
+    async def drain(worker: TimerWorker) -> int:
         total = 0
         while (fired := (await worker.run_once()).claimed) > 0:
             total += fired
@@ -191,7 +191,7 @@ async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
 async def test_the_loop_wakes_on_notify_and_reports_its_status(desk: WorkerDesk) -> None:
     """The loop sleeps (here up to 60 s) until NOTIFY says a sooner timer was written."""
     desk.clock.set(SystemClock().now())
-    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
+    worker = TimerWorker(desk.services, SystemClock(), max_sleep=60)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -276,7 +276,7 @@ async def test_the_worker_listens_again_when_its_listen_connection_is_terminated
 ) -> None:
     """It sleeps up to 60 s, so only a NOTIFY on the new LISTEN connection wakes it in time."""
     caplog.set_level(logging.INFO, logger="helpdesk.worker")
-    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
+    worker = TimerWorker(desk.services, SystemClock(), max_sleep=60)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -300,11 +300,11 @@ async def test_an_outage_is_one_warning_and_one_recovery_not_a_traceback_per_pas
     """The database refuses every connection for a while: passes fail again and again, the
     LISTEN connection cannot be opened again; then it is back."""
     caplog.set_level(logging.DEBUG, logger="helpdesk.worker")
-    monkeypatch.setattr(deadline_worker, "BACKOFF_FIRST", 0.02)
-    monkeypatch.setattr(deadline_worker, "BACKOFF_MAX", 0.1)
+    monkeypatch.setattr(timer_worker, "BACKOFF_FIRST", 0.02)
+    monkeypatch.setattr(timer_worker, "BACKOFF_MAX", 0.1)
     name = (await desk.sql("SELECT current_database() AS name"))[0]["name"]
     admin = await connect(with_database(desk.url, "postgres"), Limits(pool_size=1))
-    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=0.1, min_sleep=0.02)
+    worker = TimerWorker(desk.services, SystemClock(), max_sleep=0.1, min_sleep=0.02)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:
@@ -320,7 +320,7 @@ async def test_an_outage_is_one_warning_and_one_recovery_not_a_traceback_per_pas
         failed: list[logging.LogRecord] = []
         while len(failed) <= 3 and loop.time() < deadline:
             await asyncio.sleep(0.1)
-            failed = [r for r in caplog.records if r.getMessage().startswith("deadline worker: a ")]
+            failed = [r for r in caplog.records if r.getMessage().startswith("timer worker: a ")]
         assert len(failed) > 3, "passes were tried again and again"
         assert len(worker_log(caplog)) == 1
         async with admin.pool.acquire() as conn:
@@ -375,8 +375,8 @@ async def test_an_idle_worker_keeps_its_heartbeat(
     desk: WorkerDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Nothing is due and it may sleep 60 s, yet it reports on time (here every 0.1 s)."""
-    monkeypatch.setattr(deadline_worker, "HEARTBEAT_SECONDS", 0.1)
-    worker = DeadlineWorker(desk.services, SystemClock(), max_sleep=60)
+    monkeypatch.setattr(timer_worker, "HEARTBEAT_SECONDS", 0.1)
+    worker = TimerWorker(desk.services, SystemClock(), max_sleep=60)
     stop = asyncio.Event()
     task = asyncio.create_task(worker.run(stop))
     try:

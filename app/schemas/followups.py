@@ -1,4 +1,4 @@
-"""Deadline shapes: callbacks, reminders, the SLA events the worker records, worker status."""
+"""Follow-up shapes: callbacks, reminders, the SLA events the worker records, worker status."""
 
 from datetime import datetime
 from typing import Annotated, Literal
