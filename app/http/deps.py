@@ -26,7 +26,7 @@ from app.errors import BadRequest, Forbidden, PreconditionRequired
 from app.http.ratelimit import STATE_KEY, RateLimiter, refusal
 from app.logs import actor_var
 from app.schemas import MAX_ID
-from app.services import auth
+from app.services import auth, if_match
 from app.services.context import Desk
 
 M = TypeVar("M", bound=BaseModel)
@@ -195,17 +195,17 @@ _ENTITY_TAG = re.compile(r'(?:W/)?"([\x21\x23-\x7e\x80-\xff]*)"')
 _OUR_TAG = re.compile(r"[0-9]{1,18}")
 
 
-def expected_version(if_match: str | None) -> int:
+def expected_version(header: str | None) -> int:
     """The version an If-Match header names; 428 when missing, 400 when it is no entity tag at
     all (`null`, a bare number), and a version no row ever has when it is well-formed but names
     none this service issued (a 412 then). `*` matches whatever version there is.
     Routers call it in their body, after FastAPI has validated the request: a malformed body
     is a 422 whatever the header says."""
-    if if_match is None:
+    if header is None:
         raise PreconditionRequired(
             "send If-Match with the ETag you read, so concurrent edits cannot overwrite each other"
         )
-    value = if_match.strip(" \t")
+    value = header.strip(" \t")
     if value == "*":
         return if_match.ANY
     # An empty list (`If-Match:` with no value) is well-formed and matches nothing.
@@ -213,7 +213,7 @@ def expected_version(if_match: str | None) -> int:
     parsed = [_ENTITY_TAG.fullmatch(tag) for tag in tags]
     if not all(parsed):
         raise BadRequest(
-            f"If-Match {if_match!r} is not an entity tag: send the ETag you read, quotes "
+            f"If-Match {header!r} is not an entity tag: send the ETag you read, quotes "
             'included (If-Match: "3"), or *',
             errors=[{"field": "header.If-Match", "message": "not an entity tag"}],
         )
