@@ -63,8 +63,9 @@ async def list_events(
     responses={
         200: {
             "description": "Server-Sent Events: `id:` the feed cursor after the event, `event:` "
-            "its type, `data:` the event as the feed lists it (to a customer token: as "
-            "`CustomerEventOut`); `: heartbeat` comment lines while nothing happens.",
+            "its type, `data:` the event as the feed lists it (to a customer token: only "
+            "`type`, `ticket_id`, `status`, `interaction_id` and `occurred_at`); "
+            "`: heartbeat` comment lines while nothing happens.",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         429: {
