@@ -4,6 +4,7 @@ writers committing concurrently, streams dropped and resumed by `Last-Event-ID` 
 import asyncio
 import contextlib
 import socket
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,16 +15,17 @@ import pytest
 
 from app.clock import utcnow
 from app.db import connect, libpq_url, transaction
-from app.domain.access import TicketScope, Visibility, sees
+from app.domain.access import EVERYTHING, TicketScope, Visibility, sees
 from app.domain.events import KB_ARTICLE_PUBLISHED
 from app.http.server import Server, ServerLimits, config
 from app.main import create_app
 from app.routers.events import WIRE
 from app.schemas import ApiKeyCreate
 from app.schemas.events import EventStreamQuery
+from app.schemas.portal import CUSTOMER_EVENT_TYPES, CustomerEventOut
 from app.services import auth
 from app.services.context import Desk
-from app.services.event_stream import EventStreams, StreamLimits
+from app.services.event_stream import Audience, EventStreams, StreamLimits
 from app.services.tickets import change
 from app.settings import Settings
 from app.store.events import cursor_after
@@ -36,6 +38,7 @@ from tests.api.factories import (
     make_customer,
     make_team,
     make_ticket,
+    patch,
 )
 
 WAIT = 20.0  # seconds any one expected event may take to arrive before the test fails
@@ -80,12 +83,14 @@ class Stream:
         self.lines = response.aiter_lines()
         self.last_id: str | None = None
         self.ended = False
+        self.raw: list[str] = []  # every line received, as sent
 
     async def block(self, within: float = WAIT) -> Block | None:
         """The next block; None when the server ended the stream."""
         pending: list[str] = []
         async with asyncio.timeout(within):
             async for line in self.lines:
+                self.raw.append(line)
                 if line == "":
                     if pending:
                         block = _parse(pending)
@@ -555,29 +560,212 @@ async def test_desk_events_reach_staff_streams_only(served: Served) -> None:
                     await c.aclose()
 
 
-async def test_a_customer_token_cannot_open_the_stream(served: Served) -> None:
-    """The stream shows staff what the staff feed shows; a customer token opens neither, with
-    or without a cursor, nor for its own ticket."""
+async def _portal(served: Served, admin: httpx.AsyncClient, customer_id: int) -> httpx.AsyncClient:
+    minted = await admin.post(f"/v1/customers/{customer_id}/tokens")
+    assert minted.status_code == 201, minted.text
+    return served.client(minted.json()["token"])
+
+
+def _as_customer_sees(event: dict[str, Any]) -> dict[str, Any] | None:
+    """What a customer's stream should send of a staff feed event of their ticket (None:
+    nothing), written from the feed's shape independently of the service's projection."""
+    data = event["data"]
+    if event["type"] not in CUSTOMER_EVENT_TYPES:
+        return None
+    if event["type"] == "interaction.added" and not data["public"]:
+        return None
+    return {
+        "type": event["type"],
+        "ticket_id": event["ticket_id"],
+        "status": data["status"],
+        "interaction_id": data.get("interaction_id"),
+        "occurred_at": event["occurred_at"],
+    }
+
+
+async def test_a_customers_stream_carries_their_public_events_in_their_shape(
+    served: Served,
+) -> None:
+    """A customer token's stream sends its customer's tickets' events a customer may know of
+    (opened, status moved, a public message), in the customer's shape: never another
+    customer's, an internal note's, an assignment's, an escalation's or a desk event, and no
+    internal field (a marker planted in each is in the staff's reads, never in the raw
+    stream). Resumed from its last event id, it sends exactly the rest."""
+    markers: dict[str, str] = {}
+
+    def mark(name: str) -> str:
+        markers[name] = f"secret{uuid.uuid4().hex[:16]}"
+        return markers[name]
+
+    async with served.client(await served.key()) as admin:
+        own, other = await make_customer(admin), await make_customer(admin)
+        team = await make_team(admin, name=mark("team name"))
+        second = await make_team(admin, tier=2, name=mark("escalation team name"))
+        agent = await make_agent(admin, team_id=team["id"], name=mark("assignee name"))
+        _, origin = await follow_events(admin)
+        portal = await _portal(served, admin, own["id"])
+        elsewhere = await _portal(served, admin, other["id"])
+        try:
+            async with stream(portal) as mine, stream(elsewhere) as theirs:
+                for s in (mine, theirs):
+                    await s.block()
+                    await s.block()
+                ticket = await make_ticket(
+                    admin,
+                    customer_id=own["id"],
+                    team_id=team["id"],
+                    assignee_id=agent["id"],
+                    priority="high",
+                    priority_reason="a known customer",
+                    category=f"billing/{mark('category')}",
+                    tags=[mark("tag")],
+                    external_id=mark("ticket external id"),
+                )
+                tid, path = ticket["id"], f"/v1/tickets/{ticket['id']}"
+                another = await make_ticket(admin, customer_id=other["id"])
+                await log(admin, another["id"], body="For the other customer")
+                note = await log(
+                    admin,
+                    tid,
+                    kind="note",
+                    direction="internal",
+                    public=False,
+                    body=mark("internal note"),
+                    external_id=mark("note id"),
+                )
+                reply = await log(admin, tid, body="We are on it", external_id=mark("mail id"))
+                changed = await patch(
+                    admin, path, priority="low", priority_reason=mark("priority reason")
+                )
+                assert changed.status_code == 200, changed.text
+                escalated = await admin.post(
+                    f"{path}/escalations",
+                    json={
+                        "kind": "functional",
+                        "to_team_id": second["id"],
+                        "reason": mark("escalation reason"),
+                    },
+                )
+                assert escalated.status_code == 201, escalated.text
+                resolved = await patch(admin, path, status="resolved")
+                assert resolved.status_code == 200, resolved.text
+                async with transaction(served.app.state.desk.db) as conn:
+                    await change.record(
+                        conn, [], [(KB_ARTICLE_PUBLISHED, None, {"article_id": 7})], at=utcnow()
+                    )
+
+                feed, _ = await follow_events(admin, origin)
+                expected = [
+                    shown
+                    for e in feed
+                    if e["ticket_id"] == tid and (shown := _as_customer_sees(e)) is not None
+                ]
+                got = await mine.events(len(expected))
+                quiet = await mine.block(within=1.0)
+                assert quiet is not None and not quiet.data, "more than the customer's events"
+                # Another customer's stream: their ticket's events only.
+                of_another = [
+                    shown
+                    for e in feed
+                    if e["ticket_id"] == another["id"]
+                    and (shown := _as_customer_sees(e)) is not None
+                ]
+                assert [e["type"] for e in of_another] == [
+                    "ticket.created",
+                    "interaction.added",
+                    "ticket.status_changed",
+                ]
+                got_there = await theirs.events(len(of_another))
+                assert [
+                    {k: v for k, v in e.items() if not k.startswith("sse_")} for e in got_there
+                ] == of_another
+                quiet = await theirs.block(within=1.0)
+                assert quiet is not None and not quiet.data, "another customer's event was sent"
+            raw = "\n".join(mine.raw)
+
+            # Resumed after its first event: exactly the rest, from the table.
+            async with stream(portal, last_event_id=got[0]["sse_id"]) as resumed:
+                rest = await resumed.events(len(got) - 1)
+                quiet = await resumed.block(within=1.0)
+                assert quiet is not None and not quiet.data
+            # From before all of it (the first cursor): everything again, in the same order.
+            async with stream(portal, cursor=origin) as replayed:
+                again = await replayed.events(len(got))
+                quiet = await replayed.block(within=1.0)
+                assert quiet is not None and not quiet.data
+        finally:
+            await portal.aclose()
+            await elsewhere.aclose()
+        staff_read = "".join(
+            [
+                (await admin.get(p)).text
+                for p in (path, f"{path}/interactions", f"{path}/escalations")
+            ]
+            + [
+                (await admin.get(f"/v1/{k}/{i}")).text
+                for k, i in (
+                    ("teams", team["id"]),
+                    ("teams", second["id"]),
+                    ("agents", agent["id"]),
+                )
+            ]
+        )
+
+    # The plants took: the staff read every marker; the staff's feed has the internal fields.
+    assert [name for name, m in markers.items() if m not in staff_read] == []
+    assert {"team_id", "assignee_id", "priority", "version"} <= set(feed[0]["data"])
+    # What the customer was sent: their public events, as the feed has them, in its order.
+    assert [e["type"] for e in expected] == [
+        "ticket.created",
+        "interaction.added",  # the public reply (the internal note is not there)
+        "ticket.status_changed",  # new → open, by the reply
+        "ticket.status_changed",  # → resolved
+    ]
+    assert [e["interaction_id"] for e in expected if e["interaction_id"]] == [reply["id"]]
+    assert [{k: v for k, v in e.items() if not k.startswith("sse_")} for e in got] == expected
+    assert [e["sse_event"] for e in got] == [e["type"] for e in expected]
+    for event in got:
+        CustomerEventOut.model_validate({k: v for k, v in event.items() if k != "sse_id"})
+        assert set(event) == {"sse_id", "sse_event", *CustomerEventOut.model_fields}
+    # Nothing internal in the bytes on the wire.
+    assert [name for name, m in markers.items() if m in raw] == []
+    data = "\n".join(line for line in mine.raw if line.startswith("data:"))
+    for name in ("team_id", "assignee_id", "priority", "version", "tier", "public", "kind"):
+        assert f'"{name}"' not in data, name
+    assert "sla" not in data
+    assert str(note["id"]) not in {str(e["interaction_id"]) for e in got}
+    assert rest == got[1:]
+    assert again == got
+
+
+async def test_a_customer_may_not_ask_for_what_agents_do(served: Served) -> None:
+    """A customer's stream carries ticket.created, ticket.status_changed and interaction.added
+    only: asking for another type is a 403 naming `type`, before any stream opens; the feed
+    itself (GET /v1/events, the staff's shape) stays closed to a customer token."""
     async with served.client(await served.key()) as admin:
         customer = await make_customer(admin)
         own = await make_ticket(admin, customer_id=customer["id"])
-        await log(admin, own["id"])
-        minted = await admin.post(f"/v1/customers/{customer['id']}/tokens")
-        assert minted.status_code == 201, minted.text
-        _, cursor = await follow_events(admin)
-    async with served.client(minted.json()["token"]) as portal:
-        assert (await portal.get(f"/v1/tickets/{own['id']}")).status_code == 200
-        for headers, params in [
-            ({}, {}),
-            ({"Last-Event-ID": cursor}, {}),
-            ({}, {"ticket_id": own["id"], "cursor": cursor_after(0, 0)}),
-        ]:
+        portal = await _portal(served, admin, customer["id"])
+    async with portal:
+        for types in (["sla.breach"], ["interaction.added", "ticket.assigned"]):
             async with asyncio.timeout(WAIT):  # a stream let through would never end
-                r = await portal.get("/v1/events/stream", params=params, headers=headers)
+                r = await portal.get(
+                    "/v1/events/stream", params={"type": types, "ticket_id": own["id"]}
+                )
             assert r.status_code == 403, r.text
             assert r.headers["content-type"] == "application/problem+json"
+            assert [e["field"] for e in r.json()["errors"]] == ["query.type"]
+            assert types[-1] in r.json()["detail"]
         assert (await portal.get("/v1/events")).status_code == 403
-    assert served.app.state.event_streams.open_streams == 0
+        assert served.app.state.event_streams.open_streams == 0
+        # The types a customer may know of are theirs to filter by.
+        async with (
+            served.client(await served.key()) as admin,
+            stream(portal, type="interaction.added", cursor=cursor_after(0, 0)) as s,
+        ):
+            await log(admin, own["id"])
+            (event,) = await s.events(1)
+            assert (event["type"], event["ticket_id"]) == ("interaction.added", own["id"])
 
 
 @pytest.mark.parametrize(
@@ -661,7 +849,7 @@ async def test_a_follower_that_falls_behind_reads_on_from_the_table(fresh_databa
     limits = StreamLimits(heartbeat_seconds=30, poll_seconds=0.2, queued_bytes=64_000)
     streams = EventStreams(desk, limits, stopping, wire=WIRE)
     tail = asyncio.create_task(streams.run())
-    items = streams.follow(EventStreamQuery(), visible=Visibility(everything=True), cursor=None)
+    items = streams.follow(Audience.of(EventStreamQuery(), EVERYTHING), cursor=None)
     writer = await asyncpg.connect(libpq_url(fresh_database))
 
     async def write(count: int) -> list[int]:

@@ -164,16 +164,19 @@ def visibility(caller: Principal) -> Visibility:
 # ---- customer portal tokens ------------------------------------------------------------------
 
 # All a portal may do with a customer's token: list and read that customer's tickets, read
-# their public interactions, add a reply and answer a survey about one of the tickets.
+# their public interactions, add a reply and answer a survey about one of the tickets, follow
+# their tickets' public events live.
 PORTAL_OPERATIONS = frozenset(
     {"tickets_list", "tickets_get", "interactions_list", "interactions_create", "surveys_create"}
+    | {"events_stream"}
     | {"kb_search", "kb_articles_list", "kb_articles_get", "kb_searches_opened"}
     | {"attachments_create", "attachments_download"}
 )
 PORTAL_WORDS = (
     "a customer token may only list and read its customer's tickets, list their public "
     "interactions (public_only=true), add a reply (with files it uploaded), download the files "
-    "of public interactions and answer a survey"
+    "of public interactions, answer a survey and follow its tickets' public events "
+    "(GET /v1/events/stream)"
 )
 # A reply from the portal is the customer's own public message, whatever the body leaves out.
 CUSTOMER_REPLY = {"author_type": "customer", "direction": "inbound", "public": True}

@@ -21,7 +21,10 @@ SUMMARIES = {
     "sla_policies_what_if": "Replay a period under a draft SLA policy or calendar (read-only)",
     "attachments_create": "Upload a file, to send with an interaction's attachment_ids",
     "attachments_download": "Download a file, if you may see its interaction",
-    "events_stream": "Follow the event feed live (Server-Sent Events), resuming by Last-Event-ID",
+    "events_stream": (
+        "Follow the event feed live (Server-Sent Events), resuming by Last-Event-ID; "
+        "a customer token: its tickets' public events"
+    ),
     "tickets_list": "List and search the tickets you can see",
     "tickets_get": "Read one ticket with its SLA clocks",
     "tickets_update": "Change a ticket (status, priority, team, assignee, fields)",

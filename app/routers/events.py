@@ -31,7 +31,7 @@ from app.schemas.events import (
     WebhookUpdate,
 )
 from app.services import outbox, webhooks
-from app.services.event_stream import EventStreams, StreamLimits, Wire
+from app.services.event_stream import Audience, EventStreams, StreamLimits, Wire
 
 # The stream's frames as Server-Sent Events.
 WIRE = Wire(event=sse.event, last_id=sse.last_id, heartbeat=sse.HEARTBEAT)
@@ -63,8 +63,9 @@ async def list_events(
     responses={
         200: {
             "description": "Server-Sent Events: `id:` the feed cursor after the event, `event:` "
-            "its type, `data:` the event as the feed lists it; `: heartbeat` comment lines "
-            "while nothing happens.",
+            "its type, `data:` the event as the feed lists it (to a customer token: only "
+            "`type`, `ticket_id`, `status`, `interaction_id` and `occurred_at`); "
+            "`: heartbeat` comment lines while nothing happens.",
             "content": {"text/event-stream": {"schema": {"type": "string"}}},
         },
         429: {
@@ -92,15 +93,18 @@ async def stream_events(
     they are written. Each event's `id:` is the feed cursor after it, so an `EventSource`
     that reconnects (it sends `Last-Event-ID`) receives exactly what it missed, then live
     events, from any replica. Filters as the feed. Without a cursor it starts from now (its
-    first block sets that start as the last event id). A key may hold a few streams open per
-    replica (429 beyond), a replica a bounded number (503 beyond); a reader that does not
-    keep up is disconnected and resumes by its last event id."""
+    first block sets that start as the last event id). A customer token receives its
+    customer's tickets' public events only (ticket.created, ticket.status_changed, and
+    interaction.added of a public interaction), in the customer's shape. A key may hold a
+    few streams open per replica (429 beyond), a replica a bounded number (503 beyond); a
+    reader that does not keep up is disconnected and resumes by its last event id."""
     streams = _streams(request)
+    audience = Audience.of(q, call.visible)
     cursor = streams.start_cursor(q, last_event_id)
     admission = streams.admit(call.caller.key_id)
     settings = call.desk.settings
     chunks = streams.follow(
-        q, visible=call.visible, cursor=cursor, opening=sse.retry(settings.event_stream_retry_ms)
+        audience, cursor=cursor, opening=sse.retry(settings.event_stream_retry_ms)
     )
     return sse.EventStreamResponse(
         chunks,

@@ -1,7 +1,8 @@
-"""What a customer's portal token receives: the customer's own shapes of a ticket and of an
-interaction, and the list parameters a customer may use."""
+"""What a customer's portal token receives: the customer's own shapes of a ticket, of an
+interaction and of an event of their tickets, and the list parameters a customer may use."""
 
 from datetime import datetime
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
@@ -48,6 +49,29 @@ class CustomerInteractionOut(BaseModel):
     body: str
     occurred_at: datetime
     attachments: list[CustomerAttachmentOut] = Field(default_factory=list)
+
+
+# The events a customer's stream carries: a ticket opened, its status moved, a public message
+# added (an internal one is never sent). The others (assignment, escalation, SLA, surveys,
+# reviews, merges) tell what agents do; a stream asked for one of them is refused.
+CustomerEventType = Literal["ticket.created", "ticket.status_changed", "interaction.added"]
+CUSTOMER_EVENT_TYPES: frozenset[str] = frozenset(get_args(CustomerEventType))
+
+
+class CustomerEventOut(BaseModel):
+    """An event of one of the customer's tickets as their stream sends it: what happened, when,
+    and the ticket's status after it (as CustomerTicketOut shows it); never the team, assignee,
+    priority, tier, version or SLA fields of the staff's event."""
+
+    type: CustomerEventType
+    ticket_id: int
+    status: str = Field(description="The ticket's status after the event.")
+    interaction_id: int | None = Field(
+        default=None,
+        description="interaction.added: the public interaction (read it with "
+        "GET /v1/tickets/{ticket_id}/interactions?public_only=true).",
+    )
+    occurred_at: datetime
 
 
 # The ticket list's parameters a customer token may send: each filters or sorts on a field of

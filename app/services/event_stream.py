@@ -7,7 +7,9 @@ every transaction that writes events) or a periodic poll wakes the tail; once ne
 settled it reads them from the table ONCE for every stream, with the feed's cursor and each
 event's ticket's visibility facts, makes each event's frame once, and hands each following
 stream the frames it sees (its visibility and filters, matched in memory, once per distinct
-audience) as bytes queued for one write. A stream that starts behind the tail (it resumes from
+audience) as bytes queued for one write. A customer token's stream is one more audience: its
+customer's tickets, the events a customer may know of, each framed in the customer's shape
+(once per event, as the staff's frame is). A stream that starts behind the tail (it resumes from
 a cursor) first reads what it missed from the table itself, up to the tail's position, and
 follows from there. Nothing is served from memory alone, so a stream resumed on any replica
 with its last event's cursor misses nothing and repeats nothing."""
@@ -21,8 +23,10 @@ from dataclasses import dataclass, field
 
 from app.db import connection, listen, still_listening
 from app.domain.access import Visibility, sees
-from app.errors import ServiceUnavailable, TooManyStreams
+from app.domain.events import INTERACTION_ADDED
+from app.errors import Forbidden, ServiceUnavailable, TooManyStreams
 from app.schemas.events import EventStreamQuery
+from app.schemas.portal import CUSTOMER_EVENT_TYPES, CustomerEventOut
 from app.services.context import Desk
 from app.services.outbox import out
 from app.store import events as store
@@ -73,12 +77,34 @@ class StreamLimits:
 
 @dataclass(frozen=True, slots=True)
 class Audience:
-    """Which events a stream sends: those its caller sees, of its types and ticket. Streams
-    of one audience are sent the same bytes."""
+    """Which events a stream sends, and in which shape: those its caller sees, of its types and
+    ticket; a customer's (`customer`) only those a customer may know of, in the customer's
+    shape. Streams of one audience are sent the same bytes."""
 
     visible: Visibility
     types: frozenset[str]
     ticket_id: int | None
+    customer: bool = False
+
+    @classmethod
+    def of(cls, query: EventStreamQuery, visible: Visibility) -> "Audience":
+        """The audience of a stream asked for with `query` by a caller who sees `visible`: a
+        customer's (their tickets: a customer token) when `visible` names a customer. A
+        customer asking for a type outside CUSTOMER_EVENT_TYPES is refused (403 naming it)."""
+        types = frozenset(query.type)
+        customer = visible.customer_id is not None
+        if customer:
+            refused = sorted(types - CUSTOMER_EVENT_TYPES)
+            if refused:
+                allowed = ", ".join(sorted(CUSTOMER_EVENT_TYPES))
+                raise Forbidden(
+                    f"a customer token's stream carries {allowed} only; "
+                    f"it may not ask for {', '.join(refused)}",
+                    errors=[{"field": "query.type", "message": f"one of {allowed}"}],
+                )
+            # Read from the table as a filter: the others are never read for a customer.
+            types = types or CUSTOMER_EVENT_TYPES
+        return cls(visible, types, query.ticket_id, customer)
 
     def wants(self, event: TailEvent) -> bool:
         row = event.row
@@ -93,6 +119,26 @@ class Audience:
         if event.ticket is None:  # its ticket is gone: only a caller who sees everything
             return self.visible.everything
         return sees(self.visible, event.ticket)
+
+
+def customer_event_out(row: EventRow) -> CustomerEventOut | None:
+    """What the customer may know of an event of their ticket, each field written out here;
+    None for one they may not (a type outside CUSTOMER_EVENT_TYPES, an internal interaction)."""
+    if row.type not in CUSTOMER_EVENT_TYPES or row.ticket_id is None:
+        return None
+    data = row.payload
+    interaction_id = None
+    if row.type == INTERACTION_ADDED:
+        if data.get("public") is not True:
+            return None
+        interaction_id = data["interaction_id"]
+    return CustomerEventOut(
+        type=row.type,  # type: ignore[arg-type]
+        ticket_id=row.ticket_id,
+        status=data["status"],
+        interaction_id=interaction_id,
+        occurred_at=row.occurred_at,
+    )
 
 
 @dataclass(eq=False, slots=True)
@@ -119,6 +165,7 @@ class _ReadKey:
     visible: Visibility
     types: tuple[str, ...]
     ticket_id: int | None
+    customer: bool
     cursor: str
     until: Position
 
@@ -293,7 +340,9 @@ class EventStreams:
         joined once per audience; the tail's position moves to `position` at the same moment
         (nothing in between lets a stream start following)."""
         if events and self._followers:
-            frames: list[bytes | None] = [None] * len(events)
+            # Each event's frame in each shape (the staff's, the customer's), made once; None:
+            # nothing of it is sent in that shape.
+            frames: dict[tuple[bool, int], bytes | None] = {}
             chosen: dict[Audience, tuple[bytes, Position] | None] = {}
             for follower in list(self._followers):
                 audience = follower.audience
@@ -306,21 +355,25 @@ class EventStreams:
         self._move()
 
     def _choose(
-        self, audience: Audience, events: Sequence[TailEvent], frames: list[bytes | None]
+        self,
+        audience: Audience,
+        events: Sequence[TailEvent],
+        frames: dict[tuple[bool, int], bytes | None],
     ) -> tuple[bytes, Position] | None:
         """The frames of `events` one audience sends (joined), and where they end."""
         picked = []
         last: TailEvent | None = None
         for n, event in enumerate(events):
-            if audience.wants(event):
-                made = frames[n]
-                if made is None:
-                    row = event.row
-                    made = frames[n] = self.wire.event(
-                        store.cursor_after(event.txid, row.id),
-                        row.type,
-                        out(row).model_dump_json(),
-                    )
+            if not audience.wants(event):
+                continue
+            shape = (audience.customer, n)
+            if shape in frames:
+                made = frames[shape]
+            else:
+                row = event.row
+                cursor = store.cursor_after(event.txid, row.id)
+                made = frames[shape] = self._frame_of(row, cursor, customer=audience.customer)
+            if made is not None:
                 picked.append(made)
                 last = event
         if last is None:
@@ -357,19 +410,13 @@ class EventStreams:
         return cursor
 
     async def follow(
-        self,
-        query: EventStreamQuery,
-        *,
-        visible: Visibility,
-        cursor: str | None,
-        opening: bytes = b"",
+        self, audience: Audience, *, cursor: str | None, opening: bytes = b""
     ) -> AsyncIterator[bytes]:
-        """The stream on the wire: `opening`, then the events after `cursor` the caller sees
-        (those matching the filters), in commit order, as they settle, several to a chunk
-        when several are there; a heartbeat after each quiet `heartbeat_seconds`. Without a
-        cursor, from now on (the first chunk then sets that start as the last event id).
-        Ends when the server stops."""
-        audience = Audience(visible, frozenset(query.type), query.ticket_id)
+        """The stream on the wire: `opening`, then the events after `cursor` the audience
+        sends (those its caller sees, matching the filters, in its shape), in commit order, as
+        they settle, several to a chunk when several are there; a heartbeat after each quiet
+        `heartbeat_seconds`. Without a cursor, from now on (the first chunk then sets that
+        start as the last event id). Ends when the server stops."""
         self._notified.set()  # the tail looks at once, not at the next NOTIFY or poll
         if cursor is None:
             cursor = await self._now()
@@ -408,7 +455,7 @@ class EventStreams:
                         log.warning("an event stream could not read the feed: %s", exc)
                     else:
                         at = store.position_of(cursor)
-                        if count:
+                        if data:
                             yield data
                         if count == PAGE or (position is not None and at == position):
                             continue  # read on at once, or follow
@@ -433,42 +480,56 @@ class EventStreams:
         self, audience: Audience, cursor: str, position: Position | None
     ) -> tuple[bytes, int, str]:
         """The stream's next page from the table, up to the tail's position (no tail: up to
-        the settled horizon now): its frames, how many, and the cursor to go on from."""
+        the settled horizon now): its frames, how many events were read (a customer's stream
+        sends some of them), and the cursor to go on from."""
         if position is None:
             async with connection(self.desk.db, tell_acting=False) as conn:
                 self._horizon = max(self._horizon, (await store.horizon(conn, 0)).txid)
             position = (self._horizon, 0)
-        frames, cursor = await self._read(audience, cursor, position)
-        return b"".join(frames), len(frames), cursor
+        frames, read, cursor = await self._read(audience, cursor, position)
+        return b"".join(frames), read, cursor
 
     async def _read(
         self, audience: Audience, cursor: str, until: Position
-    ) -> tuple[list[bytes], str]:
+    ) -> tuple[list[bytes], int, str]:
         """The next page up to `until`, read once for all the streams that ask for the same
         one (same place, filters and visibility) at the same time: many resume at once after
         a replica restarts."""
         key = _ReadKey(
-            audience.visible, tuple(sorted(audience.types)), audience.ticket_id, cursor, until
+            audience.visible,
+            tuple(sorted(audience.types)),
+            audience.ticket_id,
+            audience.customer,
+            cursor,
+            until,
         )
         shared = self._reads.get(key)
         if shared is None:
             filters = EventFilters(types=key.types, ticket_id=key.ticket_id)
-            shared = asyncio.ensure_future(self._read_page(filters, audience.visible, key))
+            shared = asyncio.ensure_future(self._read_page(filters, key))
             self._reads[key] = shared
             shared.add_done_callback(lambda _: self._reads.pop(key, None))
         return await asyncio.shield(shared)
 
     async def _read_page(
-        self, filters: EventFilters, visible: Visibility, key: _ReadKey
-    ) -> tuple[list[bytes], str]:
+        self, filters: EventFilters, key: _ReadKey
+    ) -> tuple[list[bytes], int, str]:
         async with self._readers, connection(self.desk.db, tell_acting=False) as conn:
             rows, next_cursor = await store.settled_until(
-                conn, filters, cursor=key.cursor, until=key.until, limit=PAGE, visible=visible
+                conn, filters, cursor=key.cursor, until=key.until, limit=PAGE, visible=key.visible
             )
-        return [self._frame_of(row, after) for row, after in rows], next_cursor
+        frames = [self._frame_of(row, after, customer=key.customer) for row, after in rows]
+        return [f for f in frames if f is not None], len(rows), next_cursor
 
-    def _frame_of(self, row: EventRow, cursor: str) -> bytes:
-        return self.wire.event(cursor, row.type, out(row).model_dump_json())
+    def _frame_of(self, row: EventRow, cursor: str, *, customer: bool) -> bytes | None:
+        """The event's frame in the staff's shape, or in the customer's (None: nothing of it
+        is theirs)."""
+        if not customer:
+            return self.wire.event(cursor, row.type, out(row).model_dump_json())
+        shown = customer_event_out(row)
+        if shown is None:
+            return None
+        return self.wire.event(cursor, row.type, shown.model_dump_json())
 
 
 class Admission:

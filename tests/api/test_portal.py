@@ -2,6 +2,7 @@
 customer's own shapes, searches only what those shapes show, and never sees what agents wrote
 for each other."""
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -11,7 +12,10 @@ import httpx
 import pytest
 
 from app.domain.access import PORTAL_OPERATIONS
+from app.routers.events import WIRE
 from app.schemas.portal import CustomerInteractionOut, CustomerTicketOut
+from app.services.event_stream import EventStreams, StreamLimits, Wire
+from app.store.events import cursor_after
 from tests.api.conftest import client_for
 from tests.api.factories import (
     answer_survey,
@@ -430,6 +434,31 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
             assert [g.status_code for g in got] == [200, 404]
             return got
 
+        async def events_stream() -> list[httpx.Response]:
+            # In process a response is read whole, and a stream ends only when its server
+            # stops: these streams "stop" once they have made a frame, so the stream sends what
+            # its first read finds (every event so far: from the first one) and ends.
+            stopping = asyncio.Event()
+
+            def event(cursor: str, type: str, data: str) -> bytes:
+                stopping.set()
+                return WIRE.event(cursor, type, data)
+
+            wire = Wire(event=event, last_id=WIRE.last_id, heartbeat=WIRE.heartbeat)
+            limits = StreamLimits(heartbeat_seconds=0.05)
+            before = getattr(app.state, "event_streams", None)
+            app.state.event_streams = EventStreams(app.state.desk, limits, stopping, wire=wire)
+            try:
+                async with asyncio.timeout(20):
+                    sent = await portal.get(
+                        "/v1/events/stream", params={"cursor": cursor_after(0, 0)}
+                    )
+            finally:
+                app.state.event_streams = before
+            assert sent.status_code == 200, sent.text
+            assert f'"interaction_id":{reply["id"]}' in sent.text  # the stream read real data
+            return [sent]
+
         for operation in (
             tickets_list,
             tickets_get,
@@ -442,6 +471,7 @@ async def test_no_text_an_agent_writes_for_agents_reaches_the_customers_portal(
             kb_searches_opened,
             attachments_create,
             attachments_download,
+            events_stream,
         ):
             drivers[operation.__name__] = operation
         assert set(drivers) == PORTAL_OPERATIONS, "drive every operation a customer token has"
