@@ -61,7 +61,7 @@ def serve(
         bool, typer.Option("--no-worker", help="Serve the API only; run 'helpdesk worker' apart.")
     ] = False,
 ) -> None:
-    """Run the API (and, unless --no-worker, the workers: deadlines, webhook deliveries, metrics
+    """Run the API (and, unless --no-worker, the workers: timers, webhook deliveries, metrics
     rollups) in this process."""
 
     from app.db import migrate
@@ -137,7 +137,7 @@ def _greeting(settings: Settings, host: str, port: int, secret: str | None) -> s
 
 @cli.command()
 def worker() -> None:
-    """Run only the workers (deadlines, webhook deliveries, metrics rollups; as many replicas
+    """Run only the workers (timers, webhook deliveries, metrics rollups; as many replicas
     as you like); stops cleanly on SIGTERM."""
     from app.clock import SystemClock
     from app.db import connect, migrate

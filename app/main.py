@@ -79,7 +79,7 @@ def create_app(
     run_worker: bool = False,
 ) -> FastAPI:
     """The app over `db`, or over a pool to `database_url` (else the settings' URL) opened at
-    startup; with `run_worker`, the workers (deadlines, webhook deliveries, metrics rollups) run
+    startup; with `run_worker`, the workers (timers, webhook deliveries, metrics rollups) run
     in the same process and stop with it."""
 
     @asynccontextmanager
