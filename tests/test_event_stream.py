@@ -898,3 +898,53 @@ async def test_a_follower_that_falls_behind_reads_on_from_the_table(fresh_databa
         await tail
         await writer.close()
         await db.close()
+
+
+async def test_streams_of_one_audience_are_sent_the_same_bytes(fresh_database: str) -> None:
+    """Each event is framed once per shape and joined once per audience: two streams of one
+    audience are queued the very same bytes (one object), a stream of another audience its
+    own, and a stream whose filter the event misses nothing."""
+    db = await connect(fresh_database)
+    settings = Settings(database_url=fresh_database, event_stream_poll_seconds=0.2)
+    desk = Desk.of(db, settings)
+    stopping = asyncio.Event()
+    limits = StreamLimits(heartbeat_seconds=30, poll_seconds=0.2)
+    streams = EventStreams(desk, limits, stopping, wire=WIRE)
+    tail = asyncio.create_task(streams.run())
+    everything = Audience.of(EventStreamQuery(), EVERYTHING)
+    updates = Audience.of(EventStreamQuery(type=["ticket.updated"]), EVERYTHING)
+    created = Audience.of(EventStreamQuery(type=["ticket.created"]), EVERYTHING)
+    items = [streams.follow(a, cursor=None) for a in (everything, everything, updates, created)]
+    writer = await asyncpg.connect(libpq_url(fresh_database))
+    nexts: list[asyncio.Future[bytes]] = []
+    try:
+        async with asyncio.timeout(WAIT):
+            while streams.position is None:  # noqa: ASYNC110 (the tail's first read)
+                await asyncio.sleep(0.01)
+        for started in items:
+            assert _event_ids(await anext(started)) == []  # where it starts: now
+        nexts = [asyncio.ensure_future(anext(i)) for i in items]
+        async with asyncio.timeout(WAIT):
+            while streams.following < len(items):  # noqa: ASYNC110 (a count, not an event)
+                await asyncio.sleep(0.01)
+        ids = await writer.fetchval(
+            "WITH e AS (INSERT INTO events (type, ticket_id, payload, occurred_at) "
+            "SELECT 'ticket.updated', NULL, '{}'::jsonb, now() FROM generate_series(1, 2) "
+            "RETURNING id) SELECT array_agg(id ORDER BY id) FROM e"
+        )
+        async with asyncio.timeout(WAIT):
+            first, second, filtered = await asyncio.gather(*nexts[:3])
+        assert _event_ids(first) == ids
+        assert first is second  # one object for both streams of the audience
+        assert _event_ids(filtered) == ids and filtered is not first
+        await asyncio.sleep(0.3)  # a poll or two: still nothing for the other type
+        assert not nexts[3].done()
+    finally:
+        stopping.set()  # the waiting stream ends (StopAsyncIteration) before it is closed
+        async with asyncio.timeout(WAIT):
+            await asyncio.gather(*nexts, return_exceptions=True)
+        for i in items:
+            await i.aclose()
+        await tail
+        await writer.close()
+        await db.close()
