@@ -250,7 +250,11 @@ class Round:
     once: bool
     events: int  # tickets committed: one event each, to every stream
     deliveries: int  # arrivals counted on all the streams
+    # The clients' reads that brought events: each event a server's write carries arrives in
+    # one read, so reads ≤ writes; fewer than deliveries when a write carried several events.
+    reads: int
     server_cpu: float  # seconds, from the first write to the last arrival
+    server_system: float  # the part of it spent in the kernel (socket writes, wake-ups)
     clients_cpu: float
     load: str  # the load average at the round's end
 
@@ -261,6 +265,10 @@ class Round:
     @property
     def cpu_per_delivery_us(self) -> float:
         return self.server_cpu / self.deliveries * 1e6
+
+    @property
+    def cpu_per_read_us(self) -> float:
+        return self.server_cpu / self.reads * 1e6
 
 
 async def stream_latency(server_url: str, a: argparse.Namespace, tmp: str) -> None:
@@ -283,20 +291,24 @@ async def stream_latency(server_url: str, a: argparse.Namespace, tmp: str) -> No
                     f"{r.events} tickets ({a.stream_rate:.0f}/s offered), {r.deliveries} "
                     f"arrivals, each exactly once: {r.once}; commit → stream p50 "
                     f"{r.p50 * 1000:.0f} ms, p99 {r.p99 * 1000:.0f} ms; stream server CPU "
-                    f"{r.server_cpu:.2f} s: {r.cpu_per_event_ms:.1f} ms per event, "
-                    f"{r.cpu_per_delivery_us:.0f} µs per delivery (clients' process "
+                    f"{r.server_cpu:.2f} s ({r.server_system:.2f} s of it in the kernel): "
+                    f"{r.cpu_per_event_ms:.1f} ms per event, "
+                    f"{r.cpu_per_delivery_us:.0f} µs per delivery, {r.cpu_per_read_us:.0f} µs "
+                    f"per read with events ({r.deliveries / r.reads:.2f} events per read; "
+                    f"clients' process "
                     f"{r.clients_cpu:.2f} s); load average {r.load}",
                     flush=True,
                 )
     for name, done in rounds.items():
         p99 = statistics.median(r.p99 for r in done)
         per_delivery = statistics.median(r.cpu_per_delivery_us for r in done)
+        per_read = statistics.median(r.cpu_per_read_us for r in done)
         print(
             f"event stream, {name}: median p99 {p99 * 1000:.0f} ms over {len(done)} rounds "
             f"(target p99 ≤ {TARGET_STREAM_P99_S * 1000:.0f} ms: "
             f"{p99 / TARGET_STREAM_P99_S:.2f}× the target, "
             f"{'PASS' if p99 <= TARGET_STREAM_P99_S else 'MISS'}); median stream server CPU "
-            f"{per_delivery:.0f} µs per delivery"
+            f"{per_delivery:.0f} µs per delivery, {per_read:.0f} µs per read with events"
         )
     if a.against:
         ours, theirs = rounds.values()
@@ -306,9 +318,12 @@ async def stream_latency(server_url: str, a: argparse.Namespace, tmp: str) -> No
         cpu_ratio = statistics.median(r.cpu_per_delivery_us for r in ours) / statistics.median(
             r.cpu_per_delivery_us for r in theirs
         )
+        read_ratio = statistics.median(r.cpu_per_read_us for r in ours) / statistics.median(
+            r.cpu_per_read_us for r in theirs
+        )
         print(
             f"event stream, this checkout / --against: p99 {p99_ratio:.2f}×, "
-            f"stream server CPU per delivery {cpu_ratio:.2f}×"
+            f"stream server CPU per delivery {cpu_ratio:.2f}×, per read {read_ratio:.2f}×"
         )
 
 
@@ -361,6 +376,7 @@ async def stream_round(
         say(f"round {n + 1}, {root}: {a.streams} streams open")
         server_proc, clients_proc = psutil.Process(server.pid), psutil.Process(clients.pid)
         cpu_before = harness.cpu_seconds(server_proc), harness.cpu_seconds(clients_proc)
+        system_before = server_proc.cpu_times().system
 
         committed: dict[int, float] = {}
         interval = 3 / a.stream_rate  # each of 3 writers
@@ -384,6 +400,7 @@ async def stream_round(
                 await asyncio.sleep(0.2)
         server_cpu = harness.cpu_seconds(server_proc) - cpu_before[0]
         clients_cpu = harness.cpu_seconds(clients_proc) - cpu_before[1]
+        server_system = server_proc.cpu_times().system - system_before
     finally:
         if clients is not None:
             clients.terminate()
@@ -399,7 +416,9 @@ async def stream_round(
         once=once,
         events=len(committed),
         deliveries=len(got),
+        reads=len({(n, at) for n, _, at in got}),  # one moment per stream and read
         server_cpu=server_cpu,
+        server_system=server_system,
         clients_cpu=clients_cpu,
         load=harness.load_average(),
     )
