@@ -139,7 +139,15 @@ def create_app(
                 await owned.close()
                 app.state.desk = None
 
-    app = FastAPI(title="helpdesk", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = FastAPI(
+        title="helpdesk",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        # The service counts and times its requests itself (app.http.telemetry, /metrics);
+        # FastAPI's own OpenTelemetry hooks would look for providers on every request.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
+    )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
     app.state.desk = Desk.of(db, settings) if db is not None else None

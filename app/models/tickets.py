@@ -64,7 +64,10 @@ class Ticket(SQLModel, table=True):
     agent_reply_count: int = Field(default=0)
     customer_reply_count: int = Field(default=0)
     interaction_count: int = Field(default=0)
-    created_by_key_id: int | None = reference("api_keys.id", index=False)
+    # The acting key and the SLA policy are referenced without a foreign key: every write by one
+    # key under one policy would lock the same two rows. Keys and policies are never deleted (a
+    # trigger refuses it, migration 0033).
+    created_by_key_id: int | None = Field(default=None, sa_type=BigInteger)
     version: int = Field(default=1)
     # Every status the ticket has had, [[iso instant, status], …]: the SLA clocks are computed from
     # it (and the reply times above), so a change of policy recomputes due times from history.
@@ -72,7 +75,7 @@ class Ticket(SQLModel, table=True):
         default_factory=list,
         sa_column=Column(JSONB, nullable=False, server_default=text("'[]'::jsonb")),
     )
-    sla_policy_id: int | None = reference("sla_policies.id", index=False)
+    sla_policy_id: int | None = Field(default=None, sa_type=BigInteger)
     first_response_due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     next_update_due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
     resolution_due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
@@ -199,7 +202,8 @@ class Interaction(SQLModel, table=True):
     duration_seconds: int | None = None
     external_id: str | None = Field(default=None, sa_type=String(300))
     created_at: datetime = timestamp()
-    created_by_key_id: int | None = reference("api_keys.id", index=False)
+    # An api_keys id, without a foreign key (see Ticket.created_by_key_id).
+    created_by_key_id: int | None = Field(default=None, sa_type=BigInteger)
     # Interaction bodies are searched word by word in no particular language, and by trigram.
     search_vector: Any = Field(
         default=None,
@@ -244,7 +248,8 @@ class TicketEvent(SQLModel, table=True):
     old_value: Any = Field(default=None, sa_column=Column(JSONB, nullable=True))
     new_value: Any = Field(default=None, sa_column=Column(JSONB, nullable=True))
     actor_type: str = Field(sa_type=String(20))
-    actor_key_id: int | None = reference("api_keys.id", index=False)
+    # An api_keys id, without a foreign key (see Ticket.created_by_key_id).
+    actor_key_id: int | None = Field(default=None, sa_type=BigInteger)
     actor_name: str | None = Field(default=None, sa_type=String(200))
     interaction_id: int | None = reference("interactions.id", index=False)
     note: str | None = Field(default=None, sa_type=Text)

@@ -1,0 +1,162 @@
+"""The audit trigger's column-by-column comparison of tickets and interactions: it names the
+fields the whole-row JSON comparison named, and it is written out from the current columns."""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from app.db import libpq_url
+
+# The generic comparison of audit_row(), run here over the row images the test takes.
+SKIPPED = [
+    "id",
+    "created_at",
+    "updated_at",
+    "version",
+    "search_vector",
+    "txid",
+    "key_hash",
+    "last_used_at",
+]
+_INSERTED = """
+    SELECT ARRAY(SELECT key FROM jsonb_each($1::jsonb)
+                 WHERE value <> 'null'::jsonb AND key <> ALL ($2::text[]) ORDER BY key)
+"""
+_UPDATED = """
+    SELECT ARRAY(SELECT n.key FROM jsonb_each($1::jsonb) n
+                 WHERE n.value IS DISTINCT FROM $2::jsonb -> n.key
+                   AND n.key <> ALL ($3::text[]) ORDER BY n.key)
+"""
+_SOURCE = "SELECT pg_get_functiondef('audit_row'::regproc)"
+
+
+@pytest.fixture
+async def conn(fresh_database: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(libpq_url(fresh_database))
+    try:
+        yield connection
+    finally:
+        await connection.close()
+
+
+async def _image(conn: asyncpg.Connection, table: str, row_id: int) -> str:
+    image: str = await conn.fetchval(
+        f"SELECT to_jsonb(r)::text FROM {table} r WHERE id = $1", row_id
+    )
+    return image
+
+
+async def _entry(conn: asyncpg.Connection, table: str, row_id: int, action: str) -> list[str]:
+    fields: list[str] = await conn.fetchval(
+        "SELECT fields FROM audit_log WHERE resource = $1 AND resource_id = $2 AND action = $3"
+        " ORDER BY id DESC LIMIT 1",
+        table,
+        row_id,
+        action,
+    )
+    return fields
+
+
+async def test_entries_name_the_fields_the_row_comparison_names(conn: asyncpg.Connection) -> None:
+    ticket_id = await conn.fetchval(
+        """INSERT INTO tickets (subject, description, type, status, impact, urgency, priority,
+               priority_reason, tags, channel, tier, created_at, updated_at, reopen_count,
+               agent_reply_count, customer_reply_count, interaction_count, version, status_log,
+               sla_paused, sla_breached)
+           VALUES ('Printer jams', 'On every second page', 'incident', 'new', 'user', 'low',
+               'low', 'impact=user × urgency=low → low', '{printer}', 'email', 1, now(), now(),
+               0, 0, 0, 0, 1, '[["2026-12-07T09:00:00+00:00", "new"]]', false, false)
+           RETURNING id"""
+    )
+    created = await _image(conn, "tickets", ticket_id)
+    assert await _entry(conn, "tickets", ticket_id, "create") == await conn.fetchval(
+        _INSERTED, created, SKIPPED
+    )
+    assert "subject" in await _entry(conn, "tickets", ticket_id, "create")
+
+    # Text, an array, a JSON document, a timestamp, a number, and bookkeeping only.
+    await conn.execute(
+        """UPDATE tickets SET subject = 'Printer jams daily', tags = '{printer,floor-3}',
+               status_log = status_log || '[["2026-12-07T10:00:00+00:00", "open"]]'::jsonb,
+               status = 'open', first_responded_at = now(), tier = 2, description = NULL,
+               version = version + 1, updated_at = now()
+           WHERE id = $1""",
+        ticket_id,
+    )
+    updated = await _image(conn, "tickets", ticket_id)
+    fields = await _entry(conn, "tickets", ticket_id, "update")
+    assert fields == await conn.fetchval(_UPDATED, updated, created, SKIPPED)
+    assert fields == [
+        "description",
+        "first_responded_at",
+        "status",
+        "status_log",
+        "subject",
+        "tags",
+        "tier",
+    ]
+    before = await conn.fetchval("SELECT count(*) FROM audit_log")
+    await conn.execute("UPDATE tickets SET version = version + 1 WHERE id = $1", ticket_id)
+    assert await conn.fetchval("SELECT count(*) FROM audit_log") == before  # nothing changed
+
+    interaction_id = await conn.fetchval(
+        """INSERT INTO interactions (ticket_id, kind, direction, public, author_type, body,
+               occurred_at, created_at)
+           VALUES ($1, 'note', 'internal', false, 'agent', 'Checked the spooler', now(), now())
+           RETURNING id""",
+        ticket_id,
+    )
+    logged = await _image(conn, "interactions", interaction_id)
+    assert await _entry(conn, "interactions", interaction_id, "create") == await conn.fetchval(
+        _INSERTED, logged, SKIPPED
+    )
+    entry = await conn.fetchrow(
+        "SELECT resource_id, ticket_id FROM audit_log WHERE resource = 'interactions'"
+    )
+    assert (entry["resource_id"], entry["ticket_id"]) == (interaction_id, ticket_id)
+    await conn.execute("DELETE FROM interactions WHERE id = $1", interaction_id)
+    deleted = await conn.fetchrow(
+        "SELECT resource_id, ticket_id, fields FROM audit_log"
+        " WHERE resource = 'interactions' AND action = 'delete'"
+    )
+    assert tuple(deleted) == (interaction_id, ticket_id, None)
+
+
+async def test_a_new_column_is_compared_once_the_trigger_is_written_again(
+    conn: asyncpg.Connection,
+) -> None:
+    """A migration that changes the columns of tickets or interactions calls
+    `SELECT audit_row_rebuild()` after it: until it does, the trigger's source differs from what
+    the rebuild writes (the first assertion is the check that catches a forgotten call)."""
+    source = await conn.fetchval(_SOURCE)
+    probe = conn.transaction()
+    await probe.start()
+    try:
+        await conn.execute("SELECT audit_row_rebuild()")
+        assert await conn.fetchval(_SOURCE) == source, (
+            "audit_row() does not name every column of tickets and interactions: a migration "
+            "changed their columns without `SELECT audit_row_rebuild()` after it"
+        )
+        await conn.execute("ALTER TABLE interactions ADD COLUMN helpdesk_probe text")
+        await conn.execute("SELECT audit_row_rebuild()")
+        assert await conn.fetchval(_SOURCE) != source
+        ticket_id = await conn.fetchval(
+            """INSERT INTO tickets (subject, type, status, impact, urgency, priority,
+                   priority_reason, channel, tier, created_at, updated_at, reopen_count,
+                   agent_reply_count, customer_reply_count, interaction_count, version,
+                   sla_paused, sla_breached)
+               VALUES ('Probe', 'incident', 'new', 'user', 'low', 'low', 'x', 'email', 1,
+                   now(), now(), 0, 0, 0, 0, 1, false, false)
+               RETURNING id"""
+        )
+        interaction_id = await conn.fetchval(
+            """INSERT INTO interactions (ticket_id, kind, direction, public, author_type, body,
+                   occurred_at, created_at, helpdesk_probe)
+               VALUES ($1, 'note', 'internal', false, 'agent', 'x', now(), now(), 'probe')
+               RETURNING id""",
+            ticket_id,
+        )
+        assert "helpdesk_probe" in await _entry(conn, "interactions", interaction_id, "create")
+    finally:
+        await probe.rollback()
