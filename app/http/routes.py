@@ -41,7 +41,7 @@ def creates(
             status_code=201,
             response_model=model,
             operation_id=operation_id,
-            responses=responses,  # type: ignore[arg-type]
+            responses=responses,
         )(endpoint)
         return endpoint
 
