@@ -15,9 +15,9 @@ from app.http.deps import (
     WriteCall,
     expected_version,
     query,
-    query_parameters,
 )
-from app.http.responses import json_body, written
+from app.http.responses import json_body
+from app.http.routes import creates, lists
 from app.schemas import Page
 from app.schemas.escalations import (
     DeescalationCreate,
@@ -29,22 +29,20 @@ from app.schemas.escalations import (
     TicketEscalationListQuery,
 )
 from app.services import escalation_matrix, escalations
+from app.services.idempotency import Written
 
 router = APIRouter(prefix="/v1", tags=["escalations"])
 
 
-@router.post(
-    "/tickets/{ticket_id}/escalations",
-    status_code=201,
-    response_model=EscalationOut,
-    operation_id="escalations_create",
+@creates(
+    router, "/tickets/{ticket_id}/escalations", EscalationOut, operation_id="escalations_create"
 )
 async def escalate(
     call: WriteCall, ticket_id: PathId, body: EscalationCreate, key: IdempotencyKey = None
-) -> Response:
+) -> Written[EscalationOut]:
     """Functional (next tier, or a named team of a higher tier), hierarchical (a supervisor) or
     a transfer (a team of the same tier). 409 past the top tier or on a closed ticket."""
-    result = await escalations.escalate(
+    return await escalations.escalate(
         call.desk,
         ticket_id,
         body,
@@ -53,14 +51,14 @@ async def escalate(
         now=call.now,
         idempotency_key=key,
     )
-    return written(result)
 
 
-@router.get(
+@lists(
+    router,
     "/tickets/{ticket_id}/escalations",
-    response_model=Page[EscalationOut],
+    EscalationOut,
+    TicketEscalationListQuery,
     operation_id="ticket_escalations_list",
-    openapi_extra=query_parameters(TicketEscalationListQuery),
 )
 async def ticket_escalations(
     call: ReadCall,
@@ -71,18 +69,15 @@ async def ticket_escalations(
     return await escalations.list_for_ticket(call.desk, ticket_id, q, visible=call.visible)
 
 
-@router.post(
-    "/tickets/{ticket_id}/deescalate",
-    status_code=201,
-    response_model=EscalationOut,
-    operation_id="tickets_deescalate",
+@creates(
+    router, "/tickets/{ticket_id}/deescalate", EscalationOut, operation_id="tickets_deescalate"
 )
 async def deescalate(
     call: SuperviseCall, ticket_id: PathId, body: DeescalationCreate, key: IdempotencyKey = None
-) -> Response:
+) -> Written[EscalationOut]:
     """Back to a lower tier (supervisors and admins): the team named, else the one it was
     escalated from."""
-    result = await escalations.deescalate(
+    return await escalations.deescalate(
         call.desk,
         ticket_id,
         body,
@@ -91,15 +86,9 @@ async def deescalate(
         now=call.now,
         idempotency_key=key,
     )
-    return written(result)
 
 
-@router.get(
-    "/escalations",
-    response_model=Page[EscalationOut],
-    operation_id="escalations_list",
-    openapi_extra=query_parameters(EscalationListQuery),
-)
+@lists(router, "/escalations", EscalationOut, EscalationListQuery, operation_id="escalations_list")
 async def list_escalations(
     call: ReadCall, q: Annotated[EscalationListQuery, query(EscalationListQuery)]
 ) -> Page[EscalationOut]:

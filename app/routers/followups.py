@@ -12,9 +12,9 @@ from app.http.deps import (
     WriteCall,
     expected_version,
     query,
-    query_parameters,
 )
-from app.http.responses import json_body, written
+from app.http.responses import json_body
+from app.http.routes import creates, lists
 from app.schemas import (
     CallbackCreate,
     CallbackOut,
@@ -26,22 +26,18 @@ from app.schemas import (
 )
 from app.schemas.followups import CallbackListQuery, ReminderListQuery, SlaEventListQuery
 from app.services import callbacks, reminders, sla_events, timer_workers
+from app.services.idempotency import Written
 
 router = APIRouter(tags=["follow-ups"])
 
 
-@router.post(
-    "/v1/tickets/{ticket_id}/callbacks",
-    status_code=201,
-    response_model=CallbackOut,
-    operation_id="callbacks_create",
-)
+@creates(router, "/v1/tickets/{ticket_id}/callbacks", CallbackOut, operation_id="callbacks_create")
 async def schedule_callback(
     ticket_id: PathId, body: CallbackCreate, call: WriteCall, key: IdempotencyKey = None
-) -> Response:
+) -> Written[CallbackOut]:
     """The worker raises a reminder at `requested_at` and records `callback_missed` if no
     outbound call is logged by `missed_at`."""
-    result = await callbacks.schedule(
+    return await callbacks.schedule(
         call.desk,
         ticket_id,
         body,
@@ -50,33 +46,28 @@ async def schedule_callback(
         now=call.now,
         idempotency_key=key,
     )
-    return written(result)
 
 
-@router.get(
+@lists(
+    router,
     "/v1/tickets/{ticket_id}/callbacks",
-    response_model=Page[CallbackOut],
+    CallbackOut,
+    CallbackListQuery,
     operation_id="callbacks_list",
-    openapi_extra=query_parameters(CallbackListQuery),
 )
 async def list_callbacks(
     ticket_id: PathId, call: ReadCall, q: Annotated[CallbackListQuery, query(CallbackListQuery)]
-) -> Response:
+) -> Page[CallbackOut]:
     """Oldest first."""
-    return json_body(await callbacks.list_for_ticket(call.desk, ticket_id, q, visible=call.visible))
+    return await callbacks.list_for_ticket(call.desk, ticket_id, q, visible=call.visible)
 
 
-@router.get(
-    "/v1/reminders",
-    response_model=Page[ReminderOut],
-    operation_id="reminders_list",
-    openapi_extra=query_parameters(ReminderListQuery),
-)
+@lists(router, "/v1/reminders", ReminderOut, ReminderListQuery, operation_id="reminders_list")
 async def list_reminders(
     call: ReadCall, q: Annotated[ReminderListQuery, query(ReminderListQuery)]
-) -> Response:
+) -> Page[ReminderOut]:
     """Soonest due first; `order=commit` is the feed of reminders as they are raised."""
-    return json_body(await reminders.list_reminders(call.desk, q, visible=call.visible))
+    return await reminders.list_reminders(call.desk, q, visible=call.visible)
 
 
 @router.get("/v1/reminders/{reminder_id}", response_model=ReminderOut, operation_id="reminders_get")
@@ -101,17 +92,12 @@ async def update_reminder(
     return json_body(reminder)
 
 
-@router.get(
-    "/v1/sla-events",
-    response_model=Page[SlaEventOut],
-    operation_id="sla_events_list",
-    openapi_extra=query_parameters(SlaEventListQuery),
-)
+@lists(router, "/v1/sla-events", SlaEventOut, SlaEventListQuery, operation_id="sla_events_list")
 async def list_sla_events(
     call: ReadCall, q: Annotated[SlaEventListQuery, query(SlaEventListQuery)]
-) -> Response:
+) -> Page[SlaEventOut]:
     """Newest first; `order=commit` is the feed to follow, which never misses an event."""
-    return json_body(await sla_events.list_events(call.desk, q, visible=call.visible))
+    return await sla_events.list_events(call.desk, q, visible=call.visible)
 
 
 @router.get("/v1/worker/status", response_model=WorkerStatus, operation_id="worker_status")

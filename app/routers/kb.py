@@ -15,7 +15,8 @@ from app.http.deps import (
     query,
     query_parameters,
 )
-from app.http.responses import json_body, written
+from app.http.responses import json_body
+from app.http.routes import creates, lists
 from app.schemas import Page
 from app.schemas.kb import (
     ArticleCreate,
@@ -38,6 +39,7 @@ from app.schemas.kb import (
     SuggestionsOut,
     TranslationOut,
 )
+from app.services.idempotency import Written
 from app.services.kb import articles, kpis, search, tickets
 
 router = APIRouter(prefix="/v1", tags=["knowledge base"])
@@ -54,19 +56,14 @@ async def create_article(body: ArticleCreate, call: WriteCall) -> Response:
     return json_body(article, status=201)
 
 
-@router.get(
-    "/kb/articles",
-    response_model=Page[ArticleOut],
-    operation_id="kb_articles_list",
-    openapi_extra=query_parameters(ArticleListQuery),
-)
+@lists(router, "/kb/articles", ArticleOut, ArticleListQuery, operation_id="kb_articles_list")
 async def list_articles(
     call: ReadCall, q: Annotated[ArticleListQuery, query(ArticleListQuery)]
-) -> Response:
+) -> Page[ArticleOut]:
     """Articles the caller sees, newest first: customer tokens published public ones; agents
     internal ones too; drafts their authors, their owner team and admins."""
     reader = rules.reader_of(call.caller)
-    return json_body(await articles.list_articles(call.desk, q, reader=reader, now=call.now))
+    return await articles.list_articles(call.desk, q, reader=reader, now=call.now)
 
 
 @router.get(
@@ -108,20 +105,19 @@ async def update_article(
     return json_body(article)
 
 
-@router.get(
+@lists(
+    router,
     "/kb/articles/{article_id}/revisions",
-    response_model=Page[RevisionOut],
+    RevisionOut,
+    PageQuery,
     operation_id="kb_revisions_list",
-    openapi_extra=query_parameters(PageQuery),
 )
 async def list_revisions(
     article_id: PathId, call: ReadCall, q: Annotated[PageQuery, query(PageQuery)]
-) -> Response:
+) -> Page[RevisionOut]:
     """The article's revisions, newest first: each with its author and time, never changed."""
     reader = rules.reader_of(call.caller)
-    return json_body(
-        await articles.revisions(call.desk, article_id, q, reader=reader, now=call.now)
-    )
+    return await articles.revisions(call.desk, article_id, q, reader=reader, now=call.now)
 
 
 @router.get(
@@ -222,21 +218,20 @@ async def suggest(ticket_id: PathId, call: ReadCall) -> Response:
     return json_body(result)
 
 
-@router.post(
+@creates(
+    router,
     "/tickets/{ticket_id}/kb-links",
-    status_code=201,
-    response_model=LinkOut,
+    LinkOut,
     operation_id="kb_links_create",
     responses={200: {"description": "The ticket had this link already.", "model": LinkOut}},
 )
 async def link_article(
     ticket_id: PathId, body: Annotated[LinkCreate, Body()], call: WriteCall
-) -> Response:
+) -> Written[LinkOut]:
     """The article solved the ticket. Its suggestions that offered it are marked used."""
-    result = await tickets.link(
+    return await tickets.link(
         call.desk, ticket_id, body, visible=call.visible, actor=call.caller, now=call.now
     )
-    return written(result)
 
 
 @router.get(

@@ -16,6 +16,7 @@ from app.http.deps import (
     query_parameters,
 )
 from app.http.responses import json_body, written
+from app.http.routes import creates, lists
 from app.schemas import Page
 from app.schemas.qa import (
     AssignmentCreate,
@@ -39,6 +40,7 @@ from app.schemas.qa import (
     ScorecardOut,
     ScorecardUpdate,
 )
+from app.services.idempotency import Written
 from app.services.qa import assignments, calibrations, metrics, reviews, schedules, scorecards
 
 router = APIRouter(prefix="/v1", tags=["quality assurance"])
@@ -47,35 +49,30 @@ router = APIRouter(prefix="/v1", tags=["quality assurance"])
 # ---- scorecards ----------------------------------------------------------------------------
 
 
-@router.post(
-    "/qa/scorecards",
-    status_code=201,
-    response_model=ScorecardOut,
-    operation_id="qa_scorecards_create",
-)
+@creates(router, "/qa/scorecards", ScorecardOut, operation_id="qa_scorecards_create")
 async def create_scorecard(
     call: SuperviseCall, body: Annotated[ScorecardCreate, Body()], key: IdempotencyKey = None
-) -> Response:
+) -> Written[ScorecardOut]:
     """A scorecard: criteria in sections, each with a weight, a scale, whether n/a is allowed,
     root causes to pick from, and optionally critical (a fail zeroes the criterion, its section
     or the whole review) or bonus (adds above 100 %)."""
-    made = await scorecards.create(
+    return await scorecards.create(
         call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
     )
-    return written(made)
 
 
-@router.get(
+@lists(
+    router,
     "/qa/scorecards",
-    response_model=Page[ScorecardOut],
+    ScorecardOut,
+    ScorecardListQuery,
     operation_id="qa_scorecards_list",
-    openapi_extra=query_parameters(ScorecardListQuery),
 )
 async def list_scorecards(
     call: SuperviseCall, q: Annotated[ScorecardListQuery, query(ScorecardListQuery)]
-) -> Response:
+) -> Page[ScorecardOut]:
     """The scorecards, the built-in service-desk checklist first, each at its current version."""
-    return json_body(await scorecards.list_scorecards(call.desk, q, now=call.now))
+    return await scorecards.list_scorecards(call.desk, q, now=call.now)
 
 
 @router.get(
@@ -130,21 +127,16 @@ async def prechecks(
     )
 
 
-@router.post(
-    "/tickets/{ticket_id}/qa-reviews",
-    status_code=201,
-    response_model=ReviewOut,
-    operation_id="qa_reviews_create",
-)
+@creates(router, "/tickets/{ticket_id}/qa-reviews", ReviewOut, operation_id="qa_reviews_create")
 async def create_review(
     call: SuperviseCall,
     ticket_id: PathId,
     body: Annotated[ReviewCreate, Body()],
     key: IdempotencyKey = None,
-) -> Response:
+) -> Written[ReviewOut]:
     """Score the ticket (or one interaction of it). Criteria left out take the pre-checks'
     suggestions; every suggestion is kept with whether the reviewer accepted or overruled it."""
-    made = await reviews.create(
+    return await reviews.create(
         call.desk,
         ticket_id,
         body,
@@ -153,20 +145,14 @@ async def create_review(
         now=call.now,
         idempotency_key=key,
     )
-    return written(made)
 
 
-@router.get(
-    "/qa/reviews",
-    response_model=Page[ReviewOut],
-    operation_id="qa_reviews_list",
-    openapi_extra=query_parameters(ReviewListQuery),
-)
+@lists(router, "/qa/reviews", ReviewOut, ReviewListQuery, operation_id="qa_reviews_list")
 async def list_reviews(
     call: ReadCall, q: Annotated[ReviewListQuery, query(ReviewListQuery)]
-) -> Response:
+) -> Page[ReviewOut]:
     """Reviews, newest first: an agent reads their own, a supervisor their teams', an admin all."""
-    return json_body(await reviews.list_reviews(call.desk, q, caller=call.caller))
+    return await reviews.list_reviews(call.desk, q, caller=call.caller)
 
 
 @router.get("/qa/reviews/{review_id}", response_model=ReviewOut, operation_id="qa_reviews_get")
@@ -211,37 +197,36 @@ async def decide_dispute(
 # ---- samples and calibration ---------------------------------------------------------------
 
 
-@router.post(
+@creates(
+    router,
     "/qa/assignments",
-    status_code=201,
-    response_model=AssignmentOut,
+    AssignmentOut,
     operation_id="qa_assignments_create",
     responses={200: {"description": "The same request (and seed) drew this sample before."}},
 )
 async def create_assignment(
     call: SuperviseCall, body: Annotated[AssignmentCreate, Body()], key: IdempotencyKey = None
-) -> Response:
+) -> Written[AssignmentOut]:
     """Draw N resolved tickets per agent of the period, uniformly at random with a stored seed
     from a recorded population; a ticket is sampled at most once per period."""
-    return written(
-        await assignments.create(
-            call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
-        )
+    return await assignments.create(
+        call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
     )
 
 
-@router.get(
+@lists(
+    router,
     "/qa/assignments",
-    response_model=Page[AssignmentOut],
+    AssignmentOut,
+    AssignmentListQuery,
     operation_id="qa_assignments_list",
-    openapi_extra=query_parameters(AssignmentListQuery),
 )
 async def list_assignments(
     call: SuperviseCall, q: Annotated[AssignmentListQuery, query(AssignmentListQuery)]
-) -> Response:
+) -> Page[AssignmentOut]:
     """Samples, newest first: those you drew, and a supervisor's also those drawn for their
     teams; an admin reads all."""
-    return json_body(await assignments.list_assignments(call.desk, q, caller=call.caller))
+    return await assignments.list_assignments(call.desk, q, caller=call.caller)
 
 
 @router.get(
@@ -253,21 +238,14 @@ async def get_assignment(call: SuperviseCall, assignment_id: PathId) -> Response
     return json_body(await assignments.get(call.desk, assignment_id, caller=call.caller))
 
 
-@router.post(
-    "/qa/schedules",
-    status_code=201,
-    response_model=ScheduleOut,
-    operation_id="qa_schedules_create",
-)
+@creates(router, "/qa/schedules", ScheduleOut, operation_id="qa_schedules_create")
 async def create_schedule(
     call: SuperviseCall, body: Annotated[ScheduleCreate, Body()], key: IdempotencyKey = None
-) -> Response:
+) -> Written[ScheduleOut]:
     """A recurring sample: when each period ends, its fair sample is drawn as on request (its
     seed follows from the schedule's and the period), once per period."""
-    return written(
-        await schedules.create(
-            call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
-        )
+    return await schedules.create(
+        call.desk, body, actor=call.caller, now=call.now, idempotency_key=key
     )
 
 
@@ -285,18 +263,13 @@ async def stop_schedule(call: SuperviseCall, schedule_id: PathId) -> Response:
     return Response(status_code=204)
 
 
-@router.post(
-    "/qa/calibrations",
-    status_code=201,
-    response_model=CalibrationOut,
-    operation_id="qa_calibrations_create",
-)
+@creates(router, "/qa/calibrations", CalibrationOut, operation_id="qa_calibrations_create")
 async def create_calibration(
     call: SuperviseCall, body: Annotated[CalibrationCreate, Body()], key: IdempotencyKey = None
-) -> Response:
+) -> Written[CalibrationOut]:
     """A calibration session: reviewers score its tickets (reviews with `calibration_id`) blind
     until it is closed. Its reviews never count toward agents' QA figures."""
-    made = await calibrations.create(
+    return await calibrations.create(
         call.desk,
         body,
         actor=call.caller,
@@ -304,7 +277,6 @@ async def create_calibration(
         now=call.now,
         idempotency_key=key,
     )
-    return written(made)
 
 
 @router.get(

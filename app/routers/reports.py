@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Path, Request, Response
 
 from app.http.deps import PathId, SuperviseCall, query, query_parameters
 from app.http.responses import json_body
+from app.http.routes import lists
 from app.openapi_doc import written_reports
 from app.schemas import Page
 from app.schemas.reports import (
@@ -83,17 +84,17 @@ async def create(call: SuperviseCall, body: Annotated[AuditRequest, Body()]) -> 
     return response
 
 
-@router.get(
+@lists(
+    router,
     "/audit/stored",
-    response_model=Page[StoredReportOut],
+    StoredReportOut,
+    ReportListQuery,
     operation_id="reports_audit_list",
-    openapi_extra=query_parameters(ReportListQuery),
 )
 async def list_stored(
     call: SuperviseCall, q: Annotated[ReportListQuery, query(ReportListQuery)]
-) -> Response:
-    page = await audit_report.list_reports(call.desk, q.limit, q.cursor, caller=call.caller)
-    return json_body(page.model_dump(by_alias=True))
+) -> Page[StoredReportOut]:
+    return await audit_report.list_reports(call.desk, q.limit, q.cursor, caller=call.caller)
 
 
 @router.get(

@@ -16,6 +16,7 @@ from app.http.deps import (
 )
 from app.http.interaction_body import JSON_OR_FORM, InteractionSent
 from app.http.responses import json_body, written
+from app.http.routes import creates, lists
 from app.schemas import (
     HistoryEntryOut,
     InteractionOut,
@@ -36,6 +37,7 @@ from app.schemas.participants import ParticipantCreate, ParticipantListQuery, Pa
 from app.schemas.portal import CustomerInteractionOut, CustomerTicketOut
 from app.schemas.tickets import LinkListQuery, TicketMerge, TicketMergeOut
 from app.services import interactions, participants, portal
+from app.services.idempotency import Written
 from app.services.tickets import create, links, merge, read, split, update
 
 router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
@@ -49,20 +51,13 @@ CREATED_OR_EXISTING = {
 }
 
 
-@router.post(
-    "",
-    status_code=201,
-    response_model=TicketOut,
-    operation_id="tickets_create",
-    responses=CREATED_OR_EXISTING,  # type: ignore[arg-type]
-)
+@creates(router, "", TicketOut, operation_id="tickets_create", responses=CREATED_OR_EXISTING)
 async def create_ticket(
     call: WriteCall, body: TicketCreate, key: IdempotencyKey = None
-) -> Response:
-    result = await create.create_ticket(
+) -> Written[TicketOut]:
+    return await create.create_ticket(
         call.desk, body, actor=call.caller, visible=call.visible, now=call.now, idempotency_key=key
     )
-    return written(result)
 
 
 @router.get(
@@ -188,11 +183,12 @@ async def add_participant(
     )
 
 
-@router.get(
+@lists(
+    router,
     "/{ticket_id}/participants",
-    response_model=Page[ParticipantOut],
+    ParticipantOut,
+    ParticipantListQuery,
     operation_id="ticket_participants_list",
-    openapi_extra=query_parameters(ParticipantListQuery),
 )
 async def list_participants(
     call: ReadCall,
@@ -216,16 +212,11 @@ async def remove_participant(call: WriteCall, ticket_id: PathId, customer_id: Pa
     return Response(status_code=204)
 
 
-@router.post(
-    "/{ticket_id}/links",
-    status_code=201,
-    response_model=LinkOut,
-    operation_id="ticket_links_create",
-)
+@creates(router, "/{ticket_id}/links", LinkOut, operation_id="ticket_links_create")
 async def link_ticket(
     call: WriteCall, ticket_id: PathId, body: LinkCreate, key: IdempotencyKey = None
-) -> Response:
-    result = await links.link_tickets(
+) -> Written[LinkOut]:
+    return await links.link_tickets(
         call.desk,
         ticket_id,
         body,
@@ -234,15 +225,9 @@ async def link_ticket(
         now=call.now,
         idempotency_key=key,
     )
-    return written(result)
 
 
-@router.get(
-    "/{ticket_id}/links",
-    response_model=Page[LinkOut],
-    operation_id="ticket_links_list",
-    openapi_extra=query_parameters(LinkListQuery),
-)
+@lists(router, "/{ticket_id}/links", LinkOut, LinkListQuery, operation_id="ticket_links_list")
 async def list_links(
     call: ReadCall, ticket_id: PathId, q: Annotated[LinkListQuery, query(LinkListQuery)]
 ) -> Page[LinkOut]:
@@ -335,11 +320,12 @@ async def list_interactions(
     return json_body(page)
 
 
-@router.get(
+@lists(
+    router,
     "/{ticket_id}/history",
-    response_model=Page[HistoryEntryOut],
+    HistoryEntryOut,
+    HistoryListQuery,
     operation_id="ticket_history",
-    openapi_extra=query_parameters(HistoryListQuery),
 )
 async def ticket_history(
     call: ReadCall, ticket_id: PathId, q: Annotated[HistoryListQuery, query(HistoryListQuery)]

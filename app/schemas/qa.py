@@ -1,5 +1,6 @@
 """Quality-assurance shapes: scorecards, reviews and disputes, samples, calibration, QA figures."""
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
@@ -58,9 +59,16 @@ LongText = Annotated[
 Period = Literal["day", "week", "month"]
 
 
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date_text(value: Any) -> Any:
-    # Only text is a date here: pydantic would read a number as Unix seconds (0: 1970-01-01).
-    if not isinstance(value, str | date):
+    # Only a full date (RFC 3339 `full-date`, as the schema's format says) is a date here:
+    # pydantic would read a number, or a numeric string, as Unix seconds ("0": 1970-01-01),
+    # and a date-time at midnight as its date.
+    if not isinstance(value, str | date) or (
+        isinstance(value, str) and not _FULL_DATE.fullmatch(value)
+    ):
         raise ValueError("must be a date as text, e.g. 2026-03-01")
     return value
 

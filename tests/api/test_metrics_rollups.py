@@ -19,6 +19,7 @@ from app.domain.rollups import Tally
 from app.schemas.metrics import MetricsQuery
 from app.services import metrics, rollups
 from app.settings import get_settings
+from app.store.errors import Busy
 from app.store.metrics import Scope
 from app.workers.rollups import keep
 from tests.api import metrics_oracle as oracle
@@ -369,10 +370,15 @@ async def test_passes_at_once_take_turns_and_the_loop_keeps_up(
 ) -> None:
     desk = app.state.desk
     # Three replicas' passes at once, small batches: they take turns on the feeds' positions.
+    # A pass that waits longer than the lock timeout for its turn gives it up (Busy), as the
+    # worker's loop expects of it; on a slow machine one pass can take that long. What must
+    # never happen is anything else (a deadlock, a duplicate row) or a turn given up by all.
     outcomes = await asyncio.gather(
         *(rollups.catch_up(desk, batch=50) for _ in range(3)), return_exceptions=True
     )
-    assert [o for o in outcomes if isinstance(o, BaseException)] == []
+    failed = [o for o in outcomes if isinstance(o, BaseException)]
+    assert all(type(o) is Busy for o in failed), failed
+    assert len(failed) < len(outcomes), failed
     while await rollups.catch_up(desk, batch=50):
         pass
     read = "SELECT day, dim, value, tally FROM metric_rollups ORDER BY 1, 2, 3"

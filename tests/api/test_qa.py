@@ -539,3 +539,19 @@ async def test_samples_are_listed_paged_and_filtered_for_who_reads_them(
     assert bad.status_code == 422 and "starts_from" in bad.text
     await as_red.aclose()
     await as_blue.aclose()
+
+
+async def test_a_sample_list_date_filter_is_a_date_as_its_schema_says(
+    client: httpx.AsyncClient,
+) -> None:
+    # The schema says `format: date`: a number, a compact or a date-time form is no date
+    # (pydantic alone would read "0" as 1970-01-01 and list everything since).
+    for name in ("starts_from", "starts_before"):
+        for bad in ("0", "1700000000", "20260301", "2026-03-01T00:00:00"):
+            refused = await client.get("/v1/qa/assignments", params={name: bad})
+            assert refused.status_code == 422, (name, bad, refused.text)
+            problem = refused.json()
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert [e["field"] for e in problem["errors"]] == [f"query.{name}"], problem
+        listed = await client.get("/v1/qa/assignments", params={name: "2026-03-01"})
+        assert listed.status_code == 200, listed.text

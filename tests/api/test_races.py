@@ -51,7 +51,7 @@ async def test_concurrent_interactions_are_all_stored_with_history_in_commit_ord
     statuses = [r.status_code for r in results]
     assert set(statuses) <= {201, 409}, statuses
     stored = statuses.count(201)
-    assert stored >= 40, statuses  # a 409 is only a wait longer than the lock timeout
+    assert stored >= 40, statuses  # a 409 only when no write on it ended for the lock timeout
     lines = await _history(client, ticket["id"])
     assert sum(1 for line in lines if line["action"] == "interaction") == stored
     times = [line["at"] for line in lines]  # in id order: the order they were written

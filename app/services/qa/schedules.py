@@ -15,6 +15,7 @@ from app.services.idempotency import Written
 from app.services.qa.assignments import draw, midnight, period_of, sample_visibility
 from app.services.qa.scorecards import current
 from app.store.qa import schedules as store
+from app.store.qa.samples import sees_sample
 from app.store.qa.schedules import ScheduleRow
 from app.store.timers import Claimed
 
@@ -39,20 +40,11 @@ def out(row: ScheduleRow) -> ScheduleOut:
     )
 
 
-def _sees(caller: Principal, row: ScheduleRow) -> bool:
-    visible = sample_visibility(caller)
-    return (
-        visible.everything
-        or (row.created_by_key_id is not None and row.created_by_key_id in visible.key_ids)
-        or row.filters.get("team_id") in visible.team_ids
-    )
-
-
 async def _visible(
     conn: Connection, schedule_id: int, caller: Principal, *, lock: bool = False
 ) -> ScheduleRow:
     row = await store.get_schedule(conn, schedule_id, lock=lock)
-    if row is None or not _sees(caller, row):
+    if row is None or not sees_sample(sample_visibility(caller), row):
         raise NotFound(f"sample schedule {schedule_id} does not exist")
     return row
 

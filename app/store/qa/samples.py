@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -195,7 +195,18 @@ def _sample_limit(visible: SampleVisibility, p: Params) -> str | None:
     return "(" + " OR ".join(alternatives) + ")" if alternatives else "false"
 
 
-def sees_sample(visible: SampleVisibility, row: AssignmentRow) -> bool:
+class Drawn(Protocol):
+    """A sample, or a schedule that draws them: the key that asked for it and its filters."""
+
+    @property
+    def created_by_key_id(self) -> int | None: ...
+
+    @property
+    def filters(self) -> dict[str, Any]: ...
+
+
+def sees_sample(visible: SampleVisibility, row: Drawn) -> bool:
+    """What `_sample_limit` says in SQL, of one sample or schedule already read."""
     return (
         visible.everything
         or (row.created_by_key_id is not None and row.created_by_key_id in visible.key_ids)
