@@ -9,7 +9,7 @@ from datetime import datetime
 import asyncpg
 import orjson
 
-from app.domain.kb import Reader, SearchPlan
+from app.domain.kb import Reader, SearchPlan, snippet_window
 from app.store.kb.articles import ARTICLE_COLUMNS, ArticleRow
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 
@@ -27,6 +27,9 @@ RANK = (
     " WHERE w = ANY(a.word_hashes))::float8 / greatest(cardinality(s.h), 1))::float8"
 )
 FULL_TEXT = Order("kb_search", (KeyColumn(RANK, float), KeyColumn("a.id", int)), descending=True)
+# Full text of a query whose words were corrected to known words (a typo): the same order,
+# its own cursors (the next page corrects the query again).
+CORRECTED = Order("kb_search_corrected", FULL_TEXT.columns, descending=True)
 TRIGRAM = Order(
     "kb_search_similar",
     (KeyColumn("word_similarity(s.w, lower(a.title))::float8", float), KeyColumn("a.id", int)),
@@ -136,21 +139,51 @@ async def search_full_text(
     limit: int,
     cursor: str | None,
     any_word: bool = False,
+    order: Order = FULL_TEXT,
 ) -> tuple[list[Hit], str | None]:
     """Full-text hits, best first: the candidates are chosen by the words in the row (see
-    CANDIDATES), then ranked by RANK."""
+    CANDIDATES), then ranked by RANK. The articles holding the words in their title or summary
+    rank above those holding them in the body alone: when they fill the page, the body's are
+    not looked for (a common word's: thousands)."""
     per_config = await word_hashes(conn, plan.configs, plan.wanted.words)
     if not per_config:
         return [], None  # stop words alone: nothing to find
+    hits, next_cursor = await _ranked(
+        conn, plan, per_config, filters, reader, now, limit, cursor, any_word, order, body=False
+    )
+    if len(hits) < limit and not next_cursor:
+        hits, next_cursor = await _ranked(
+            conn, plan, per_config, filters, reader, now, limit, cursor, any_word, order, body=True
+        )
+    return hits, next_cursor
+
+
+async def _ranked(
+    conn: asyncpg.Connection,
+    plan: SearchPlan,
+    per_config: list[list[int]],
+    filters: SearchFilters,
+    reader: Reader,
+    now: datetime,
+    limit: int,
+    cursor: str | None,
+    any_word: bool,
+    order: Order,
+    *,
+    body: bool,
+) -> tuple[list[Hit], str | None]:
+    """A page of the candidates with the words in their title or summary; with `body`, also
+    those with the words anywhere."""
     p = Params()
     q = _tsquery(plan, p, any_word=any_word)
     operator = "&&" if any_word or plan.wanted.any_of else "@>"
     holds = " OR ".join(f"c.word_hashes {operator} {_int_array(h)}" for h in per_config)
+    matches = [f"c.head_vector @@ ({q})", *([holds] if body else [])]
     candidates = " UNION ".join(
         f"(SELECT c.id FROM kb_articles c WHERE ({match}) AND "
         + " AND ".join(_search_where(plan, filters, reader, p, now, "c"))
         + f" ORDER BY c.id DESC LIMIT {CANDIDATES})"
-        for match in (f"c.head_vector @@ ({q})", holds)
+        for match in matches
     )
     where = [f"a.id IN ({candidates})"]
     if plan.wanted.exact and not any_word:
@@ -162,11 +195,44 @@ async def search_full_text(
         source=f"kb_articles a CROSS JOIN (SELECT {q} AS q, {_int_array(every)} AS h) s",
         where=where,
         params=p,
-        order=FULL_TEXT,
+        order=order,
         cursor=cursor,
         limit=limit,
     )
     return [Hit(r["id"], r["rank"], r["category"]) for r in rows], next_cursor
+
+
+# How alike a query's word and a known word must be (pg_trgm similarity) for the one to be
+# read as a typo of the other.
+CORRECTION = 0.4
+# Each word of the query as it is when the articles of the language hold it, else the known
+# word most like it (the trigram index of kb_words offers those above the threshold), else as
+# it is. The language's words only when one is asked.
+_CORRECT = """
+    SELECT coalesce(
+        (SELECT k.word FROM kb_words k
+         WHERE k.word = q.word AND ($2::text IS NULL OR k.language = $2) LIMIT 1),
+        (SELECT k.word FROM kb_words k
+         WHERE k.word % q.word AND ($2::text IS NULL OR k.language = $2)
+         ORDER BY similarity(k.word, q.word) DESC, k.word LIMIT 1),
+        q.word) AS word
+    FROM unnest($1::text[]) WITH ORDINALITY AS q(word, n)
+    ORDER BY q.n
+"""
+
+
+async def corrected_words(
+    conn: asyncpg.Connection, words: Sequence[str], language: str | None
+) -> list[str]:
+    """`words` (lower case), each replaced by the nearest word the articles (of `language`)
+    are written in when they hold no such word."""
+    if not words:
+        return []
+    # The operator's threshold is a setting: for this transaction only.
+    await conn.execute(
+        "SELECT set_config('pg_trgm.similarity_threshold', $1, true)", str(CORRECTION)
+    )
+    return [r["word"] for r in await conn.fetch(_CORRECT, list(words), language)]
 
 
 async def search_similar(
@@ -230,8 +296,9 @@ async def hit_details(
     similar: bool,
     any_word: bool = False,
 ) -> list[HitDetail]:
-    """The page's hits in the order of `ids`: snippets are cut (ts_headline) only for these.
-    Which field matched: a rank counting one weight only (title A, summary B, body C)."""
+    """The page's hits in the order of `ids`: snippets are cut only for these, each from a
+    window of its body (app.domain.kb.snippet_window). The title and summary matched: a rank
+    of the in-row head vector counting one weight; the body: a word marked in its window."""
     if not ids:
         return []
     p = Params(list(ids))
@@ -244,26 +311,49 @@ async def hit_details(
                 word_similarity(lower({w}), lower(a.title)) >= {threshold} AS in_title,
                 word_similarity(lower({w}), lower(coalesce(a.summary, ''))) >= {threshold}
                     AS in_summary,
-                false AS in_body,
                 left(coalesce(a.summary, a.body), 240) AS snippet
             FROM kb_articles a WHERE a.id = ANY($1::bigint[])
         """
-    else:
-        q = _tsquery(plan, p, any_word=any_word)
-        sql = f"""
-            SELECT {cols},
-                ts_rank('{{0,0,0,1}}'::float4[], a.search_vector, s.q) > 0 AS in_title,
-                ts_rank('{{0,0,1,0}}'::float4[], a.search_vector, s.q) > 0 AS in_summary,
-                ts_rank('{{0,1,0,0}}'::float4[], a.search_vector, s.q) > 0 AS in_body,
-                ts_headline(a.search_config::regconfig, coalesce(a.search_body, a.body), s.q,
-                            {p(_HEADLINE_OPTIONS, "text")}) AS snippet
-            FROM kb_articles a CROSS JOIN (SELECT {q} AS q) s
-            WHERE a.id = ANY($1::bigint[])
-        """
+        rows = await conn.fetch(sql, *p.values)
+        by_id = {r["id"]: _detail(r, r["snippet"], in_body=False) for r in rows}
+        return [by_id[i] for i in ids if i in by_id]
+    q = _tsquery(plan, p, any_word=any_word)
+    configs = p(list(plan.configs), "text[]")
+    wanted = p(plan.wanted.words, "text")
+    sql = f"""
+        SELECT {cols}, a.search_config, coalesce(a.search_body, a.body) AS words,
+            ts_rank('{{0,0,0,1}}'::float4[], a.head_vector, s.q) > 0 AS in_title,
+            ts_rank('{{0,0,1,0}}'::float4[], a.head_vector, s.q) > 0 AS in_summary,
+            s.lexemes
+        FROM kb_articles a CROSS JOIN (
+            SELECT {q} AS q, ARRAY(
+                SELECT DISTINCT unnest(tsvector_to_array(to_tsvector(c::regconfig, {wanted})))
+                FROM unnest({configs}) AS c) AS lexemes
+        ) s
+        WHERE a.id = ANY($1::bigint[])
+    """
+    rows = await conn.fetch(sql, *p.values)
+    if not rows:
+        return []
+    words = [*rows[0]["lexemes"], *plan.wanted.words.split()]
+    windows = [snippet_window(r["words"], words)[0] for r in rows]
+    h = Params([r["search_config"] for r in rows], windows)
+    cut = await conn.fetch(
+        f"""
+        SELECT ts_headline(w.config::regconfig, w.text, s.q, {h(_HEADLINE_OPTIONS, "text")})
+            AS snippet
+        FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS w(config, text, n)
+            CROSS JOIN (SELECT {_tsquery(plan, h, any_word=any_word)} AS q) s
+        ORDER BY w.n
+        """,
+        *h.values,
+    )
     by_id = {}
-    for r in await conn.fetch(sql, *p.values):
-        article = ArticleRow(**{c: r[c] for c in ARTICLE_COLUMNS})
-        by_id[article.id] = HitDetail(
-            article, r["in_title"], r["in_summary"], r["in_body"], r["snippet"]
-        )
+    for r, c in zip(rows, cut, strict=True):
+        by_id[r["id"]] = _detail(r, c["snippet"], in_body=MARK_START in c["snippet"])
     return [by_id[i] for i in ids if i in by_id]
+
+
+def _detail(r: asyncpg.Record, snippet: str, *, in_body: bool) -> HitDetail:
+    article = ArticleRow(**{c: r[c] for c in ARTICLE_COLUMNS})
+    return HitDetail(article, r["in_title"], r["in_summary"], in_body, snippet)
