@@ -515,9 +515,21 @@ SUGGESTION_TEXT = 240
 SAME_CATEGORY = 1.5
 
 
+# How many of the ticket's words its suggestions look for: those the fewest articles hold.
+# Every word of a ticket's opening, any of them, is most of the knowledge base: its most
+# distinctive words find the articles about it, and the index reads a few short lists.
+SUGGESTION_WORDS = 8
+
+
 def ticket_text(subject: str, description: str | None) -> str:
     """The words a ticket's suggestions are looked up by."""
     return f"{subject} {(description or '')[:SUGGESTION_TEXT]}".strip()
+
+
+def distinct_words(language: str | None, text: str) -> list[str]:
+    """The text's words (Thai segmented), each once, lower case, in their order."""
+    words = (w.strip(_PUNCTUATION).lower() for w in words_of(language or "", text).split())
+    return list(dict.fromkeys(w for w in words if w))
 
 
 def suggestion_score(rank: float, category: str | None, ticket_category: str | None) -> float:
