@@ -268,6 +268,20 @@ async def test_search_pages_follow_the_rank_with_a_cursor(client: httpx.AsyncCli
     assert bad.status_code == 400
 
 
+async def test_the_pages_of_a_corrected_query_follow_one_another(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(3):
+        await make_article(client, title=f"Desk {n}", body=f"Ask facilities about desk {n}.")
+    first = await search(client, "facilites", language="en", limit=2)
+    assert [h["match"] for h in first["items"]] == ["similar", "similar"]
+    second = await search(client, "facilites", language="en", cursor=first["next_cursor"])
+    assert second["search_id"] is None and second["next_cursor"] is None
+    seen = titles(first) + titles(second)
+    assert sorted(seen) == ["Desk 0", "Desk 1", "Desk 2"]
+    assert all("<mark>facilities</mark>" in h["snippet"] for h in second["items"])
+
+
 async def test_web_search_syntax_and_stop_words_are_honoured_by_the_candidates(
     client: httpx.AsyncClient,
 ) -> None:

@@ -125,7 +125,7 @@ _COMMON = """
       AND s.attname = 'word_hashes' AND u.hash IS NOT NULL
 """
 _WORD_HASHES = f"""
-    WITH common AS ({_COMMON})
+    WITH common AS MATERIALIZED ({_COMMON})
     SELECT c.config, x.hashes,
         (SELECT coalesce(min(coalesce(k.share, 0)), 0) FROM unnest(x.hashes) AS h
          LEFT JOIN common k ON k.hash = h) AS rarest,
@@ -303,12 +303,14 @@ async def _candidates(
 # The words of `$1` whose lexemes (in configuration `$2`) the fewest articles hold, at most `$3`
 # (see _COMMON). Stop words (no lexeme) are left out; ties keep the text's order.
 _DISTINCTIVE = f"""
-    WITH common AS ({_COMMON})
-    SELECT w.word
-    FROM unnest($1::text[]) WITH ORDINALITY AS w(word, n),
-         LATERAL (SELECT kb_word_hashes(to_tsvector($2::regconfig, w.word)) AS hashes) x
-    WHERE cardinality(x.hashes) > 0
-    ORDER BY (SELECT coalesce(max(c.share), 0) FROM common c WHERE c.hash = ANY(x.hashes)), w.n
+    WITH common AS MATERIALIZED ({_COMMON}),
+    words AS MATERIALIZED (
+        SELECT w.word, w.n, kb_word_hashes(to_tsvector($2::regconfig, w.word)) AS hashes
+        FROM unnest($1::text[]) WITH ORDINALITY AS w(word, n)
+    )
+    SELECT w.word FROM words w
+    WHERE cardinality(w.hashes) > 0
+    ORDER BY (SELECT coalesce(max(c.share), 0) FROM common c WHERE c.hash = ANY(w.hashes)), w.n
     LIMIT $3
 """
 
