@@ -78,6 +78,7 @@ NOT_AUDITED: dict[str, str] = {
     "alembic_version": "the schema's revision, written only by migrations",
     "audit_log": "the log itself (append-only)",
     "kb_searches": "itself a log of reads (one row per search), written by no other write",
+    "kb_words": "the words of the audited articles' text, added by their writes",
     "config_revision": "a counter the configuration tables' own triggers bump",
     "events": "the outbox: ids and facts derived from an audited ticket write, no free text",
     "webhook_deliveries": "the worker's delivery bookkeeping, derived from events; "

@@ -3,6 +3,7 @@ which translation a reader is served, what changed between two revisions, and re
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -78,8 +79,9 @@ class IndexedText:
     segmented_body: str | None
 
     @property
-    def trigram_words(self) -> str:
-        return f"{self.title} {self.summary}".strip()
+    def all_words(self) -> str:
+        """Title, summary and body as words: what a query's typos are corrected against."""
+        return f"{self.title} {self.summary} {self.body}".strip()
 
 
 def indexed_text(language: str, title: str, summary: str | None, body: str) -> IndexedText:
@@ -153,6 +155,94 @@ def plan_search(query: str, language: str | None) -> SearchPlan:
         base_language=base_language(language) if language else None,
         wanted=wanted_words(words),
     )
+
+
+# ---- typos ------------------------------------------------------------------------------------
+
+# What is trimmed from a query's word before it is looked up among the articles' words.
+_PUNCTUATION = ".,;:!?()[]{}<>\"'«»„“”‘’"
+
+
+def words_to_correct(plan: SearchPlan) -> list[str]:
+    """The words of a query, lower case, as kb_words keeps the articles' words."""
+    words = (w.strip(_PUNCTUATION).lower() for w in plan.wanted.words.split())
+    return [w for w in words if w]
+
+
+def corrected_plan(plan: SearchPlan, words: Sequence[str]) -> SearchPlan | None:
+    """The plan searching `words` (the query's words corrected to known words) as plain
+    words, all of them required; None when no word was corrected (nothing new to search)."""
+    if list(words) == words_to_correct(plan):
+        return None
+    text = " ".join(words)
+    return SearchPlan(
+        configs=plan.configs,
+        words=text,
+        full_text=True,
+        base_language=plan.base_language,
+        wanted=wanted_words(text),
+    )
+
+
+# ---- snippets ----------------------------------------------------------------------------------
+
+# A snippet is cut (ts_headline) from a window of the body around its first matched word, not
+# from the whole body: cutting parses and stems every word it is given, ~1–2 ms for a body of
+# a few hundred words, for each hit of a page. The window reaches a little before the word and
+# SNIPPET_WINDOW characters after it: room for ts_headline's two fragments of up to 30 words.
+SNIPPET_BEFORE = 80
+SNIPPET_WINDOW = 480
+
+
+def _unaccented(c: str) -> str:
+    return unicodedata.normalize("NFD", c)[:1].lower() or c
+
+
+# Each unaccented letter of the Latin and Greek alphabets, with its accented forms: a lexeme
+# (`λογαριασμ`, accents folded by the Greek stemmer) matches the word as written.
+_ACCENTED: dict[str, str] = {}
+for _code in (*range(0xC0, 0x180), *range(0x386, 0x3D0)):
+    _letter = chr(_code).lower()
+    _base = _unaccented(_letter)
+    if _letter.isalpha() and _base.isalpha() and _base != _letter:
+        _ACCENTED[_base] = "".join(dict.fromkeys(_ACCENTED.get(_base, "") + _letter))
+
+
+def _as_written(word: str) -> str:
+    """A regular expression of `word` in lower case, with or without accents."""
+    letters = []
+    for c in (_unaccented(c) for c in word):
+        variants = _ACCENTED.get(c)
+        letters.append(f"[{re.escape(c + variants)}]" if variants else re.escape(c))
+    return "".join(letters)
+
+
+@lru_cache(maxsize=256)
+def _first_word(words: tuple[str, ...]) -> re.Pattern[str] | None:
+    wanted = sorted({w for w in words if len(w) >= 2}, key=len, reverse=True)
+    if not wanted:
+        return None
+    return re.compile(r"(?<!\w)(?:" + "|".join(map(_as_written, wanted)) + ")")
+
+
+def snippet_window(text: str, words: Sequence[str]) -> tuple[str, bool]:
+    """The part of `text` to cut a snippet from, and whether one of `words` (the query's
+    words and their lexemes) begins a word in it, in any case and with or without accents.
+    Lexemes are stems, mostly a prefix of the word they come from (`printer` of `printers`,
+    `λογαριασμ` of `λογαριασμός`); when none is found (a stem that is not a prefix, or no
+    match in the body), the text's opening."""
+    pattern = _first_word(tuple(words))
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a letter whose lower case is two (rare): as written
+        lowered = text
+    found = pattern.search(lowered) if pattern is not None else None
+    if found is None:
+        return text[: SNIPPET_BEFORE + SNIPPET_WINDOW], False
+    start = max(0, found.start() - SNIPPET_BEFORE)
+    if start:
+        space = text.find(" ", start, found.start())
+        start = space + 1 if space >= 0 else found.start()
+    return text[start : found.start() + SNIPPET_WINDOW], True
 
 
 # ---- an article's life ---------------------------------------------------------------------------
@@ -425,9 +515,21 @@ SUGGESTION_TEXT = 240
 SAME_CATEGORY = 1.5
 
 
+# How many of the ticket's words its suggestions look for: those the fewest articles hold.
+# Every word of a ticket's opening, any of them, is most of the knowledge base: its most
+# distinctive words find the articles about it, and the index reads a few short lists.
+SUGGESTION_WORDS = 8
+
+
 def ticket_text(subject: str, description: str | None) -> str:
     """The words a ticket's suggestions are looked up by."""
     return f"{subject} {(description or '')[:SUGGESTION_TEXT]}".strip()
+
+
+def distinct_words(language: str | None, text: str) -> list[str]:
+    """The text's words (Thai segmented), each once, lower case, in their order."""
+    words = (w.strip(_PUNCTUATION).lower() for w in words_of(language or "", text).split())
+    return list(dict.fromkeys(w for w in words if w))
 
 
 def suggestion_score(rank: float, category: str | None, ticket_category: str | None) -> float:

@@ -6,7 +6,7 @@ from sqlmodel import SQLModel
 from app.models.attachments import Attachment, AttachmentChunk
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
-from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch
+from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch, KbWord
 from app.models.metrics import SurveyResponse
 from app.models.people import Agent, ApiKey, Customer, CustomerToken, Team
 from app.models.qa import (
@@ -63,6 +63,7 @@ __all__ = [
     "KbLink",
     "KbRevision",
     "KbSearch",
+    "KbWord",
     "MetricFeed",
     "MetricRollup",
     "MetricTicket",

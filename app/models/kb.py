@@ -74,8 +74,6 @@ class KbArticle(SQLModel, table=True):
     # Title (A) and summary (B) alone: small enough to stay in the row, so a word found in
     # thousands of bodies still finds the articles it is the subject of first (app.store.kb.search).
     head_vector: Any = Field(default=None, sa_column=Column(TSVECTOR, nullable=False))
-    # Title and summary as words (Thai segmented).
-    search_words: str = Field(sa_type=Text)
     # The body as the search sees its words, when that differs from `body` (Thai): snippets
     # are cut from it.
     search_body: str | None = Field(default=None, sa_type=Text)
@@ -108,6 +106,19 @@ class KbArticle(SQLModel, table=True):
         Index("kb_articles_source_idx", "source_article_id"),
         Index("kb_articles_language_idx", "base_language", "status", "id"),
         Index("kb_articles_updated_idx", "updated_at", "id"),
+    )
+
+
+class KbWord(SQLModel, table=True):
+    """A word the articles of a language are written in (lower case, Thai segmented): a query's
+    unknown word is corrected to the nearest of these (trigram similarity) before full text."""
+
+    __tablename__ = "kb_words"
+    # The primary subtag, as kb_articles.base_language.
+    language: str = Field(primary_key=True, sa_type=String(8))
+    word: str = Field(primary_key=True, sa_type=Text)
+    __table_args__ = (
+        Index("kb_words_trgm_idx", text("word gin_trgm_ops"), postgresql_using="gin"),
     )
 
 

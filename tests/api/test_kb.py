@@ -134,6 +134,9 @@ RELEVANCE: list[tuple[str | None, str, str, str]] = [
     ("en", "pasword", "Reset your password", "a typo, by trigram similarity"),
     ("en", "priner", "Printer shows a paper jam", "a typo, by trigram similarity"),
     ("nl", "wachtwoord instelen", "Wachtwoord opnieuw instellen", "a Dutch typo"),
+    ("en", "facilites", "Printer shows a paper jam", "a typo of a word in the body alone"),
+    ("el", "δεκαπεντε λεπτα", "Ο λογαριασμός σας κλειδώθηκε", "Greek body words, no accents"),
+    ("hu", "bejelentkezes", "Zárolt fiók feloldása", "a Hungarian body word, no accent"),
     ("en", "vp", "Connect to the office VPN", "a query too short to stem"),
 ]
 
@@ -223,8 +226,20 @@ async def test_a_hit_says_which_fields_matched_with_the_words_marked_in_its_snip
     assert "title" in reset["matched"] and reset["match"] == "full_text"
     assert vpn["title"] == "Connect to the office VPN" and vpn["matched"] == ["body"]
     assert "<mark>password</mark>" in vpn["snippet"]
+    # A typo is corrected to the word the articles hold, and found as full text is.
     typo = (await search(client, "pasword", language="en"))["items"][0]
-    assert typo["match"] == "similar" and typo["matched"] == ["title"]
+    assert typo["title"] == "Reset your password"
+    assert typo["match"] == "similar" and typo["matched"] == ["title", "body"]
+    assert "<mark>password</mark>" in typo["snippet"]
+    # A typo of a word that only a body holds: the title fallback could not find it.
+    body_only = (await search(client, "facilites", language="en"))["items"]
+    assert [(h["title"], h["matched"]) for h in body_only] == [
+        ("Printer shows a paper jam", ["body"])
+    ]
+    assert "<mark>facilities</mark>" in body_only[0]["snippet"]
+    # A too short query is matched on titles by trigram similarity.
+    short = (await search(client, "vp", language="en"))["items"][0]
+    assert short["match"] == "similar" and short["matched"] == ["title"]
 
 
 async def test_snippets_carry_no_markup_from_the_body(client: httpx.AsyncClient) -> None:
@@ -251,6 +266,20 @@ async def test_search_pages_follow_the_rank_with_a_cursor(client: httpx.AsyncCli
     assert len(set(seen)) == 5
     bad = await client.get("/v1/kb/search", params={"q": "router", "cursor": "nonsense"})
     assert bad.status_code == 400
+
+
+async def test_the_pages_of_a_corrected_query_follow_one_another(
+    client: httpx.AsyncClient,
+) -> None:
+    for n in range(3):
+        await make_article(client, title=f"Desk {n}", body=f"Ask facilities about desk {n}.")
+    first = await search(client, "facilites", language="en", limit=2)
+    assert [h["match"] for h in first["items"]] == ["similar", "similar"]
+    second = await search(client, "facilites", language="en", cursor=first["next_cursor"])
+    assert second["search_id"] is None and second["next_cursor"] is None
+    seen = titles(first) + titles(second)
+    assert sorted(seen) == ["Desk 0", "Desk 1", "Desk 2"]
+    assert all("<mark>facilities</mark>" in h["snippet"] for h in second["items"])
 
 
 async def test_web_search_syntax_and_stop_words_are_honoured_by_the_candidates(

@@ -179,3 +179,44 @@ def test_an_articles_writes_cause_published_updated_and_archived_events() -> Non
         now=NOW,
     )
     assert payload["status"] == "scheduled"
+
+
+def test_a_snippet_is_cut_from_around_the_first_matched_word() -> None:
+    body = "Opening words. " * 60 + "Then the printers jam. " + "Closing words. " * 60
+    window, found = kb.snippet_window(body, ["printer", "printers"])
+    assert found and "printers jam" in window
+    assert len(window) <= kb.SNIPPET_BEFORE + kb.SNIPPET_WINDOW
+    assert window.startswith("Opening") or window.startswith("words")  # a word's start
+    # A lexeme without accents finds the word written with them, in any case.
+    assert kb.snippet_window("Ο ΛΟΓΑΡΙΑΣΜΌΣ σας", ["λογαριασμ"])[1]
+    assert kb.snippet_window("A nyomtatóval baj van", ["nyomtato"])[1]
+    # Only at a word's start; none found: the opening.
+    assert kb.snippet_window("reprint it", ["print"]) == ("reprint it", False)
+    assert kb.snippet_window("x" * 2000, ["printer"]) == (
+        "x" * (kb.SNIPPET_BEFORE + kb.SNIPPET_WINDOW),
+        False,
+    )
+
+
+def test_a_query_is_corrected_word_by_word_and_only_when_a_word_changed() -> None:
+    plan = kb.plan_search('Pasword, "reset" -vpn', "en")
+    assert kb.words_to_correct(plan) == ["pasword", "reset"]
+    assert kb.corrected_plan(plan, ["pasword", "reset"]) is None
+    better = kb.corrected_plan(plan, ["password", "reset"])
+    assert better is not None
+    assert (better.words, better.configs, better.base_language) == (
+        "password reset",
+        ("english",),
+        "en",
+    )
+    assert not better.wanted.exact and not better.wanted.any_of
+
+
+def test_a_tickets_words_are_each_taken_once_in_their_order() -> None:
+    assert kb.distinct_words("en", "Printer jams; the printer (again).") == [
+        "printer",
+        "jams",
+        "the",
+        "again",
+    ]
+    assert kb.distinct_words("th", "เครื่องพิมพ์กระดาษติด") == ["เครื่องพิมพ์", "กระดาษ", "ติด"]

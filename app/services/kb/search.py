@@ -30,17 +30,42 @@ async def find(
     any_word: bool = False,
     pick: Callable[[list[Hit]], list[Hit]] | None = None,
 ) -> tuple[list[HitOut], str | None]:
-    """A page of hits, with snippets and the fields matched. Full text first; the trigram
-    fallback when the query is too short for it, or when full text finds nothing at all.
-    `pick` chooses and orders the hits shown (snippets are cut for those alone)."""
-    similar = not plan.full_text or search_store.listing_of(cursor) == search_store.TRIGRAM.listing
+    """A page of hits, with snippets and the fields matched. Full text first; when it finds
+    nothing, the query's words corrected to the nearest words the articles are written in
+    (typos anywhere in an article) and full text again; then trigram similarity to the titles,
+    which is also all a query too short for full text gets. `pick` chooses and orders the hits
+    shown (snippets are cut for those alone)."""
+    listing = search_store.listing_of(cursor)
+    similar = not plan.full_text or listing == search_store.TRIGRAM.listing
+    corrected = listing == search_store.CORRECTED.listing
     hits: list[Hit] = []
     next_cursor = None
-    if not similar:
+    if not similar and not corrected:
         hits, next_cursor = await search_store.search_full_text(
             conn, plan, filters, reader, now, limit=limit, cursor=cursor, any_word=any_word
         )
-        similar = not hits and cursor is None
+        corrected = not hits and cursor is None
+    if corrected:
+        words = await search_store.corrected_words(
+            conn, kb.words_to_correct(plan), plan.base_language
+        )
+        better = kb.corrected_plan(plan, words)
+        if better is not None:
+            hits, next_cursor = await search_store.search_full_text(
+                conn,
+                better,
+                filters,
+                reader,
+                now,
+                limit=limit,
+                cursor=cursor,
+                any_word=any_word,
+                order=search_store.CORRECTED,
+            )
+        similar = not hits and listing is None
+        corrected = bool(hits)
+        if corrected and better is not None:
+            plan = better  # the snippets mark the words found
     if similar:
         hits, next_cursor = await search_store.search_similar(
             conn, plan, filters, reader, now, limit=limit, cursor=cursor
@@ -51,7 +76,9 @@ async def find(
         conn, plan, [h.id for h in hits], similar=similar, any_word=any_word
     )
     ranks = {h.id: h.rank for h in hits}
-    return [hit_out(d, ranks[d.article.id], similar=similar) for d in details], next_cursor
+    return [
+        hit_out(d, ranks[d.article.id], similar=similar or corrected) for d in details
+    ], next_cursor
 
 
 async def search(

@@ -17,6 +17,7 @@ from app.services.kb.shapes import facts, no_article
 from app.services.tickets.shapes import no_ticket
 from app.store import tickets
 from app.store.kb import articles as article_store
+from app.store.kb import search as search_store
 from app.store.kb import usage as usage_store
 from app.store.kb.search import SearchFilters
 from app.store.kb.usage import LinkRow, NewLink, NewSearch
@@ -38,7 +39,13 @@ async def suggestions(
         if ticket is None:
             raise no_ticket(ticket_id)
         text = kb.ticket_text(ticket.subject, ticket.description)
-        plan = kb.plan_search(text, ticket.language)
+        words = await search_store.distinctive_words(
+            conn,
+            kb.distinct_words(ticket.language, text),
+            kb.config_for(ticket.language or ""),
+            kb.SUGGESTION_WORDS,
+        )
+        plan = kb.plan_search(" ".join(words), ticket.language)
         items, _ = await find(
             conn,
             plan,

@@ -70,14 +70,15 @@ class ArticleRow:
 ARTICLE_COLUMNS = tuple(f.name for f in fields(ArticleRow))
 _SELECT = ", ".join(ARTICLE_COLUMNS)
 
-# The words, stemmed in the article's configuration: title A, summary B, body C.
-_VECTOR = (
+# The words, stemmed in the article's configuration: title A, summary B, body C. Public: a bulk
+# load (bench/kb.py) indexes with the same expressions.
+VECTOR = (
     "setweight(to_tsvector({c}::regconfig, {t}), 'A')"
     " || setweight(to_tsvector({c}::regconfig, {s}), 'B')"
     " || setweight(to_tsvector({c}::regconfig, {b}), 'C')"
 )
 
-_HEAD = (
+HEAD = (
     "setweight(to_tsvector({c}::regconfig, {t}), 'A')"
     " || setweight(to_tsvector({c}::regconfig, {s}), 'B')"
 )
@@ -88,11 +89,11 @@ _INSERT_ARTICLE = f"""
         base_language, title, summary, body, body_html, category, tags, status, visibility,
         owner_team_id, author_key_id, author_agent_id, publish_at, published_at, archived_at,
         review_by, revision, version, created_at, updated_at, search_config, search_vector,
-        head_vector, search_words, search_body)
+        head_vector, search_body)
     SELECT new.id, coalesce($1, new.id), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
         $14, $15, $16, $17, $18, $19, $20, 1, 1, $21, $21, $22::text,
-        {_VECTOR.format(c="$22::text", t="$23", s="$24", b="$25")},
-        {_HEAD.format(c="$22::text", t="$23", s="$24")}, $26, $27
+        {VECTOR.format(c="$22::text", t="$23", s="$24", b="$25")},
+        {HEAD.format(c="$22::text", t="$23", s="$24")}, $26
     FROM new
     RETURNING {_SELECT}
 """
@@ -142,18 +143,18 @@ async def insert_article(conn: asyncpg.Connection, a: NewArticle) -> ArticleRow:
         i.title,
         i.summary,
         i.body,
-        i.trigram_words,
         i.segmented_body,
     )
+    await add_words(conn, a.base_language, i)
     return ArticleRow(**found)
 
 
 _UPDATE_CONTENT = f"""
     UPDATE kb_articles SET title = $2, summary = $3, body = $4, body_html = $5, category = $6,
         tags = $7, revision = revision + 1, version = version + 1, updated_at = $8,
-        search_vector = {_VECTOR.format(c="search_config", t="$9", s="$10", b="$11")},
-        head_vector = {_HEAD.format(c="search_config", t="$9", s="$10")},
-        search_words = $12, search_body = $13
+        search_vector = {VECTOR.format(c="search_config", t="$9", s="$10", b="$11")},
+        head_vector = {HEAD.format(c="search_config", t="$9", s="$10")},
+        search_body = $12
     WHERE id = $1
     RETURNING {_SELECT}
 """
@@ -180,10 +181,33 @@ async def update_content(
         indexed.title,
         indexed.summary,
         indexed.body,
-        indexed.trigram_words,
         indexed.segmented_body,
     )
+    await add_words(conn, found["base_language"], indexed)
     return ArticleRow(**found)
+
+
+# ---- the words the articles are written in ----------------------------------------------------
+
+# A text's distinct words as kb_words keeps them: lower case, as the `simple` configuration
+# cuts them (no stemming: a query's typo is corrected to a word as written), of a length a
+# typo can be told in. Public: a bulk load adds its words with the same expression.
+KNOWN_WORDS = (
+    "SELECT DISTINCT w.word FROM unnest(tsvector_to_array(to_tsvector('simple', {text})))"
+    " AS w(word) WHERE length(w.word) BETWEEN 3 AND 60"
+)
+# In order: two articles written at once add their common words in the same order, so
+# neither waits on the other's in a cycle.
+_ADD_WORDS = f"""
+    INSERT INTO kb_words (language, word)
+    SELECT $1, k.word FROM ({KNOWN_WORDS.format(text="$2")}) AS k ORDER BY k.word
+    ON CONFLICT DO NOTHING
+"""
+
+
+async def add_words(conn: asyncpg.Connection, language: str, indexed: IndexedText) -> None:
+    """The words of an article's text known from now on in its language (base subtag)."""
+    await conn.execute(_ADD_WORDS, language, indexed.all_words)
 
 
 _UPDATE_STATE = f"""
