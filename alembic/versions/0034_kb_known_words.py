@@ -12,7 +12,7 @@
   trigram fallback matches `lower(title)`.
 
 Revision ID: 0034
-Revises: 0032
+Revises: 0033
 Create Date: 2027-03-09 09:00:00
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0034"
-down_revision: str | None = "0032"
+down_revision: str | None = "0033"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
