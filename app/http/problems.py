@@ -126,7 +126,9 @@ def document(app: FastAPI) -> None:
                         parameter["required"] = True
                         parameter["schema"] = {
                             "type": "string",
-                            "pattern": r'^[ \t]*(W/)?"[0-9]{1,18}"[ \t]*$',
+                            # An ETag this service issued, or `*`: whatever version
+                            # there is (RFC 9110 §13.1.1).
+                            "pattern": r'^[ \t]*(\*|(W/)?"[0-9]{1,18}")[ \t]*$',
                         }
                         responses.setdefault(
                             "428", {"description": "If-Match is missing", "content": content}

@@ -184,6 +184,9 @@ DOCUMENTED_RULES = (
     "a period is at most 366 days",  # the SLA what-if
     "must be above zero",  # the SLA what-if: a draft's targets
     "give a draft policy, a draft calendar, or both",  # the SLA what-if
+    "a rule routing to it places tickets at tier",  # a routing rule's tier is its team's
+    "is not an upload of yours",  # an interaction's attachment_ids
+    "was sent already",  # an interaction's attachment_ids
 )
 
 
@@ -234,6 +237,7 @@ class Findings:
     accepted: Counter[str] = field(default_factory=Counter)
     checks: Counter[tuple[str, str]] = field(default_factory=Counter)
     operations: set[str] = field(default_factory=set)
+    seconds: dict[str, float] = field(default_factory=dict)  # each phase's wall time
 
     def record(self, recorder: Any) -> None:
         for case_id, nodes in recorder.checks.items():
@@ -258,6 +262,9 @@ class Findings:
             sent = info.code_sample.replace(self.secret, "$KEY")[:800]
             self.groups[key] = [failure.title, failure.message, f"sent: {sent}", f"got: {body}"]
 
+    def phases(self) -> str:
+        return ", ".join(f"{name} {seconds:.0f}" for name, seconds in self.seconds.items())
+
     def report(self) -> str:
         lines = [f"{len(self.groups)} distinct failures (seed {SEED}):"]
         for (operation, check, cause), detail in sorted(self.groups.items()):
@@ -269,6 +276,7 @@ class Findings:
             ]
         lines += [f"\nerror: {error}" for error in self.errors]
         lines.append(f"\naccepted as documented refusals: {dict(self.accepted)}")
+        lines.append(f"phases (seconds): {self.phases()}")
         return "\n".join(lines)
 
 
@@ -308,8 +316,14 @@ def run_schemathesis(app: ASGIApp, secret: str) -> tuple[Findings, set[str]]:
         return reason is None
 
     expected = {result.ok().label for result in schema.get_all_operations()}
+    started: dict[str, float] = {}
     for event in from_schema(schema).execute():
-        if isinstance(event, events.NonFatalError | events.FatalError):
+        if isinstance(event, events.PhaseStarted):
+            started[event.phase.name.value] = event.timestamp
+        elif isinstance(event, events.PhaseFinished) and event.phase.name.value in started:
+            name = event.phase.name.value
+            findings.seconds[name] = event.timestamp - started[name]
+        elif isinstance(event, events.NonFatalError | events.FatalError):
             findings.errors.append(repr(event))
         elif isinstance(event, events.ScenarioFinished) and event.status != Status.SKIP:
             findings.record(event.recorder)
@@ -324,6 +338,7 @@ async def test_every_operation_answers_as_documented(app) -> None:  # type: igno
     secret = await new_key(app, "admin")
     bridged = served_on(asyncio.get_running_loop(), app)
     findings, expected = await asyncio.to_thread(run_schemathesis, bridged, secret)
+    print(f"schema conformance, seed {SEED}: phases (seconds): {findings.phases()}")
 
     assert findings.operations == expected, (
         f"not exercised: {sorted(expected - findings.operations)}"
