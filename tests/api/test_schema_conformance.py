@@ -336,6 +336,8 @@ async def test_every_operation_answers_as_documented(app) -> None:  # type: igno
     # A limited key would be refused before the run reached every operation.
     assert app.state.settings.rate_limit_per_minute == 0
     secret = await new_key(app, "admin")
+    # Built once here: on a busy machine the first build outlasts the loader's 10 s timeout.
+    app.openapi()
     bridged = served_on(asyncio.get_running_loop(), app)
     findings, expected = await asyncio.to_thread(run_schemathesis, bridged, secret)
     print(f"schema conformance, seed {SEED}: phases (seconds): {findings.phases()}")
