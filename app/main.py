@@ -51,7 +51,8 @@ their deadlines over a REST API.
 * Errors: RFC 9457 `application/problem+json`, with the failing fields for validation errors.
 * Lists: `?limit=&cursor=` → `{items, next_cursor}` (opaque keyset cursors); unknown query
   parameters are refused.
-* Updates: `PATCH` needs `If-Match: <ETag>`; a stale one is `412`, a missing one `428`.
+* Updates: `PATCH` and `PUT` need `If-Match: <ETag>` (or `*`: whatever version there is); a
+  stale one is `412`, a missing one `428`.
 * Creates: `POST` accepts `Idempotency-Key`; a retry returns the original response.
 * A database that is unavailable, or a record locked by another request for too long, is a
   `503` or `409` problem with `Retry-After`.

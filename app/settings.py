@@ -168,8 +168,11 @@ class Settings(BaseSettings):
         default=15,
         gt=0,
         validation_alias="HELPDESK_EVENT_STREAM_HEARTBEAT_SECONDS",
-        description="An event stream with nothing to send sends a comment line this often, so "
-        "proxies keep it open.",
+        description="The longest a quiet event stream goes without a `: heartbeat` comment "
+        "line, so proxies keep it open: one timer for the process ticks twice a period and a "
+        "stream following the feed gets a heartbeat after two quiet ticks (between half a "
+        "period and a period of quiet); a stream still catching up, or waiting while the "
+        "database is away, after a whole period without news.",
     )
     event_stream_retry_ms: int = Field(
         default=3000,

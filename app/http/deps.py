@@ -185,7 +185,11 @@ IdempotencyKey = Annotated[
 ]
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="The ETag of the version you are changing (required)."),
+    Header(
+        alias="If-Match",
+        description='The ETag of the version you are changing, quotes included (`"3"`), or `*` '
+        "for whatever version there is (required).",
+    ),
 ]
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 

@@ -135,6 +135,8 @@ JSON_OR_FORM = {
                 "schema": {
                     "type": "object",
                     "required": ["interaction"],
+                    # Any other part is refused (422 naming it).
+                    "additionalProperties": False,
                     "properties": {
                         "interaction": _FIELDS,
                         "files": {

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import PROBLEM_BASE
 from app.http import telemetry
+from app.http.problems import methods_at
 from app.http.ratelimit import STATE_KEY, Quota
 from app.logs import actor_var, client_var, request_id_var, writes_var
 
@@ -190,7 +191,9 @@ class RequestBodies:
             receive = replay
         if scope["method"] in _WITH_BODIES and declared is not None and length != b"0":
             refused = self._unsupported(scope, declared)
-            if refused is not None:
+            # A method no route serves here is the router's 405 (or a path none serves its
+            # 404), whatever the body: the type of a body nothing reads is no matter.
+            if refused is not None and scope["method"] in methods_at(scope):
                 await refused(send)
                 return
         await self._app_with_quota(scope, receive, send)

@@ -7,6 +7,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Scope
 
 from app.errors import (
     PROBLEM_BASE,
@@ -126,7 +127,9 @@ def document(app: FastAPI) -> None:
                         parameter["required"] = True
                         parameter["schema"] = {
                             "type": "string",
-                            "pattern": r'^[ \t]*(W/)?"[0-9]{1,18}"[ \t]*$',
+                            # An ETag this service issued, or `*`: whatever version
+                            # there is (RFC 9110 §13.1.1).
+                            "pattern": r'^[ \t]*(\*|(W/)?"[0-9]{1,18}")[ \t]*$',
                         }
                         responses.setdefault(
                             "428", {"description": "If-Match is missing", "content": content}
@@ -155,14 +158,14 @@ def document(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _methods_of(request: Request) -> list[str]:
-    """Every method some route serves at the request's path (each route serves one: the
-    router's own Allow names only the first route that matched the path)."""
+def methods_at(scope: Scope) -> list[str]:
+    """Every method some route of the app serves at the request's path (each route serves
+    one: the router's own Allow names only the first route that matched the path)."""
     # By the number of path parameters of the routes that match: a literal segment
     # (`/sla-policies/what-if`) is that resource, not an id of its sibling.
     methods: dict[int, set[str]] = {}
-    path = request.scope["path"]
-    routes = list(request.app.routes)
+    path = scope["path"]
+    routes = list(scope["app"].routes)
     while routes:
         route = routes.pop()
         # An included router (FastAPI keeps it whole; this app adds no prefix when including).
@@ -192,7 +195,7 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 404:
             error: HelpdeskError = NotFound(f"no resource at {request.url.path}")
         elif exc.status_code == 405:
-            allowed = _methods_of(request)
+            allowed = methods_at(request.scope)
             error = MethodNotAllowed(
                 f"{request.method} is not allowed on {request.url.path}; "
                 f"allowed: {', '.join(allowed)}"

@@ -16,8 +16,13 @@ PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas
 RAW_FILE = {
     "requestBody": {
         "required": True,
-        "description": "The file's bytes; its Content-Type is the file's.",
-        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+        "description": "The file's bytes (at least one: an empty body is refused with a 422); "
+        "its Content-Type is the file's.",
+        "content": {
+            "application/octet-stream": {
+                "schema": {"type": "string", "format": "binary", "minLength": 1}
+            }
+        },
     }
 }
 

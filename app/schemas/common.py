@@ -1,7 +1,7 @@
 """Shared building blocks: the Strict request base, constrained types, Page, Problem, Health."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -90,6 +90,26 @@ AwareDatetime = Annotated[
             "description": "With its offset; between the years 1900 and 9000.",
         }
     ),
+]
+
+
+_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+def _text_date(value: Any) -> Any:
+    # Only an RFC 3339 full-date: pydantic would read a number (`0`, "0") as Unix seconds and
+    # cut an instant ("2026-03-01T00:00:00") down to its day.
+    if not (isinstance(value, str) and _FULL_DATE.fullmatch(value)):
+        raise ValueError("must be a date as text, e.g. 2026-03-01")
+    return value
+
+
+# Request bodies are strict; a day still comes as text.
+FullDate = Annotated[
+    date,
+    Field(strict=False),
+    BeforeValidator(_text_date),
+    WithJsonSchema({"type": "string", "format": "date"}),
 ]
 
 

@@ -34,7 +34,9 @@ WebhookUrl = Annotated[
     StringConstraints(
         min_length=8,
         max_length=2000,
-        pattern=rf"^https?://[^{SPACE}/?#]+[^{SPACE}]*$",
+        # The authority names a host: an optional user@, then at least the host's first
+        # character before any :port.
+        pattern=rf"^https?://(?:[^{SPACE}/?#@]*@)?[^{SPACE}/?#@:][^{SPACE}/?#@]*(?:[/?#][^{SPACE}]*)?$",
     ),
 ]
 URL_RULES = (

@@ -50,7 +50,8 @@ class InteractionCreate(Strict):
     attachment_ids: Annotated[list[Id], Field(max_length=20)] | None = Field(
         default=None,
         description="Files uploaded with `POST /v1/attachments` (by the same key or token) "
-        "that this interaction carries.",
+        "that this interaction carries: each id must be an upload of yours not sent yet; "
+        "another is refused (422, `is not an upload of yours` or `was sent already`).",
     )
 
 

@@ -48,7 +48,12 @@ class RoutingRuleUpdate(Strict):
     )
     conditions: RoutingConditions = OMITTED
     team_id: Id = OMITTED
-    tier: Tier | None = Field(default=None, description="Default: the team's tier.")
+    tier: Tier | None = Field(
+        default=None,
+        description="The team's tier, and only that: a rule routing to a team places tickets at "
+        "the team's tier, so another tier is refused (422 naming the field). Default: the "
+        "team's tier.",
+    )
     active: bool = OMITTED
 
 

@@ -1,6 +1,6 @@
 """SLA shapes: business calendars, policies, the priority matrix, a ticket's SLA clocks."""
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import (
@@ -15,6 +15,7 @@ from pydantic import (
 from app.domain.calendar import CalendarError, format_wall_time, parse_wall_time
 from app.schemas.common import (
     Channel,
+    FullDate,
     Id,
     Name,
     Priority,
@@ -61,7 +62,7 @@ class WorkingHoursIn(Strict):
 
 
 class HolidayIn(Strict):
-    date: Annotated[date, Field(strict=False)]
+    date: FullDate
     recurring: bool = Field(default=False, description="The same day every year.")
     name: ShortText | None = None
 

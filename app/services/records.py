@@ -71,13 +71,14 @@ async def update_customer(
         current = await customers.lock(conn, customer_id)
         if current is None:
             raise NotFound(f"customer {customer_id} does not exist")
+        # The request's own precondition first: a stale If-Match is a 412 whatever the state.
+        if_match.check(f"customer {customer_id}", current.version, expected_version)
         if await erasures.customer_erasure(conn, customer_id) is not None:
             # Its name, address and number were taken back on request: none may come back.
             raise Conflict(
                 f"customer {customer_id} was erased: an erased customer stays erased",
                 reason="customer_erased",
             )
-        if_match.check(f"customer {customer_id}", current.version, expected_version)
         if not changes:
             return _customer(current)
         row = await customers.update(conn, replace(current, **changes), _after(now, current))

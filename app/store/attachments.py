@@ -8,7 +8,7 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.store.paging import Params
-from app.store.tickets import visible_sql
+from app.store.visibility import visible_sql
 
 
 @dataclass(frozen=True, slots=True)

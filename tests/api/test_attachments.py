@@ -353,6 +353,27 @@ async def test_non_ascii_names_round_trip_in_content_disposition(
     assert got.headers["content-type"] == "application/pdf"
 
 
+async def test_an_upload_without_a_body_is_refused_as_its_schema_says(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """The body is the file: none (or none of its bytes) is a 422 naming it, nothing stored;
+    the published request body says it needs one byte at least."""
+    spec = (await client.get("/openapi.json")).json()
+    body = spec["paths"]["/v1/attachments"]["post"]["requestBody"]
+    assert body["required"] is True
+    assert body["content"]["application/octet-stream"]["schema"]["minLength"] == 1
+    for sent in (
+        client.post("/v1/attachments", params={"filename": "empty.txt"}),
+        upload(client, b"", filename="empty.txt"),
+    ):
+        refused = await sent
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0]["field"] == "body"
+    async with connection(db) as conn:
+        assert await conn.fetchval("SELECT count(*) FROM attachments") == 0
+    assert (await upload(client, b"x", filename="one-byte.txt")).status_code == 201
+
+
 async def test_a_path_in_the_name_is_dropped(client: httpx.AsyncClient) -> None:
     file = await uploaded(client, b"x", filename="../../etc/passwd")
     assert file["filename"] == "passwd"
@@ -449,6 +470,34 @@ async def test_a_file_is_visible_exactly_when_its_interaction_is(
         assert (await outsider.get(f"/v1/attachments/{theirs_file['id']}")).status_code == 200
         # Nor may they download an admin's unsent upload.
         assert (await outsider.get(f"/v1/attachments/{pending['id']}")).status_code == 404
+
+
+async def test_only_your_own_unsent_upload_can_be_sent_as_the_schema_says(
+    app, client: httpx.AsyncClient
+) -> None:  # type: ignore[no-untyped-def]
+    """`attachment_ids` names the caller's own uploads not yet sent: another key's, a sent one
+    or an id nobody uploaded is refused naming its position, by the rule its description
+    states."""
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    described = schemas["InteractionCreate"]["properties"]["attachment_ids"]["description"]
+    assert "is not an upload of yours" in described and "was sent already" in described
+    ticket = await make_ticket(client)
+    sent = await uploaded(client, b"sent once")
+    await log(client, ticket["id"], attachment_ids=[sent["id"]])
+    async with client_for(app, await new_key(app, "agent")) as other_key:
+        foreign = await uploaded(other_key, b"another key's file")
+    for ids, phrase in (
+        ([foreign["id"]], "is not an upload of yours"),
+        ([sent["id"]], "was sent already"),
+        ([999_999], "is not an upload of yours"),
+    ):
+        refused = await client.post(
+            f"/v1/tickets/{ticket['id']}/interactions",
+            json={"kind": "email", "direction": "outbound", "body": "x", "attachment_ids": ids},
+        )
+        assert refused.status_code == 422, refused.text
+        assert phrase in refused.json()["detail"], refused.text
+        assert refused.json()["errors"][0]["field"] == "attachment_ids.0"
 
 
 async def test_a_download_is_in_the_audit_log(client: httpx.AsyncClient, db: Database) -> None:

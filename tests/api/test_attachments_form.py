@@ -201,3 +201,32 @@ async def test_a_customer_sends_files_with_their_reply_and_sees_them_as_a_custom
     listed = (await client.get(f"/v1/tickets/{ticket['id']}/interactions")).json()["items"]
     assert listed[0]["author_type"] == "customer"
     assert listed[0]["attachments"][0]["filename"] == "screen.png"
+
+
+async def test_a_form_holds_only_its_two_parts_as_its_published_schema_says(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """Any part besides `interaction` and `files` is refused, naming it (or the body, past the
+    parts a form may hold), and the published schema says so: no other property."""
+    spec = (await client.get("/openapi.json")).json()
+    operation = spec["paths"]["/v1/tickets/{ticket_id}/interactions"]["post"]
+    form = operation["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert form["additionalProperties"] is False
+    assert set(form["properties"]) == {"interaction", "files"}
+
+    ticket = await make_ticket(client)
+    before = await counts(db)
+    extra = await client.post(
+        f"/v1/tickets/{ticket['id']}/interactions",
+        data={"interaction": json.dumps(REPLY), "note": "x"},
+        files=[("files", ("a.txt", b"x", "text/plain"))],
+    )
+    assert extra.status_code == 422, extra.text
+    assert extra.json()["errors"][0]["field"] == "note"
+    many = await client.post(
+        f"/v1/tickets/{ticket['id']}/interactions",
+        data={"interaction": json.dumps(REPLY), "a": "1", "b": "2", "c": "3"},
+        files=[("files", ("a.txt", b"x", "text/plain"))],
+    )
+    assert many.status_code == 422, many.text
+    assert await counts(db) == before

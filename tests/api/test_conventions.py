@@ -74,6 +74,27 @@ async def test_unknown_route_and_method_are_problems(client: httpx.AsyncClient) 
     assert wrong.status_code == 405 and wrong.headers["content-type"] == "application/problem+json"
 
 
+async def test_a_method_no_route_serves_is_a_405_whatever_body_it_carries(
+    client: httpx.AsyncClient,
+) -> None:
+    """The body's type matters only to a route that would read it: PUT on the upload path with
+    a file, or on a path nothing serves, is the router's answer, not a 415."""
+    for path, media in (
+        ("/v1/attachments", "application/octet-stream"),
+        ("/v1/tickets", "text/plain"),
+        ("/v1/inbound/email", "message/rfc822"),
+    ):
+        wrong = await client.put(path, content=b"bytes", headers={"content-type": media})
+        assert wrong.status_code == 405, (path, wrong.text)
+        assert wrong.headers["content-type"] == "application/problem+json"
+    nowhere = await client.put(
+        "/v1/nothing-here", content=b"x", headers={"content-type": "text/plain"}
+    )
+    assert nowhere.status_code == 404, nowhere.text
+    served = await client.post("/v1/tickets", content=b"x", headers={"content-type": "text/plain"})
+    assert served.status_code == 415, served.text
+
+
 async def test_idempotency_key_replays_the_original_response(client: httpx.AsyncClient) -> None:
     headers = {"Idempotency-Key": "abc-1"}
     body = {"subject": "Once only"}

@@ -1,6 +1,8 @@
 """The outbox: every change writes its events in its own transaction; the feed serves them in
 commit order to those who see the ticket; webhook subscriptions get a delivery per event."""
 
+import re
+
 import httpx
 
 from tests.api.conftest import client_for, new_key
@@ -138,6 +140,28 @@ async def test_a_loopback_or_private_target_is_refused(client: httpx.AsyncClient
         )
         assert response.status_code == 422, url
         assert "address" in response.json()["detail"]
+
+
+async def test_a_url_naming_no_host_is_refused_by_the_published_pattern_too(
+    client: httpx.AsyncClient,
+) -> None:
+    """What the service refuses for naming no host, the schema's own pattern refuses: a
+    client validating against /openapi.json learns the rule before sending."""
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    pattern = re.compile(schemas["WebhookCreate"]["properties"]["url"]["pattern"])
+    for url in ("http://:8080/hook", "https://user@/hook", "http://@", "https://:@/x"):
+        response = await client.post(
+            "/v1/webhooks", json={"url": url, "event_types": ["sla.breach"]}
+        )
+        assert response.status_code == 422, url
+        assert [e["field"] for e in response.json()["errors"]] == ["url"], url
+        assert not pattern.search(url), url
+    for url in ("https://hooks.example.com/x", "http://ops:s3cret@hooks.example.com:8443/a?b=c"):
+        assert pattern.search(url), url
+        response = await client.post(
+            "/v1/webhooks", json={"url": url, "event_types": ["sla.breach"]}
+        )
+        assert response.status_code == 201, (url, response.text)
 
 
 async def test_a_subscription_is_changed_at_the_version_read(client: httpx.AsyncClient) -> None:

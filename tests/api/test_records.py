@@ -83,3 +83,23 @@ async def test_a_field_that_always_has_a_value_cannot_be_cleared(client: httpx.A
     assert (await client.get(f"/v1/agents/{agent['id']}")).json()["version"] == 1
     cleared = await patch(client, f"/v1/customers/{customer['id']}", phone=None)
     assert cleared.status_code == 200 and cleared.json()["phone"] is None
+
+
+async def test_an_erased_customer_s_update_checks_the_request_before_the_state(
+    client: httpx.AsyncClient,
+) -> None:
+    """A request that is wrong on its face is answered as such first: a stale, empty or
+    malformed If-Match, an invalid body; only a sound request learns the customer was erased."""
+    customer = await make_customer(client, name="Ada", email="ada@example.com")
+    path = f"/v1/customers/{customer['id']}"
+    assert (await client.post(f"{path}/erase")).status_code == 200
+    version = (await client.get(path)).json()["version"]
+    for header, status in (('"999"', 412), ("", 412), ("null", 400)):
+        answer = await client.patch(path, json={"name": "Ada"}, headers={"If-Match": header})
+        assert answer.status_code == status, (header, answer.text)
+    body = await client.patch(
+        path, json={"email": "not-an-email"}, headers={"If-Match": f'"{version}"'}
+    )
+    assert body.status_code == 422, body.text
+    sound = await client.patch(path, json={"name": "Ada"}, headers={"If-Match": f'"{version}"'})
+    assert sound.status_code == 409 and sound.json()["reason"] == "customer_erased"

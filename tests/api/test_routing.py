@@ -2,6 +2,7 @@
 says why, and is assigned inside its team fairly, within capacity, to a speaker of its language."""
 
 import asyncio
+import re
 from collections import Counter
 from typing import Any
 
@@ -223,3 +224,32 @@ async def test_round_robin_gives_each_language_group_its_own_turns(
             for lang in ("en", "nl", "en", "nl-BE", "en")
         ]
         assert order == [p["id"], n["id"], q["id"], n["id"], p["id"]], capacity
+
+
+async def test_if_match_star_changes_a_rule_whatever_its_version_as_the_schema_says(
+    client: httpx.AsyncClient,
+) -> None:
+    """`*` is an If-Match every update takes (RFC 9110 §13.1.1), and its published pattern says
+    so; what is no entity tag at all is a 400 naming the header."""
+    rule = await make_rule(client, team_id=(await make_team(client))["id"])
+    path = f"/v1/routing-rules/{rule['id']}"
+    assert (await patch(client, path, name="first")).status_code == 200
+    changed = await client.patch(path, json={"name": "second"}, headers={"If-Match": "*"})
+    assert changed.status_code == 200, changed.text
+    assert (changed.json()["name"], changed.json()["version"]) == ("second", 3)
+    bare = await client.patch(path, json={"name": "third"}, headers={"If-Match": "3"})
+    assert bare.status_code == 400 and bare.json()["errors"][0]["field"] == "header.If-Match"
+
+    spec = (await client.get("/openapi.json")).json()
+    headers = [
+        p
+        for item in spec["paths"].values()
+        for op in item.values()
+        for p in op.get("parameters", [])
+        if p["name"] == "If-Match"
+    ]
+    assert headers
+    for header in headers:
+        pattern = re.compile(header["schema"]["pattern"])
+        assert pattern.search("*") and pattern.search('"3"') and pattern.search('W/"3"')
+        assert not pattern.search("3") and not pattern.search("null")

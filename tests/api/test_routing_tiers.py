@@ -15,6 +15,7 @@ async def test_a_rule_whose_tier_contradicts_its_team_is_refused_naming_the_fiel
     )
     assert refused.status_code == 422, refused.text
     assert refused.json()["errors"][0]["field"] == "tier"
+    assert "a rule routing to it places tickets at tier 1" in refused.json()["detail"]
     assert (await client.get("/v1/routing-rules")).json()["items"] == []  # nothing written
 
     rule = await client.post(
@@ -50,3 +51,15 @@ async def test_a_routed_ticket_is_at_its_team_s_tier_when_the_team_moved_since(
     routed = await make_ticket(client)
     assert routed["routing"]["rule_id"] == stated.json()["id"]
     assert (routed["team_id"], routed["tier"]) == (team["id"], 3)
+
+
+async def test_the_schema_states_that_a_rule_s_tier_is_its_team_s(
+    client: httpx.AsyncClient,
+) -> None:
+    """The refusal above is a rule of the published schema, not a surprise to a client that
+    validated its request against it."""
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    for name in ("RoutingRuleCreate", "RoutingRuleUpdate"):
+        described = schemas[name]["properties"]["tier"]["description"]
+        assert "places tickets at the team's tier" in described, name
+        assert "refused" in described, name

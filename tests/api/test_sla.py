@@ -325,6 +325,28 @@ async def test_bad_calendars_and_policies_are_named(client: httpx.AsyncClient) -
     assert duplicate.status_code == 409
 
 
+async def test_a_holiday_is_a_date_as_text_checked_before_the_name_is_taken(
+    client: httpx.AsyncClient,
+) -> None:
+    """A number is no day (pydantic reads 0 as 1970-01-01), nor is an instant; the body's 422
+    comes before the 409 of a name another calendar holds."""
+    calendar = await office_calendar(client)
+    for day in (0, "0", 20260410, "2026-04-10T00:00:00Z", "2026-02-30"):
+        body = {
+            "name": calendar["name"],
+            "time_zone": "Europe/Athens",
+            "hours": [{"day": "mon", "start": "08:00", "end": "16:00"}],
+            "holidays": [{"date": day, "name": "Orthodox Good Friday"}],
+        }
+        refused = await client.post("/v1/calendars", json=body)
+        assert refused.status_code == 422, (day, refused.text)
+        assert refused.json()["errors"][0]["field"] == "holidays.0.date", day
+    listed = (await client.get("/v1/calendars")).json()["items"]
+    assert [c["holidays"] for c in listed if c["id"] == calendar["id"]] == [
+        [{"date": "2026-03-30", "name": "Company day", "recurring": False}]
+    ]
+
+
 async def test_calendar_edit_moves_due_times(client: httpx.AsyncClient, clock: FakeClock) -> None:
     calendar = await office_calendar(client)
     await created(

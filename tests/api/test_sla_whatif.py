@@ -306,6 +306,10 @@ async def test_bad_drafts_and_periods_are_named(client: httpx.AsyncClient) -> No
     assert await field_of(**PERIOD) == "policy"
     naive = {"from": "2026-03-01T00:00:00", "to": PERIOD["to"]}
     assert "from" in await field_of(**naive, policy=policy)
+    # A holiday is a date as text: a number is no day (pydantic would read 0 as 1970-01-01).
+    for day in (0, "0", "2026-04-10T00:00:00Z"):
+        holiday = OFFICE_DRAFT | {"holidays": [{"date": day, "name": "Good Friday"}]}
+        assert await field_of(**PERIOD, calendar=holiday) == "calendar.holidays.0.date", day
 
 
 async def test_tickets_of_one_instant_are_read_in_batches_once_each_and_a_period_is_capped(

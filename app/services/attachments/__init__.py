@@ -111,6 +111,10 @@ async def upload(
                 head = (head + data)[:HEAD_BYTES]
             digest.update(data)
             spool.write(data)
+        if size == 0:
+            # The body is the file: without one there is nothing to attach.
+            message = "no file: the body is the file's bytes (at least one)"
+            raise UnprocessableEntity(message, errors=[{"field": "body", "message": message}])
         sha256 = digest.hexdigest()
         storage = _storage(desk)
         key_id, customer_id = _uploader(actor)
