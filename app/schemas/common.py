@@ -99,16 +99,24 @@ _FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 def _text_date(value: Any) -> Any:
     # Only an RFC 3339 full-date: pydantic would read a number (`0`, "0") as Unix seconds and
     # cut an instant ("2026-03-01T00:00:00") down to its day.
-    if not (isinstance(value, str) and _FULL_DATE.fullmatch(value)):
-        raise ValueError("must be a date as text, e.g. 2026-03-01")
+    if isinstance(value, date) or (isinstance(value, str) and _FULL_DATE.fullmatch(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date as text, e.g. 2026-03-01")
+
+
+def _in_years(value: date) -> date:
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("must be between the years 1900 and 9000")
     return value
 
 
-# Request bodies are strict; a day still comes as text.
+# A day, in request bodies and queries alike: text in RFC 3339's full-date form, in the years
+# every instant of the API may take.
 FullDate = Annotated[
     date,
     Field(strict=False),
     BeforeValidator(_text_date),
+    AfterValidator(_in_years),
     WithJsonSchema({"type": "string", "format": "date"}),
 ]
 

@@ -1,22 +1,19 @@
 """Metrics shapes: the KPI summary, a time series, per-agent figures, and their query strings."""
 
-import re
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
-    WithJsonSchema,
 )
 
 from app.domain.metrics import Interval, SeriesMetric
 from app.schemas.common import (
     AwareDatetime,
     Channel,
+    FullDate,
     Priority,
     QueryIdValue,
     QueryTextValue,
@@ -24,32 +21,8 @@ from app.schemas.common import (
 )
 from app.schemas.kb import KbSummaryOut
 
-
-def _calendar_date(value: Any) -> Any:
-    # Only an RFC 3339 full-date: pydantic would read a number (`0`) as Unix seconds.
-    if not isinstance(value, str | date) or (
-        isinstance(value, str) and not _FULL_DATE.fullmatch(value)
-    ):
-        raise ValueError("must be an RFC 3339 date-time or date, e.g. 2026-03-01")
-    return value
-
-
-def _in_years(value: date) -> date:
-    if not 1900 <= value.year <= 9000:
-        raise ValueError("must be between the years 1900 and 9000")
-    return value
-
-
-_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-CalendarDate = Annotated[
-    date,
-    Field(strict=False),
-    BeforeValidator(_calendar_date),
-    AfterValidator(_in_years),
-    WithJsonSchema({"type": "string", "format": "date"}),
-]
 # A period bound: an instant with its offset, or a date (its midnight in `tz`).
-Bound = AwareDatetime | CalendarDate
+Bound = AwareDatetime | FullDate
 
 
 class MetricsQuery(BaseModel):

@@ -1,16 +1,12 @@
 """Quality-assurance shapes: scorecards, reviews and disputes, samples, calibration, QA figures."""
 
-import re
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from pydantic import (
-    AfterValidator,
     BaseModel,
-    BeforeValidator,
     Field,
     StringConstraints,
-    WithJsonSchema,
 )
 
 from app.schemas.common import (
@@ -18,6 +14,7 @@ from app.schemas.common import (
     OMITTED,
     AwareDatetime,
     Channel,
+    FullDate,
     Id,
     Name,
     QueryIdValue,
@@ -57,37 +54,6 @@ LongText = Annotated[
     str, StringConstraints(min_length=1, max_length=4000, pattern=NOT_BLANK), Stripped
 ]
 Period = Literal["day", "week", "month"]
-
-
-_FULL_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-
-
-def _date_text(value: Any) -> Any:
-    # Only a full date (RFC 3339 `full-date`, as the schema's format says) is a date here:
-    # pydantic would read a number, or a numeric string, as Unix seconds ("0": 1970-01-01),
-    # and a date-time at midnight as its date.
-    if not isinstance(value, str | date) or (
-        isinstance(value, str) and not _FULL_DATE.fullmatch(value)
-    ):
-        raise ValueError("must be a date as text, e.g. 2026-03-01")
-    return value
-
-
-def _date_in_range(value: date) -> date:
-    if not 1900 <= value.year <= 9000:
-        raise ValueError("must be between the years 1900 and 9000")
-    return value
-
-
-PlainDate = Annotated[
-    date,
-    Field(strict=False),
-    BeforeValidator(_date_text),
-    AfterValidator(_date_in_range),
-    WithJsonSchema(
-        {"type": "string", "format": "date", "description": "Between the years 1900 and 9000."}
-    ),
-]
 
 
 class CriterionIn(Strict):
@@ -255,7 +221,7 @@ class DisputeDecision(Strict):
 
 class AssignmentCreate(Strict):
     period: Period
-    starts_on: PlainDate = Field(
+    starts_on: FullDate = Field(
         description="A day of the period: the sample covers that day, its ISO week (from "
         "Monday) or its month."
     )
@@ -273,8 +239,8 @@ class AssignmentListQuery(BaseModel):
     period: Period | None = None
     team_id: QueryIdValue | None = Field(default=None, description="Drawn for this team.")
     schedule_id: QueryIdValue | None = Field(default=None, description="Drawn by this schedule.")
-    starts_from: PlainDate | None = Field(default=None, description="Periods starting on or after.")
-    starts_before: PlainDate | None = Field(default=None, description="Periods starting before.")
+    starts_from: FullDate | None = Field(default=None, description="Periods starting on or after.")
+    starts_before: FullDate | None = Field(default=None, description="Periods starting before.")
     limit: int = Field(default=50, ge=1, le=200, description="Page size (1–200).")
     cursor: str | None = Field(default=None, max_length=512)
 
@@ -306,7 +272,7 @@ class ScheduleCreate(Strict):
     draws one."""
 
     period: Period
-    starts_on: PlainDate | None = Field(
+    starts_on: FullDate | None = Field(
         default=None,
         description="A day of the first period to draw (default: today's period). Each period "
         "is drawn when it ends (at 00:00 UTC of the day after it).",
