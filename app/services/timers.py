@@ -3,7 +3,7 @@ caller's transaction. Below the handlers: app/services/timer_handlers.py names w
 does and fires them; a new kind is a name here and one entry there, and no change to the worker."""
 
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from app.db import Connection, transaction
@@ -111,18 +111,19 @@ async def sync_derived(
     wake_within: float,
 ) -> None:
     """Make the ticket's pending derived timers exactly `wanted`: stale ones are deleted, never
-    fired; those already armed are kept. One statement: every write of a ticket runs it."""
-    unknown = [t.kind for t in wanted if t.kind not in DERIVED_KINDS]
+    fired; those already armed are kept. A read, then (when something moves) one write."""
+    wanted_keys = {(t.kind, t.due_at) for t in wanted}
+    armed = await store.pending(conn, ticket_id, DERIVED_KINDS)
+    have = {(k, due) for _, k, due in armed}
+    new = [t for t in wanted if (t.kind, t.due_at) not in have]
+    unknown = [t.kind for t in new if t.kind not in KINDS]
     if unknown:
-        raise ValueError(f"not derived timer kinds {unknown}")  # a programming error, not input
-    await store.sync(
-        conn,
-        ticket_id,
-        DERIVED_KINDS,
-        [(t.kind, t.due_at) for t in wanted],
-        channel=TIMERS_CHANNEL,
-        wake_before=now + timedelta(seconds=wake_within),
-    )
+        raise ValueError(f"unknown timer kinds {unknown}")  # a programming error, not input
+    stale = [i for i, k, due in armed if (k, due) not in wanted_keys]
+    await store.replace(conn, ticket_id, stale, [(t.kind, t.due_at) for t in new])
+    wake = wake_payload([t.due_at for t in new], now, wake_within)
+    if wake is not None:
+        await store.notify(conn, TIMERS_CHANNEL, wake)
 
 
 async def cancel(conn: Connection, ticket_id: int, kinds: Sequence[str]) -> None:

@@ -69,55 +69,42 @@ async def arm_subject(
     await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
-# One statement, one round trip: the pending timers of `kinds` become exactly the wanted ones.
-# All its parts read the same snapshot, as the read-then-write it replaces did: a timer a worker
-# fired since stays (fired_at IS NULL again in the delete); one still armed is kept as it is; a
-# wanted one already there, fired or pending, is not armed twice (the unique key). The workers
-# are woken (on commit) only when a timer armed here is due before `wake_before`.
-_SYNC = """
-    WITH wanted AS (
-        SELECT x.kind, x.due_at FROM unnest($3::text[], $4::timestamptz[]) AS x(kind, due_at)
-    ), armed AS (
-        SELECT id, kind, due_at FROM timers
-        WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
-    ), stale AS (
-        DELETE FROM timers
-        WHERE id IN (
-            SELECT a.id FROM armed a
-            WHERE NOT EXISTS (SELECT 1 FROM wanted w WHERE w.kind = a.kind AND w.due_at = a.due_at)
-        ) AND fired_at IS NULL
-    ), new AS (
-        INSERT INTO timers (ticket_id, kind, due_at, created_at)
-        SELECT $1, w.kind, w.due_at, now() FROM wanted w
-        WHERE NOT EXISTS (SELECT 1 FROM armed a WHERE a.kind = w.kind AND a.due_at = w.due_at)
-        ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
-        RETURNING due_at
-    )
-    SELECT pg_notify($5, min(due_at)::text) FROM new HAVING min(due_at) < $6
+_PENDING = """
+    SELECT id, kind, due_at FROM timers
+    WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
 """
 
 
-async def sync(
+async def pending(
+    conn: asyncpg.Connection, ticket_id: int, kinds: Sequence[str]
+) -> list[tuple[int, str, datetime]]:
+    return [(r["id"], r["kind"], r["due_at"]) for r in await conn.fetch(_PENDING, ticket_id, kinds)]
+
+
+# One round trip for both. fired_at IS NULL again: a worker may have fired one since it was
+# read; that row stays. The keys deleted and the keys armed never meet (a key is either still
+# wanted or not), and one already there, fired or pending, is kept as it is (the unique key).
+_REPLACE = """
+    WITH stale AS (DELETE FROM timers WHERE id = ANY($2::bigint[]) AND fired_at IS NULL)
+    INSERT INTO timers (ticket_id, kind, due_at, created_at)
+    SELECT $1, x.kind, x.due_at, now()
+    FROM unnest($3::text[], $4::timestamptz[]) AS x(kind, due_at)
+    ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+"""
+
+
+async def replace(
     conn: asyncpg.Connection,
     ticket_id: int,
-    kinds: Sequence[str],
-    wanted: Sequence[tuple[str, datetime]],
-    *,
-    channel: str,
-    wake_before: datetime,
+    stale: Sequence[int],
+    timers: Sequence[tuple[str, datetime]],
 ) -> None:
-    """Make the ticket's pending timers of `kinds` exactly `wanted` (kind, due), in one statement:
-    stale ones are deleted, never fired; those already armed are kept; NOTIFY `channel` when one
-    armed here is due before `wake_before`."""
-    await conn.execute(
-        _SYNC,
-        ticket_id,
-        list(kinds),
-        [k for k, _ in wanted],
-        [d for _, d in wanted],
-        channel,
-        wake_before,
-    )
+    """Delete the `stale` timers (ids) still pending and add `timers` to the ticket, in one
+    statement."""
+    if stale or timers:
+        await conn.execute(
+            _REPLACE, ticket_id, list(stale), [k for k, _ in timers], [d for _, d in timers]
+        )
 
 
 _CANCEL = """
