@@ -248,10 +248,12 @@ _THREAD = """
 _INSERT_REPLY = f"""
     WITH i AS ({interactions.INSERT})
     SELECT i.id,
-           coalesce(array_agg(m.message_id ORDER BY m.at DESC, m.n DESC) FILTER (WHERE m.n IS NOT NULL), '{{}}') AS thread,
-           coalesce(array_agg(m.inbound ORDER BY m.at DESC, m.n DESC) FILTER (WHERE m.n IS NOT NULL), '{{}}') AS received,
+           coalesce(array_agg(m.message_id ORDER BY m.at DESC, m.n DESC)
+                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS thread,
+           coalesce(array_agg(m.inbound ORDER BY m.at DESC, m.n DESC)
+                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS received,
            ARRAY({participants.COPIED}) AS cc
-    FROM i LEFT JOIN ({_THREAD}) m ON true
+    FROM i LEFT JOIN ({_THREAD}) m ON true  -- no mail yet: one row with none
     GROUP BY i.id
 """
 
