@@ -148,7 +148,16 @@ async def append(
     if occurred_at < ticket.created_at:
         raise invalid("occurred_at", "is before the ticket was created")
     new = await new_interaction(conn, ticket, data, occurred_at, actor, at)
-    row = await store.insert(conn, new)
+    email = None
+    if mail_threads.is_agent_email_reply(new):
+        # Stored with its headers, which close the follow-ups it answers, in two statements.
+        row, email = await mail_threads.log_reply(
+            conn, desk, ticket, new, at, closing=reminders.FOLLOW_UP
+        )
+    else:
+        row = await store.insert(conn, new)
+        if new.direction == "outbound":
+            await reminders.close_follow_ups(conn, ticket.id, at)
     if row.public and row.direction == "outbound" and row.body:
         await kb_links.link_named(conn, ticket.id, row.body, actor=actor, now=at)
     files = await attachments.attach(
@@ -159,7 +168,6 @@ async def append(
         interaction_id=row.id,
         actor=actor,
     )
-    email = await mail_threads.write_outbound(conn, desk, ticket, row, at)
     lines = [
         history.line(
             ticket.id,
@@ -174,10 +182,8 @@ async def append(
     if reopen_resolved and ticket.status == "resolved":
         reopened, moved = status_move(ticket, "open", at)
         changed, columns = changed | reopened, columns | moved
-    if new.direction == "outbound":
-        await reminders.close_follow_ups(conn, ticket.id, at)
-        if new.kind in ("call", "callback"):
-            await callbacks.complete(conn, ticket.id, at)
+    if new.direction == "outbound" and new.kind in ("call", "callback"):
+        await callbacks.complete(conn, ticket.id, at)
     await change.apply(
         conn,
         desk,

@@ -13,7 +13,7 @@ from app.domain.mail import ParsedMail, stored_id
 from app.schemas.inbound import InboundEmailOut, OutboundEmailOut, ReceivedFileOut
 from app.services import customer_tokens
 from app.services.context import Desk
-from app.store import inbound, participants
+from app.store import inbound
 from app.store import tickets as ticket_store
 from app.store.inbound import InboundEmailRow, OutboundEmailRow
 from app.store.interactions import InteractionRow, NewInteraction
@@ -48,16 +48,22 @@ def outbound_out(row: OutboundEmailRow) -> OutboundEmailOut:
     )
 
 
-async def write_outbound(
-    conn: Connection, desk: Desk, ticket: TicketRow, interaction: InteractionRow, now: datetime
-) -> OutboundEmailOut | None:
-    """The headers of a public agent email reply, stored with it (in its transaction): it
-    answers the customer's latest message, references the thread so far and is copied to the
-    ticket's `cc` participants."""
-    if not is_agent_email_reply(interaction):
-        return None
+async def log_reply(
+    conn: Connection,
+    desk: Desk,
+    ticket: TicketRow,
+    new: NewInteraction,
+    now: datetime,
+    *,
+    closing: str,
+) -> tuple[InteractionRow, OutboundEmailOut]:
+    """Store a public agent email reply and its headers (in the caller's transaction, two
+    statements): it answers the customer's latest message, references the thread so far and is
+    copied to the ticket's `cc` participants. It is the follow-up the ticket's open reminders of
+    kind `closing` asked for: they are done."""
     key = await signing_key(desk)
-    thread = await inbound.thread_of(conn, ticket.id)
+    reply = await inbound.insert_reply(conn, new)
+    interaction, thread = reply.interaction, reply.thread
     answered = next((mid for mid, received in thread if received), None)
     row = OutboundEmailRow(
         interaction_id=interaction.id,
@@ -70,10 +76,10 @@ async def write_outbound(
         reference_token=mail_threads.reference_token(key, ticket.id),
         subject=mail_threads.reply_subject(ticket.subject, ticket.id),
         created_at=now,
-        cc=await participants.copied(conn, ticket.id),
+        cc=reply.cc,
     )
-    await inbound.insert_outbound(conn, row)
-    return outbound_out(row)
+    await inbound.insert_outbound(conn, row, closing=closing)
+    return interaction, outbound_out(row)
 
 
 async def outbound_of(conn: Connection, rows: list[InteractionRow]) -> dict[int, OutboundEmailOut]:

@@ -9,6 +9,8 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.domain.privacy import ERASED
+from app.store import interactions, participants
+from app.store.interactions import InteractionRow, NewInteraction
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 from app.store.visibility import visible_sql
 
@@ -227,9 +229,10 @@ async def is_on_ticket(conn: asyncpg.Connection, ticket_id: int, email: str) -> 
     return bool(await conn.fetchval(_IS_ON_TICKET, ticket_id, email))
 
 
-# The thread so far, newest first: messages received on the ticket and the desk's replies.
+# The thread so far, newest first (at most 20): messages received on the ticket and the desk's
+# replies, with the order they sort in.
 _THREAD = """
-    SELECT message_id, inbound FROM (
+    SELECT message_id, inbound, at, n FROM (
         SELECT message_id, received_at AS at, id AS n, true AS inbound FROM inbound_emails
         WHERE ticket_id = $1 AND interaction_id IS NOT NULL
         UNION ALL
@@ -240,10 +243,39 @@ _THREAD = """
     LIMIT 20
 """
 
+# A public agent email reply stored, and in the same statement (one round trip) what its headers
+# are made of, as it was before the reply: the thread it answers and the ticket's copies.
+_INSERT_REPLY = f"""
+    WITH i AS ({interactions.INSERT})
+    SELECT i.id,
+           coalesce(array_agg(m.message_id ORDER BY m.at DESC, m.n DESC)
+                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS thread,
+           coalesce(array_agg(m.inbound ORDER BY m.at DESC, m.n DESC)
+                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS received,
+           ARRAY({participants.COPIED}) AS cc
+    FROM i LEFT JOIN ({_THREAD}) m ON true  -- no mail yet: one row with none
+    GROUP BY i.id
+"""
 
-async def thread_of(conn: asyncpg.Connection, ticket_id: int) -> list[tuple[str, bool]]:
-    """(message id, received?) of the ticket's mail, newest first (at most 20)."""
-    return [(r["message_id"], r["inbound"]) for r in await conn.fetch(_THREAD, ticket_id)]
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A reply as stored, the (message id, received?) pairs of its ticket's mail, newest first,
+    and the addresses it is copied to."""
+
+    interaction: InteractionRow
+    thread: list[tuple[str, bool]]
+    cc: list[str]
+
+
+async def insert_reply(conn: asyncpg.Connection, new: NewInteraction) -> Reply:
+    """Store `new`, a public agent email reply, reading its thread and copies with it."""
+    r = await conn.fetchrow(_INSERT_REPLY, *interactions.values(new))
+    return Reply(
+        interactions.stored(new, r["id"]),
+        list(zip(r["thread"], r["received"], strict=True)),
+        r["cc"],
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,8 +300,28 @@ _INSERT_OUTBOUND = f"""
 _OUTBOUND_OF = f"SELECT {_QUOTED} FROM outbound_emails WHERE interaction_id = ANY($1::bigint[])"
 
 
-async def insert_outbound(conn: asyncpg.Connection, row: OutboundEmailRow) -> None:
-    await conn.execute(_INSERT_OUTBOUND, *(getattr(row, name) for name in _OUTBOUND))
+# The reply is the follow-up the ticket's open reminders of one kind (the last parameter) asked
+# for: they are done, at the reply's moment, in the statement that stores its headers.
+_INSERT_OUTBOUND_CLOSING = f"""
+    WITH closed AS (
+        UPDATE reminders
+        SET status = 'done', done_at = ${_OUTBOUND.index("created_at") + 1}, version = version + 1
+        WHERE ticket_id = ${_OUTBOUND.index("ticket_id") + 1}
+          AND kind = ${len(_OUTBOUND) + 1} AND status = 'open'
+    )
+    {_INSERT_OUTBOUND}
+"""
+
+
+async def insert_outbound(
+    conn: asyncpg.Connection, row: OutboundEmailRow, *, closing: str | None = None
+) -> None:
+    """Store a reply's headers; `closing`: close the ticket's open reminders of that kind."""
+    values = [getattr(row, name) for name in _OUTBOUND]
+    if closing is None:
+        await conn.execute(_INSERT_OUTBOUND, *values)
+    else:
+        await conn.execute(_INSERT_OUTBOUND_CLOSING, *values, closing)
 
 
 async def outbound_of(

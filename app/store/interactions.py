@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, fields
 from datetime import datetime
+from typing import Any
 
 import asyncpg
 
@@ -35,16 +36,24 @@ class InteractionRow(NewInteraction):
 
 _NEW = tuple(f.name for f in fields(NewInteraction))
 _COLUMNS = ", ".join((*_NEW, "id"))
-_INSERT = f"""
+INSERT = f"""
     INSERT INTO interactions ({", ".join(_NEW)})
     VALUES ({", ".join(f"${i}" for i in range(1, len(_NEW) + 1))})
     RETURNING id
 """
 
 
-async def insert(conn: asyncpg.Connection, new: NewInteraction) -> InteractionRow:
-    interaction_id = await conn.fetchval(_INSERT, *(getattr(new, name) for name in _NEW))
+def values(new: NewInteraction) -> list[Any]:
+    """INSERT's parameters ($1, the ticket's id, first), for a statement that adds to it."""
+    return [getattr(new, name) for name in _NEW]
+
+
+def stored(new: NewInteraction, interaction_id: int) -> InteractionRow:
     return InteractionRow(**{name: getattr(new, name) for name in _NEW}, id=interaction_id)
+
+
+async def insert(conn: asyncpg.Connection, new: NewInteraction) -> InteractionRow:
+    return stored(new, await conn.fetchval(INSERT, *values(new)))
 
 
 _BY_EXTERNAL_ID = f"SELECT {_COLUMNS} FROM interactions WHERE ticket_id = $1 AND external_id = $2"

@@ -90,16 +90,13 @@ async def page_of_ticket(
 
 # A reply is copied to at most this many: the desk's own mail must not become a mailing list.
 MAX_COPIED = 50
-_COPIED = f"""
+# The addresses the ticket's public email replies are copied to, in the order added (read in the
+# statement that stores a reply: app/store/inbound.py).
+COPIED = f"""
     SELECT c.email FROM ticket_participants p JOIN customers c ON c.id = p.customer_id
     WHERE p.ticket_id = $1 AND p.role = 'cc' AND c.email IS NOT NULL
     ORDER BY p.id LIMIT {MAX_COPIED}
 """
-
-
-async def copied(conn: asyncpg.Connection, ticket_id: int) -> list[str]:
-    """The addresses the ticket's public email replies are copied to, in the order added."""
-    return [r["email"] for r in await conn.fetch(_COPIED, ticket_id)]
 
 
 # Participants of the merged tickets join the target (once each; the target's customer is on

@@ -69,9 +69,17 @@ async def arm_subject(
     await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
+# By the ticket's own timers (a few, fired ones included), never by the index of every pending
+# timer: until the table is analyzed (a fresh or restored database, a burst of new tickets) the
+# planner takes that one for a handful of rows and reads all the desk's pending timers on every
+# write of a ticket. OFFSET 0 keeps `fired_at IS NULL` out of the scan, so that index never fits.
 _PENDING = """
-    SELECT id, kind, due_at FROM timers
-    WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
+    SELECT id, kind, due_at FROM (
+        SELECT id, kind, due_at, fired_at FROM timers
+        WHERE ticket_id = $1 AND kind = ANY($2::text[])
+        OFFSET 0
+    ) mine
+    WHERE fired_at IS NULL
 """
 
 
@@ -81,13 +89,30 @@ async def pending(
     return [(r["id"], r["kind"], r["due_at"]) for r in await conn.fetch(_PENDING, ticket_id, kinds)]
 
 
-# fired_at IS NULL again: a worker may have fired one since it was read; that row stays.
-_DELETE = "DELETE FROM timers WHERE id = ANY($1::bigint[]) AND fired_at IS NULL"
+# One round trip for both. fired_at IS NULL again: a worker may have fired one since it was
+# read; that row stays. The keys deleted and the keys armed never meet (a key is either still
+# wanted or not), and one already there, fired or pending, is kept as it is (the unique key).
+_REPLACE = """
+    WITH stale AS (DELETE FROM timers WHERE id = ANY($2::bigint[]) AND fired_at IS NULL)
+    INSERT INTO timers (ticket_id, kind, due_at, created_at)
+    SELECT $1, x.kind, x.due_at, now()
+    FROM unnest($3::text[], $4::timestamptz[]) AS x(kind, due_at)
+    ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+"""
 
 
-async def delete(conn: asyncpg.Connection, ids: Sequence[int]) -> None:
-    if ids:
-        await conn.execute(_DELETE, list(ids))
+async def replace(
+    conn: asyncpg.Connection,
+    ticket_id: int,
+    stale: Sequence[int],
+    timers: Sequence[tuple[str, datetime]],
+) -> None:
+    """Delete the `stale` timers (ids) still pending and add `timers` to the ticket, in one
+    statement."""
+    if stale or timers:
+        await conn.execute(
+            _REPLACE, ticket_id, list(stale), [k for k, _ in timers], [d for _, d in timers]
+        )
 
 
 _CANCEL = """

@@ -1,13 +1,14 @@
 """The busiest writes stay few round trips: a PATCH and an internal note each write the ticket's
-columns, history and events in one statement after one locking read and the timers' check."""
+columns, history and events in one statement after one locking read and the timers' check; a
+public email reply adds one statement for its headers."""
 
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
-from app.db import AuditedConnection
-from tests.api.factories import make_ticket
+from app.db import AuditedConnection, Database, connection
+from tests.api.factories import compose_email, log, make_ticket, send_email
 
 
 @pytest.fixture
@@ -59,3 +60,108 @@ async def test_an_internal_note_is_a_lock_an_insert_a_timer_check_and_one_write(
     assert len(statements) == 6, statements
     events = (await client.get("/v1/events", params={"ticket_id": ticket["id"]})).json()["items"]
     assert "interaction.added" in {e["type"] for e in events}
+
+
+async def test_a_public_email_reply_is_a_lock_two_statements_of_its_own_the_timers_and_one_write(
+    client: httpx.AsyncClient, statements: list[str]
+) -> None:
+    ticket = await make_ticket(client)
+    await log(client, ticket["id"], body="First answer.")
+    statements.clear()
+    reply = await log(client, ticket["id"], body="Second answer.")
+    assert statements[0].startswith("BEGIN") and statements[-1].startswith("COMMIT")
+    body = statements[2:-2]  # after the lock, before the ticket's write
+    # The interaction with the thread and copies it is built from; its headers with the
+    # follow-ups it closes; the timers' check, and their change when the reply moved them.
+    assert "INSERT INTO interactions" in body[0] and "outbound_emails" in body[0], body
+    assert "INSERT INTO outbound_emails" in body[1] and "UPDATE reminders" in body[1], body
+    assert "FROM timers" in body[2], body
+    assert len(body) in (3, 4), statements
+    assert reply["email"]["in_reply_to"] is not None
+
+
+async def test_an_email_reply_threads_on_the_latest_received_message_and_the_whole_thread(
+    client: httpx.AsyncClient,
+) -> None:
+    asked = (await send_email(client, compose_email(message_id="<q1@mail.example.com>"))).json()
+    tid = asked["ticket_id"]
+    first = (await log(client, tid, body="Which model?"))["email"]
+    again = compose_email(message_id="<q2@mail.example.com>", in_reply_to=first["message_id"])
+    assert (await send_email(client, again)).json()["ticket_id"] == tid
+    second = (await log(client, tid, body="A new fuser is on its way."))["email"]
+    third = (await log(client, tid, body="It ships today."))["email"]
+    assert first["in_reply_to"] == "<q1@mail.example.com>"
+    assert first["references"] == ["<q1@mail.example.com>"]
+    # The customer's latest message is what a reply answers, however many replies followed it.
+    assert second["in_reply_to"] == third["in_reply_to"] == "<q2@mail.example.com>"
+    thread = ["<q1@mail.example.com>", first["message_id"], "<q2@mail.example.com>"]
+    assert second["references"] == thread
+    assert third["references"] == [*thread, second["message_id"]]
+    assert third["cc"] == []
+
+
+async def test_an_email_reply_on_a_ticket_with_no_mail_answers_nothing_and_then_itself(
+    client: httpx.AsyncClient,
+) -> None:
+    ticket = await make_ticket(client)
+    first = (await log(client, ticket["id"]))["email"]
+    second = (await log(client, ticket["id"]))["email"]
+    assert (first["in_reply_to"], first["references"]) == (None, [])
+    assert (second["in_reply_to"], second["references"]) == (
+        first["message_id"],
+        [first["message_id"]],
+    )
+
+
+async def test_an_email_reply_closes_its_ticket_s_open_follow_ups_and_nothing_else(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    ticket, other = await make_ticket(client), await make_ticket(client)
+    async with connection(db) as conn:  # follow-ups as the worker raises them
+        for tid in (ticket["id"], other["id"]):
+            await conn.execute(
+                "INSERT INTO reminders (ticket_id, kind, due_at, status, created_at, version)"
+                " VALUES ($1, 'follow_up', now(), 'open', now(), 1)",
+                tid,
+            )
+    await log(client, ticket["id"], kind="note", direction="internal", public=False)
+    assert len((await client.get("/v1/reminders", params={"status": "open"})).json()["items"]) == 2
+    reply = await log(client, ticket["id"], body="Fixed.")
+    reminders = (await client.get("/v1/reminders")).json()["items"]
+    by_ticket = {r["ticket_id"]: r for r in reminders}
+    assert (by_ticket[ticket["id"]]["status"], by_ticket[ticket["id"]]["done_at"]) == (
+        "done",
+        reply["created_at"],
+    )
+    assert by_ticket[ticket["id"]]["version"] == 2
+    assert by_ticket[other["id"]]["status"] == "open"
+
+
+async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_statement(
+    client: httpx.AsyncClient, statements: list[str], db: Database
+) -> None:
+    ticket = await make_ticket(client, impact="user", urgency="low")
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    statements.clear()
+    r = await client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"urgency": "high"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    assert len(statements) == 6, statements
+    assert "DELETE FROM timers" in statements[3] and "INSERT INTO timers" in statements[3]
+    assert r.json()["priority"] != ticket["priority"]
+    async with connection(db) as conn:
+        armed = await conn.fetch(
+            "SELECT kind, due_at FROM timers WHERE ticket_id = $1 AND fired_at IS NULL",
+            ticket["id"],
+        )
+        due = await conn.fetchrow(
+            "SELECT first_response_due_at, resolution_due_at FROM tickets WHERE id = $1",
+            ticket["id"],
+        )
+    breaches = {a["kind"]: a["due_at"] for a in armed if a["kind"].endswith("_breach")}
+    assert breaches == {
+        "first_response_breach": due["first_response_due_at"],
+        "resolution_breach": due["resolution_due_at"],
+    }
+    assert len(armed) == len({(a["kind"], a["due_at"]) for a in armed}) == 4
