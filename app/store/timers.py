@@ -69,17 +69,9 @@ async def arm_subject(
     await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
-# By the ticket's own timers (a few, fired ones included), never by the index of every pending
-# timer: until the table is analyzed (a fresh or restored database, a burst of new tickets) the
-# planner takes that one for a handful of rows and reads all the desk's pending timers on every
-# write of a ticket. OFFSET 0 keeps `fired_at IS NULL` out of the scan, so that index never fits.
 _PENDING = """
-    SELECT id, kind, due_at FROM (
-        SELECT id, kind, due_at, fired_at FROM timers
-        WHERE ticket_id = $1 AND kind = ANY($2::text[])
-        OFFSET 0
-    ) mine
-    WHERE fired_at IS NULL
+    SELECT id, kind, due_at FROM timers
+    WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
 """
 
 
