@@ -3,14 +3,13 @@ the trigram fallback on titles; snippets and the fields matched for the page ret
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
 import orjson
 
 from app.domain.kb import Reader, SearchPlan, snippet_window
-from app.store.kb.articles import ARTICLE_COLUMNS, ArticleRow
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 # ---- search ----------------------------------------------------------------------------------
@@ -403,11 +402,28 @@ async def search_similar(
 
 
 @dataclass(frozen=True, slots=True)
+class HitArticle:
+    """What a hit shows of its article: not its body nor its HTML, read only to cut the
+    snippet (the whole row of each hit was most of what a search read and decoded)."""
+
+    id: int
+    group_id: int
+    language: str
+    title: str
+    summary: str | None
+    category: str | None
+    visibility: str
+
+
+HIT_COLUMNS = tuple(f.name for f in fields(HitArticle))
+
+
+@dataclass(frozen=True, slots=True)
 class HitDetail:
     """What a page of hits shows of each: the article, the fields that matched, a snippet with
     the matched words between MARK_START and MARK_STOP."""
 
-    article: ArticleRow
+    article: HitArticle
     in_title: bool
     in_summary: bool
     in_body: bool
@@ -436,7 +452,7 @@ async def hit_details(
     if not ids:
         return []
     p = Params(list(ids))
-    cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+    cols = ", ".join(f"a.{c}" for c in HIT_COLUMNS)
     if similar:
         w = p(plan.words, "text")
         threshold = p(SIMILARITY, "float8")
@@ -489,5 +505,5 @@ async def hit_details(
 
 
 def _detail(r: asyncpg.Record, snippet: str, *, in_body: bool) -> HitDetail:
-    article = ArticleRow(**{c: r[c] for c in ARTICLE_COLUMNS})
+    article = HitArticle(**{c: r[c] for c in HIT_COLUMNS})
     return HitDetail(article, r["in_title"], r["in_summary"], in_body, snippet)
