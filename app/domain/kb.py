@@ -208,21 +208,34 @@ for _code in (*range(0xC0, 0x180), *range(0x386, 0x3D0)):
         _ACCENTED[_base] = "".join(dict.fromkeys(_ACCENTED.get(_base, "") + _letter))
 
 
-def _as_written(word: str) -> str:
-    """A regular expression of `word` in lower case, with or without accents."""
-    letters = []
-    for c in (_unaccented(c) for c in word):
-        variants = _ACCENTED.get(c)
-        letters.append(f"[{re.escape(c + variants)}]" if variants else re.escape(c))
-    return "".join(letters)
+# Each accented letter → its unaccented letter, one character for another: a position in the
+# folded text is the same position in the text.
+_FOLD = str.maketrans({a: base for base, accented in _ACCENTED.items() for a in accented})
 
 
-@lru_cache(maxsize=256)
-def _first_word(words: tuple[str, ...]) -> re.Pattern[str] | None:
-    wanted = sorted({w for w in words if len(w) >= 2}, key=len, reverse=True)
-    if not wanted:
-        return None
-    return re.compile(r"(?<!\w)(?:" + "|".join(map(_as_written, wanted)) + ")")
+def _folded(word: str) -> str:
+    """`word` in lower case without accents, as a folded text holds it."""
+    return "".join(_unaccented(c) for c in word)
+
+
+def _starts_word(text: str, at: int) -> bool:
+    # What `\w` is to a regular expression: a letter, digit or underscore.
+    return at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")
+
+
+def _first_at(folded: str, words: Sequence[str]) -> int | None:
+    """Where the first of `words` (folded) begins a word of `folded`. A search for each word
+    (str.find) rather than one regular expression of them all: compiling that costs more
+    than a page's searches, and a query's words seldom repeat."""
+    first: int | None = None
+    for word in {w for w in words if len(w) >= 2}:
+        at = folded.find(word)
+        while at >= 0 and (first is None or at < first):
+            if _starts_word(folded, at):
+                first = at
+                break
+            at = folded.find(word, at + 1)
+    return first
 
 
 def snippet_window(text: str, words: Sequence[str]) -> tuple[str, bool]:
@@ -231,18 +244,17 @@ def snippet_window(text: str, words: Sequence[str]) -> tuple[str, bool]:
     Lexemes are stems, mostly a prefix of the word they come from (`printer` of `printers`,
     `λογαριασμ` of `λογαριασμός`); when none is found (a stem that is not a prefix, or no
     match in the body), the text's opening."""
-    pattern = _first_word(tuple(words))
     lowered = text.lower()
     if len(lowered) != len(text):  # a letter whose lower case is two (rare): as written
         lowered = text
-    found = pattern.search(lowered) if pattern is not None else None
+    found = _first_at(lowered.translate(_FOLD), [_folded(w) for w in words])
     if found is None:
         return text[: SNIPPET_BEFORE + SNIPPET_WINDOW], False
-    start = max(0, found.start() - SNIPPET_BEFORE)
+    start = max(0, found - SNIPPET_BEFORE)
     if start:
-        space = text.find(" ", start, found.start())
-        start = space + 1 if space >= 0 else found.start()
-    return text[start : found.start() + SNIPPET_WINDOW], True
+        space = text.find(" ", start, found)
+        start = space + 1 if space >= 0 else found
+    return text[start : found + SNIPPET_WINDOW], True
 
 
 # ---- an article's life ---------------------------------------------------------------------------

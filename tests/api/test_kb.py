@@ -9,7 +9,8 @@ import asyncpg
 import httpx
 import pytest
 
-from app.db import connection
+from app.db import connection, transaction
+from app.store.kb import search as search_store
 from tests.api.conftest import client_for, new_key
 from tests.api.factories import (
     created,
@@ -385,6 +386,18 @@ async def test_a_revision_cannot_be_changed_in_the_database(
             await conn.execute(
                 "UPDATE kb_revisions SET body = 'rewritten' WHERE article_id = $1", article["id"]
             )
+
+
+async def test_a_search_costs_reading_articles_as_from_memory_for_its_transaction_only(
+    db: Any,
+) -> None:
+    # Costed as reads from disk, the newest-first walk of a language's articles scans and
+    # sorts the whole table instead of walking the language's index.
+    async with transaction(db) as conn:
+        await search_store.word_hashes(conn, ["english"], "printer")
+        assert await conn.fetchval("SHOW random_page_cost") == "1.1"
+    async with connection(db) as conn:
+        assert await conn.fetchval("SHOW random_page_cost") == "4"
 
 
 async def test_the_body_is_served_as_sanitised_html(client: httpx.AsyncClient) -> None:

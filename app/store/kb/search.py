@@ -3,14 +3,13 @@ the trigram fallback on titles; snippets and the fields matched for the page ret
 
 import base64
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 
 import asyncpg
 import orjson
 
 from app.domain.kb import Reader, SearchPlan, snippet_window
-from app.store.kb.articles import ARTICLE_COLUMNS, ArticleRow
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 
 # ---- search ----------------------------------------------------------------------------------
@@ -111,28 +110,39 @@ def _search_where(
     return where
 
 
-# The articles' rows are read from memory, not disk: for this transaction, walking the language
+# How many articles hold each word, as a share of all: from the statistics ANALYZE keeps of
+# word_hashes (its most common elements and their frequencies, the one at the same place as
+# its element). A word not among them is rarer than all that are (share 0 here). The arrays
+# are read whole and a word's place looked up in them (array_position): cheaper than a row
+# for each of their thousand elements, joined to the words.
+_COMMON = """
+    SELECT s.most_common_elems::text::integer[] AS hashes, s.most_common_elem_freqs AS shares
+    FROM pg_stats s
+    WHERE s.schemaname = current_schema() AND s.tablename = 'kb_articles'
+      AND s.attname = 'word_hashes'
+"""
+
+
+def _share(hash_sql: str) -> str:
+    """The share of the articles holding the word `hash_sql` (NULL when not a common one),
+    for `common k` joined."""
+    return f"k.shares[array_position(k.hashes, {hash_sql})]"
+
+
+# The query's words, how common they are; and, set on the way (no round trip of its own):
+# the articles' rows are read from memory, not disk: for this transaction, walking the language
 # index (its rows spread over the table) is costed as what it is, not as random reads; else a
 # walk of the primary key, reading every language's articles, looks cheaper.
-# How many articles hold each word, as a share of all: from the statistics ANALYZE keeps of
-# word_hashes (its most common elements and their frequencies). A word not among them is
-# rarer than all that are (share 0 here).
-_COMMON = """
-    SELECT u.hash, u.share
-    FROM pg_stats s,
-         unnest(s.most_common_elems::text::integer[], s.most_common_elem_freqs) AS u(hash, share)
-    WHERE s.schemaname = current_schema() AND s.tablename = 'kb_articles'
-      AND s.attname = 'word_hashes' AND u.hash IS NOT NULL
-"""
 _WORD_HASHES = f"""
     WITH common AS MATERIALIZED ({_COMMON})
     SELECT c.config, x.hashes,
-        (SELECT coalesce(min(coalesce(k.share, 0)), 0) FROM unnest(x.hashes) AS h
-         LEFT JOIN common k ON k.hash = h) AS rarest,
-        (SELECT coalesce(max(k.share), 0) FROM unnest(x.hashes) AS h
-         JOIN common k ON k.hash = h) AS commonest
+        (SELECT coalesce(min(coalesce({_share("h")}, 0)), 0) FROM unnest(x.hashes) AS h
+         LEFT JOIN common k ON true) AS rarest,
+        (SELECT coalesce(max({_share("h")}), 0) FROM unnest(x.hashes) AS h, common k)
+            AS commonest
     FROM unnest($1::text[]) AS c(config),
-         LATERAL (SELECT kb_word_hashes(to_tsvector(c.config::regconfig, $2)) AS hashes) x
+         LATERAL (SELECT kb_word_hashes(to_tsvector(c.config::regconfig, $2)) AS hashes) x,
+         (SELECT set_config('random_page_cost', '1.1', true)) AS costed
 """
 # A search walks the newest articles first (see WALK) only when its words are this common:
 # held by this share of all articles at least (all of them; any of them for `or`). A rarer
@@ -310,7 +320,7 @@ _DISTINCTIVE = f"""
     )
     SELECT w.word FROM words w
     WHERE cardinality(w.hashes) > 0
-    ORDER BY (SELECT coalesce(max(c.share), 0) FROM common c WHERE c.hash = ANY(w.hashes)), w.n
+    ORDER BY (SELECT coalesce(max({_share("h")}), 0) FROM unnest(w.hashes) AS h, common k), w.n
     LIMIT $3
 """
 
@@ -392,11 +402,28 @@ async def search_similar(
 
 
 @dataclass(frozen=True, slots=True)
+class HitArticle:
+    """What a hit shows of its article: not its body nor its HTML, read only to cut the
+    snippet (the whole row of each hit was most of what a search read and decoded)."""
+
+    id: int
+    group_id: int
+    language: str
+    title: str
+    summary: str | None
+    category: str | None
+    visibility: str
+
+
+HIT_COLUMNS = tuple(f.name for f in fields(HitArticle))
+
+
+@dataclass(frozen=True, slots=True)
 class HitDetail:
     """What a page of hits shows of each: the article, the fields that matched, a snippet with
     the matched words between MARK_START and MARK_STOP."""
 
-    article: ArticleRow
+    article: HitArticle
     in_title: bool
     in_summary: bool
     in_body: bool
@@ -425,7 +452,7 @@ async def hit_details(
     if not ids:
         return []
     p = Params(list(ids))
-    cols = ", ".join(f"a.{c}" for c in ARTICLE_COLUMNS)
+    cols = ", ".join(f"a.{c}" for c in HIT_COLUMNS)
     if similar:
         w = p(plan.words, "text")
         threshold = p(SIMILARITY, "float8")
@@ -478,5 +505,5 @@ async def hit_details(
 
 
 def _detail(r: asyncpg.Record, snippet: str, *, in_body: bool) -> HitDetail:
-    article = ArticleRow(**{c: r[c] for c in ARTICLE_COLUMNS})
+    article = HitArticle(**{c: r[c] for c in HIT_COLUMNS})
     return HitDetail(article, r["in_title"], r["in_summary"], in_body, snippet)
