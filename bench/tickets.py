@@ -577,7 +577,7 @@ async def main(args: argparse.Namespace) -> None:
         print("\nphase                          app        throughput  latency")
         for app in apps:
             await run(Phase("create", app, "create", app.tickets))
-        # issue 19: the same creates, routed by the last of 20 rules to a round-robin team.
+        # The same creates, routed by the last of 20 rules to a round-robin team.
         await routing_setup(service)
         await run(Phase(ROUTED_CREATE, service, "create", service.tickets))
         ranges = {
