@@ -312,6 +312,29 @@ async def test_filters_are_the_feeds(served: Served) -> None:
             assert of_two[0]["type"] == "interaction.added"
 
 
+async def test_a_stream_from_now_skips_what_committed_before_it_even_unsettled(
+    served: Served,
+) -> None:
+    # A transaction older than the ticket's create still runs when the stream opens, so that
+    # create has committed but not settled: it is before the stream all the same.
+    older = await asyncpg.connect(libpq_url(served.url))
+    try:
+        open_tx = older.transaction()
+        await open_tx.start()
+        await older.fetchval("SELECT pg_current_xact_id()")
+        async with served.client(await served.key()) as c:
+            ticket = await make_ticket(c)
+            async with stream(c, ticket_id=ticket["id"]) as s:
+                await s.block()
+                await s.block()
+                await log(c, ticket["id"])
+                await open_tx.rollback()
+                events = await s.events(1)
+                assert [e["type"] for e in events] == ["interaction.added"]
+    finally:
+        await older.close()
+
+
 async def test_a_quiet_stream_sends_heartbeats(served: Served) -> None:
     async with served.client(await served.key()) as c, stream(c) as s:
         await s.block()

@@ -171,6 +171,34 @@ async def horizon(conn: asyncpg.Connection, since: int) -> Horizon:
     return Horizon(int(row["txid"]), row["new"], row["pending"])
 
 
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """Which transactions had committed at one moment (PostgreSQL's `pg_snapshot`): every one
+    older than `xmin`, and those older than `xmax` but not in `running`. The events they
+    wrote are before that moment; every other event is after it."""
+
+    xmin: int
+    xmax: int
+    running: frozenset[int]
+    text: str
+
+    @property
+    def end(self) -> tuple[int, int]:
+        """The feed position from which no event is before the moment."""
+        return self.xmax, 0
+
+    def before(self, txid: int) -> bool:
+        """Whether the events of transaction `txid` had committed at the moment."""
+        return txid < self.xmin or (txid < self.xmax and txid not in self.running)
+
+
+async def snapshot(conn: asyncpg.Connection) -> Snapshot:
+    """The committed transactions now."""
+    text = await conn.fetchval("SELECT pg_current_snapshot()::text")
+    xmin, xmax, running = text.split(":")
+    return Snapshot(int(xmin), int(xmax), frozenset(int(x) for x in running.split(",") if x), text)
+
+
 def check_cursor(cursor: str) -> None:
     """InvalidCursor (400) unless `cursor` is one of the feed's."""
     decode_cursor(cursor, FEED, [int, int])
@@ -282,13 +310,17 @@ async def settled_until(
     until: tuple[int, int],
     limit: int,
     visible: Visibility = EVERYTHING,
+    since: Snapshot | None = None,
 ) -> tuple[list[tuple[EventRow, str]], str]:
     """Up to `limit` events after `cursor` and no further than the feed position `until` (one
     the process's tail has reached: everything before it is settled), in commit order, each
     with the feed's cursor following it; and the cursor to go on from: `until` itself once a
-    page short of `limit` has read everything up to it."""
+    page short of `limit` has read everything up to it. With `since`, none of the events
+    that had committed at that snapshot."""
     p = Params()
     bound = f"(txid, id) <= ({p(str(until[0]), 'text')}::xid8, {p(until[1], 'bigint')})"
+    if since is not None:
+        bound += f" AND NOT pg_visible_in_snapshot(txid, {p(since.text, 'text')}::pg_snapshot)"
     records, next_cursor = await fetch_feed(
         conn,
         columns=COLUMNS,

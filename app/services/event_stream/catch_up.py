@@ -12,7 +12,7 @@ from app.services.event_stream.audiences import Audience, frame_of
 from app.services.event_stream.limits import Position, Wire
 from app.services.event_stream.tail import PAGE
 from app.store import events as store
-from app.store.events import EventFilters
+from app.store.events import EventFilters, Snapshot
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class _ReadKey:
     customer: bool
     cursor: str
     until: Position
+    since: Snapshot | None
 
 
 class CatchUp:
@@ -36,11 +37,11 @@ class CatchUp:
         self._readers = asyncio.Semaphore(max(1, desk.db.limits.pool_size // 2))
 
     async def page(
-        self, audience: Audience, cursor: str, until: Position
+        self, audience: Audience, cursor: str, until: Position, since: Snapshot | None = None
     ) -> tuple[bytes, int, str]:
-        """The next page after `cursor` up to `until` that `audience` sends: its frames, how
-        many events were read (a customer's stream sends some of them), and the cursor to go
-        on from. Read once for all the streams that ask for the same one (same place, filters
+        """The next page after `cursor` up to `until` that `audience` sends (with `since`,
+        none committed at that snapshot): its frames, how many events were read (a customer's
+        stream sends some of them), and the cursor to go on from. Read once for all the streams that ask for the same one (same place, filters
         and visibility) at the same time: many resume at once after a replica restarts."""
         key = _ReadKey(
             audience.visible,
@@ -49,6 +50,7 @@ class CatchUp:
             audience.customer,
             cursor,
             until,
+            since,
         )
         shared = self._reads.get(key)
         if shared is None:
@@ -62,7 +64,13 @@ class CatchUp:
         filters = EventFilters(types=key.types, ticket_id=key.ticket_id)
         async with self._readers, connection(self.desk.db, tell_acting=False) as conn:
             rows, next_cursor = await store.settled_until(
-                conn, filters, cursor=key.cursor, until=key.until, limit=PAGE, visible=key.visible
+                conn,
+                filters,
+                cursor=key.cursor,
+                until=key.until,
+                limit=PAGE,
+                visible=key.visible,
+                since=key.since,
             )
         frames = [frame_of(self.wire, row, after, customer=key.customer) for row, after in rows]
         return [f for f in frames if f is not None], len(rows), next_cursor

@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from collections.abc import AsyncIterator
 
+from app.db import connection
 from app.errors import ServiceUnavailable, TooManyStreams
 from app.schemas.events import EventStreamQuery
 from app.services.context import Desk
@@ -94,12 +95,14 @@ class EventStreams:
         """The stream on the wire: `opening`, then the events after `cursor` the audience
         sends (those its caller sees, matching the filters, in its shape), in commit order, as
         they settle, several to a chunk when several are there; a heartbeat after each quiet
-        `heartbeat_seconds`. Without a cursor, from now on (the first chunk then sets that
-        start as the last event id). Ends when the server stops."""
+        `heartbeat_seconds`. Without a cursor, from now on: the events committed after the
+        stream opened (the first chunk then sets that start as the last event id). Ends when
+        the server stops."""
         tail = self.tail
         tail.look()
+        since: store.Snapshot | None = None  # without a cursor: the moment it opened
         if cursor is None:
-            cursor = await self._now()
+            cursor, since = await self._now()
             opening += self.wire.last_id(cursor)
         if opening:
             yield opening
@@ -121,7 +124,9 @@ class EventStreams:
                     yield data
                     continue
                 position = tail.position
-                if position is not None and at == position:
+                if since is not None and at >= since.end:
+                    since = None  # every event from here on committed after the stream opened
+                if position is not None and at == position and since is None:
                     # Caught up with the tail: from here on it hands this stream its events.
                     follower = tail.follow(audience)
                     continue
@@ -131,7 +136,9 @@ class EventStreams:
                         until = (
                             position if position is not None else (await tail.settled_horizon(), 0)
                         )
-                        page = await self.catch_up.page(audience, store.cursor_after(*at), until)
+                        page = await self.catch_up.page(
+                            audience, store.cursor_after(*at), until, since
+                        )
                     except Exception as exc:  # the database away: try at the next wake
                         log.warning("an event stream could not read the feed: %s", exc)
                     else:
@@ -149,14 +156,17 @@ class EventStreams:
             if follower is not None:
                 tail.leave(follower)
 
-    async def _now(self) -> str:
-        """The cursor of now: the tail's position, or (no tail) the settled horizon."""
-        if self.tail.position is not None:
-            return store.cursor_after(*self.tail.position)
+    async def _now(self) -> tuple[str, store.Snapshot | None]:
+        """Where a stream from now on starts: the cursor at the oldest transaction still
+        running, and the snapshot of the transactions committed now, whose events it skips
+        (they are before it, though some may not have settled yet). With the database away,
+        the tail's position (the reads that follow say the database is away)."""
         try:
-            return store.cursor_after(await self.tail.settled_horizon(), 0)
-        except Exception:  # the database away: the reads that follow say so
-            return store.cursor_after(self.tail.horizon, 0)
+            async with connection(self.desk.db, tell_acting=False) as conn:
+                now = await store.snapshot(conn)
+        except Exception:
+            return store.cursor_after(*(self.tail.position or (self.tail.horizon, 0))), None
+        return store.cursor_after(now.xmin, 0), now
 
 
 class Admission:
