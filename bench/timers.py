@@ -44,15 +44,33 @@ TARGET_RATIO = 1.5
 # The worker's claim, as app/store/timers.py runs it (the architecture's one statement): its plan
 # is what (a) and (c) measure. Kept here so the benchmark depends on no private name.
 CLAIM = """
-    UPDATE timers SET fired_at = $1
-    WHERE id IN (
-        SELECT id FROM timers
-        WHERE fired_at IS NULL AND due_at <= $1
+    WITH due AS (
+        SELECT ticket_id, due_at FROM timers
+        WHERE fired_at IS NULL AND due_at <= $1 AND ticket_id IS NOT NULL
         ORDER BY due_at
+        LIMIT $2 * 4
+    ),
+    held AS (
+        SELECT t.id FROM tickets t
+        JOIN (SELECT ticket_id, min(due_at) AS first_due FROM due GROUP BY ticket_id) d
+            ON d.ticket_id = t.id
+        ORDER BY d.first_due, t.id
         LIMIT $2
-        FOR UPDATE SKIP LOCKED
+        FOR UPDATE OF t SKIP LOCKED
+    ),
+    claimed AS (
+        UPDATE timers SET fired_at = $1
+        WHERE id IN (
+            SELECT id FROM timers
+            WHERE fired_at IS NULL AND due_at <= $1
+                AND (ticket_id IN (SELECT id FROM held) OR ticket_id IS NULL)
+            ORDER BY due_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING id, ticket_id, kind, due_at, subject_id
     )
-    RETURNING id, ticket_id, kind, due_at
+    SELECT id, ticket_id, kind, due_at, subject_id FROM claimed ORDER BY due_at, id
 """
 
 TICKET_COLUMNS = (

@@ -17,14 +17,35 @@ class Claimed:
 
 
 # One statement, `now` bound: any number of replicas may run it, each timer goes to exactly one.
+# A pass first takes the tickets of the earliest due timers (locked, as a change to a ticket
+# locks it; those another transaction holds, a pass or a change being written, are skipped
+# until a later pass), then claims only timers of the tickets it holds: a ticket's due timers
+# go to one pass at a time, whose handlers never wait on another pass for that ticket or its
+# timer rows (two passes each holding what the other's handlers wanted deadlocked). The
+# window of due timers looked at is four batches, so replicas side by side each find tickets.
 # RETURNING gives the rows in whatever order the update met them, not the subquery's: the outer
 # SELECT puts them back in due order.
 _CLAIM = """
-    WITH claimed AS (
+    WITH due AS (
+        SELECT ticket_id, due_at FROM timers
+        WHERE fired_at IS NULL AND due_at <= $1 AND ticket_id IS NOT NULL
+        ORDER BY due_at
+        LIMIT $2 * 4
+    ),
+    held AS (
+        SELECT t.id FROM tickets t
+        JOIN (SELECT ticket_id, min(due_at) AS first_due FROM due GROUP BY ticket_id) d
+            ON d.ticket_id = t.id
+        ORDER BY d.first_due, t.id
+        LIMIT $2
+        FOR UPDATE OF t SKIP LOCKED
+    ),
+    claimed AS (
         UPDATE timers SET fired_at = $1
         WHERE id IN (
             SELECT id FROM timers
             WHERE fired_at IS NULL AND due_at <= $1
+                AND (ticket_id IN (SELECT id FROM held) OR ticket_id IS NULL)
             ORDER BY due_at
             LIMIT $2
             FOR UPDATE SKIP LOCKED

@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 
 from app.clock import SystemClock
-from app.db import Limits, connect, with_database
+from app.db import Limits, connect, transaction, with_database
 from app.services import sla_events, timer_handlers, timers
 from app.services.context import Desk
+from app.store import timers as timer_store
 from app.workers import timers as timer_worker
 from app.workers.timers import TimerWorker
 from tests.api.factories import created, log, patch
@@ -164,6 +165,39 @@ async def test_three_workers_fire_5000_timers_exactly_once(desk: WorkerDesk) -> 
     assert (rows[0]["events"], rows[0]["tickets"]) == (5000, 5000)
     unfired = await desk.sql("SELECT count(*) AS n FROM timers WHERE fired_at IS NULL")
     assert unfired[0]["n"] == 0
+
+
+async def test_a_tickets_due_timers_go_to_one_pass_at_a_time(desk: WorkerDesk) -> None:
+    # Four tickets, each with a timer due at 1 h + k min and another at 1 h + 10 + k min.
+    await seed_due_timers(desk.url, 4, at(3))
+    rows = await desk.sql("SELECT id FROM tickets ORDER BY id")
+    tickets = [r["id"] for r in rows]
+    for k, ticket_id in enumerate(tickets, start=1):
+        await desk.sql(
+            "UPDATE timers SET due_at = $2 WHERE ticket_id = $1", ticket_id, at(1, minutes=k)
+        )
+        await desk.sql(
+            "INSERT INTO timers (ticket_id, kind, due_at, created_at)"
+            " VALUES ($1, 'first_response_breach', $2, now())",
+            ticket_id,
+            at(1, minutes=10 + k),
+        )
+    pools = [await connect(desk.url, Limits(pool_size=1)) for _ in range(2)]
+    try:
+        async with transaction(pools[0]) as first, transaction(pools[1]) as second:
+            # The first pass holds the first three tickets and claims their earliest timers; a
+            # pass side by side takes the fourth ticket and both of its timers, none of theirs.
+            one = await timer_store.claim_due(first, at(2), 3)
+            two = await timer_store.claim_due(second, at(2), 100)
+            assert [t.ticket_id for t in one] == tickets[:3]
+            assert [t.ticket_id for t in two] == [tickets[3], tickets[3]]
+        async with transaction(pools[0]) as third:
+            later = await timer_store.claim_due(third, at(2), 100)
+            assert [t.ticket_id for t in later] == tickets[:3]
+            assert {t.kind for t in later} == {"first_response_breach"}
+    finally:
+        for p in pools:
+            await p.close()
 
 
 async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
