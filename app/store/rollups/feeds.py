@@ -32,9 +32,11 @@ async def lock_feeds(conn: asyncpg.Connection) -> dict[str, tuple[int, int]]:
 
 
 def _changed_sql(name: str) -> str:
+    # The text form has a name of its own: ORDER BY a name that is also an output column's
+    # sorts by that column, and as text "10" comes before "9".
     table, ticket, where = FEEDS[name]
     return f"""
-        SELECT {ticket} AS ticket_id, txid::text AS txid, id,
+        SELECT {ticket} AS ticket_id, txid::text AS txid_text, id,
                txid < pg_snapshot_xmin(pg_current_snapshot()) AS settled
         FROM {table}
         WHERE {where} AND (txid, id) > ($1::text::xid8, $2::bigint)
@@ -62,7 +64,7 @@ async def changed(
 ) -> Changed:
     rows = await conn.fetch(CHANGED[feed], str(after[0]), after[1], limit)
     done = [r for r in rows if r["settled"]]  # settled rows come first: txid order
-    position = (int(done[-1]["txid"]), done[-1]["id"]) if done else after
+    position = (int(done[-1]["txid_text"]), done[-1]["id"]) if done else after
     return Changed([r["ticket_id"] for r in rows], len(done), position)
 
 
