@@ -56,7 +56,7 @@ CLAIM = """
             ON d.ticket_id = t.id
         ORDER BY d.first_due, t.id
         LIMIT $2
-        FOR UPDATE OF t SKIP LOCKED
+        FOR NO KEY UPDATE OF t SKIP LOCKED
     ),
     claimed AS (
         UPDATE timers SET fired_at = $1

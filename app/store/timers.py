@@ -19,7 +19,9 @@ class Claimed:
 # One statement, `now` bound: any number of replicas may run it, each timer goes to exactly one.
 # A pass first takes the tickets of the earliest due timers (locked, as a change to a ticket
 # locks it; those another transaction holds, a pass or a change being written, are skipped
-# until a later pass), then claims only timers of the tickets it holds: a ticket's due timers
+# until a later pass; FOR NO KEY UPDATE, not FOR UPDATE, so that a row being written that only
+# refers to the ticket, whose foreign key holds the ticket's KEY SHARE lock, does not hide the
+# ticket from the pass), then claims only timers of the tickets it holds: a ticket's due timers
 # go to one pass at a time, whose handlers never wait on another pass for that ticket or its
 # timer rows (two passes each holding what the other's handlers wanted deadlocked). The
 # window of due timers looked at is four batches, so replicas side by side each find tickets.
@@ -38,7 +40,7 @@ _CLAIM = """
             ON d.ticket_id = t.id
         ORDER BY d.first_due, t.id
         LIMIT $2
-        FOR UPDATE OF t SKIP LOCKED
+        FOR NO KEY UPDATE OF t SKIP LOCKED
     ),
     claimed AS (
         UPDATE timers SET fired_at = $1

@@ -200,6 +200,25 @@ async def test_a_tickets_due_timers_go_to_one_pass_at_a_time(desk: WorkerDesk) -
             await p.close()
 
 
+async def test_a_row_referring_to_a_ticket_does_not_hold_back_its_timers(
+    desk: WorkerDesk,
+) -> None:
+    # A transaction inserting a row that refers to a ticket (here a timer: its foreign key takes
+    # the ticket's KEY SHARE lock) is not a change to the ticket: the pass still claims its timers.
+    await seed_due_timers(desk.url, 3, at(1))
+    ticket_ids = [r["id"] for r in await desk.sql("SELECT id FROM tickets ORDER BY id")]
+    pools = [await connect(desk.url, Limits(pool_size=1)) for _ in range(2)]
+    try:
+        async with transaction(pools[0]) as writer:
+            await timer_store.arm(writer, ticket_ids[0], [("resolution_warning", at(5))])
+            async with transaction(pools[1]) as worker:
+                claimed = await timer_store.claim_due(worker, at(2), 10)
+            assert sorted(t.ticket_id for t in claimed) == ticket_ids
+    finally:
+        for p in pools:
+            await p.close()
+
+
 async def test_an_exception_mid_batch_rolls_back_and_the_timers_fire_next_pass(
     desk: WorkerDesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
