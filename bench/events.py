@@ -121,13 +121,13 @@ def receiver_process(port_file: str, log_file: str) -> None:
 def worker_process(url: str) -> None:
     from app.clock import SystemClock
     from app.services.context import Desk
+    from app.workers.posting import Poster
     from app.workers.webhooks import WebhookWorker
 
     async def main() -> None:
         db = await connect(url, Limits(pool_size=4))
         desk = Desk.of(db, settings_for(url))
-        limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
-        async with httpx.AsyncClient(limits=limits) as http:
+        async with Poster() as http:
             await WebhookWorker(desk, SystemClock(), http).run(asyncio.Event())
 
     asyncio.run(main())

@@ -4,6 +4,7 @@ checked, and records each outcome; retries come back through the timers registry
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import socket
 from collections.abc import Awaitable, Callable
@@ -20,6 +21,7 @@ from app.services.context import Desk
 from app.services.webhooks import Outcome
 from app.store.events import WEBHOOKS_CHANNEL
 from app.store.webhooks import Claimed
+from app.workers.posting import Error, Origin, Poster
 from app.workers.timers import Backoff
 
 log = logging.getLogger("helpdesk.webhooks")
@@ -30,6 +32,8 @@ MAX_CONCURRENT = 32  # attempts in flight per worker
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
+    with contextlib.suppress(ValueError):
+        return [str(ipaddress.ip_address(host))]  # an address: nothing to resolve
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
 
@@ -60,7 +64,7 @@ class WebhookWorker:
         self,
         desk: Desk,
         clock: Clock,
-        client: httpx.AsyncClient,
+        client: Poster,
         *,
         batch: int | None = None,
         max_sleep: float = 1.0,
@@ -132,9 +136,9 @@ class WebhookWorker:
         async with self._slots:
             try:
                 return await self._post(d)
-            except httpx.TimeoutException:
+            except TimeoutError:
                 return Outcome(d, None, "timed out")
-            except (httpx.HTTPError, OSError) as exc:
+            except Error as exc:
                 return Outcome(d, None, f"{type(exc).__name__}: {exc}"[:500])
             except Exception as exc:
                 # A delivery that cannot even be attempted (a URL stored before it was
@@ -164,36 +168,31 @@ class WebhookWorker:
         body = body_of(d)
         message_id = f"evt_{d.event_id}"
         timestamp = int(self.clock.now().timestamp())
-        headers = {
-            "content-type": "application/json",
-            "host": url.netloc.decode(),
-            "user-agent": "helpdesk-webhooks/1",
-            "webhook-id": message_id,
-            "webhook-timestamp": str(timestamp),
-            "webhook-signature": rules.signature(d.secret, message_id, timestamp, body),
-        }
-        extensions = {"sni_hostname": url.host} if url.scheme == "https" else {}
-        response = await self.client.post(
-            url.copy_with(host=address),
-            content=body,
-            headers=headers,
-            timeout=self.desk.settings.webhook_timeout_seconds,
-            extensions=extensions,
+        headers = [
+            ("host", url.netloc.decode()),
+            ("content-type", "application/json"),
+            ("user-agent", "helpdesk-webhooks/1"),
+            ("webhook-id", message_id),
+            ("webhook-timestamp", str(timestamp)),
+            ("webhook-signature", rules.signature(d.secret, message_id, timestamp, body)),
+        ]
+        reply = await self.client.post(
+            Origin(url.scheme, address, port, url.host),
+            url.raw_path.decode("ascii"),
+            headers,
+            body,
+            within=self.desk.settings.webhook_timeout_seconds,
         )
-        if 200 <= response.status_code < 300:
-            return Outcome(d, response.status_code, None)
-        return Outcome(
-            d, response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
-        )
+        if 200 <= reply.status < 300:
+            return Outcome(d, reply.status, None)
+        return Outcome(d, reply.status, f"HTTP {reply.status}: {reply.text[:200]}")
 
 
 async def deliver(desk: Desk, clock: Clock, stop: asyncio.Event) -> None:
     """Run a delivery worker with an HTTP client of its own until `stop` is set (what `helpdesk
-    serve` and `helpdesk worker` run beside the timer worker)."""
-    limits = httpx.Limits(
-        max_connections=MAX_CONCURRENT * 2, max_keepalive_connections=MAX_CONCURRENT
-    )
-    # No redirects (a 3xx is a failed attempt) and no proxies from the environment: the
-    # connection goes to the address that was checked.
-    async with httpx.AsyncClient(limits=limits, follow_redirects=False, trust_env=False) as client:
+    serve` and `helpdesk worker` run beside the timer worker). No redirects are followed (a
+    3xx is a failed attempt) and no proxy: the connection goes to the address that was checked."""
+    # The certificate authorities httpx trusts (certifi's), not the environment's settings.
+    tls = httpx.create_ssl_context(trust_env=False)
+    async with Poster(idle_per_origin=MAX_CONCURRENT, tls=tls) as client:
         await WebhookWorker(desk, clock, client).run(stop)

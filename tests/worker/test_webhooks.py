@@ -22,6 +22,7 @@ from app.schemas import ApiKeyCreate
 from app.services import auth, webhooks
 from app.services.context import Desk
 from app.settings import Settings
+from app.workers.posting import Poster
 from app.workers.timers import TimerWorker
 from app.workers.webhooks import WebhookWorker
 from tests.api.factories import compose_email, log, make_ticket, make_webhook, patch, send_email
@@ -83,7 +84,7 @@ async def delivering(fresh_database: str) -> AsyncIterator[Delivering]:
         base_url="http://test",
         headers={"Authorization": f"Bearer {key.key}"},
     )
-    async with httpx.AsyncClient() as http:
+    async with Poster() as http:
         yield Delivering(
             api,
             clock,
