@@ -29,6 +29,7 @@ log = logging.getLogger("helpdesk.webhooks")
 # host, port -> the addresses it resolves to (the event loop's getaddrinfo by default).
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 MAX_CONCURRENT = 32  # attempts in flight per worker
+KEPT_TARGETS = 1024  # URLs parsed and addresses checked, kept for the next deliveries
 
 
 async def system_resolver(host: str, port: int) -> list[str]:
@@ -80,6 +81,8 @@ class WebhookWorker:
         self.resolver = resolver
         self.allowed = webhooks.allowed_networks(desk)
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
+        self._targets: dict[str, httpx.URL | str] = {}
+        self._refusals: dict[str, str | None] = {}
         self._wake = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -150,11 +153,30 @@ class WebhookWorker:
                 )
                 return Outcome(d, None, f"cannot be attempted: {type(exc).__name__}: {exc}"[:500])
 
+    def _target(self, url: str) -> httpx.URL | str:
+        """`url` parsed, or why it cannot be delivered to; kept for the next delivery to it (a
+        subscription's URL changes rarely)."""
+        target = self._targets.get(url)
+        if target is None:
+            if len(self._targets) >= KEPT_TARGETS:
+                self._targets.clear()
+            unreachable = webhooks.url_refusal(url)
+            target = httpx.URL(url) if unreachable is None else unreachable
+            self._targets[url] = target
+        return target
+
+    def _refusal(self, address: str) -> str | None:
+        """Why the worker may not connect to `address` (None: it may), kept per address."""
+        if address not in self._refusals:
+            if len(self._refusals) >= KEPT_TARGETS:
+                self._refusals.clear()
+            self._refusals[address] = rules.address_refusal(address, self.allowed)
+        return self._refusals[address]
+
     async def _post(self, d: Claimed) -> Outcome:
-        unreachable = webhooks.url_refusal(d.url)
-        if unreachable is not None:
-            return Outcome(d, None, f"cannot be attempted: the URL {unreachable}"[:500])
-        url = httpx.URL(d.url)
+        url = self._target(d.url)
+        if isinstance(url, str):
+            return Outcome(d, None, f"cannot be attempted: the URL {url}"[:500])
         port = url.port or (443 if url.scheme == "https" else 80)
         # Resolved once, checked, and connected to by address: a name that resolves to a
         # public address for the check cannot point the connection elsewhere (DNS rebinding).
@@ -162,7 +184,7 @@ class WebhookWorker:
         if not addresses:
             return Outcome(d, None, f"{url.host} does not resolve")
         address = addresses[0]
-        refusal = rules.address_refusal(address, self.allowed)
+        refusal = self._refusal(address)
         if refusal is not None:
             return Outcome(d, None, f"refused: {refusal}")
         body = body_of(d)
