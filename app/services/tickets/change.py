@@ -4,7 +4,7 @@ syncs the timers, arms retention, writes the history lines and emits the events,
 transaction. A path cannot forget a history line or an event: it never writes one itself."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -50,7 +50,8 @@ class TicketChange:
 
 @dataclass(frozen=True)
 class Applied:
-    """The ticket as stored after the change, and its clocks (None: they did not move)."""
+    """The ticket as stored after the change, and its clocks (None: the change moved nothing
+    they are derived from, and they were not derived again)."""
 
     ticket: TicketRow
     derived: Derived | None
@@ -77,10 +78,10 @@ async def apply(
         holder = columns.get("assignee_id", ticket.assignee_id) or actor.agent_id
         columns["resolved_by_id"] = holder if resolved else None
     stored, derived, written = ticket, None, {}
-    if columns or change.rederive:
-        if columns:
-            columns.setdefault("version", ticket.version + 1)
-            columns.setdefault("updated_at", at)
+    if columns:
+        columns.setdefault("version", ticket.version + 1)
+        columns.setdefault("updated_at", at)
+    if change.rederive or clocks.moves_clocks(columns):
         customer_id = columns.get("customer_id", ticket.customer_id)
         if locked is not None and customer_id == locked.ticket.customer_id:
             organization, revision = locked.organization, locked.revision
@@ -96,6 +97,11 @@ async def apply(
             now=at,
             settings=desk.settings,
         )
+    elif columns:
+        # Nothing the clocks are derived from moves (a note, a tag): they, the SLA columns and
+        # the timers stay as the last derivation left them, with no statement to check them.
+        stored, written = replace(ticket, **columns), columns
+    if columns or change.rederive:
         await retention.arm_retention(
             conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
         )
