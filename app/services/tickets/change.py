@@ -18,6 +18,7 @@ from app.store import customers
 from app.store import tickets as store
 from app.store.events import NewEvent
 from app.store.history import NewLine
+from app.store.interactions import InteractionRow
 from app.store.tickets import Locked, TicketRow
 
 Changes = Mapping[str, tuple[Any, Any]]
@@ -36,6 +37,8 @@ class TicketChange:
     `lines`: the path's own history lines (an interaction logged, an escalation), before the
     field lines, which carry `note`.
     `events`: the path's own events, given the ticket as stored; emitted before the ticket's.
+    `interaction`: the interaction the path logs, stored by the change's statement (its id
+    reserved by the lock, `store.lock_for_change`), so the lines can name it.
     `rederive`: work the clocks out again even though no column changes (a policy changed)."""
 
     columns: Mapping[str, Any] = field(default_factory=dict)
@@ -46,6 +49,7 @@ class TicketChange:
     unrecorded: frozenset[str] = frozenset()
     events: Callable[[TicketRow], Events] | None = None
     rederive: bool = False
+    interaction: InteractionRow | None = None
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,7 @@ async def apply(
         written,
         lines,
         [NewEvent(type, ticket.id, payload, at) for type, payload in events],
+        change.interaction,
     )
     return Applied(stored, derived)
 
