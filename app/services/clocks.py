@@ -61,6 +61,43 @@ def _metrics(report: clocks.SlaReport) -> list[clocks.MetricClock]:
     ]
 
 
+# What `derive` reads of a ticket (besides the policy book, the customer's organization and the
+# settings), and what it writes: a change that sets none of these leaves the clocks, the SLA
+# columns and the timers as the ticket's last derivation left them (they do not depend on when
+# they are derived), so the writer need not derive them again. tests/api/test_clock_inputs.py
+# checks that every other column leaves them alone.
+CLOCK_INPUTS = frozenset(
+    {
+        "priority",
+        "type",
+        "team_id",
+        "customer_id",
+        "channel",
+        "status",
+        "status_log",
+        "created_at",
+        "first_responded_at",
+        "last_public_reply_at",
+        "resolved_at",
+        "sla_policy_id",
+        "first_response_due_at",
+        "next_update_due_at",
+        "resolution_due_at",
+        "sla_due_at",
+        "sla_warning_at",
+        "sla_paused",
+        "sla_breached",
+        "first_response_business_seconds",
+        "resolution_business_seconds",
+    }
+)
+
+
+def moves_clocks(columns: Any) -> bool:
+    """Whether setting `columns` (names) can move the ticket's clocks."""
+    return not CLOCK_INPUTS.isdisjoint(columns)
+
+
 def derive(
     ticket: NewTicket,
     book: PolicyBook,

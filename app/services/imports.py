@@ -211,12 +211,13 @@ async def _replay(
             updated=True,
             lines=lines,
             unrecorded=frozenset(changed),
+            rederive=True,
         ),
         actor=actor,
         at=now,
     )
     stored, derived = applied.ticket, applied.derived
-    assert derived is not None, "an import stores its final state"
+    assert derived is not None, "a rederived change derives the clocks"
     await _record_crossings(conn, stored, derived, actor=actor, at=now)
     return stored, clocks.shown(derived.policy, derived.report)
 

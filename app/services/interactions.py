@@ -131,7 +131,11 @@ async def append(
     interaction, its history, the clocks and events it implies. A gateway's retry (a known
     `external_id`) returns the interaction logged first, even on a ticket closed since.
     `reopen_resolved`: a customer's message reopens a resolved ticket (inbound email's rule)."""
-    locked = await tickets.lock_for_change(conn, ticket_id, visible)
+    # An internal interaction with no files needs nothing written before the ticket's change
+    # (no thread, follow-up, callback or attachment refers to it): the change's statement
+    # stores it, with the id the lock reserves.
+    with_change = data.direction == "internal" and not data.attachment_ids
+    locked = await tickets.lock_for_change(conn, ticket_id, visible, interaction=with_change)
     if locked is None:
         raise no_ticket(ticket_id)
     ticket = locked.ticket
@@ -149,7 +153,9 @@ async def append(
         raise invalid("occurred_at", "is before the ticket was created")
     new = await new_interaction(conn, ticket, data, occurred_at, actor, at)
     email = None
-    if mail_threads.is_agent_email_reply(new):
+    if locked.interaction_id is not None:
+        row = store.stored(new, locked.interaction_id)  # written by the change below
+    elif mail_threads.is_agent_email_reply(new):
         # Stored with its headers, which close the follow-ups it answers, in two statements.
         row, email = await mail_threads.log_reply(
             conn, desk, ticket, new, at, closing=reminders.FOLLOW_UP
@@ -194,6 +200,7 @@ async def append(
             lines=lines,
             note="after interaction",
             events=lambda stored: [(INTERACTION_ADDED, interaction_facts(row, stored))],
+            interaction=row if locked.interaction_id is not None else None,
         ),
         actor=actor,
         at=at,

@@ -52,6 +52,23 @@ def stored(new: NewInteraction, interaction_id: int) -> InteractionRow:
     return InteractionRow(**{name: getattr(new, name) for name in _NEW}, id=interaction_id)
 
 
+# An interaction whose id was reserved (`tickets.lock_for_change`), as a part of a larger write.
+WITH_ID_PARAMETERS = len(_NEW) + 1
+
+
+def insert_with_id_sql(first: int) -> str:
+    """INSERT of one interaction with its id, from the parameters `$first`… (`values_with_id`)."""
+    names = ("id", *_NEW)
+    return f"""
+        INSERT INTO interactions ({", ".join(names)})
+        VALUES ({", ".join(f"${first + i}" for i in range(len(names)))})
+    """
+
+
+def values_with_id(row: InteractionRow) -> list[Any]:
+    return [row.id, *(getattr(row, name) for name in _NEW)]
+
+
 async def insert(conn: asyncpg.Connection, new: NewInteraction) -> InteractionRow:
     return stored(new, await conn.fetchval(INSERT, *values(new)))
 

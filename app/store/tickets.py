@@ -13,6 +13,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.store import audit, events
 from app.store import history as history_store
+from app.store import interactions as interactions_store
 from app.store.events import NewEvent
 from app.store.history import NewLine
 from app.store.paging import Params
@@ -134,11 +135,13 @@ async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) ->
 @dataclass(frozen=True, slots=True)
 class Locked:
     """A ticket locked for a change, with what every change reads besides it, from the same
-    statement: the configuration's revision and the organization of the ticket's customer."""
+    statement: the configuration's revision and the organization of the ticket's customer; when
+    asked for, an id for the interaction the change will store (`write_change`)."""
 
     ticket: TicketRow
     revision: int | None
     organization: str | None
+    interaction_id: int | None = None
 
 
 _CONTEXT = (
@@ -147,14 +150,21 @@ _CONTEXT = (
 )
 
 
+_RESERVE = "nextval(pg_get_serial_sequence('interactions', 'id')), "
+
+
 async def lock_for_change(
-    conn: asyncpg.Connection, ticket_id: int, visible: Visibility
+    conn: asyncpg.Connection, ticket_id: int, visible: Visibility, *, interaction: bool = False
 ) -> Locked | None:
-    """`lock`, with the configuration's revision and the customer's organization."""
+    """`lock`, with the configuration's revision and the customer's organization; with
+    `interaction`, an interaction id reserved too."""
     sql, p = _one(ticket_id, visible, lock=True)
-    found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {_CONTEXT}", 1), *p.values)
+    context = _RESERVE + _CONTEXT if interaction else _CONTEXT
+    found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {context}", 1), *p.values)
     if found is None:
         return None
+    if interaction:
+        return Locked(TicketRow(*found[3:-1], id=found[-1]), found[1], found[2], found[0])
     return Locked(TicketRow(*found[2:-1], id=found[-1]), found[0], found[1])
 
 
@@ -226,10 +236,10 @@ async def update(conn: asyncpg.Connection, ticket_id: int, changes: Mapping[str,
 
 
 @functools.cache
-def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool) -> str:
-    """The one statement of a change: the ticket's columns, its history lines, its events with
-    their webhook deliveries. (Its timers are synced before it, by statements of their own:
-    app/services/tickets/change.py says why.)"""
+def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool, interaction: bool) -> str:
+    """The one statement of a change: the ticket's columns, the interaction it logs, its history
+    lines, its events with their webhook deliveries. (Its timers are synced before it, by
+    statements of their own: app/services/tickets/change.py says why.)"""
     ticket = "$1" if columns else None
     n = itertools.count(2 if ticket else 1)
     ctes, selected = [], []
@@ -238,6 +248,13 @@ def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool) -> str:
         assert not unknown, f"not ticket columns: {unknown}"
         sets = ", ".join(f"{name} = ${next(n)}" for name in columns)
         ctes.append(f"u AS (UPDATE tickets SET {sets} WHERE id = {ticket})")
+    if interaction:
+        first = next(n)
+        for _ in range(interactions_store.WITH_ID_PARAMETERS - 1):
+            next(n)
+        # The history lines name it: their foreign key is checked at the statement's end,
+        # when every part of it has been written.
+        ctes.append(f"i AS ({interactions_store.insert_with_id_sql(first)})")
     if lines:
         first = next(n)
         for _ in range(history_store.PARAMETERS - 1):
@@ -264,15 +281,19 @@ async def write_change(
     columns: Mapping[str, Any],
     lines: Sequence[NewLine],
     emitted: Sequence[NewEvent],
+    interaction: interactions_store.InteractionRow | None = None,
 ) -> None:
-    """Write a change in one statement: `columns` (column → value) set on the ticket, history
-    `lines` and `emitted` events written (with their deliveries). `ticket_id` only matters
-    with columns (history and events name their tickets)."""
-    if not (columns or lines or emitted):
+    """Write a change in one statement: `columns` (column → value) set on the ticket, the
+    `interaction` (its id reserved) stored, history `lines` and `emitted` events written (with
+    their deliveries). `ticket_id` only matters with columns (history and events name their
+    tickets)."""
+    if not (columns or lines or emitted or interaction):
         return
-    sql = _change_sql(tuple(columns), bool(lines), bool(emitted))
+    sql = _change_sql(tuple(columns), bool(lines), bool(emitted), interaction is not None)
     args: list[Any] = [ticket_id] if columns else []
     args += columns.values()
+    if interaction is not None:
+        args += interactions_store.values_with_id(interaction)
     if lines:
         args += history_store.parameters(lines)
     if emitted:

@@ -1,6 +1,7 @@
 """The busiest writes stay few round trips: a PATCH and an internal note each write the ticket's
-columns, history and events in one statement after one locking read and the timers' check; a
-public email reply adds one statement for its headers."""
+columns, history and events in one statement after one locking read, and the timers' check when
+the change moves what the clocks are derived from; a public email reply adds one statement for
+its headers."""
 
 from collections.abc import Iterator
 
@@ -29,7 +30,7 @@ def statements(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     yield sent
 
 
-async def test_a_patch_is_a_lock_a_timer_check_and_one_write(
+async def test_a_patch_that_moves_no_clock_is_a_lock_and_one_write(
     client: httpx.AsyncClient, statements: list[str]
 ) -> None:
     ticket = await make_ticket(client)
@@ -42,12 +43,14 @@ async def test_a_patch_is_a_lock_a_timer_check_and_one_write(
     )
     assert r.status_code == 200, r.text
     assert statements[0].startswith("BEGIN") and statements[-1].startswith("COMMIT")
-    assert len(statements) == 5, statements
+    assert r.json()["priority"] == ticket["priority"]  # so the clocks stay where they were
+    assert len(statements) == 4, statements
+    assert not any("FROM timers" in s for s in statements), statements
     history = (await client.get(f"/v1/tickets/{ticket['id']}/history")).json()["items"]
     assert {"subject", "urgency"} <= {h["field"] for h in history}
 
 
-async def test_an_internal_note_is_a_lock_an_insert_a_timer_check_and_one_write(
+async def test_an_internal_note_is_a_lock_and_one_write_that_stores_it(
     client: httpx.AsyncClient, statements: list[str]
 ) -> None:
     ticket = await make_ticket(client)
@@ -57,9 +60,17 @@ async def test_an_internal_note_is_a_lock_an_insert_a_timer_check_and_one_write(
         json={"kind": "note", "direction": "internal", "public": False, "body": "Spooler log."},
     )
     assert r.status_code == 201, r.text
-    assert len(statements) == 6, statements
+    assert len(statements) == 4, statements
+    assert not any("FROM timers" in s for s in statements), statements
+    assert "INSERT INTO interactions" in statements[2], statements
+    note = r.json()
     events = (await client.get("/v1/events", params={"ticket_id": ticket["id"]})).json()["items"]
-    assert "interaction.added" in {e["type"] for e in events}
+    added = [e for e in events if e["type"] == "interaction.added"]
+    assert [e["data"]["interaction_id"] for e in added] == [note["id"]], events
+    history = (await client.get(f"/v1/tickets/{ticket['id']}/history")).json()["items"]
+    assert note["id"] in {h.get("interaction_id") for h in history}, history
+    listed = (await client.get(f"/v1/tickets/{ticket['id']}/interactions")).json()["items"]
+    assert [(i["id"], i["body"]) for i in listed] == [(note["id"], "Spooler log.")]
 
 
 async def test_a_public_email_reply_is_a_lock_two_statements_of_its_own_the_timers_and_one_write(

@@ -49,9 +49,10 @@ async def live_tickets(desk: Desk, *, because: str, actor: Principal, now: datet
     The configuration change has committed before this runs, and each batch of BATCH_SIZE
     tickets is its own transaction, so one edit never locks every open ticket at once. The
     price: a crash (or a lost database) midway leaves the tickets not yet reached on their old
-    due times and timers until their next change or the next configuration change. Tickets
-    written meanwhile by other requests already follow the new configuration (its revision
-    moved when it committed). Resolved and closed tickets keep the due times they ended with;
+    due times and timers until a change of what their clocks are derived from (its status,
+    priority, team…) or the next configuration change. Tickets whose clocks other requests
+    derive meanwhile already follow the new configuration (its revision moved when it
+    committed). Resolved and closed tickets keep the due times they ended with;
     a reopen recomputes them."""
     moved = 0
     after = 0

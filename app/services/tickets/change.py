@@ -4,7 +4,7 @@ syncs the timers, arms retention, writes the history lines and emits the events,
 transaction. A path cannot forget a history line or an event: it never writes one itself."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from app.store import customers
 from app.store import tickets as store
 from app.store.events import NewEvent
 from app.store.history import NewLine
+from app.store.interactions import InteractionRow
 from app.store.tickets import Locked, TicketRow
 
 Changes = Mapping[str, tuple[Any, Any]]
@@ -36,6 +37,8 @@ class TicketChange:
     `lines`: the path's own history lines (an interaction logged, an escalation), before the
     field lines, which carry `note`.
     `events`: the path's own events, given the ticket as stored; emitted before the ticket's.
+    `interaction`: the interaction the path logs, stored by the change's statement (its id
+    reserved by the lock, `store.lock_for_change`), so the lines can name it.
     `rederive`: work the clocks out again even though no column changes (a policy changed)."""
 
     columns: Mapping[str, Any] = field(default_factory=dict)
@@ -46,11 +49,13 @@ class TicketChange:
     unrecorded: frozenset[str] = frozenset()
     events: Callable[[TicketRow], Events] | None = None
     rederive: bool = False
+    interaction: InteractionRow | None = None
 
 
 @dataclass(frozen=True)
 class Applied:
-    """The ticket as stored after the change, and its clocks (None: they did not move)."""
+    """The ticket as stored after the change, and its clocks (None: the change moved nothing
+    they are derived from, and they were not derived again)."""
 
     ticket: TicketRow
     derived: Derived | None
@@ -77,10 +82,10 @@ async def apply(
         holder = columns.get("assignee_id", ticket.assignee_id) or actor.agent_id
         columns["resolved_by_id"] = holder if resolved else None
     stored, derived, written = ticket, None, {}
-    if columns or change.rederive:
-        if columns:
-            columns.setdefault("version", ticket.version + 1)
-            columns.setdefault("updated_at", at)
+    if columns:
+        columns.setdefault("version", ticket.version + 1)
+        columns.setdefault("updated_at", at)
+    if change.rederive or clocks.moves_clocks(columns):
         customer_id = columns.get("customer_id", ticket.customer_id)
         if locked is not None and customer_id == locked.ticket.customer_id:
             organization, revision = locked.organization, locked.revision
@@ -96,6 +101,11 @@ async def apply(
             now=at,
             settings=desk.settings,
         )
+    elif columns:
+        # Nothing the clocks are derived from moves (a note, a tag): they, the SLA columns and
+        # the timers stay as the last derivation left them, with no statement to check them.
+        stored, written = replace(ticket, **columns), columns
+    if columns or change.rederive:
         await retention.arm_retention(
             conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
         )
@@ -124,6 +134,7 @@ async def apply(
         written,
         lines,
         [NewEvent(type, ticket.id, payload, at) for type, payload in events],
+        change.interaction,
     )
     return Applied(stored, derived)
 
