@@ -111,17 +111,12 @@ async def sync_derived(
     wake_within: float,
 ) -> None:
     """Make the ticket's pending derived timers exactly `wanted`: stale ones are deleted, never
-    fired; those already armed are kept. A read, then (when something moves) one write."""
-    wanted_keys = {(t.kind, t.due_at) for t in wanted}
-    armed = await store.pending(conn, ticket_id, DERIVED_KINDS)
-    have = {(k, due) for _, k, due in armed}
-    new = [t for t in wanted if (t.kind, t.due_at) not in have]
-    unknown = [t.kind for t in new if t.kind not in KINDS]
+    fired; those already armed are kept. One statement."""
+    unknown = [t.kind for t in wanted if t.kind not in KINDS]
     if unknown:
         raise ValueError(f"unknown timer kinds {unknown}")  # a programming error, not input
-    stale = [i for i, k, due in armed if (k, due) not in wanted_keys]
-    await store.replace(conn, ticket_id, stale, [(t.kind, t.due_at) for t in new])
-    wake = wake_payload([t.due_at for t in new], now, wake_within)
+    armed = await store.sync(conn, ticket_id, DERIVED_KINDS, [(t.kind, t.due_at) for t in wanted])
+    wake = wake_payload(armed, now, wake_within)
     if wake is not None:
         await store.notify(conn, TIMERS_CHANNEL, wake)
 

@@ -92,42 +92,37 @@ async def arm_subject(
     await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
-_PENDING = """
-    SELECT id, kind, due_at FROM timers
-    WHERE ticket_id = $1 AND fired_at IS NULL AND kind = ANY($2::text[])
-"""
-
-
-async def pending(
-    conn: asyncpg.Connection, ticket_id: int, kinds: Sequence[str]
-) -> list[tuple[int, str, datetime]]:
-    return [(r["id"], r["kind"], r["due_at"]) for r in await conn.fetch(_PENDING, ticket_id, kinds)]
-
-
-# One round trip for both. fired_at IS NULL again: a worker may have fired one since it was
-# read; that row stays. The keys deleted and the keys armed never meet (a key is either still
-# wanted or not), and one already there, fired or pending, is kept as it is (the unique key).
-_REPLACE = """
-    WITH stale AS (DELETE FROM timers WHERE id = ANY($2::bigint[]) AND fired_at IS NULL)
+# A ticket's pending timers of `$4` kinds made exactly the `$2`/`$3` ones, in one statement
+# (no read first): the pending ones not wanted are deleted, never fired; the wanted ones are
+# armed unless there already, pending or fired (the unique key). The keys deleted and the keys
+# armed never meet. RETURNING: the moments of the timers armed now.
+_SYNC = """
+    WITH wanted AS (
+        SELECT x.kind, x.due_at FROM unnest($2::text[], $3::timestamptz[]) AS x(kind, due_at)
+    ),
+    stale AS (
+        DELETE FROM timers t
+        WHERE t.ticket_id = $1 AND t.fired_at IS NULL AND t.kind = ANY($4::text[])
+          AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.kind = t.kind AND w.due_at = t.due_at)
+    )
     INSERT INTO timers (ticket_id, kind, due_at, created_at)
-    SELECT $1, x.kind, x.due_at, now()
-    FROM unnest($3::text[], $4::timestamptz[]) AS x(kind, due_at)
+    SELECT $1, w.kind, w.due_at, now() FROM wanted w
     ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+    RETURNING due_at
 """
 
 
-async def replace(
+async def sync(
     conn: asyncpg.Connection,
     ticket_id: int,
-    stale: Sequence[int],
-    timers: Sequence[tuple[str, datetime]],
-) -> None:
-    """Delete the `stale` timers (ids) still pending and add `timers` to the ticket, in one
-    statement."""
-    if stale or timers:
-        await conn.execute(
-            _REPLACE, ticket_id, list(stale), [k for k, _ in timers], [d for _, d in timers]
-        )
+    kinds: Sequence[str],
+    wanted: Sequence[tuple[str, datetime]],
+) -> list[datetime]:
+    """Make the ticket's pending timers of `kinds` exactly `wanted`; the moments armed now."""
+    rows = await conn.fetch(
+        _SYNC, ticket_id, [k for k, _ in wanted], [d for _, d in wanted], list(kinds)
+    )
+    return [r["due_at"] for r in rows]
 
 
 _CANCEL = """

@@ -158,8 +158,8 @@ async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_state
         f"/v1/tickets/{ticket['id']}", json={"urgency": "high"}, headers={"If-Match": etag}
     )
     assert r.status_code == 200, r.text
-    assert len(statements) == 6, statements
-    assert "DELETE FROM timers" in statements[3] and "INSERT INTO timers" in statements[3]
+    assert len(statements) == 5, statements
+    assert "DELETE FROM timers" in statements[2] and "INSERT INTO timers" in statements[2]
     assert r.json()["priority"] != ticket["priority"]
     async with connection(db) as conn:
         armed = await conn.fetch(
