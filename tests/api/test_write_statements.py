@@ -83,11 +83,11 @@ async def test_a_public_email_reply_is_a_lock_two_statements_of_its_own_the_time
     assert statements[0].startswith("BEGIN") and statements[-1].startswith("COMMIT")
     body = statements[2:-2]  # after the lock, before the ticket's write
     # The interaction with the thread and copies it is built from; its headers with the
-    # follow-ups it closes; the timers' check, and their change when the reply moved them.
+    # follow-ups it closes; the timers' sync (the stale deleted, the wanted armed).
     assert "INSERT INTO interactions" in body[0] and "outbound_emails" in body[0], body
     assert "INSERT INTO outbound_emails" in body[1] and "UPDATE reminders" in body[1], body
-    assert "FROM timers" in body[2], body
-    assert len(body) in (3, 4), statements
+    assert "DELETE FROM timers" in body[2] and "INSERT INTO timers" in body[2], body
+    assert len(body) == 3, statements
     assert reply["email"]["in_reply_to"] is not None
 
 
