@@ -107,3 +107,15 @@ def test_only_routes_of_request_dependencies_and_path_parameters_are_direct() ->
         if isinstance(route, DirectRoute) and route.get_route_handler().__name__ == "handle"
     }
     assert direct == {"one", "part"}
+
+
+async def test_dependencies_overridden_on_the_app_are_honoured() -> None:
+    app, _ = _app(DirectRoute)
+
+    async def anyone(request: Request) -> str:
+        return "stand-in"
+
+    app.dependency_overrides[caller] = anyone
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        assert (await client.get("/v1/things/7")).text == "stand-in 7"

@@ -6,7 +6,7 @@ parameters are resolved without FastAPI's general dependency solver (DirectRoute
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, cast
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi import routing as fastapi_routing
@@ -91,13 +91,18 @@ class DirectRoute(APIRoute):
     its own error, then the path parameters, each checked by its own ModelField as FastAPI
     checks it, into the same 422), without what the solver does for the routes that need it
     (bodies, headers, cookies, yield dependencies, caches, scopes), which was a sixth to a
-    quarter of a ticket read's CPU in the app. Any other route of a router using this class is
-    handled by FastAPI as usual (tests/test_direct_route.py holds the two to each other)."""
+    quarter of a ticket read's CPU in the app. Any other route of a router using this class, and
+    any request while the app overrides dependencies, is handled by FastAPI as usual
+    (tests/test_direct_route.py holds the two to each other)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        dependant = _effective_dependant(self)
+        general = super().get_route_handler()
+        effective = _effective(self)
+        dependant = effective.dependant
         if not _direct(dependant) or self.dependencies:
-            return super().get_route_handler()
+            return general
+        # Dependencies overridden on the app (tests may): the solver knows how.
+        overrides = effective.dependency_overrides_provider
         endpoint = dependant.call
         assert endpoint is not None
         resolved = [(d.name, d.call) for d in dependant.dependencies]
@@ -105,6 +110,8 @@ class DirectRoute(APIRoute):
         path_params = [(f.name, f.alias, ("path", f.alias), f) for f in dependant.path_params]
 
         async def handle(request: Request) -> Response:
+            if overrides is not None and getattr(overrides, "dependency_overrides", None):
+                return await general(request)
             values: dict[str, Any] = {}
             for name, call in resolved:
                 values[name] = await call(request)
@@ -123,14 +130,15 @@ class DirectRoute(APIRoute):
         return handle
 
 
-def _effective_dependant(route: APIRoute) -> Dependant:
-    """The dependant FastAPI would solve for `route`: an included route's own (router-level
-    dependencies merged in), where the FastAPI version builds included routes from a context."""
+def _effective(route: APIRoute) -> Any:
+    """What FastAPI would solve `route` with (its dependant, the app whose overrides it
+    honours): an included route's own (router-level dependencies merged in), where the FastAPI
+    version builds included routes from a context, else the route itself."""
     context_var = getattr(fastapi_routing, "_effective_route_context_var", None)
     context = context_var.get() if context_var is not None else None
     if context is not None and getattr(context, "original_route", None) is route:
-        return cast(Dependant, context.dependant)
-    return route.dependant
+        return context
+    return route
 
 
 def _direct(dependant: Dependant) -> bool:
