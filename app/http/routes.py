@@ -1,12 +1,18 @@
 """The two route shapes most resources share, each registered by one decorator: a create
 (201 when made, 200 when it existed, a replayed Idempotency-Key marked) and a list (the query
-string read into its model, one keyset page out)."""
+string read into its model, one keyset page out); and the route class of the hot reads, whose
+parameters are resolved without FastAPI's general dependency solver (DirectRoute)."""
 
 import functools
-from collections.abc import Awaitable, Callable
+import inspect
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
+from fastapi import routing as fastapi_routing
+from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from pydantic_core import to_jsonable_python
 
@@ -75,3 +81,114 @@ def lists(
         return endpoint
 
     return register
+
+
+class DirectRoute(APIRoute):
+    """A route answered without FastAPI's general dependency solver when all it asks of the
+    request is what the solver would give it in a few lines: dependencies that take only the
+    request (the `Call`, a query model) and path parameters, with a handler that returns its
+    own Response. Resolved the same way and in the same order (the dependencies, each raising
+    its own error, then the path parameters, each checked by its own ModelField as FastAPI
+    checks it, into the same 422), without what the solver does for the routes that need it
+    (bodies, headers, cookies, yield dependencies, caches, scopes), which was a sixth to a
+    quarter of a ticket read's CPU in the app. Any other route of a router using this class, and
+    any request while the app overrides dependencies, is handled by FastAPI as usual
+    (tests/test_direct_route.py holds the two to each other)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        general = super().get_route_handler()
+        effective = _effective(self)
+        dependant = effective.dependant
+        if not _direct(dependant) or self.dependencies:
+            return general
+        # Dependencies overridden on the app (tests may): the solver knows how.
+        overrides = effective.dependency_overrides_provider
+        endpoint = dependant.call
+        assert endpoint is not None
+        resolved = [(d.name, d.call) for d in dependant.dependencies]
+        # Each path parameter checked by its own ModelField, located as FastAPI locates it.
+        path_params = [(f.name, f.alias, ("path", f.alias), f) for f in dependant.path_params]
+
+        async def handle(request: Request) -> Response:
+            if overrides is not None and getattr(overrides, "dependency_overrides", None):
+                return await general(request)
+            values: dict[str, Any] = {}
+            for name, call in resolved:
+                values[name] = await call(request)
+            errors: list[Any] = []
+            for name, alias, loc, field in path_params:
+                value, wrong = field.validate(request.path_params[alias], values, loc=loc)
+                if wrong:
+                    errors.extend(wrong)
+                else:
+                    values[name] = value
+            if errors:
+                raise RequestValidationError(errors)
+            response: Response = await endpoint(**values)
+            return response
+
+        return handle
+
+
+def _effective(route: APIRoute) -> Any:
+    """What FastAPI would solve `route` with (its dependant, the app whose overrides it
+    honours): an included route's own (router-level dependencies merged in), where the FastAPI
+    version builds included routes from a context, else the route itself."""
+    context_var = getattr(fastapi_routing, "_effective_route_context_var", None)
+    context = context_var.get() if context_var is not None else None
+    if context is not None and getattr(context, "original_route", None) is route:
+        return context
+    return route
+
+
+def _direct(dependant: Dependant) -> bool:
+    """Whether a request to `dependant`'s endpoint needs nothing of the general solver."""
+    call = dependant.call
+    if call is None or not inspect.iscoroutinefunction(call):
+        return False
+    if inspect.signature(call).return_annotation is not Response:
+        return False
+    if (
+        dependant.query_params
+        or dependant.header_params
+        or dependant.cookie_params
+        or dependant.body_params
+        or dependant.request_param_name
+        or dependant.websocket_param_name
+        or dependant.http_connection_param_name
+        or dependant.response_param_name
+        or dependant.background_tasks_param_name
+        or dependant.security_scopes_param_name
+    ):
+        return False
+    if any(_is_model(f.field_info.annotation) for f in dependant.path_params):
+        return False
+    calls = [d.call for d in dependant.dependencies]
+    # A dependency named twice is called once by the solver (its cache): left to it.
+    if len(set(map(id, calls))) != len(calls):
+        return False
+    return all(_request_only(d) for d in dependant.dependencies)
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _request_only(dependant: Dependant) -> bool:
+    """A dependency that is an async function of the request alone (no yield, no parameters
+    of its own for the solver to read, no dependencies of its own)."""
+    call = dependant.call
+    return (
+        dependant.name is not None
+        and call is not None
+        and inspect.iscoroutinefunction(call)
+        and dependant.request_param_name is not None
+        and len(inspect.signature(call).parameters) == 1
+        and not dependant.dependencies
+        and not dependant.path_params
+        and not dependant.query_params
+        and not dependant.header_params
+        and not dependant.cookie_params
+        and not dependant.body_params
+        and not dependant.security_scopes_param_name
+    )

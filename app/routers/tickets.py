@@ -16,7 +16,7 @@ from app.http.deps import (
 )
 from app.http.interaction_body import JSON_OR_FORM, InteractionSent
 from app.http.responses import json_body, written
-from app.http.routes import creates, lists
+from app.http.routes import DirectRoute, creates, lists
 from app.schemas import (
     HistoryEntryOut,
     InteractionOut,
@@ -40,7 +40,7 @@ from app.services import interactions, participants, portal
 from app.services.idempotency import Written
 from app.services.tickets import create, links, merge, read, split, update
 
-router = APIRouter(prefix="/v1/tickets", tags=["tickets"])
+router = APIRouter(prefix="/v1/tickets", tags=["tickets"], route_class=DirectRoute)
 
 CREATED_OR_EXISTING = {
     200: {
