@@ -4,6 +4,7 @@ checked, and records each outcome; retries come back through the timers registry
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import logging
 import socket
@@ -37,6 +38,13 @@ async def system_resolver(host: str, port: int) -> list[str]:
         return [str(ipaddress.ip_address(host))]  # an address: nothing to resolve
     infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
     return [str(info[4][0]) for info in infos]
+
+
+@functools.lru_cache(KEPT_TARGETS)
+def _target(url: str) -> httpx.URL | str:
+    """`url` parsed, or why it cannot be delivered to."""
+    unreachable = webhooks.url_refusal(url)
+    return httpx.URL(url) if unreachable is None else unreachable
 
 
 def body_of(d: Claimed) -> bytes:
@@ -81,8 +89,8 @@ class WebhookWorker:
         self.resolver = resolver
         self.allowed = webhooks.allowed_networks(desk)
         self._slots = asyncio.Semaphore(MAX_CONCURRENT)
-        self._targets: dict[str, httpx.URL | str] = {}
-        self._refusals: dict[str, str | None] = {}
+        # Kept for the next deliveries: a subscription's URL and its address change rarely.
+        self._refusal = functools.lru_cache(KEPT_TARGETS)(self._address_refusal)
         self._wake = asyncio.Event()
 
     async def run_once(self) -> int:
@@ -153,28 +161,12 @@ class WebhookWorker:
                 )
                 return Outcome(d, None, f"cannot be attempted: {type(exc).__name__}: {exc}"[:500])
 
-    def _target(self, url: str) -> httpx.URL | str:
-        """`url` parsed, or why it cannot be delivered to; kept for the next delivery to it (a
-        subscription's URL changes rarely)."""
-        target = self._targets.get(url)
-        if target is None:
-            if len(self._targets) >= KEPT_TARGETS:
-                self._targets.clear()
-            unreachable = webhooks.url_refusal(url)
-            target = httpx.URL(url) if unreachable is None else unreachable
-            self._targets[url] = target
-        return target
-
-    def _refusal(self, address: str) -> str | None:
-        """Why the worker may not connect to `address` (None: it may), kept per address."""
-        if address not in self._refusals:
-            if len(self._refusals) >= KEPT_TARGETS:
-                self._refusals.clear()
-            self._refusals[address] = rules.address_refusal(address, self.allowed)
-        return self._refusals[address]
+    def _address_refusal(self, address: str) -> str | None:
+        """Why the worker may not connect to `address` (None: it may)."""
+        return rules.address_refusal(address, self.allowed)
 
     async def _post(self, d: Claimed) -> Outcome:
-        url = self._target(d.url)
+        url = _target(d.url)
         if isinstance(url, str):
             return Outcome(d, None, f"cannot be attempted: the URL {url}"[:500])
         port = url.port or (443 if url.scheme == "https" else 80)
