@@ -106,11 +106,19 @@ BREACHES = """
 """
 
 
+# What the trigger tickets_keep_keys would have written for each seeded ticket.
+WRITES = """
+    INSERT INTO ticket_keys (id, written_at)
+    SELECT id, updated_at FROM tickets WHERE id BETWEEN $1 AND $2
+"""
+
+
 async def seed(conn: asyncpg.Connection, size: int, now: datetime) -> float:
     """`size` tickets with their interactions, surveys and breaches; seconds taken."""
     started = time.perf_counter()
     customers = max(1, size // 20)
-    # Triggers off while seeding (audit rows, txid and totals upkeep): a bulk load, not traffic.
+    # Triggers off while seeding (audit rows, the tickets' write positions and totals upkeep): a
+    # bulk load, not traffic; the write positions the metrics' ticket feed follows are added here.
     await conn.execute("SET session_replication_role = replica")
     await conn.execute(PEOPLE)
     await conn.execute(CUSTOMERS, 1, customers)
@@ -118,6 +126,7 @@ async def seed(conn: asyncpg.Connection, size: int, now: datetime) -> float:
     for lo in range(1, size + 1, step):
         hi = min(size, lo + step - 1)
         await conn.execute(TICKETS, lo, hi, now, customers, size)
+        await conn.execute(WRITES, lo, hi)
         await conn.execute(INTERACTIONS, lo, hi)
         await conn.execute(SURVEYS, lo, hi)
         await conn.execute(BREACHES, lo, hi)

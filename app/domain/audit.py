@@ -94,5 +94,7 @@ NOT_AUDITED: dict[str, str] = {
     "metric_tickets": "a rollup of tickets for metrics, derived from audited writes",
     "metric_rollups": "daily metric counts, derived",
     "metric_feeds": "the rollups' read positions",
+    "ticket_keys": "a ticket's last write (transaction, instant) and nearest deadline, "
+    "kept by a trigger on the audited ticket write",
     "worker_replicas": "worker heartbeats: host, pid, timings",
 }

@@ -7,7 +7,7 @@ from app.models.attachments import Attachment, AttachmentChunk
 from app.models.events import OutboxEvent, WebhookDelivery, WebhookSubscription
 from app.models.inbound import InboundEmail, OutboundEmail, TicketImport
 from app.models.kb import KbArticle, KbLink, KbRevision, KbSearch, KbWord
-from app.models.metrics import SurveyResponse
+from app.models.metrics import SurveyResponse, TicketKeys
 from app.models.people import Agent, ApiKey, Customer, CustomerToken, Team
 from app.models.qa import (
     QaAssignment,
@@ -88,6 +88,7 @@ __all__ = [
     "Ticket",
     "TicketEvent",
     "TicketImport",
+    "TicketKeys",
     "TicketLink",
     "TicketParticipant",
     "Timer",

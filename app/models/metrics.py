@@ -1,4 +1,4 @@
-"""Survey answers, and the ticket columns and indexes the metrics and the ticket export read."""
+"""Survey answers, and the ticket indexes and change feed the metrics and the ticket export read."""
 
 from datetime import datetime
 
@@ -6,6 +6,8 @@ from sqlalchemy import (
     BigInteger,
     CheckConstraint,
     Column,
+    DateTime,
+    ForeignKey,
     Index,
     String,
     Text,
@@ -14,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel
 
-from app.models.base import Xid8, reference, timestamp, txid
+from app.models.base import reference, timestamp, txid
 from app.models.tickets import Interaction, Ticket
 
 
@@ -44,13 +46,30 @@ class SurveyResponse(SQLModel, table=True):
     )
 
 
-# The ticket export follows tickets in the order of the transaction that last wrote them
-# (a trigger of migration 0010 keeps it on every update).
+class TicketKeys(SQLModel, table=True):
+    """The keys a ticket is found by that move with its writes (migration 0035), kept by the
+    trigger `tickets_keep_keys` on every insert and update of the ticket: the transaction that
+    last wrote it (the ticket export and the metrics' ticket feed follow (txid, id)), its
+    `updated_at` (`written_at`) and its `sla_due_at` (`due_at`), the list's two sorts that move.
+    Beside the ticket, so that a write which moves no indexed column of the ticket itself is a
+    HOT update, touching none of its indexes."""
+
+    __tablename__ = "ticket_keys"
+    id: int = Field(
+        sa_column=Column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
+    )
+    txid: int | None = txid()
+    written_at: datetime = timestamp()
+    due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
+    __table_args__ = (
+        Index("ticket_keys_feed_idx", "txid", "id"),
+        Index("ticket_keys_written_at_idx", "written_at", "id"),
+        # No running deadline sorts last, as the list's sla_due_at sort reads it.
+        Index("ticket_keys_due_idx", text("coalesce(due_at, 'infinity'::timestamptz)"), "id"),
+    )
+
+
 _tickets = Ticket.__table__  # type: ignore[attr-defined]
-_tickets.append_column(
-    Column("txid", Xid8(), nullable=False, server_default=text("pg_current_xact_id()"))
-)
-Index("tickets_feed_idx", _tickets.c.txid, _tickets.c.id)
 Index(
     "tickets_resolved_at_idx",
     _tickets.c.resolved_at,

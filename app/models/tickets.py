@@ -39,7 +39,8 @@ class Ticket(SQLModel, table=True):
         default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}")
     )
     channel: str = Field(sa_type=String(20))
-    customer_id: int | None = reference("customers.id")
+    # Indexed by (customer_id, created_at, id): tickets_customer_created_at_idx.
+    customer_id: int | None = reference("customers.id", index=False)
     team_id: int | None = reference("teams.id", index=False)
     assignee_id: int | None = reference("agents.id", index=False)
     tier: int = Field(default=1)
@@ -122,11 +123,6 @@ class Ticket(SQLModel, table=True):
             postgresql_ops={"description": "gin_trgm_ops"},
         ),
         Index(
-            "tickets_sla_due_idx",
-            text("coalesce(sla_due_at, 'infinity'::timestamptz)"),
-            "id",
-        ),
-        Index(
             "tickets_channel_external_id_key",
             "channel",
             "external_id",
@@ -134,7 +130,6 @@ class Ticket(SQLModel, table=True):
             postgresql_where=text("external_id IS NOT NULL"),
         ),
         Index("tickets_created_at_id_idx", "created_at", "id"),
-        Index("tickets_updated_at_id_idx", "updated_at", "id"),
         Index("tickets_status_created_at_id_idx", "status", "created_at", "id"),
         Index("tickets_team_created_at_id_idx", "team_id", "created_at", "id"),
         Index("tickets_assignee_created_at_id_idx", "assignee_id", "created_at", "id"),

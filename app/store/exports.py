@@ -50,7 +50,8 @@ async def changed_tickets(
     rows, next_cursor = await fetch_feed(
         conn,
         columns=", ".join(EXPORTED),
-        source="tickets",
+        # Its last write's position (ticket_keys) leads: the feed walks its (txid, id) index.
+        source="ticket_keys JOIN tickets USING (id)",
         where=[limit_to] if limit_to else [],
         params=p,
         listing="tickets-export",

@@ -65,12 +65,20 @@ def _order(sort: str) -> Order:
 SORTS: dict[str, tuple[KeyColumn, bool]] = {
     "created_at": (KeyColumn("created_at", datetime), False),
     "-created_at": (KeyColumn("created_at", datetime), True),
-    "updated_at": (KeyColumn("updated_at", datetime), False),
-    "-updated_at": (KeyColumn("updated_at", datetime), True),
-    # Matches the expression index: tickets with no running clock sort last.
-    "sla_due_at": (KeyColumn("sla_due_at", datetime, last_if_null=True), False),
+    # The ticket's updated_at and sla_due_at as ticket_keys keeps them, indexed there. The
+    # deadline's matches the expression index: tickets with no running clock sort last.
+    "updated_at": (KeyColumn("written_at", datetime), False),
+    "-updated_at": (KeyColumn("written_at", datetime), True),
+    "sla_due_at": (KeyColumn("due_at", datetime, last_if_null=True), False),
 }
 ORDERS = {sort: _order(sort) for sort in SORTS}
+# A sort by a key that moves with the ticket's writes reads the tickets through ticket_keys,
+# whose indexes have that order (the ticket's own row keeps none, so that most writes leave
+# its indexes alone).
+SOURCES = {
+    sort: "ticket_keys JOIN tickets USING (id)"
+    for sort in ("updated_at", "-updated_at", "sla_due_at")
+}
 
 
 def _state_case(states: dict[str, str], order: Sequence[str]) -> str:
@@ -154,7 +162,7 @@ async def page(
     return await fetch_page(
         conn,
         columns=f"{', '.join(columns)}, {_state_case(states, state_order)} AS sla_state",
-        source="tickets",
+        source=SOURCES.get(sort, "tickets"),
         where=where,
         params=p,
         order=order,

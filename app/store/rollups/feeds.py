@@ -7,7 +7,8 @@ import asyncpg
 
 # Per feed: its table, the column naming the ticket, and which of its rows matter.
 FEEDS: dict[str, tuple[str, str, str]] = {
-    "tickets": ("tickets", "id", "true"),
+    # A ticket's last write: its row in ticket_keys (migration 0035).
+    "tickets": ("ticket_keys", "id", "true"),
     "sla_events": ("sla_events", "ticket_id", "kind = 'breach'"),
     "escalations": ("escalations", "ticket_id", "true"),
     "survey_responses": ("survey_responses", "ticket_id", "true"),
