@@ -10,6 +10,9 @@ Those three keys now live in a narrow side table with their indexes, kept by a t
   tickets_keep_keys after every INSERT and UPDATE of a ticket: the writing transaction's id,
   the ticket's `updated_at` and its `sla_due_at`. A write that changes no indexed column of
   the ticket itself (a note, most replies) is then HOT: none of the ticket's indexes is touched.
+  It has no foreign key to tickets: only the trigger writes it, from the ticket's own new row,
+  and tickets are never deleted, so a check (a lookup and a row lock on every create) would
+  protect nothing.
 - The ticket export and the metrics' ticket feed follow ticket_keys in (txid, id) order
   (ticket_keys_feed_idx, as tickets_feed_idx was); the list sorted by `updated_at` walks
   ticket_keys_written_at_idx, the list sorted by `sla_due_at` ticket_keys_due_idx (no
@@ -56,8 +59,7 @@ CREATE TABLE ticket_keys (
     txid xid8 DEFAULT pg_current_xact_id() NOT NULL,
     written_at TIMESTAMP WITH TIME ZONE NOT NULL,
     due_at TIMESTAMP WITH TIME ZONE,
-    PRIMARY KEY (id),
-    FOREIGN KEY(id) REFERENCES tickets (id) ON DELETE CASCADE
+    PRIMARY KEY (id)
 )
 """,
     "INSERT INTO ticket_keys (id, txid, written_at, due_at)"

@@ -7,7 +7,6 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
-    ForeignKey,
     Index,
     String,
     Text,
@@ -55,9 +54,9 @@ class TicketKeys(SQLModel, table=True):
     HOT update, touching none of its indexes."""
 
     __tablename__ = "ticket_keys"
-    id: int = Field(
-        sa_column=Column(BigInteger, ForeignKey("tickets.id", ondelete="CASCADE"), primary_key=True)
-    )
+    # The ticket's id, with no foreign key: only the trigger writes the row, from the ticket's
+    # own, and tickets are never deleted (a check would lock the new ticket on every create).
+    id: int = Field(sa_column=Column(BigInteger, primary_key=True, autoincrement=False))
     txid: int | None = txid()
     written_at: datetime = timestamp()
     due_at: datetime | None = Field(default=None, sa_type=DateTime(timezone=True))
