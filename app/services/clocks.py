@@ -1,7 +1,7 @@
 """A ticket's SLA clocks: the policy that applies, due times re-derived from the ticket's history
 after every change and stored with it, the timers it must have, and the clocks as shown."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +10,7 @@ from app.schemas import SlaPauseOut, TicketSlaDetail
 from app.services import timers
 from app.services.policies import LoadedPolicy, PolicyBook
 from app.settings import Settings
-from app.store.tickets import NewTicket, TicketRow
+from app.store.tickets import NewTicket, TicketRow, with_columns
 
 
 def timeline(ticket: NewTicket) -> clocks.TicketTimeline:
@@ -162,10 +162,12 @@ def settled(
     """`changes` with the SLA columns they imply: the ticket as it will be stored, its clocks
     (with the timers it wants) and the columns to write (the changes and the SLA columns that
     move), for the change's one statement (app/store/tickets.py `write_change`)."""
-    changed = replace(ticket, **changes)
+    changed = with_columns(ticket, changes)
     derived = derive(changed, book, now, organization=organization, settings=settings)
     sla_changes = {k: v for k, v in derived.columns.items() if getattr(changed, k) != v}
-    return replace(changed, **sla_changes), derived, {**changes, **sla_changes}
+    if not sla_changes:
+        return changed, derived, dict(changes)
+    return with_columns(changed, sla_changes), derived, {**changes, **sla_changes}
 
 
 # ---- the clocks as shown -------------------------------------------------------------------
