@@ -176,3 +176,81 @@ async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_state
         "resolution_breach": due["resolution_due_at"],
     }
     assert len(armed) == len({(a["kind"], a["due_at"]) for a in armed}) == 4
+
+
+async def _pending_timers(db: Database, ticket_id: int) -> list[tuple[str, object]]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(
+            "SELECT kind, due_at FROM timers WHERE ticket_id = $1 AND fired_at IS NULL"
+            " ORDER BY kind, due_at",
+            ticket_id,
+        )
+    return [(r["kind"], r["due_at"]) for r in rows]
+
+
+async def test_a_patch_that_moves_what_chooses_the_policy_but_not_the_policy_syncs_no_timer(
+    client: httpx.AsyncClient, statements: list[str], db: Database
+) -> None:
+    ticket = await make_ticket(client, channel="phone")
+    armed = await _pending_timers(db, ticket["id"])
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    statements.clear()
+    r = await client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"channel": "email"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    assert statements[0].startswith("BEGIN") and statements[-1].startswith("COMMIT")
+    assert len(statements) == 4, statements
+    assert not any("timers" in s for s in statements), statements
+    sla = r.json()["sla"]
+    assert sla["policy_name"] == ticket["sla"]["policy_name"]
+    assert [sla[m]["due_at"] for m in ("first_response", "resolution")] == [
+        ticket["sla"][m]["due_at"] for m in ("first_response", "resolution")
+    ]
+    assert await _pending_timers(db, ticket["id"]) == armed
+    async with connection(db) as conn:
+        updated = await conn.fetch(
+            "SELECT payload FROM events WHERE ticket_id = $1 AND type = 'ticket.updated'",
+            ticket["id"],
+        )
+    assert [u["payload"]["changes"] for u in updated] == [
+        {"channel": {"from": "phone", "to": "email"}}
+    ]
+
+
+async def test_a_patch_that_moves_the_policy_syncs_the_timers_to_it(
+    client: httpx.AsyncClient, statements: list[str], db: Database
+) -> None:
+    minutes = {"first_response_minutes": 10, "next_update_minutes": 60, "resolution_minutes": 120}
+    policy = await client.post(
+        "/v1/sla-policies",
+        json={
+            "name": "Email",
+            "position": 5,
+            "conditions": {"channels": ["email"]},
+            "targets": {p: minutes for p in ("critical", "high", "medium", "low")},
+            "calendar_id": 1,
+        },
+    )
+    assert policy.status_code == 201, policy.text
+    ticket = await make_ticket(client, channel="phone")
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    statements.clear()
+    r = await client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"channel": "email"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["sla"]["policy_name"] == "Email"
+    assert len(statements) == 5, statements
+    assert "DELETE FROM timers" in statements[2] and "INSERT INTO timers" in statements[2]
+    async with connection(db) as conn:
+        due = await conn.fetchrow(
+            "SELECT first_response_due_at, resolution_due_at FROM tickets WHERE id = $1",
+            ticket["id"],
+        )
+    breaches = {k: d for k, d in await _pending_timers(db, ticket["id"]) if k.endswith("_breach")}
+    assert breaches == {
+        "first_response_breach": due["first_response_due_at"],
+        "resolution_breach": due["resolution_due_at"],
+    }
+

@@ -117,10 +117,12 @@ async def apply(
     lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
     for type, _ in events:
         outbox.known(type, ticket.id)
-    if derived is not None:
+    if derived is not None and (change.rederive or clocks.moves_timers(written)):
         # Timers are synced by statements of their own, after the ticket's row is locked and
         # before the write: a worker may hold one of them claimed, and waiting for it inside
         # the one write statement (whose parts run in no set order) could deadlock with it.
+        # A change that moved only what chooses the policy, and not the policy nor any due
+        # time, wants the timers the last derivation synced: no statement (clocks.moves_timers).
         await timers.sync_derived(
             conn,
             ticket.id,
