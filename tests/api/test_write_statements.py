@@ -3,13 +3,17 @@ columns, history and events in one statement after one locking read, and the tim
 the change moves what the clocks are derived from; a public email reply adds one statement for
 its headers."""
 
+import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from app.db import AuditedConnection, Database, connection
+from app.db import AuditedConnection, Database, connection, listen
+from app.services.timers import TIMERS_CHANNEL
 from tests.api.factories import compose_email, log, make_ticket, send_email
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
@@ -254,3 +258,24 @@ async def test_a_patch_that_moves_the_policy_syncs_the_timers_to_it(
         "resolution_breach": due["resolution_due_at"],
     }
 
+
+async def test_a_patch_that_arms_a_timer_already_due_wakes_the_workers_with_its_sync(
+    client: httpx.AsyncClient, statements: list[str], db: Database, clock: FakeClock
+) -> None:
+    ticket = await make_ticket(client, impact="user", urgency="low")  # low: 8 h to respond
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    clock.set(clock.now() + timedelta(hours=3))
+    woken = asyncio.Event()
+    listening = await listen(db.url, TIMERS_CHANNEL, woken.set)
+    try:
+        statements.clear()
+        r = await client.patch(  # now high: the first response was due an hour after opening
+            f"/v1/tickets/{ticket['id']}", json={"urgency": "critical"}, headers={"If-Match": etag}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["sla"]["first_response"]["state"] == "breached"
+        assert len(statements) == 5, statements
+        assert "pg_notify" in statements[2] and "INSERT INTO timers" in statements[2]
+        await asyncio.wait_for(woken.wait(), 10)
+    finally:
+        await listening.close()
