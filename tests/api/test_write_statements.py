@@ -1,7 +1,7 @@
 """The busiest writes stay few round trips: a PATCH and an internal note each write the ticket's
-columns, history and events in one statement after one locking read, and the timers' check when
-the change moves what the clocks are derived from; a public email reply adds one statement for
-its headers."""
+columns, history and events in one statement after one locking read, and the timers' sync (which
+wakes the workers itself when it must) when the change can move them; a public email reply adds
+one statement for its headers."""
 
 import asyncio
 from collections.abc import Iterator
