@@ -1,7 +1,7 @@
 """A ticket's SLA clocks: the policy that applies, due times re-derived from the ticket's history
 after every change and stored with it, the timers it must have, and the clocks as shown."""
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -10,7 +10,7 @@ from app.schemas import SlaPauseOut, TicketSlaDetail
 from app.services import timers
 from app.services.policies import LoadedPolicy, PolicyBook
 from app.settings import Settings
-from app.store.tickets import NewTicket, TicketRow
+from app.store.tickets import NewTicket, TicketRow, with_columns
 
 
 def timeline(ticket: NewTicket) -> clocks.TicketTimeline:
@@ -62,23 +62,24 @@ def _metrics(report: clocks.SlaReport) -> list[clocks.MetricClock]:
 
 
 # What `derive` reads of a ticket (besides the policy book, the customer's organization and the
-# settings), and what it writes: a change that sets none of these leaves the clocks, the SLA
-# columns and the timers as the ticket's last derivation left them (they do not depend on when
-# they are derived), so the writer need not derive them again. tests/api/test_clock_inputs.py
-# checks that every other column leaves them alone.
-CLOCK_INPUTS = frozenset(
+# settings), and what it writes, in three parts:
+# - what chooses the policy (with the customer's organization);
+POLICY_CHOOSERS = frozenset({"type", "team_id", "customer_id", "channel"})
+# - what the clocks' instants are worked out from under the policy: the priority and the history;
+TIMELINE_INPUTS = frozenset(
     {
         "priority",
-        "type",
-        "team_id",
-        "customer_id",
-        "channel",
         "status",
         "status_log",
         "created_at",
         "first_responded_at",
         "last_public_reply_at",
         "resolved_at",
+    }
+)
+# - the SLA columns it stores (`Derived.columns`): the policy's id and every due time among them.
+SLA_COLUMNS = frozenset(
+    {
         "sla_policy_id",
         "first_response_due_at",
         "next_update_due_at",
@@ -91,11 +92,32 @@ CLOCK_INPUTS = frozenset(
         "resolution_business_seconds",
     }
 )
+# A change that sets none of these leaves the clocks, the SLA columns and the timers as the
+# ticket's last derivation left them (they do not depend on when they are derived), so the writer
+# need not derive them again. tests/api/test_clock_inputs.py checks that every other column
+# leaves them alone.
+CLOCK_INPUTS = POLICY_CHOOSERS | TIMELINE_INPUTS | SLA_COLUMNS
+# The timers a derivation wants (`Derived.timers`: each running clock's warning and breach, the
+# follow-up reminder, the auto-close) follow from the policy, the priority and the history alone:
+# a change that moves only what chooses the policy (a team, a channel) and whose derivation stores
+# the SLA columns as they were (the same policy, the same due times) wants the timers the ticket's
+# last derivation synced, and the writer need not sync them again. tests/api/test_timer_inputs.py
+# checks it for each of POLICY_CHOOSERS.
+_MOVES_TIMERS = TIMELINE_INPUTS | SLA_COLUMNS
 
 
 def moves_clocks(columns: Any) -> bool:
     """Whether setting `columns` (names) can move the ticket's clocks."""
     return not CLOCK_INPUTS.isdisjoint(columns)
+
+
+def moves_timers(written: Any) -> bool:
+    """Whether writing `written` (names: a change's columns with the SLA columns its derivation
+    moved, `settled`'s third value) can change the timers the ticket wants. (A derivation under a
+    policy whose content changed since the ticket's last one is not caught here when it moves no
+    SLA column: the configuration's recompute derives every live ticket again, `rederive`, and
+    syncs them.)"""
+    return not _MOVES_TIMERS.isdisjoint(written)
 
 
 def derive(
@@ -162,10 +184,12 @@ def settled(
     """`changes` with the SLA columns they imply: the ticket as it will be stored, its clocks
     (with the timers it wants) and the columns to write (the changes and the SLA columns that
     move), for the change's one statement (app/store/tickets.py `write_change`)."""
-    changed = replace(ticket, **changes)
+    changed = with_columns(ticket, changes)
     derived = derive(changed, book, now, organization=organization, settings=settings)
     sla_changes = {k: v for k, v in derived.columns.items() if getattr(changed, k) != v}
-    return replace(changed, **sla_changes), derived, {**changes, **sla_changes}
+    if not sla_changes:
+        return changed, derived, dict(changes)
+    return with_columns(changed, sla_changes), derived, {**changes, **sla_changes}
 
 
 # ---- the clocks as shown -------------------------------------------------------------------

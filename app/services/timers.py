@@ -3,7 +3,7 @@ caller's transaction. Below the handlers: app/services/timer_handlers.py names w
 does and fires them; a new kind is a name here and one entry there, and no change to the worker."""
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from app.db import Connection, transaction
@@ -111,14 +111,18 @@ async def sync_derived(
     wake_within: float,
 ) -> None:
     """Make the ticket's pending derived timers exactly `wanted`: stale ones are deleted, never
-    fired; those already armed are kept. One statement."""
+    fired; those already armed are kept; the workers are woken when one armed now is due sooner
+    than they would wake anyway (`wake_payload`). One statement."""
     unknown = [t.kind for t in wanted if t.kind not in KINDS]
     if unknown:
         raise ValueError(f"unknown timer kinds {unknown}")  # a programming error, not input
-    armed = await store.sync(conn, ticket_id, DERIVED_KINDS, [(t.kind, t.due_at) for t in wanted])
-    wake = wake_payload(armed, now, wake_within)
-    if wake is not None:
-        await store.notify(conn, TIMERS_CHANNEL, wake)
+    await store.sync(
+        conn,
+        ticket_id,
+        DERIVED_KINDS,
+        [(t.kind, t.due_at) for t in wanted],
+        wake=(TIMERS_CHANNEL, now + timedelta(seconds=wake_within)),
+    )
 
 
 async def cancel(conn: Connection, ticket_id: int, kinds: Sequence[str]) -> None:

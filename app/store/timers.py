@@ -95,7 +95,8 @@ async def arm_subject(
 # A ticket's pending timers of `$4` kinds made exactly the `$2`/`$3` ones, in one statement
 # (no read first): the pending ones not wanted are deleted, never fired; the wanted ones are
 # armed unless there already, pending or fired (the unique key). The keys deleted and the keys
-# armed never meet. RETURNING: the moments of the timers armed now.
+# armed never meet. When one armed now is due before `$6`, the workers on channel `$5` are woken
+# (NOTIFY, delivered on commit) by the same statement; it returns the earliest armed moment.
 _SYNC = """
     WITH wanted AS (
         SELECT x.kind, x.due_at FROM unnest($2::text[], $3::timestamptz[]) AS x(kind, due_at)
@@ -104,11 +105,16 @@ _SYNC = """
         DELETE FROM timers t
         WHERE t.ticket_id = $1 AND t.fired_at IS NULL AND t.kind = ANY($4::text[])
           AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.kind = t.kind AND w.due_at = t.due_at)
-    )
-    INSERT INTO timers (ticket_id, kind, due_at, created_at)
-    SELECT $1, w.kind, w.due_at, now() FROM wanted w
-    ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
-    RETURNING due_at
+    ),
+    armed AS (
+        INSERT INTO timers (ticket_id, kind, due_at, created_at)
+        SELECT $1, w.kind, w.due_at, now() FROM wanted w
+        ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+        RETURNING due_at
+    ),
+    soonest AS (SELECT min(due_at) AS due_at FROM armed)
+    SELECT due_at, CASE WHEN due_at < $6 THEN pg_notify($5, to_json(due_at) #>> '{}') END
+    FROM soonest
 """
 
 
@@ -117,12 +123,23 @@ async def sync(
     ticket_id: int,
     kinds: Sequence[str],
     wanted: Sequence[tuple[str, datetime]],
-) -> list[datetime]:
-    """Make the ticket's pending timers of `kinds` exactly `wanted`; the moments armed now."""
-    rows = await conn.fetch(
-        _SYNC, ticket_id, [k for k, _ in wanted], [d for _, d in wanted], list(kinds)
+    *,
+    wake: tuple[str, datetime],
+) -> datetime | None:
+    """Make the ticket's pending timers of `kinds` exactly `wanted`; `wake` = (channel, before):
+    NOTIFY the channel when a timer armed now is due before `before`. The earliest moment armed
+    now (None: none was)."""
+    channel, before = wake
+    soonest: datetime | None = await conn.fetchval(
+        _SYNC,
+        ticket_id,
+        [k for k, _ in wanted],
+        [d for _, d in wanted],
+        list(kinds),
+        channel,
+        before,
     )
-    return [r["due_at"] for r in rows]
+    return soonest
 
 
 _CANCEL = """

@@ -1,15 +1,19 @@
 """The busiest writes stay few round trips: a PATCH and an internal note each write the ticket's
-columns, history and events in one statement after one locking read, and the timers' check when
-the change moves what the clocks are derived from; a public email reply adds one statement for
-its headers."""
+columns, history and events in one statement after one locking read, and the timers' sync (which
+wakes the workers itself when it must) when the change can move them; a public email reply adds
+one statement for its headers."""
 
+import asyncio
 from collections.abc import Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
 
-from app.db import AuditedConnection, Database, connection
+from app.db import AuditedConnection, Database, connection, listen
+from app.services.timers import TIMERS_CHANNEL
 from tests.api.factories import compose_email, log, make_ticket, send_email
+from tests.fakes import FakeClock
 
 
 @pytest.fixture
@@ -176,3 +180,102 @@ async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_state
         "resolution_breach": due["resolution_due_at"],
     }
     assert len(armed) == len({(a["kind"], a["due_at"]) for a in armed}) == 4
+
+
+async def _pending_timers(db: Database, ticket_id: int) -> list[tuple[str, object]]:
+    async with connection(db) as conn:
+        rows = await conn.fetch(
+            "SELECT kind, due_at FROM timers WHERE ticket_id = $1 AND fired_at IS NULL"
+            " ORDER BY kind, due_at",
+            ticket_id,
+        )
+    return [(r["kind"], r["due_at"]) for r in rows]
+
+
+async def test_a_patch_that_moves_what_chooses_the_policy_but_not_the_policy_syncs_no_timer(
+    client: httpx.AsyncClient, statements: list[str], db: Database
+) -> None:
+    ticket = await make_ticket(client, channel="phone")
+    armed = await _pending_timers(db, ticket["id"])
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    statements.clear()
+    r = await client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"channel": "email"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    assert statements[0].startswith("BEGIN") and statements[-1].startswith("COMMIT")
+    assert len(statements) == 4, statements
+    assert not any("timers" in s for s in statements), statements
+    sla = r.json()["sla"]
+    assert sla["policy_name"] == ticket["sla"]["policy_name"]
+    assert [sla[m]["due_at"] for m in ("first_response", "resolution")] == [
+        ticket["sla"][m]["due_at"] for m in ("first_response", "resolution")
+    ]
+    assert await _pending_timers(db, ticket["id"]) == armed
+    async with connection(db) as conn:
+        updated = await conn.fetch(
+            "SELECT payload FROM events WHERE ticket_id = $1 AND type = 'ticket.updated'",
+            ticket["id"],
+        )
+    assert [u["payload"]["changes"] for u in updated] == [
+        {"channel": {"from": "phone", "to": "email"}}
+    ]
+
+
+async def test_a_patch_that_moves_the_policy_syncs_the_timers_to_it(
+    client: httpx.AsyncClient, statements: list[str], db: Database
+) -> None:
+    minutes = {"first_response_minutes": 10, "next_update_minutes": 60, "resolution_minutes": 120}
+    policy = await client.post(
+        "/v1/sla-policies",
+        json={
+            "name": "Email",
+            "position": 5,
+            "conditions": {"channels": ["email"]},
+            "targets": {p: minutes for p in ("critical", "high", "medium", "low")},
+            "calendar_id": 1,
+        },
+    )
+    assert policy.status_code == 201, policy.text
+    ticket = await make_ticket(client, channel="phone")
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    statements.clear()
+    r = await client.patch(
+        f"/v1/tickets/{ticket['id']}", json={"channel": "email"}, headers={"If-Match": etag}
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["sla"]["policy_name"] == "Email"
+    assert len(statements) == 5, statements
+    assert "DELETE FROM timers" in statements[2] and "INSERT INTO timers" in statements[2]
+    async with connection(db) as conn:
+        due = await conn.fetchrow(
+            "SELECT first_response_due_at, resolution_due_at FROM tickets WHERE id = $1",
+            ticket["id"],
+        )
+    breaches = {k: d for k, d in await _pending_timers(db, ticket["id"]) if k.endswith("_breach")}
+    assert breaches == {
+        "first_response_breach": due["first_response_due_at"],
+        "resolution_breach": due["resolution_due_at"],
+    }
+
+
+async def test_a_patch_that_arms_a_timer_already_due_wakes_the_workers_with_its_sync(
+    client: httpx.AsyncClient, statements: list[str], db: Database, clock: FakeClock
+) -> None:
+    ticket = await make_ticket(client, impact="user", urgency="low")  # low: 8 h to respond
+    etag = (await client.get(f"/v1/tickets/{ticket['id']}")).headers["etag"]
+    clock.set(clock.now() + timedelta(hours=3))
+    woken = asyncio.Event()
+    listening = await listen(db.url, TIMERS_CHANNEL, woken.set)
+    try:
+        statements.clear()
+        r = await client.patch(  # now high: the first response was due an hour after opening
+            f"/v1/tickets/{ticket['id']}", json={"urgency": "critical"}, headers={"If-Match": etag}
+        )
+        assert r.status_code == 200, r.text
+        assert r.json()["sla"]["first_response"]["state"] == "breached"
+        assert len(statements) == 5, statements
+        assert "pg_notify" in statements[2] and "INSERT INTO timers" in statements[2]
+        await asyncio.wait_for(woken.wait(), 10)
+    finally:
+        await listening.close()

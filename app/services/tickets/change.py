@@ -4,7 +4,7 @@ syncs the timers, arms retention, writes the history lines and emits the events,
 transaction. A path cannot forget a history line or an event: it never writes one itself."""
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,7 @@ from app.store import tickets as store
 from app.store.events import NewEvent
 from app.store.history import NewLine
 from app.store.interactions import InteractionRow
-from app.store.tickets import Locked, TicketRow
+from app.store.tickets import Locked, TicketRow, with_columns
 
 Changes = Mapping[str, tuple[Any, Any]]
 Events = Sequence[tuple[str, dict[str, Any]]]
@@ -104,7 +104,7 @@ async def apply(
     elif columns:
         # Nothing the clocks are derived from moves (a note, a tag): they, the SLA columns and
         # the timers stay as the last derivation left them, with no statement to check them.
-        stored, written = replace(ticket, **columns), columns
+        stored, written = with_columns(ticket, columns), columns
     if columns or change.rederive:
         await retention.arm_retention(
             conn, ticket.id, closed_at=columns.get("closed_at"), desk=desk, now=at
@@ -117,10 +117,12 @@ async def apply(
     lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
     for type, _ in events:
         outbox.known(type, ticket.id)
-    if derived is not None:
+    if derived is not None and (change.rederive or clocks.moves_timers(written)):
         # Timers are synced by statements of their own, after the ticket's row is locked and
         # before the write: a worker may hold one of them claimed, and waiting for it inside
         # the one write statement (whose parts run in no set order) could deadlock with it.
+        # A change that moved only what chooses the policy, and not the policy nor any due
+        # time, wants the timers the last derivation synced: no statement (clocks.moves_timers).
         await timers.sync_derived(
             conn,
             ticket.id,
