@@ -67,6 +67,21 @@ async def _entry(conn: asyncpg.Connection, table: str, row_id: int, action: str)
     return fields
 
 
+async def _ticket(conn: asyncpg.Connection, subject: str) -> int:
+    """A new ticket with only the columns a ticket must have."""
+    ticket_id: int = await conn.fetchval(
+        """INSERT INTO tickets (subject, type, status, impact, urgency, priority,
+               priority_reason, channel, tier, created_at, updated_at, reopen_count,
+               agent_reply_count, customer_reply_count, interaction_count, version,
+               sla_paused, sla_breached)
+           VALUES ($1, 'incident', 'new', 'user', 'low', 'low', 'x', 'email', 1,
+               now(), now(), 0, 0, 0, 0, 1, false, false)
+           RETURNING id""",
+        subject,
+    )
+    return ticket_id
+
+
 async def test_entries_name_the_fields_the_row_comparison_names(conn: asyncpg.Connection) -> None:
     ticket_id = await conn.fetchval(
         """INSERT INTO tickets (subject, description, type, status, impact, urgency, priority,
@@ -164,15 +179,7 @@ async def test_a_reply_s_headers_and_reminders_are_recorded_as_the_row_compariso
     source = await conn.fetchval(_SOURCE)
     for table in ("outbound_emails", "reminders"):  # compared column by column, not as JSON
         assert f"IF TG_TABLE_NAME = '{table}' THEN" in source
-    ticket_id = await conn.fetchval(
-        """INSERT INTO tickets (subject, type, status, impact, urgency, priority,
-               priority_reason, channel, tier, created_at, updated_at, reopen_count,
-               agent_reply_count, customer_reply_count, interaction_count, version,
-               sla_paused, sla_breached)
-           VALUES ('Printer jams', 'incident', 'open', 'user', 'low', 'low', 'x', 'email', 1,
-               now(), now(), 0, 0, 0, 0, 1, false, false)
-           RETURNING id"""
-    )
+    ticket_id = await _ticket(conn, "Printer jams")
     interaction_id = await conn.fetchval(
         """INSERT INTO interactions (ticket_id, kind, direction, public, author_type, body,
                occurred_at, created_at)
@@ -248,15 +255,7 @@ async def test_a_new_column_is_compared_once_the_trigger_is_written_again(
         await conn.execute("ALTER TABLE interactions ADD COLUMN helpdesk_probe text")
         await conn.execute("SELECT audit_row_rebuild()")
         assert await conn.fetchval(_SOURCE) != source
-        ticket_id = await conn.fetchval(
-            """INSERT INTO tickets (subject, type, status, impact, urgency, priority,
-                   priority_reason, channel, tier, created_at, updated_at, reopen_count,
-                   agent_reply_count, customer_reply_count, interaction_count, version,
-                   sla_paused, sla_breached)
-               VALUES ('Probe', 'incident', 'new', 'user', 'low', 'low', 'x', 'email', 1,
-                   now(), now(), 0, 0, 0, 0, 1, false, false)
-               RETURNING id"""
-        )
+        ticket_id = await _ticket(conn, "Probe")
         interaction_id = await conn.fetchval(
             """INSERT INTO interactions (ticket_id, kind, direction, public, author_type, body,
                    occurred_at, created_at, helpdesk_probe)
