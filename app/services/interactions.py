@@ -133,9 +133,13 @@ async def append(
     `reopen_resolved`: a customer's message reopens a resolved ticket (inbound email's rule)."""
     # An internal interaction with no files needs nothing written before the ticket's change
     # (no thread, follow-up, callback or attachment refers to it): the change's statement
-    # stores it, with the id the lock reserves.
+    # stores it, with the id the lock reserves. A public agent email reply is stored with its
+    # headers, whose Message-ID signs its id: the lock reserves that too.
     with_change = data.direction == "internal" and not data.attachment_ids
-    locked = await tickets.lock_for_change(conn, ticket_id, visible, interaction=with_change)
+    email_reply = mail_threads.is_agent_email_reply(data)
+    locked = await tickets.lock_for_change(
+        conn, ticket_id, visible, interaction=with_change or email_reply
+    )
     if locked is None:
         raise no_ticket(ticket_id)
     ticket = locked.ticket
@@ -154,12 +158,12 @@ async def append(
     new = await new_interaction(conn, ticket, data, occurred_at, actor, at)
     email = None
     if locked.interaction_id is not None:
-        row = store.stored(new, locked.interaction_id)  # written by the change below
-    elif mail_threads.is_agent_email_reply(new):
-        # Stored with its headers, which close the follow-ups it answers, in two statements.
-        row, email = await mail_threads.log_reply(
-            conn, desk, ticket, new, at, closing=reminders.FOLLOW_UP
-        )
+        row = store.stored(new, locked.interaction_id)
+        if email_reply:
+            # Stored with its headers, which close the follow-ups it answers, in one statement.
+            email = await mail_threads.log_reply(
+                conn, desk, ticket, row, closing=reminders.FOLLOW_UP
+            )
     else:
         row = await store.insert(conn, new)
         if new.direction == "outbound":
@@ -200,7 +204,7 @@ async def append(
             lines=lines,
             note="after interaction",
             events=lambda stored: [(INTERACTION_ADDED, interaction_facts(row, stored))],
-            interaction=row if locked.interaction_id is not None else None,
+            interaction=row if with_change else None,  # else stored above
         ),
         actor=actor,
         at=at,

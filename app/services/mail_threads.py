@@ -4,12 +4,12 @@ public agent email reply, and the ticket an inbound message answers."""
 import hashlib
 import hmac
 from dataclasses import dataclass
-from datetime import datetime
 
 from app.db import Connection
 from app.domain import mail_threads
 from app.domain.access import Visibility
 from app.domain.mail import ParsedMail, stored_id
+from app.schemas import InteractionCreate
 from app.schemas.inbound import InboundEmailOut, OutboundEmailOut, ReceivedFileOut
 from app.services import customer_tokens
 from app.services.context import Desk
@@ -28,7 +28,9 @@ async def signing_key(desk: Desk) -> bytes:
     ).digest()
 
 
-def is_agent_email_reply(interaction: NewInteraction) -> bool:
+def is_agent_email_reply(interaction: NewInteraction | InteractionCreate) -> bool:
+    """A public agent email reply: the desk sends it as mail, with headers of its own. Decided
+    from the request as well as from the row (the same fields), so before the ticket's lock."""
     return (
         interaction.kind == "email"
         and interaction.author_type == "agent"
@@ -49,37 +51,19 @@ def outbound_out(row: OutboundEmailRow) -> OutboundEmailOut:
 
 
 async def log_reply(
-    conn: Connection,
-    desk: Desk,
-    ticket: TicketRow,
-    new: NewInteraction,
-    now: datetime,
-    *,
-    closing: str,
-) -> tuple[InteractionRow, OutboundEmailOut]:
-    """Store a public agent email reply and its headers (in the caller's transaction, two
-    statements): it answers the customer's latest message, references the thread so far and is
-    copied to the ticket's `cc` participants. It is the follow-up the ticket's open reminders of
-    kind `closing` asked for: they are done."""
+    conn: Connection, desk: Desk, ticket: TicketRow, reply: InteractionRow, *, closing: str
+) -> OutboundEmailOut:
+    """Store a public agent email reply (its id reserved by the ticket's lock) and its headers,
+    in the caller's transaction and one statement: it answers the customer's latest message,
+    references the thread so far and is copied to the ticket's `cc` participants. It is the
+    follow-up the ticket's open reminders of kind `closing` asked for: they are done."""
     key = await signing_key(desk)
-    reply = await inbound.insert_reply(conn, new)
-    interaction, thread = reply.interaction, reply.thread
-    answered = next((mid for mid, received in thread if received), None)
-    row = OutboundEmailRow(
-        interaction_id=interaction.id,
-        ticket_id=ticket.id,
-        message_id=mail_threads.message_id(
-            key, ticket.id, interaction.id, desk.settings.mail_domain
-        ),
-        in_reply_to=answered or (thread[0][0] if thread else None),
-        references=[mid for mid, _ in reversed(thread)],
+    marks = inbound.ReplyMarks(
+        message_id=mail_threads.message_id(key, ticket.id, reply.id, desk.settings.mail_domain),
         reference_token=mail_threads.reference_token(key, ticket.id),
         subject=mail_threads.reply_subject(ticket.subject, ticket.id),
-        created_at=now,
-        cc=reply.cc,
     )
-    await inbound.insert_outbound(conn, row, closing=closing)
-    return interaction, outbound_out(row)
+    return outbound_out(await inbound.insert_reply(conn, reply, marks, closing=closing))
 
 
 async def outbound_of(conn: Connection, rows: list[InteractionRow]) -> dict[int, OutboundEmailOut]:

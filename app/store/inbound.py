@@ -10,7 +10,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.domain.privacy import ERASED
 from app.store import interactions, participants
-from app.store.interactions import InteractionRow, NewInteraction
+from app.store.interactions import InteractionRow
 from app.store.paging import KeyColumn, Order, Params, fetch_page
 from app.store.visibility import visible_sql
 
@@ -243,40 +243,6 @@ _THREAD = """
     LIMIT 20
 """
 
-# A public agent email reply stored, and in the same statement (one round trip) what its headers
-# are made of, as it was before the reply: the thread it answers and the ticket's copies.
-_INSERT_REPLY = f"""
-    WITH i AS ({interactions.INSERT})
-    SELECT i.id,
-           coalesce(array_agg(m.message_id ORDER BY m.at DESC, m.n DESC)
-                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS thread,
-           coalesce(array_agg(m.inbound ORDER BY m.at DESC, m.n DESC)
-                    FILTER (WHERE m.n IS NOT NULL), '{{}}') AS received,
-           ARRAY({participants.COPIED}) AS cc
-    FROM i LEFT JOIN ({_THREAD}) m ON true  -- no mail yet: one row with none
-    GROUP BY i.id
-"""
-
-
-@dataclass(frozen=True, slots=True)
-class Reply:
-    """A reply as stored, the (message id, received?) pairs of its ticket's mail, newest first,
-    and the addresses it is copied to."""
-
-    interaction: InteractionRow
-    thread: list[tuple[str, bool]]
-    cc: list[str]
-
-
-async def insert_reply(conn: asyncpg.Connection, new: NewInteraction) -> Reply:
-    """Store `new`, a public agent email reply, reading its thread and copies with it."""
-    r = await conn.fetchrow(_INSERT_REPLY, *interactions.values(new))
-    return Reply(
-        interactions.stored(new, r["id"]),
-        list(zip(r["thread"], r["received"], strict=True)),
-        r["cc"],
-    )
-
 
 @dataclass(frozen=True, slots=True)
 class OutboundEmailRow:
@@ -293,35 +259,61 @@ class OutboundEmailRow:
 
 _OUTBOUND = tuple(f.name for f in fields(OutboundEmailRow))
 _QUOTED = ", ".join(f'"{name}"' for name in _OUTBOUND)
-_INSERT_OUTBOUND = f"""
-    INSERT INTO outbound_emails ({_QUOTED})
-    VALUES ({", ".join(f"${i}" for i in range(1, len(_OUTBOUND) + 1))})
-"""
 _OUTBOUND_OF = f"SELECT {_QUOTED} FROM outbound_emails WHERE interaction_id = ANY($1::bigint[])"
 
 
-# The reply is the follow-up the ticket's open reminders of one kind (the last parameter) asked
-# for: they are done, at the reply's moment, in the statement that stores its headers.
-_INSERT_OUTBOUND_CLOSING = f"""
-    WITH closed AS (
-        UPDATE reminders
-        SET status = 'done', done_at = ${_OUTBOUND.index("created_at") + 1}, version = version + 1
-        WHERE ticket_id = ${_OUTBOUND.index("ticket_id") + 1}
-          AND kind = ${len(_OUTBOUND) + 1} AND status = 'open'
+@dataclass(frozen=True, slots=True)
+class ReplyMarks:
+    """What the desk writes on a reply's mail that needs no read: the marks it signs (with the
+    interaction's reserved id) and the subject."""
+
+    message_id: str
+    reference_token: str
+    subject: str
+
+
+# A public agent email reply (its id reserved by the ticket's lock) stored with its headers, in
+# one statement (one round trip): the interaction; its headers, made of the ticket's mail as it
+# was before the reply (every part of a statement reads one snapshot), answering the customer's
+# latest message among the thread's newest 20 (else the newest message), referencing them oldest
+# first and copied to the ticket's `cc` participants; and the ticket's open reminders of one kind
+# closed, at the reply's moment: the reply is the follow-up they asked for. The outbound row's
+# foreign key to the interaction is checked at the statement's end, when both are written.
+# $1 the ticket's id, $2… the interaction (`interactions.values_with_id`), then the marks.
+_MARKS = 2 + interactions.WITH_ID_PARAMETERS
+_REPLY = f"""
+    WITH i AS ({interactions.insert_with_id_sql(2)}),
+    m AS MATERIALIZED ({_THREAD}),
+    closed AS (
+        UPDATE reminders SET status = 'done', done_at = ${_MARKS + 3}, version = version + 1
+        WHERE ticket_id = $1 AND kind = ${_MARKS + 4} AND status = 'open'
     )
-    {_INSERT_OUTBOUND}
+    INSERT INTO outbound_emails ({_QUOTED})
+    SELECT $2, $1, ${_MARKS},
+           coalesce((SELECT message_id FROM m WHERE inbound ORDER BY at DESC, n DESC LIMIT 1),
+                    (SELECT message_id FROM m ORDER BY at DESC, n DESC LIMIT 1)),
+           ARRAY(SELECT message_id FROM m ORDER BY at, n),
+           ${_MARKS + 1}, ${_MARKS + 2}, ${_MARKS + 3}, ARRAY({participants.COPIED})
+    RETURNING {_QUOTED}
 """
 
 
-async def insert_outbound(
-    conn: asyncpg.Connection, row: OutboundEmailRow, *, closing: str | None = None
-) -> None:
-    """Store a reply's headers; `closing`: close the ticket's open reminders of that kind."""
-    values = [getattr(row, name) for name in _OUTBOUND]
-    if closing is None:
-        await conn.execute(_INSERT_OUTBOUND, *values)
-    else:
-        await conn.execute(_INSERT_OUTBOUND_CLOSING, *values, closing)
+async def insert_reply(
+    conn: asyncpg.Connection, interaction: InteractionRow, marks: ReplyMarks, *, closing: str
+) -> OutboundEmailRow:
+    """Store `interaction`, a public agent email reply whose id was reserved, with its headers
+    (`marks` and the thread it answers), closing the ticket's open reminders of kind `closing`."""
+    r = await conn.fetchrow(
+        _REPLY,
+        interaction.ticket_id,
+        *interactions.values_with_id(interaction),
+        marks.message_id,
+        marks.reference_token,
+        marks.subject,
+        interaction.created_at,
+        closing,
+    )
+    return OutboundEmailRow(*r)
 
 
 async def outbound_of(
