@@ -1,7 +1,8 @@
 """The commonest writes change no column of the ticket that one of its indexes reads, so that
 PostgreSQL can keep the new row version beside the old one (a HOT update) and add no entry to
 any of the ticket's indexes, three of them GIN. What moves with every write (which transaction
-wrote it, `updated_at`, the nearest deadline) is indexed in ticket_keys instead."""
+wrote it, `updated_at`, the nearest deadline) is indexed in ticket_keys instead, and the lists
+sorted by those keys read the tickets through it."""
 
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -9,7 +10,8 @@ from typing import Any
 import httpx
 
 from app.db import Database
-from tests.api.factories import log, make_ticket
+from tests.api.conftest import client_for, new_key
+from tests.api.factories import log, make_agent, make_team, make_ticket
 
 # Each column of tickets that an index names, or that its expression or predicate reads.
 INDEXED = r"""
@@ -85,3 +87,29 @@ async def test_ticket_keys_follow_every_write_of_the_ticket(
         await write()
         async with db.pool.acquire() as conn:
             assert await conn.fetchval(keys, ticket["id"]) is True
+
+
+async def test_a_team_agent_s_list_by_last_write_follows_writes_and_pages_through_them(
+    app,  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient,
+) -> None:
+    ours, theirs = await make_team(client), await make_team(client)
+    agent = await make_agent(client, team_id=ours["id"])
+    mine = [(await make_ticket(client, team_id=ours["id"]))["id"] for _ in range(4)]
+    await make_ticket(client, team_id=theirs["id"])
+    # The oldest is written last: it leads the list by last write, and trails it ascending.
+    await log(client, mine[0], kind="note", direction="internal", public=False)
+    expected = [mine[0], mine[3], mine[2], mine[1]]
+    async with client_for(app, await new_key(app, "agent", agent_id=agent["id"])) as agent_client:
+        seen, cursor = [], None
+        while True:
+            params: dict[str, Any] = {"sort": "-updated_at", "limit": 3}
+            if cursor:
+                params["cursor"] = cursor
+            page = (await agent_client.get("/v1/tickets", params=params)).json()
+            seen += [item["id"] for item in page["items"]]
+            if not (cursor := page["next_cursor"]):
+                break
+        assert seen == expected
+        ascending = await agent_client.get("/v1/tickets", params={"sort": "updated_at"})
+        assert [item["id"] for item in ascending.json()["items"]] == expected[::-1]
