@@ -30,7 +30,7 @@ UNSENT_UPLOAD = "unsent_upload"  # an upload no interaction sent in time: delete
 AUDIT_REPORT = "audit_report"  # build the kept audit report `subject_id` (due when asked for)
 AUDIT_SCHEDULE = "audit_report_schedule"  # the monthly audit report (subject 0: the desk's)
 
-# Kinds that follow from the ticket itself: `sync_derived` keeps exactly the wanted ones.
+# Kinds that follow from the ticket itself: `derived_sync` keeps exactly the wanted ones.
 DERIVED_KINDS = (*SLA_KINDS, FOLLOW_UP, AUTO_CLOSE)
 # Every kind there is: app/services/timer_handlers.py names the handler of each (a test holds
 # the two to each other), and `schedule` refuses any other, since nothing would fire it.
@@ -102,26 +102,19 @@ async def cancel_subject(conn: Connection, kind: str, subject_id: int) -> None:
     await store.cancel_subject(conn, kind, subject_id)
 
 
-async def sync_derived(
-    conn: Connection,
-    ticket_id: int,
-    wanted: Sequence[clocks.TimerSpec],
-    *,
-    now: datetime,
-    wake_within: float,
-) -> None:
-    """Make the ticket's pending derived timers exactly `wanted`: stale ones are deleted, never
-    fired; those already armed are kept; the workers are woken when one armed now is due sooner
-    than they would wake anyway (`wake_payload`). One statement."""
+def derived_sync(
+    wanted: Sequence[clocks.TimerSpec], *, now: datetime, wake_within: float
+) -> store.Sync:
+    """What makes a ticket's pending derived timers exactly `wanted` (stale ones deleted, never
+    fired; those already armed kept; the workers woken when one armed now is due sooner than they
+    would wake anyway), for the change's one statement to carry out (`store.tickets.write_change`)."""
     unknown = [t.kind for t in wanted if t.kind not in KINDS]
     if unknown:
         raise ValueError(f"unknown timer kinds {unknown}")  # a programming error, not input
-    await store.sync(
-        conn,
-        ticket_id,
+    return store.Sync(
         DERIVED_KINDS,
         [(t.kind, t.due_at) for t in wanted],
-        wake=(TIMERS_CHANNEL, now + timedelta(seconds=wake_within)),
+        (TIMERS_CHANNEL, now + timedelta(seconds=wake_within)),
     )
 
 

@@ -15,6 +15,7 @@ from app.domain.access import Visibility
 from app.store import audit, events
 from app.store import history as history_store
 from app.store import interactions as interactions_store
+from app.store import timers as timers_store
 from app.store.events import NewEvent
 from app.store.history import NewLine
 from app.store.paging import Params
@@ -253,11 +254,12 @@ async def update(conn: asyncpg.Connection, ticket_id: int, changes: Mapping[str,
 
 
 @functools.cache
-def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool, interaction: bool) -> str:
-    """The one statement of a change: the ticket's columns, the interaction it logs, its history
-    lines, its events with their webhook deliveries. (Its timers are synced before it, by
-    statements of their own: app/services/tickets/change.py says why.)"""
-    ticket = "$1" if columns else None
+def _change_sql(
+    columns: tuple[str, ...], lines: bool, emits: bool, interaction: bool, timers: bool
+) -> str:
+    """The one statement of a change: the ticket's columns, its timers synced, the interaction
+    it logs, its history lines, its events with their webhook deliveries."""
+    ticket = "$1" if columns or timers else None
     n = itertools.count(2 if ticket else 1)
     ctes, selected = [], []
     if columns:
@@ -265,6 +267,14 @@ def _change_sql(columns: tuple[str, ...], lines: bool, emits: bool, interaction:
         assert not unknown, f"not ticket columns: {unknown}"
         sets = ", ".join(f"{name} = ${next(n)}" for name in columns)
         ctes.append(f"u AS (UPDATE tickets SET {sets} WHERE id = {ticket})")
+    if timers:
+        assert ticket is not None
+        first = next(n)
+        for _ in range(4):
+            next(n)
+        synced, wake = timers_store.sync_sql(ticket, first)
+        ctes += synced
+        selected.append(wake)
     if interaction:
         first = next(n)
         for _ in range(interactions_store.WITH_ID_PARAMETERS - 1):
@@ -299,16 +309,25 @@ async def write_change(
     lines: Sequence[NewLine],
     emitted: Sequence[NewEvent],
     interaction: interactions_store.InteractionRow | None = None,
+    timers: timers_store.Sync | None = None,
 ) -> None:
-    """Write a change in one statement: `columns` (column → value) set on the ticket, the
-    `interaction` (its id reserved) stored, history `lines` and `emitted` events written (with
-    their deliveries). `ticket_id` only matters with columns (history and events name their
-    tickets)."""
-    if not (columns or lines or emitted or interaction):
+    """Write a change in one statement: `columns` (column → value) set on the ticket, its
+    `timers` synced, the `interaction` (its id reserved) stored, history `lines` and `emitted`
+    events written (with their deliveries). `ticket_id` only matters with columns or timers
+    (history and events name their tickets).
+
+    The ticket is locked by the caller, so no worker holds any of its timers: a pass claims
+    only timers of tickets it has locked (store/timers.py), and the parts of this statement,
+    which run in no set order, never wait on one."""
+    if not (columns or lines or emitted or interaction or timers):
         return
-    sql = _change_sql(tuple(columns), bool(lines), bool(emitted), interaction is not None)
-    args: list[Any] = [ticket_id] if columns else []
+    sql = _change_sql(
+        tuple(columns), bool(lines), bool(emitted), interaction is not None, timers is not None
+    )
+    args: list[Any] = [ticket_id] if columns or timers else []
     args += columns.values()
+    if timers is not None:
+        args += timers.parameters
     if interaction is not None:
         args += interactions_store.values_with_id(interaction)
     if lines:

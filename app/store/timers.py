@@ -92,54 +92,56 @@ async def arm_subject(
     await conn.execute(_ARM_SUBJECT, subject_id, kind, due_at)
 
 
-# A ticket's pending timers of `$4` kinds made exactly the `$2`/`$3` ones, in one statement
-# (no read first): the pending ones not wanted are deleted, never fired; the wanted ones are
-# armed unless there already, pending or fired (the unique key). The keys deleted and the keys
-# armed never meet. When one armed now is due before `$6`, the workers on channel `$5` are woken
-# (NOTIFY, delivered on commit) by the same statement; it returns the earliest armed moment.
-_SYNC = """
-    WITH wanted AS (
-        SELECT x.kind, x.due_at FROM unnest($2::text[], $3::timestamptz[]) AS x(kind, due_at)
-    ),
-    stale AS (
-        DELETE FROM timers t
-        WHERE t.ticket_id = $1 AND t.fired_at IS NULL AND t.kind = ANY($4::text[])
-          AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.kind = t.kind AND w.due_at = t.due_at)
-    ),
-    armed AS (
-        INSERT INTO timers (ticket_id, kind, due_at, created_at)
-        SELECT $1, w.kind, w.due_at, now() FROM wanted w
-        ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
-        RETURNING due_at
-    ),
-    soonest AS (SELECT min(due_at) AS due_at FROM armed)
-    SELECT due_at, CASE WHEN due_at < $6 THEN pg_notify($5, to_json(due_at) #>> '{}') END
-    FROM soonest
-"""
-
-
-async def sync(
-    conn: asyncpg.Connection,
-    ticket_id: int,
-    kinds: Sequence[str],
-    wanted: Sequence[tuple[str, datetime]],
-    *,
-    wake: tuple[str, datetime],
-) -> datetime | None:
-    """Make the ticket's pending timers of `kinds` exactly `wanted`; `wake` = (channel, before):
-    NOTIFY the channel when a timer armed now is due before `before`. The earliest moment armed
-    now (None: none was)."""
-    channel, before = wake
-    soonest: datetime | None = await conn.fetchval(
-        _SYNC,
-        ticket_id,
-        [k for k, _ in wanted],
-        [d for _, d in wanted],
-        list(kinds),
-        channel,
-        before,
+# A ticket's pending timers of some kinds made exactly the wanted ones, as parts (CTEs) of a
+# statement (no read first): the pending ones not wanted are deleted, never fired; the wanted ones
+# are armed unless there already, pending or fired (the unique key). The keys deleted and the
+# keys armed never meet. When one armed now is due before a moment, the workers on a channel are
+# woken (pg_notify, delivered at commit) with its instant. Part of a ticket change's one
+# statement (store/tickets.write_change).
+def sync_sql(ticket: str, first: int) -> tuple[list[str], str]:
+    """The CTEs syncing `ticket`'s (SQL) timers and the expression waking the workers, over
+    parameters `first`…`first + 4`: the wanted kinds and due times, the kinds synced, the
+    channel and the moment before which an armed timer wakes them (`Sync.parameters`)."""
+    kinds, due, synced, channel, before = (f"${first + i}" for i in range(5))
+    ctes = [
+        f"wanted AS (SELECT x.kind, x.due_at FROM unnest({kinds}::text[], {due}::timestamptz[])"
+        " AS x(kind, due_at))",
+        f"""stale AS (
+            DELETE FROM timers t
+            WHERE t.ticket_id = {ticket} AND t.fired_at IS NULL AND t.kind = ANY({synced}::text[])
+              AND NOT EXISTS (SELECT 1 FROM wanted w WHERE w.kind = t.kind AND w.due_at = t.due_at)
+        )""",
+        f"""armed AS (
+            INSERT INTO timers (ticket_id, kind, due_at, created_at)
+            SELECT {ticket}, w.kind, w.due_at, now() FROM wanted w
+            ON CONFLICT ON CONSTRAINT timers_ticket_kind_due_key DO NOTHING
+            RETURNING due_at
+        )""",
+    ]
+    wake = (
+        f"(SELECT CASE WHEN min(due_at) < {before}"
+        f" THEN pg_notify({channel}, to_json(min(due_at)) #>> '{{}}') END FROM armed)"
     )
-    return soonest
+    return ctes, wake
+
+
+@dataclass(frozen=True, slots=True)
+class Sync:
+    """What a sync makes of a ticket's pending timers of `kinds`: exactly `wanted` (kind, due
+    time); `wake` = (channel, before): NOTIFY the channel when one armed is due before `before`."""
+
+    kinds: Sequence[str]
+    wanted: Sequence[tuple[str, datetime]]
+    wake: tuple[str, datetime]
+
+    @property
+    def parameters(self) -> list[object]:
+        return [
+            [k for k, _ in self.wanted],
+            [d for _, d in self.wanted],
+            list(self.kinds),
+            *self.wake,
+        ]
 
 
 _CANCEL = """

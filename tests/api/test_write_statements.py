@@ -1,5 +1,5 @@
 """The busiest writes stay few round trips: a PATCH and an internal note each write the ticket's
-columns, history and events in one statement after one locking read, and the timers' sync (which
+columns, history and events in one statement after one locking read, with the timers' sync (which
 wakes the workers itself when it must) when the change can move them; a public email reply adds
 one statement that stores it with its headers."""
 
@@ -77,7 +77,7 @@ async def test_an_internal_note_is_a_lock_and_one_write_that_stores_it(
     assert [(i["id"], i["body"]) for i in listed] == [(note["id"], "Spooler log.")]
 
 
-async def test_a_public_email_reply_is_a_lock_one_statement_of_its_own_the_timers_and_one_write(
+async def test_a_public_email_reply_is_a_lock_one_statement_of_its_own_and_one_write(
     client: httpx.AsyncClient, statements: list[str]
 ) -> None:
     ticket = await make_ticket(client)
@@ -88,12 +88,13 @@ async def test_a_public_email_reply_is_a_lock_one_statement_of_its_own_the_timer
     assert "nextval" in statements[1], statements  # the lock reserves the reply's id
     body = statements[2:-2]  # after the lock, before the ticket's write
     # The interaction with its headers, the thread and copies they are made of and the
-    # follow-ups it closes; the timers' sync (the stale deleted, the wanted armed).
+    # follow-ups it closes.
     assert "INSERT INTO interactions" in body[0] and "INSERT INTO outbound_emails" in body[0]
     assert "UPDATE reminders" in body[0], body
-    assert "DELETE FROM timers" in body[1] and "INSERT INTO timers" in body[1], body
-    assert len(body) == 2, statements
+    assert len(body) == 1, statements
     assert "INSERT INTO interactions" not in statements[-2], statements  # stored once
+    # The write syncs the timers (the stale deleted, the wanted armed) in its own statement.
+    assert "DELETE FROM timers" in statements[-2] and "INSERT INTO timers" in statements[-2]
     third = await log(client, ticket["id"], body="Third answer.")
     assert reply["email"]["in_reply_to"] is not None
     assert reply["email"]["message_id"] == third["email"]["in_reply_to"]
@@ -158,7 +159,7 @@ async def test_an_email_reply_closes_its_ticket_s_open_follow_ups_and_nothing_el
     assert by_ticket[other["id"]]["status"] == "open"
 
 
-async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_statement(
+async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_its_one_write(
     client: httpx.AsyncClient, statements: list[str], db: Database
 ) -> None:
     ticket = await make_ticket(client, impact="user", urgency="low")
@@ -168,8 +169,8 @@ async def test_a_patch_that_moves_the_clocks_rearms_its_timers_in_one_more_state
         f"/v1/tickets/{ticket['id']}", json={"urgency": "high"}, headers={"If-Match": etag}
     )
     assert r.status_code == 200, r.text
-    assert len(statements) == 5, statements
-    assert "DELETE FROM timers" in statements[2] and "INSERT INTO timers" in statements[2]
+    assert len(statements) == 4, statements
+    assert "DELETE FROM timers" in statements[2] and "UPDATE tickets" in statements[2]
     assert r.json()["priority"] != ticket["priority"]
     async with connection(db) as conn:
         armed = await conn.fetch(
@@ -251,8 +252,8 @@ async def test_a_patch_that_moves_the_policy_syncs_the_timers_to_it(
     )
     assert r.status_code == 200, r.text
     assert r.json()["sla"]["policy_name"] == "Email"
-    assert len(statements) == 5, statements
-    assert "DELETE FROM timers" in statements[2] and "INSERT INTO timers" in statements[2]
+    assert len(statements) == 4, statements
+    assert "DELETE FROM timers" in statements[2] and "UPDATE tickets" in statements[2]
     async with connection(db) as conn:
         due = await conn.fetchrow(
             "SELECT first_response_due_at, resolution_due_at FROM tickets WHERE id = $1",
@@ -265,7 +266,7 @@ async def test_a_patch_that_moves_the_policy_syncs_the_timers_to_it(
     }
 
 
-async def test_a_patch_that_arms_a_timer_already_due_wakes_the_workers_with_its_sync(
+async def test_a_patch_that_arms_a_timer_already_due_wakes_the_workers_with_its_write(
     client: httpx.AsyncClient, statements: list[str], db: Database, clock: FakeClock
 ) -> None:
     ticket = await make_ticket(client, impact="user", urgency="low")  # low: 8 h to respond
@@ -280,7 +281,7 @@ async def test_a_patch_that_arms_a_timer_already_due_wakes_the_workers_with_its_
         )
         assert r.status_code == 200, r.text
         assert r.json()["sla"]["first_response"]["state"] == "breached"
-        assert len(statements) == 5, statements
+        assert len(statements) == 4, statements
         assert "pg_notify" in statements[2] and "INSERT INTO timers" in statements[2]
         await asyncio.wait_for(woken.wait(), 10)
     finally:

@@ -117,18 +117,14 @@ async def apply(
     lines = [*change.lines, *history.changes(ticket.id, actor, at, recorded, note=change.note)]
     for type, _ in events:
         outbox.known(type, ticket.id)
+    synced = None
     if derived is not None and (change.rederive or clocks.moves_timers(written)):
-        # Timers are synced by statements of their own, after the ticket's row is locked and
-        # before the write: a worker may hold one of them claimed, and waiting for it inside
-        # the one write statement (whose parts run in no set order) could deadlock with it.
-        # A change that moved only what chooses the policy, and not the policy nor any due
-        # time, wants the timers the last derivation synced: no statement (clocks.moves_timers).
-        await timers.sync_derived(
-            conn,
-            ticket.id,
-            derived.timers,
-            now=at,
-            wake_within=desk.settings.worker_max_sleep_seconds,
+        # The timers are synced by the write's own statement (the caller's lock on the ticket
+        # keeps every worker off its timers). A change that moved only what chooses the policy,
+        # and not the policy nor any due time, wants the timers the last derivation synced: no
+        # sync (clocks.moves_timers).
+        synced = timers.derived_sync(
+            derived.timers, now=at, wake_within=desk.settings.worker_max_sleep_seconds
         )
     await store.write_change(
         conn,
@@ -137,6 +133,7 @@ async def apply(
         lines,
         [NewEvent(type, ticket.id, payload, at) for type, payload in events],
         change.interaction,
+        synced,
     )
     return Applied(stored, derived)
 
