@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import socket
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,13 @@ class Stream:
                 event = httpx.Response(200, content="\n".join(block.data)).json()
                 found.append({"sse_id": block.id, "sse_event": block.event} | event)
         return found
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    """Until `condition` holds (a count the server keeps), at most WAIT seconds."""
+    async with asyncio.timeout(WAIT):
+        while not condition():  # noqa: ASYNC110 (a count, not an event)
+            await asyncio.sleep(0.01)
 
 
 @contextlib.asynccontextmanager
@@ -504,7 +511,9 @@ async def test_streams_of_different_callers_each_get_what_their_feed_shows(
                 origin = await s.block()
                 assert origin is not None and origin.id is not None
                 streams[name] = (s, origin.id)
-            assert served.app.state.event_streams.following == len(callers)
+            # Each stream follows the tail once the tail has moved past what was running
+            # when it opened (until then it reads from the table).
+            await until(lambda: served.app.state.event_streams.following == len(callers))
             mine = await make_ticket(admin, team_id=ours["id"])
             yours = await make_ticket(admin, team_id=theirs["id"])
             nobodys = await make_ticket(admin)
@@ -886,11 +895,6 @@ async def test_a_follower_that_falls_behind_reads_on_from_the_table(fresh_databa
             count,
         )
         return ids
-
-    async def until(condition: Any) -> None:
-        async with asyncio.timeout(WAIT):
-            while not condition():  # noqa: ASYNC110 (a count, not an event)
-                await asyncio.sleep(0.01)
 
     try:
         async with asyncio.timeout(WAIT):
