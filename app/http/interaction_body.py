@@ -1,6 +1,7 @@
 """A new interaction's request body: its JSON alone, or multipart/form-data with the JSON in an
 `interaction` part and the files it carries in `files` parts, spooled to disk as they arrive."""
 
+import contextlib
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from app.errors import PayloadTooLarge, UnprocessableEntity
-from app.http.deps import Call, WriteCall, fill_customer_reply, is_form, request_json
+from app.http.deps import Call, fill_customer_reply, is_form, request_json
 from app.schemas import InteractionCreate
 from app.services.attachments import SentFile
 from app.settings import Settings
@@ -111,16 +112,33 @@ async def _sent(request: Request, call: Call) -> SentInteraction:
     return SentInteraction(_validated(body, ("interaction",)), files)
 
 
-async def sent_interaction(request: Request, call: WriteCall) -> AsyncIterator[SentInteraction]:
-    try:
-        yield await _sent(request, call)
-    finally:
-        form = getattr(request.state, "interaction_form", None)
-        if form is not None:
-            await form.close()
+class InteractionBody:
+    """The request's body, read by the route once it knows its caller (a customer's reply is
+    filled in from their token): a dependency of the request alone, so the route is answered
+    without FastAPI's general solver (DirectRoute)."""
+
+    __slots__ = ("_request",)
+
+    def __init__(self, request: Request) -> None:
+        self._request = request
+
+    @contextlib.asynccontextmanager
+    async def read(self, call: Call) -> AsyncIterator[SentInteraction]:
+        """The interaction and its files, the form's spooled files closed when done."""
+        request = self._request
+        try:
+            yield await _sent(request, call)
+        finally:
+            form = getattr(request.state, "interaction_form", None)
+            if form is not None:
+                await form.close()
 
 
-InteractionSent = Annotated[SentInteraction, Depends(sent_interaction)]
+async def interaction_body(request: Request) -> InteractionBody:
+    return InteractionBody(request)
+
+
+InteractionSent = Annotated[InteractionBody, Depends(interaction_body)]
 
 # The route reads its body itself, so FastAPI lists no schema for it: app.http.problems adds
 # InteractionCreate to the components (BODY_SCHEMAS).

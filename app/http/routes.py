@@ -5,12 +5,14 @@ parameters are resolved without FastAPI's general dependency solver (DirectRoute
 
 import functools
 import inspect
+import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Request, Response, params
 from fastapi import routing as fastapi_routing
 from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_body_to_args, request_params_to_args
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
@@ -41,6 +43,12 @@ def creates(
         @functools.wraps(handler)
         async def endpoint(*args: Any, **kwargs: Any) -> Response:
             return written(await handler(*args, **kwargs))
+
+        # The handler's parameters, and what the endpoint returns: a Response (DirectRoute
+        # serves such routes itself).
+        endpoint.__signature__ = inspect.signature(handler).replace(  # type: ignore[attr-defined]
+            return_annotation=Response
+        )
 
         router.post(
             path,
@@ -86,13 +94,16 @@ def lists(
 class DirectRoute(APIRoute):
     """A route answered without FastAPI's general dependency solver when all it asks of the
     request is what the solver would give it in a few lines: dependencies that take only the
-    request (the `Call`, a query model) and path parameters, with a handler that returns its
-    own Response. Resolved the same way and in the same order (the dependencies, each raising
-    its own error, then the path parameters, each checked by its own ModelField as FastAPI
-    checks it, into the same 422), without what the solver does for the routes that need it
-    (bodies, headers, cookies, yield dependencies, caches, scopes), which was a sixth to a
-    quarter of a ticket read's CPU in the app. Any other route of a router using this class, and
-    any request while the app overrides dependencies, is handled by FastAPI as usual
+    request (the `Call`, a query model), path parameters, scalar headers and one JSON body
+    model, with a handler that returns its own Response. Resolved the same way and in the same
+    order (the dependencies, each raising its own error, then the path parameters, each checked
+    by its own ModelField as FastAPI checks it, then the headers and the body, by FastAPI's own
+    functions, into the same 422), without what the solver does for the routes that need it
+    (cookies, query parameters, forms, yield dependencies, caches, scopes), which was a sixth to
+    a quarter of a ticket read's CPU in the app and more of a write's. A body is read here only
+    when it is non-empty JSON sent as `application/json`; any other body (none, another
+    type, malformed) is left to FastAPI to refuse or read, as is any other route of a router
+    using this class and any request while the app overrides dependencies
     (tests/test_direct_route.py holds the two to each other)."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
@@ -101,6 +112,15 @@ class DirectRoute(APIRoute):
         dependant = effective.dependant
         if not _direct(dependant) or self.dependencies:
             return general
+        bodies = list(dependant.body_params)
+        if bodies and (
+            len(bodies) != 1
+            or getattr(effective, "_embed_body_fields", True)
+            or isinstance(bodies[0].field_info, params.Form)
+            or not _is_model(bodies[0].field_info.annotation)
+        ):
+            return general
+        headers = list(dependant.header_params)
         # Dependencies overridden on the app (tests may): the solver knows how.
         overrides = effective.dependency_overrides_provider
         endpoint = dependant.call
@@ -112,6 +132,16 @@ class DirectRoute(APIRoute):
         async def handle(request: Request) -> Response:
             if overrides is not None and getattr(overrides, "dependency_overrides", None):
                 return await general(request)
+            body: Any = None
+            if bodies:
+                # FastAPI reads the body before the dependencies run; so does this.
+                raw = await request.body()
+                if not raw or not _json_type(request.headers.get("content-type")):
+                    return await general(request)
+                try:
+                    body = json.loads(raw)
+                except ValueError:  # malformed, or not UTF-8: FastAPI's own refusal
+                    return await general(request)
             values: dict[str, Any] = {}
             for name, call in resolved:
                 values[name] = await call(request)
@@ -122,8 +152,16 @@ class DirectRoute(APIRoute):
                     errors.extend(wrong)
                 else:
                     values[name] = value
+            if headers:
+                found, wrong = request_params_to_args(headers, request.headers)
+                values.update(found)
+                errors.extend(wrong)
+            if bodies:
+                found, wrong = await request_body_to_args(bodies, body, False)
+                values.update(found)
+                errors.extend(wrong)
             if errors:
-                raise RequestValidationError(errors)
+                raise RequestValidationError(errors, body=body)
             response: Response = await endpoint(**values)
             return response
 
@@ -150,9 +188,7 @@ def _direct(dependant: Dependant) -> bool:
         return False
     if (
         dependant.query_params
-        or dependant.header_params
         or dependant.cookie_params
-        or dependant.body_params
         or dependant.request_param_name
         or dependant.websocket_param_name
         or dependant.http_connection_param_name
@@ -163,11 +199,23 @@ def _direct(dependant: Dependant) -> bool:
         return False
     if any(_is_model(f.field_info.annotation) for f in dependant.path_params):
         return False
+    if any(_is_model(f.field_info.annotation) for f in dependant.header_params):
+        return False
     calls = [d.call for d in dependant.dependencies]
     # A dependency named twice is called once by the solver (its cache): left to it.
     if len(set(map(id, calls))) != len(calls):
         return False
     return all(_request_only(d) for d in dependant.dependencies)
+
+
+@functools.lru_cache(maxsize=64)
+def _json_type(content_type: str | None) -> bool:
+    """Whether the body is sent as `application/json` (parameters allowed), the type every
+    client of this API sends; FastAPI's rules for any other stay FastAPI's."""
+    if content_type is None:
+        return False
+    kind, _, _ = content_type.partition(";")
+    return kind.strip().lower() == "application/json"
 
 
 def _is_model(annotation: Any) -> bool:

@@ -258,7 +258,7 @@ async def list_links(
     openapi_extra=JSON_OR_FORM,
 )
 async def log_interaction(
-    call: WriteCall, ticket_id: PathId, sent: InteractionSent, key: IdempotencyKey = None
+    call: WriteCall, ticket_id: PathId, body: InteractionSent, key: IdempotencyKey = None
 ) -> Response:
     """Log a call, email, chat, note or callback. A customer's portal token adds the customer's
     own public reply and gets it back as `CustomerInteractionOut`; its `external_id` returns
@@ -266,28 +266,29 @@ async def log_interaction(
     Files come with it as `multipart/form-data` (the JSON in an `interaction` part, each file
     in a `files` part), stored in the same transaction: a file over its limit is a 413 naming
     its part and nothing is written."""
-    if call.caller.customer_id is not None:
-        reply = await portal.reply(
+    async with body.read(call) as sent:
+        if call.caller.customer_id is not None:
+            reply = await portal.reply(
+                call.desk,
+                ticket_id,
+                sent.data,
+                actor=call.caller,
+                visible=call.visible,
+                now=call.now,
+                files=sent.files,
+            )
+            return written(reply)
+        result = await interactions.log_interaction(
             call.desk,
             ticket_id,
             sent.data,
             actor=call.caller,
             visible=call.visible,
             now=call.now,
+            idempotency_key=key,
             files=sent.files,
         )
-        return written(reply)
-    result = await interactions.log_interaction(
-        call.desk,
-        ticket_id,
-        sent.data,
-        actor=call.caller,
-        visible=call.visible,
-        now=call.now,
-        idempotency_key=key,
-        files=sent.files,
-    )
-    return written(result)
+        return written(result)
 
 
 @router.get(
