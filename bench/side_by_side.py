@@ -22,7 +22,6 @@ default 6 s per phase, plus a minute to start.
 import argparse
 import asyncio
 import os
-import random
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,6 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -40,7 +38,7 @@ import httpx  # noqa: E402
 import psutil  # noqa: E402
 
 from bench import harness  # noqa: E402
-from bench.tickets import SERVICE_ENVIRONMENT, admin_key, wait_ready  # noqa: E402
+from bench.tickets import SERVICE_ENVIRONMENT, admin_key, ticket_body, wait_ready  # noqa: E402
 
 PORTS = {"before": 18191, "after": 18192}
 TICKETS_PER_PHASE = 100  # each writing phase cycles over tickets of its own
@@ -51,18 +49,6 @@ EMAIL = {
     "public": True,
     "body": "Hello, a technician replaces the feed roller this afternoon. Regards, the desk.",
 }
-
-
-def ticket(i: int) -> dict[str, Any]:
-    return {
-        "subject": f"Printer {i} jams on every second page",
-        "description": "Since this morning the printer on floor 3 jams. " * 2,
-        "impact": random.choice(["user", "department"]),
-        "urgency": random.choice(["low", "medium", "high"]),
-        "channel": "email",
-        "tags": ["printer"],
-        "customer": {"name": f"Customer {i % 50}", "email": f"customer{i % 50}@example.com"},
-    }
 
 
 @dataclass
@@ -122,7 +108,7 @@ def serve(side: Side, url: str) -> subprocess.Popen[bytes]:
 
 
 async def create(side: Side, i: int) -> None:
-    r = await side.http.post("/v1/tickets", json=ticket(i))
+    r = await side.http.post("/v1/tickets", json=ticket_body(i))
     assert r.status_code == 201, r.text
     side.ids.append(r.json()["id"])
     side.etags[side.ids[-1]] = r.headers["etag"]
