@@ -6,6 +6,7 @@ import asyncpg
 
 from app.domain.access import Visibility
 from app.store.paging import Params, fetch_feed
+from app.store.tickets import WITH_KEYS
 from app.store.visibility import visible_sql
 
 # What a BI tool reads of a ticket: its classification, people by id, instants and counts; not
@@ -51,7 +52,7 @@ async def changed_tickets(
         conn,
         columns=", ".join(EXPORTED),
         # Its last write's position (ticket_keys) leads: the feed walks its (txid, id) index.
-        source="ticket_keys JOIN tickets USING (id)",
+        source=WITH_KEYS,
         where=[limit_to] if limit_to else [],
         params=p,
         listing="tickets-export",

@@ -10,7 +10,7 @@ import asyncpg
 from app.domain.access import Visibility
 from app.store import audit
 from app.store.paging import KeyColumn, Order, Params, fetch_page
-from app.store.tickets import sla_state_sql
+from app.store.tickets import WITH_KEYS, sla_state_sql
 from app.store.visibility import visible_sql
 
 
@@ -75,10 +75,7 @@ ORDERS = {sort: _order(sort) for sort in SORTS}
 # A sort by a key that moves with the ticket's writes reads the tickets through ticket_keys,
 # whose indexes have that order (the ticket's own row keeps none, so that most writes leave
 # its indexes alone).
-SOURCES = {
-    sort: "ticket_keys JOIN tickets USING (id)"
-    for sort in ("updated_at", "-updated_at", "sla_due_at")
-}
+SOURCES = dict.fromkeys(("updated_at", "-updated_at", "sla_due_at"), WITH_KEYS)
 
 
 def _state_case(states: dict[str, str], order: Sequence[str]) -> str:

@@ -97,6 +97,9 @@ class TicketRow(NewTicket):
 NEW_COLUMNS = tuple(f.name for f in fields(NewTicket))
 COLUMNS = (*NEW_COLUMNS, "id")
 SELECT = f"SELECT {', '.join(COLUMNS)} FROM tickets"
+# The tickets with the keys that move with their writes (ticket_keys, migration 0035): the source
+# of a read in the order of one of those keys, which only ticket_keys' indexes have.
+WITH_KEYS = "ticket_keys JOIN tickets USING (id)"
 
 
 _NEW_VALUES = attrgetter(*NEW_COLUMNS)
