@@ -23,7 +23,7 @@ class InboundEmail(SQLModel, table=True):
     # appended | reopened | created | follow_up | recorded | duplicate | held | rejected
     outcome: str = Field(sa_type=String(20))
     threaded_by: str | None = Field(default=None, sa_type=String(20))
-    ticket_id: int | None = reference("tickets.id")
+    ticket_id: int | None = reference("tickets.id", index=False)  # inbound_emails_thread_idx
     interaction_id: int | None = reference("interactions.id", index=False)
     followed_ticket_id: int | None = reference("tickets.id", index=False)
     sender_email: str | None = Field(default=None, sa_type=String(320))
@@ -49,6 +49,8 @@ class InboundEmail(SQLModel, table=True):
     decided_by_key_id: int | None = reference("api_keys.id", index=False)
     __table_args__ = (
         Index("inbound_emails_held_idx", "id", postgresql_where=sql("outcome = 'held'")),
+        # A ticket's messages, newest last: a reply's thread is read backwards from the newest.
+        Index("inbound_emails_thread_idx", "ticket_id", "received_at", "id"),
     )
 
 
@@ -57,7 +59,7 @@ class OutboundEmail(SQLModel, table=True):
 
     __tablename__ = "outbound_emails"
     interaction_id: int = Field(sa_type=BigInteger, foreign_key="interactions.id", primary_key=True)
-    ticket_id: int = reference("tickets.id", nullable=False)
+    ticket_id: int = reference("tickets.id", nullable=False, index=False)  # the thread's index
     message_id: str = Field(sa_type=String(400), unique=True)
     in_reply_to: str | None = Field(default=None, sa_type=String(1000))
     references: list[str] = Field(
@@ -69,6 +71,10 @@ class OutboundEmail(SQLModel, table=True):
     # The addresses it is copied to: the ticket's `cc` participants when it was written.
     cc: list[str] = Field(
         default_factory=list, sa_column=Column(ARRAY(Text), nullable=False, server_default="{}")
+    )
+    __table_args__ = (
+        # A ticket's replies, newest last: a reply's thread is read backwards from the newest.
+        Index("outbound_emails_thread_idx", "ticket_id", "created_at", "interaction_id"),
     )
 
 

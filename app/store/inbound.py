@@ -230,14 +230,17 @@ async def is_on_ticket(conn: asyncpg.Connection, ticket_id: int, email: str) -> 
 
 
 # The thread so far, newest first (at most 20): messages received on the ticket and the desk's
-# replies, with the order they sort in.
+# replies, with the order they sort in. Each side is read backwards along its thread index
+# (ticket, time, id), 20 rows at most, whatever the thread's length.
 _THREAD = """
     SELECT message_id, inbound, at, n FROM (
-        SELECT message_id, received_at AS at, id AS n, true AS inbound FROM inbound_emails
-        WHERE ticket_id = $1 AND interaction_id IS NOT NULL
+        (SELECT message_id, received_at AS at, id AS n, true AS inbound FROM inbound_emails
+         WHERE ticket_id = $1 AND interaction_id IS NOT NULL
+         ORDER BY received_at DESC, id DESC LIMIT 20)
         UNION ALL
-        SELECT message_id, created_at, interaction_id, false FROM outbound_emails
-        WHERE ticket_id = $1
+        (SELECT message_id, created_at, interaction_id, false FROM outbound_emails
+         WHERE ticket_id = $1
+         ORDER BY created_at DESC, interaction_id DESC LIMIT 20)
     ) m
     ORDER BY at DESC, n DESC
     LIMIT 20

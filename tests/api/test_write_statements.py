@@ -122,6 +122,26 @@ async def test_an_email_reply_threads_on_the_latest_received_message_and_the_who
     assert third["cc"] == []
 
 
+async def test_an_email_reply_on_a_long_thread_names_its_newest_twenty_messages(
+    client: httpx.AsyncClient,
+) -> None:
+    asked = (await send_email(client, compose_email(message_id="<q1@mail.example.com>"))).json()
+    tid = asked["ticket_id"]
+    thread = ["<q1@mail.example.com>"]
+    for _ in range(10):
+        thread.append((await log(client, tid, body="Still on it."))["email"]["message_id"])
+    again = compose_email(message_id="<q2@mail.example.com>", in_reply_to=thread[-1])
+    assert (await send_email(client, again)).json()["ticket_id"] == tid
+    thread.append("<q2@mail.example.com>")
+    for _ in range(12):
+        thread.append((await log(client, tid, body="Still on it."))["email"]["message_id"])
+    reply = (await log(client, tid, body="Done."))["email"]
+    # Both sides of the thread, read from the newest back: the 20 newest, oldest first.
+    assert len(thread) == 24
+    assert reply["references"] == thread[-20:]
+    assert reply["in_reply_to"] == "<q2@mail.example.com>"
+
+
 async def test_an_email_reply_on_a_ticket_with_no_mail_answers_nothing_and_then_itself(
     client: httpx.AsyncClient,
 ) -> None:
