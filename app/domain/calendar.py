@@ -198,6 +198,13 @@ def add_business_time(cal: BusinessCalendar, start: datetime, seconds: int) -> d
         return start.astimezone(UTC)
     if _is_continuous(cal):
         return _from_seconds(t + seconds)
+    return _added(cal, t, seconds)
+
+
+@lru_cache(maxsize=65_536)
+def _added(cal: BusinessCalendar, t: int, seconds: int) -> datetime:
+    """`add_business_time` from the whole second `t`, remembered: a ticket's due times are the
+    same sums on every read of it (they depend on its history, not on the time of the read)."""
     remaining = seconds
     for s, e in _intervals(cal, _local_date(cal, t) - _ONE_DAY):
         if e <= t:

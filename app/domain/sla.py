@@ -198,9 +198,11 @@ def evaluate(policy: ClockPolicy, timeline: TicketTimeline, now: datetime) -> Sl
     done_since = _done_since(spans) if current in DONE else None
     created = timeline.created_at
     replied = timeline.first_responded_at is not None
+    cal = _Remembered(policy.calendar)
     first = _clock(
         "first_response",
         policy,
+        cal,
         spans,
         created,
         timeline.first_responded_at if replied else done_since,
@@ -210,8 +212,8 @@ def evaluate(policy: ClockPolicy, timeline: TicketTimeline, now: datetime) -> Sl
     reply = timeline.last_public_reply_at or timeline.first_responded_at
     next_update = None
     if reply is not None and current not in DONE:
-        next_update = _clock("next_update", policy, spans, max(reply, created), None, now)
-    resolution = _clock("resolution", policy, spans, created, done_since, now)
+        next_update = _clock("next_update", policy, cal, spans, max(reply, created), None, now)
+    resolution = _clock("resolution", policy, cal, spans, created, done_since, now)
     pauses = tuple(
         Pause(_utc(s), _utc(e) if e is not None else None, status)
         for s, e, status in spans
@@ -374,9 +376,31 @@ def _done_since(spans: list[_Span]) -> datetime:
     return since
 
 
+class _Remembered:
+    """The policy's calendar for one evaluation, remembering the business time between two
+    instants: the clocks measure the same stretches again (first response and resolution both
+    from creation; a stopped clock's time used, then its due and warning instants)."""
+
+    __slots__ = ("_between", "_calendar")
+
+    def __init__(self, calendar: BusinessTime) -> None:
+        self._calendar = calendar
+        self._between: dict[tuple[datetime, datetime], int] = {}
+
+    def add(self, start: datetime, seconds: int) -> datetime:
+        return self._calendar.add(start, seconds)
+
+    def between(self, start: datetime, end: datetime) -> int:
+        seconds = self._between.get((start, end))
+        if seconds is None:
+            seconds = self._between[start, end] = self._calendar.between(start, end)
+        return seconds
+
+
 def _clock(
     metric: Metric,
     policy: ClockPolicy,
+    cal: BusinessTime,
     spans: list[_Span],
     start: datetime,
     stop: datetime | None,
@@ -384,7 +408,6 @@ def _clock(
     *,
     unanswered: bool = False,
 ) -> MetricClock:
-    cal = policy.calendar
     target = policy.targets.of(metric)
     if stop is not None:
         stop = max(stop, start)

@@ -784,3 +784,39 @@ def test_a_pause_never_hides_a_breach(
         else:
             assert clock.warning_at is not None and clock.warning_at <= clock.due_at
             assert TimerSpec(f"{metric}_breach", clock.due_at) in due_timers(report)
+
+
+class Counting(Elapsed):
+    """Elapsed, counting what it is asked."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[datetime, datetime]] = []
+
+    def between(self, start: datetime, end: datetime) -> int:
+        self.asked.append((start, end))
+        return super().between(start, end)
+
+
+def test_an_evaluation_measures_each_stretch_of_business_time_once() -> None:
+    # First response and resolution both run from creation; a stopped clock's time used is
+    # also the first stretch its due and warning instants are reached through.
+    cal = Counting()
+    policy = ClockPolicy(Targets(HOUR, 4 * HOUR, 8 * HOUR), cal)
+    timeline = TicketTimeline(
+        created_at=t(),
+        statuses=(StatusChange(t(), "new"), StatusChange(t(minutes=5), "open")),
+        first_responded_at=t(minutes=30),
+        last_public_reply_at=t(hours=1),
+    )
+    report = evaluate(policy, timeline, t(hours=2))
+    assert len(cal.asked) == len(set(cal.asked)) > 0
+    assert report == evaluate(
+        ClockPolicy(Targets(HOUR, 4 * HOUR, 8 * HOUR), Elapsed()), timeline, t(hours=2)
+    )
+
+
+def test_office_hours_due_times_are_summed_once_per_start_and_amount() -> None:
+    # A ticket's due times depend on its history alone: every later read asks the same sums.
+    due = OFFICE.add(ams(2026, 3, 6, 16, 30), 3 * HOUR)
+    assert due == ams(2026, 3, 9, 11, 30)
+    assert OFFICE.add(ams(2026, 3, 6, 16, 30), 3 * HOUR) is due
