@@ -10,7 +10,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from app.clock import Clock, SystemClock
 from app.db import Database, Limits, connect
-from app.http import problems
+from app.http import dispatch, problems
 from app.http.middleware import Preflights, RequestBodies, RequestEdge
 from app.routers import (
     attachments,
@@ -181,7 +181,7 @@ def create_app(
         )
     app.add_middleware(Preflights, allowed=settings.cors_origins)
     app.add_middleware(RequestEdge)
-    for router in (
+    routers = (
         health.router,
         tickets.router,
         interactions.router,
@@ -208,6 +208,8 @@ def create_app(
         qa.router,
         kb.router,
         reports.router,
-    ):
+    )
+    for router in routers:
         app.include_router(router)
+    dispatch.by_prefix(app, routers)
     return app

@@ -1,0 +1,111 @@
+"""Requests served by the first two segments of their path (app.http.dispatch) reach the route
+the app's own router would choose, and get its answer: every documented path with every method,
+with a trailing slash and with a segment more, and paths of no route."""
+
+import re
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.http import dispatch
+
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+
+
+class Recording:
+    """The app, remembering the route each request was served by."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.routes: list[Any] = []
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] == "http":
+            self.routes.append(scope.get("route"))
+
+
+@pytest.fixture
+async def recording(app) -> AsyncIterator[tuple[Recording, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
+    recording = Recording(app)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=recording), base_url="http://test"
+    ) as client:
+        yield recording, client
+
+
+def _paths(app) -> list[str]:  # type: ignore[no-untyped-def]
+    documented = [re.sub(r"\{[^}]+\}", "1", path) for path in app.openapi()["paths"]]
+    more = [p + "/" for p in documented] + [p + "/x" for p in documented]
+    nowhere = ["/", "/v1", "/v1/", "/v2/tickets", "/v1/nowhere", "/v1/ticket", "/healthz/x", "/x/y"]
+    own = ["/openapi.json", "/docs", "/redoc", "/docs/oauth2-redirect", "/openapi.json/"]
+    return [*documented, *more, *nowhere, *own]
+
+
+async def test_every_path_reaches_the_route_and_answer_the_app_s_router_gives(
+    app,  # type: ignore[no-untyped-def]
+    recording: tuple[Recording, httpx.AsyncClient],
+) -> None:
+    served, client = recording
+    by_prefix = app.router.middleware_stack
+    assert isinstance(by_prefix, dispatch.ByPrefix)
+    paths = _paths(app)
+    assert len(paths) > 300
+    answers: dict[str, list[tuple[Any, ...]]] = {}
+    for name, stack in (("by prefix", by_prefix), ("app's router", by_prefix.fallback)):
+        app.router.middleware_stack = stack
+        try:
+            served.routes.clear()
+            seen = []
+            for path in paths:
+                for method in METHODS:
+                    # No key: each route refuses before it does anything (401), and no route
+                    # is an unknown one's (404), a known one's for another method (405) or a
+                    # slash away from one (307).
+                    r = await client.request(method, path, content=b"{}")
+                    route = served.routes[-1]
+                    seen.append(
+                        (
+                            method,
+                            path,
+                            r.status_code,
+                            r.headers.get("allow"),
+                            r.headers.get("location"),
+                            r.content if r.status_code in (401, 404, 405, 307) else None,
+                            getattr(route, "path", None),
+                            getattr(route, "endpoint", None),
+                        )
+                    )
+            answers[name] = seen
+        finally:
+            app.router.middleware_stack = by_prefix
+    assert answers["by prefix"] == answers["app's router"]
+    assert sum(answer[6] is not None for answer in answers["by prefix"]) > 300
+    statuses = {answer[2] for answer in answers["by prefix"]}
+    assert {200, 401, 404, 405} <= statuses, statuses
+
+
+def test_a_route_whose_first_segments_hold_a_parameter_leaves_every_request_to_the_router() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    app = FastAPI()
+    fixed, loose = APIRouter(prefix="/v1/things"), APIRouter()
+
+    @fixed.get("/{thing_id}")
+    async def one(thing_id: int) -> int:
+        return thing_id
+
+    @loose.get("/v1/{anything}")
+    async def anything(anything: str) -> str:
+        return anything
+
+    for router in (fixed, loose):
+        app.include_router(router)
+    stack = app.router.middleware_stack
+    dispatch.by_prefix(app, (fixed, loose))
+    assert app.router.middleware_stack is stack
+    dispatch.by_prefix(app, (fixed,))
+    assert isinstance(app.router.middleware_stack, dispatch.ByPrefix)
