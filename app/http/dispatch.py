@@ -8,9 +8,10 @@ Each group is a router of its own holding, in the app's order, every router with
 path starts with those two segments: a path of the group can match no route outside it, so the
 group answers as the app's router would, a 405 for a known path with another method, a redirect
 for a trailing slash and a 404 included. The app's own routes (the OpenAPI document, its pages)
-are left to the app's router. A path of neither is no route's, and a router of none answers it. Where a route's first two segments hold a parameter, any path may be its: then
-there are no groups and every request goes to the app's router, as does any request that is
-not HTTP (the lifespan)."""
+are left to the app's router. A path of neither is no route's, and a router of none answers
+it. Where a route's first two segments hold a parameter, any path may be its: then there are no
+groups and every request goes to the app's router, as does any request that is not HTTP (the
+lifespan). Behind a root path (`--root-path`), the path is read after it, as routes match it."""
 
 from collections.abc import Sequence
 
@@ -42,6 +43,15 @@ def _keys(route: BaseRoute) -> Key | None:
     return key
 
 
+def _route_path(scope: Scope) -> str:
+    """The request's path after the app's root path, as Starlette's routes match it."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :]
+    return path
+
+
 class ByPrefix:
     """The app's router, with a request whose path's key has a group served by that group."""
 
@@ -58,7 +68,7 @@ class ByPrefix:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            key = _key(scope["path"])
+            key = _key(_route_path(scope))
             if key not in self._own:
                 # As the app's router would set it: a request's router names every route.
                 scope.setdefault("router", self._router)

@@ -3,11 +3,9 @@ the app's own router would choose, and get its answer: every documented path wit
 with a trailing slash and with a segment more, and paths of no route."""
 
 import re
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.http import dispatch
@@ -28,15 +26,6 @@ class Recording:
             self.routes.append(scope.get("route"))
 
 
-@pytest.fixture
-async def recording(app) -> AsyncIterator[tuple[Recording, httpx.AsyncClient]]:  # type: ignore[no-untyped-def]
-    recording = Recording(app)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=recording), base_url="http://test"
-    ) as client:
-        yield recording, client
-
-
 def _paths(app) -> list[str]:  # type: ignore[no-untyped-def]
     documented = [re.sub(r"\{[^}]+\}", "1", path) for path in app.openapi()["paths"]]
     more = [p + "/" for p in documented] + [p + "/x" for p in documented]
@@ -45,47 +34,59 @@ def _paths(app) -> list[str]:  # type: ignore[no-untyped-def]
     return [*documented, *more, *nowhere, *own]
 
 
-async def test_every_path_reaches_the_route_and_answer_the_app_s_router_gives(
-    app,  # type: ignore[no-untyped-def]
-    recording: tuple[Recording, httpx.AsyncClient],
-) -> None:
-    served, client = recording
+async def _answers(app, paths: list[str], root_path: str = "") -> dict[str, list[tuple[Any, ...]]]:  # type: ignore[no-untyped-def]
+    """What each path gets with each method, served by prefix and by the app's router."""
+    served = Recording(app)
     by_prefix = app.router.middleware_stack
     assert isinstance(by_prefix, dispatch.ByPrefix)
+    answers: dict[str, list[tuple[Any, ...]]] = {}
+    transport = httpx.ASGITransport(app=served, root_path=root_path)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        for name, stack in (("by prefix", by_prefix), ("app's router", by_prefix.fallback)):
+            app.router.middleware_stack = stack
+            try:
+                seen = []
+                for path in paths:
+                    for method in METHODS:
+                        # No key: each route refuses before it does anything (401), and no
+                        # route is an unknown one's (404), a known one's for another method
+                        # (405) or a slash away from one (307).
+                        r = await client.request(method, f"{root_path}{path}", content=b"{}")
+                        route = served.routes[-1]
+                        seen.append(
+                            (
+                                method,
+                                path,
+                                r.status_code,
+                                r.headers.get("allow"),
+                                r.headers.get("location"),
+                                r.content if r.status_code in (401, 404, 405, 307) else None,
+                                getattr(route, "path", None),
+                                getattr(route, "endpoint", None),
+                            )
+                        )
+                answers[name] = seen
+            finally:
+                app.router.middleware_stack = by_prefix
+    return answers
+
+
+async def test_every_path_reaches_the_route_and_answer_the_app_s_router_gives(app) -> None:  # type: ignore[no-untyped-def]
     paths = _paths(app)
     assert len(paths) > 300
-    answers: dict[str, list[tuple[Any, ...]]] = {}
-    for name, stack in (("by prefix", by_prefix), ("app's router", by_prefix.fallback)):
-        app.router.middleware_stack = stack
-        try:
-            served.routes.clear()
-            seen = []
-            for path in paths:
-                for method in METHODS:
-                    # No key: each route refuses before it does anything (401), and no route
-                    # is an unknown one's (404), a known one's for another method (405) or a
-                    # slash away from one (307).
-                    r = await client.request(method, path, content=b"{}")
-                    route = served.routes[-1]
-                    seen.append(
-                        (
-                            method,
-                            path,
-                            r.status_code,
-                            r.headers.get("allow"),
-                            r.headers.get("location"),
-                            r.content if r.status_code in (401, 404, 405, 307) else None,
-                            getattr(route, "path", None),
-                            getattr(route, "endpoint", None),
-                        )
-                    )
-            answers[name] = seen
-        finally:
-            app.router.middleware_stack = by_prefix
+    answers = await _answers(app, paths)
     assert answers["by prefix"] == answers["app's router"]
     assert sum(answer[6] is not None for answer in answers["by prefix"]) > 300
     statuses = {answer[2] for answer in answers["by prefix"]}
     assert {200, 401, 404, 405} <= statuses, statuses
+
+
+async def test_behind_a_root_path_the_path_after_it_finds_the_route(app) -> None:  # type: ignore[no-untyped-def]
+    paths = ["/v1/kb/articles", "/v1/tickets/1", "/metrics", "/v1/nowhere", "/openapi.json"]
+    answers = await _answers(app, paths, root_path="/helpdesk")
+    assert answers["by prefix"] == answers["app's router"]
+    kb = [a for a in answers["by prefix"] if a[:2] == ("GET", "/v1/kb/articles")]
+    assert kb[0][2] == 401 and kb[0][6] == "/v1/kb/articles", kb
 
 
 def test_a_route_whose_first_segments_hold_a_parameter_leaves_every_request_to_the_router() -> None:
