@@ -209,7 +209,5 @@ def create_app(
         kb.router,
         reports.router,
     )
-    for router in routers:
-        app.include_router(router)
-    dispatch.by_prefix(app, routers)
+    dispatch.include(app, routers)
     return app

@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 import httpx
+from fastapi import APIRouter, Depends, FastAPI, HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.http import dispatch
@@ -89,24 +90,76 @@ async def test_behind_a_root_path_the_path_after_it_finds_the_route(app) -> None
     assert kb[0][2] == 401 and kb[0][6] == "/v1/kb/articles", kb
 
 
-def test_a_route_whose_first_segments_hold_a_parameter_leaves_every_request_to_the_router() -> None:
-    from fastapi import APIRouter, FastAPI
+def _things() -> APIRouter:
+    things = APIRouter(prefix="/v1/things")
 
-    app = FastAPI()
-    fixed, loose = APIRouter(prefix="/v1/things"), APIRouter()
-
-    @fixed.get("/{thing_id}")
+    @things.get("/{thing_id}")
     async def one(thing_id: int) -> int:
         return thing_id
+
+    return things
+
+
+def test_a_route_whose_first_segments_hold_a_parameter_leaves_every_request_to_the_router() -> None:
+    loose = APIRouter()
 
     @loose.get("/v1/{anything}")
     async def anything(anything: str) -> str:
         return anything
 
-    for router in (fixed, loose):
-        app.include_router(router)
-    stack = app.router.middleware_stack
-    dispatch.by_prefix(app, (fixed, loose))
-    assert app.router.middleware_stack is stack
-    dispatch.by_prefix(app, (fixed,))
+    app = FastAPI()
+    dispatch.include(app, (_things(), loose))
+    assert not isinstance(app.router.middleware_stack, dispatch.ByPrefix)
+    app = FastAPI()
+    dispatch.include(app, (_things(),))
     assert isinstance(app.router.middleware_stack, dispatch.ByPrefix)
+
+
+async def test_a_route_added_later_is_found_as_the_app_s_router_finds_it() -> None:
+    app = FastAPI()
+    dispatch.include(app, (_things(),))
+
+    @app.get("/later")
+    async def later() -> str:
+        return "later"
+
+    parts = APIRouter(prefix="/v1/things")
+
+    @parts.get("/{thing_id}/parts")
+    async def listed(thing_id: int) -> list[int]:
+        return [thing_id]
+
+    app.include_router(parts)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as client:
+        assert (await client.get("/later")).json() == "later"
+        assert (await client.get("/v1/things/2/parts")).json() == [2]
+        assert (await client.get("/v1/things/2")).json() == 2
+
+
+async def test_what_the_app_s_router_hands_its_routes_and_its_own_routers_are_kept() -> None:
+    async def guard() -> None:
+        raise HTTPException(403, "no")
+
+    guarded = FastAPI(dependencies=[Depends(guard)])
+    dispatch.include(guarded, (_things(),))
+    assert not isinstance(guarded.router.middleware_stack, dispatch.ByPrefix)
+    other = APIRouter(prefix="/v1/other")
+
+    @other.get("/{other_id}")
+    async def one(other_id: int) -> int:
+        return other_id
+
+    earlier = FastAPI()
+    earlier.include_router(other)  # a router included before, which it is not told of
+    dispatch.include(earlier, (_things(),))
+    for app, path, status in (
+        (guarded, "/v1/things/2", 403),
+        (earlier, "/v1/other/3", 200),
+        (earlier, "/v1/things/2", 200),
+    ):
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            assert (await client.get(path)).status_code == status, path
