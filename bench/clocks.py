@@ -40,34 +40,18 @@ def at(hours: float) -> datetime:
     return CREATED + timedelta(hours=hours)
 
 
+def ticket(*statuses: tuple[float, str], replied: float, last: float) -> TicketTimeline:
+    """A ticket created at CREATED, new, then in each status from its hour on, first answered
+    and last answered at those hours."""
+    changes = (StatusChange(CREATED, "new"), *(StatusChange(at(h), s) for h, s in statuses))
+    return TicketTimeline(CREATED, changes, at(replied), at(last))
+
+
 TICKETS = {
     "new": TicketTimeline(CREATED, (StatusChange(CREATED, "new"),)),
-    "answered": TicketTimeline(
-        CREATED,
-        (StatusChange(CREATED, "new"), StatusChange(at(0.2), "open")),
-        first_responded_at=at(0.5),
-        last_public_reply_at=at(2),
-    ),
-    "paused, resumed": TicketTimeline(
-        CREATED,
-        (
-            StatusChange(CREATED, "new"),
-            StatusChange(at(1), "pending"),
-            StatusChange(at(20), "open"),
-        ),
-        first_responded_at=at(1),
-        last_public_reply_at=at(1),
-    ),
-    "resolved": TicketTimeline(
-        CREATED,
-        (
-            StatusChange(CREATED, "new"),
-            StatusChange(at(1), "open"),
-            StatusChange(at(30), "resolved"),
-        ),
-        first_responded_at=at(1),
-        last_public_reply_at=at(28),
-    ),
+    "answered": ticket((0.2, "open"), replied=0.5, last=2),
+    "paused, resumed": ticket((1, "pending"), (20, "open"), replied=1, last=1),
+    "resolved": ticket((1, "open"), (30, "resolved"), replied=1, last=28),
 }
 NOW = at(40)
 # The calendar's remembered sums (none in a version that did not remember them).
