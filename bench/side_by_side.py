@@ -97,10 +97,11 @@ def migrate(tree: Path, url: str) -> None:
     )
 
 
-def serve(side: Side, url: str) -> subprocess.Popen[bytes]:
+def serve(side: Side, url: str, port: int | None = None) -> subprocess.Popen[bytes]:
+    """The tree's service on `url`, listening on `port` (the side's own port by default)."""
     command = [
         sys.executable, "-m", "uvicorn", "service_app:service", "--factory",
-        "--host", "127.0.0.1", "--port", str(PORTS[side.name]), "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", str(port or PORTS[side.name]), "--log-level", "warning",
         "--no-access-log", "--app-dir", str(side.tree / "bench"),
     ]  # fmt: skip
     env = os.environ | SERVICE_ENVIRONMENT | {"DATABASE_URL": url, "PYTHONPATH": str(side.tree)}
