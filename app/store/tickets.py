@@ -144,11 +144,22 @@ async def get(
     return None if found is None else _selected(found)
 
 
+# A transaction that locks a ticket to change it uses each statement's generic plan from then
+# on (made once per connection). A change's statement writes its history lines and events from
+# arrays (unnest), whose length only a plan made for each call's values knows: PostgreSQL's plan
+# cache rated the generic plan dearer and planned the statement again on every call, a fifth of
+# a PATCH's or a note's database CPU (bench/README.md, "generic plans"). What such a transaction
+# runs after the lock reads or writes rows by the locked ticket's id and other ids or constants,
+# which a generic plan finds by the same indexes. Transaction-local: COMMIT or ROLLBACK ends it.
+_GENERIC_PLANS = "set_config('plan_cache_mode', 'force_generic_plan', true), "
+
+
 async def lock(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> TicketRow | None:
-    """The ticket, locked for the rest of the transaction (waits at most the lock timeout)."""
+    """The ticket, locked for the rest of the transaction (waits at most the lock timeout),
+    which uses generic plans from here on (_GENERIC_PLANS)."""
     sql, p = _one(ticket_id, visible, lock=True)
-    found = await conn.fetchrow(sql, *p.values)
-    return None if found is None else _selected(found)
+    found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {_GENERIC_PLANS}", 1), *p.values)
+    return None if found is None else TicketRow(*found[1:-1], id=found[-1])
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,15 +189,20 @@ async def lock_for_change(
     conn: asyncpg.Connection, ticket_id: int, visible: Visibility, *, interaction: bool = False
 ) -> Locked | None:
     """`lock`, with the configuration's revision and the customer's organization; with
-    `interaction`, an interaction id reserved too."""
+    `interaction`, an interaction id reserved too. The rest of the transaction uses generic
+    plans (_GENERIC_PLANS)."""
     sql, p = _one(ticket_id, visible, lock=True)
-    context = _RESERVE + _CONTEXT if interaction else _CONTEXT
+    context = _GENERIC_PLANS + (_RESERVE if interaction else "") + _CONTEXT
     found = await conn.fetchrow(sql.replace("SELECT ", f"SELECT {context}", 1), *p.values)
     if found is None:
         return None
-    if interaction:
-        return Locked(TicketRow(*found[3:-1], id=found[-1]), found[1], found[2], found[0])
-    return Locked(TicketRow(*found[2:-1], id=found[-1]), found[0], found[1])
+    at = 2 if interaction else 1  # past the setting's value and the reserved id
+    return Locked(
+        TicketRow(*found[at + 2 : -1], id=found[-1]),
+        found[at],
+        found[at + 1],
+        found[1] if interaction else None,
+    )
 
 
 async def exists(conn: asyncpg.Connection, ticket_id: int, visible: Visibility) -> bool:
