@@ -1,6 +1,7 @@
 """What the schema's guarantees cost each request: the service on databases without one of them.
 
     python bench/guarantees.py [--seconds 4] [--rounds 2] [--connections 4]
+        [--variants NAME ...] [--against BEFORE]
 
 The service (this checkout) serves five databases on one PostgreSQL server, each migrated by
 `helpdesk migrate` and then stripped of one guarantee, or of all three:
@@ -13,7 +14,11 @@ The service (this checkout) serves five databases on one PostgreSQL server, each
 * no text indexes (the GIN indexes of tickets and interactions: the search vectors, the trigram
   indexes of subject, description and body, and the tags': search and the tag filter read every
   row);
-* none of the three.
+* none of the three;
+* with `--against BEFORE` (a git revision or a source tree), also another version as shipped,
+  its database migrated and served by its own code: an A/B of a change's database CPU, the
+  versions driven in turn under the same load (bench/side_by_side.py drives two at once and
+  splits only the app's CPU). `--variants` chooses which of the five to serve.
 
 Each round drives every variant in turn through create, get one, PATCH (priority and subject,
 with If-Match), an internal note and a public email reply (bench/side_by_side.py's phases), one
@@ -36,6 +41,7 @@ import argparse
 import asyncio
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -129,16 +135,20 @@ async def reference_create(side: Side, i: int) -> None:
     assert r.status_code == 201, r.text
 
 
-async def bench(args: argparse.Namespace) -> None:
+async def bench(args: argparse.Namespace, against: Path | None) -> None:
     url, stop_server = harness.open_server("guarantees")
     sides: dict[str, Side] = {}
     reference = Side("reference", ROOT)
     try:
         postmaster = psutil.Process(await postmaster_pid(harness.libpq_url(url)))
-        for n, (name, statements) in enumerate(VARIANTS.items()):
-            db = await harness.fresh_database(url, f"guarantees_{n}")
+        chosen = [(name, ROOT, VARIANTS[name]) for name in args.variants]
+        if against is not None:
+            chosen.append((f"as shipped at {args.against}", against, ()))
+        for n, (name, tree, statements) in enumerate(chosen):
+            db = await harness.fresh_database(url, f"guarantees_{n}", migrated=False)
+            await asyncio.to_thread(side_by_side.migrate, tree, db)
             await stripped(db, statements)
-            side = sides[name] = Side(name, ROOT)
+            side = sides[name] = Side(name, tree)
             key = await admin_key(harness.libpq_url(db))
             side.process = side_by_side.serve(side, db, FIRST_PORT + n)
             side.client = httpx.AsyncClient(
@@ -224,6 +234,17 @@ def report(
                     f" database {create.database / ref.database:.2f}"
                 )
             print(line)
+    before = next((name for name in sides if name.startswith("as shipped at ")), None)
+    if before is not None and "as shipped" in sides:
+        print(
+            f"\nthis checkout as shipped / {before}, CPU per request, each round (app; database):"
+        )
+        for phase in PHASES:
+            pairs = zip(samples[("as shipped", phase)], samples[(before, phase)], strict=True)
+            print(
+                f"  {phase:18s} "
+                + "  ".join(f"{a.app / b.app:.3f}; {a.database / b.database:.3f}" for a, b in pairs)
+            )
 
 
 def main() -> None:
@@ -231,9 +252,25 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=4.0, help="per phase and round")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument(
+        "--variants", nargs="+", choices=list(VARIANTS), default=list(VARIANTS), metavar="NAME",
+        help=f"which databases to serve, of: {', '.join(repr(v) for v in VARIANTS)}",
+    )  # fmt: skip
+    parser.add_argument(
+        "--against",
+        help="also serve, as shipped, another version: a git revision of this repository or a"
+        " source tree, migrating its own database with its own code",
+    )
     args = parser.parse_args()
     started = time.monotonic()
-    asyncio.run(bench(args))
+    with tempfile.TemporaryDirectory(prefix="guarantees-") as scratch:
+        against = None
+        if args.against is not None:
+            given = Path(args.against)
+            against = (
+                given if given.is_dir() else side_by_side.exported(args.against, Path(scratch))
+            )
+        asyncio.run(bench(args, against and against.resolve()))
     print(f"\n{time.monotonic() - started:.0f} s in all")
 
 

@@ -147,10 +147,11 @@ async def get(
 # A transaction that locks a ticket to change it uses each statement's generic plan from then
 # on (made once per connection). A change's statement writes its history lines and events from
 # arrays (unnest), whose length only a plan made for each call's values knows: PostgreSQL's plan
-# cache rated the generic plan dearer and planned the statement again on every call, a fifth of
-# a PATCH's or a note's database CPU (bench/README.md, "generic plans"). What such a transaction
-# runs after the lock reads or writes rows by the locked ticket's id and other ids or constants,
-# which a generic plan finds by the same indexes. Transaction-local: COMMIT or ROLLBACK ends it.
+# cache rated the generic plan dearer and planned the statement again on every call: a tenth to
+# a fifth of a PATCH's or a note's database CPU (bench/README.md, "generic plans"). What such
+# a transaction runs after the lock reads or writes rows by the locked ticket's id and other ids
+# or constants, which a generic plan finds by the same indexes. Transaction-local: COMMIT or
+# ROLLBACK ends it.
 _GENERIC_PLANS = "set_config('plan_cache_mode', 'force_generic_plan', true), "
 
 
