@@ -199,6 +199,10 @@ async def bench(args: argparse.Namespace, against: Path | None) -> None:
             if side.process is not None:
                 side.process.terminate()
                 side.process.wait()
+        for n in range(len(sides)):
+            await harness.drop_database(url, f"guarantees_{n}")
+        if reference.process is not None:
+            await harness.drop_database(url, "guarantees_reference")
         stop_server()
 
 
