@@ -51,7 +51,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import asyncpg  # noqa: E402
 import httpx  # noqa: E402
 import psutil  # noqa: E402
 
@@ -59,8 +58,6 @@ from bench import harness, side_by_side  # noqa: E402
 from bench.side_by_side import PHASES, TICKETS_PER_PHASE, Side  # noqa: E402
 from bench.tickets import (  # noqa: E402
     SERVICE_ENVIRONMENT,
-    admin_key,
-    postmaster_pid,
     start_server,
     ticket_body,
     wait_ready,
@@ -121,15 +118,6 @@ async def measured(
     return Sample(app, database / max(requests, 1) * 1e6, requests)
 
 
-async def stripped(url: str, statements: tuple[str, ...]) -> None:
-    conn = await asyncpg.connect(harness.libpq_url(url))
-    try:
-        for sql in statements:
-            await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def reference_create(side: Side, i: int) -> None:
     r = await side.http.post("/tickets", json=ticket_body(i))
     assert r.status_code == 201, r.text
@@ -140,22 +128,13 @@ async def bench(args: argparse.Namespace, against: Path | None) -> None:
     sides: dict[str, Side] = {}
     reference = Side("reference", ROOT)
     try:
-        postmaster = psutil.Process(await postmaster_pid(harness.libpq_url(url)))
+        postmaster = await harness.postmaster(url)
         chosen = [(name, ROOT, VARIANTS[name]) for name in args.variants]
         if against is not None:
             chosen.append((f"as shipped at {args.against}", against, ()))
         for n, (name, tree, statements) in enumerate(chosen):
-            db = await harness.fresh_database(url, f"guarantees_{n}", migrated=False)
-            await asyncio.to_thread(side_by_side.migrate, tree, db)
-            await stripped(db, statements)
             side = sides[name] = Side(name, tree)
-            key = await admin_key(harness.libpq_url(db))
-            side.process = side_by_side.serve(side, db, FIRST_PORT + n)
-            side.client = httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{FIRST_PORT + n}",
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=60,
-            )
+            await side_by_side.start(side, url, f"guarantees_{n}", FIRST_PORT + n, statements)
         reference_db = await harness.fresh_database(url, "guarantees_reference", migrated=False)
         reference.process = start_server(
             ["reference_app:app"],

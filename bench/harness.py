@@ -47,8 +47,10 @@ def open_server(name: str) -> tuple[str, Callable[[], None]]:
     return server.get_uri("postgres"), server.cleanup
 
 
-async def _admin(server_url: str, *statements: str) -> None:
-    conn = await asyncpg.connect(libpq_url(server_url))
+async def run_statements(url: str, *statements: str) -> None:
+    """Each statement on the database of `url` (the server's own, for CREATE and DROP DATABASE),
+    in order, on one connection."""
+    conn = await asyncpg.connect(libpq_url(url))
     try:
         for sql in statements:
             await conn.execute(sql)
@@ -59,7 +61,7 @@ async def _admin(server_url: str, *statements: str) -> None:
 async def fresh_database(server_url: str, name: str, *, migrated: bool = True) -> str:
     """Database `name` on the server, dropped if it was there, created and (unless `migrated` is
     false: a reference app's own) migrated: its URL."""
-    await _admin(
+    await run_statements(
         server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"CREATE DATABASE {name}"
     )
     url = with_database(server_url, name)
@@ -69,7 +71,7 @@ async def fresh_database(server_url: str, name: str, *, migrated: bool = True) -
 
 
 async def drop_database(server_url: str, name: str) -> None:
-    await _admin(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    await run_statements(server_url, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
 @dataclass(frozen=True)
@@ -139,3 +141,26 @@ def cpu_seconds(proc: psutil.Process, *, reaped: bool = False) -> float:
         if reaped:
             total += times.children_user + times.children_system
     return total
+
+
+async def postmaster_pid(url: str) -> int | None:
+    """The PostgreSQL server's main process, when it runs on this machine (None otherwise)."""
+    conn = await asyncpg.connect(libpq_url(url))
+    try:
+        backend = await conn.fetchval("SELECT pg_backend_pid()")
+        # Read while the backend lives. Not found: the server runs elsewhere, its CPU unmeasured.
+        try:
+            return psutil.Process(backend).ppid()
+        except psutil.NoSuchProcess:
+            return None
+    finally:
+        await conn.close()
+
+
+async def postmaster(url: str) -> psutil.Process:
+    """The PostgreSQL server's main process, for a bench that measures the database's CPU: it
+    must run on this machine."""
+    pid = await postmaster_pid(url)
+    if pid is None:
+        raise SystemExit("the database's CPU is measured on this machine: its server is not here")
+    return psutil.Process(pid)

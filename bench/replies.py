@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
-import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -69,10 +68,7 @@ async def main(args: argparse.Namespace) -> None:
         url = await harness.fresh_database(server, DATABASE)
         admin = await asyncpg.connect(libpq_url(url))
         try:
-            directory = await admin.fetchval("SHOW data_directory")
-            postgres = psutil.Process(
-                int((Path(directory) / "postmaster.pid").read_text().split()[0])
-            )
+            postgres = await harness.postmaster(url)
             async with harness.in_process(url, datetime.now(UTC), request_seconds=30) as service:
                 client = service.client
 

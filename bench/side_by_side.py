@@ -97,15 +97,32 @@ def migrate(tree: Path, url: str) -> None:
     )
 
 
-def serve(side: Side, url: str, port: int | None = None) -> subprocess.Popen[bytes]:
-    """The tree's service on `url`, listening on `port` (the side's own port by default)."""
+def serve(side: Side, url: str, port: int) -> subprocess.Popen[bytes]:
+    """The tree's service on `url`, listening on `port`."""
     command = [
         sys.executable, "-m", "uvicorn", "service_app:service", "--factory",
-        "--host", "127.0.0.1", "--port", str(port or PORTS[side.name]), "--log-level", "warning",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
         "--no-access-log", "--app-dir", str(side.tree / "bench"),
     ]  # fmt: skip
     env = os.environ | SERVICE_ENVIRONMENT | {"DATABASE_URL": url, "PYTHONPATH": str(side.tree)}
     return subprocess.Popen(command, env=env, cwd=side.tree)
+
+
+async def start(
+    side: Side, server_url: str, database: str, port: int, statements: tuple[str, ...] = ()
+) -> None:
+    """The side's server on `port`, serving a fresh `database` on the server that the side's
+    tree migrated (then `statements` run on it), and a client with a new admin key."""
+    db = await harness.fresh_database(server_url, database, migrated=False)
+    await asyncio.to_thread(migrate, side.tree, db)
+    await harness.run_statements(db, *statements)
+    key = await admin_key(db)
+    side.process = serve(side, db, port)
+    side.client = httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}",
+        headers={"Authorization": f"Bearer {key}"},
+        timeout=60,
+    )
 
 
 async def create(side: Side, i: int) -> None:
@@ -179,15 +196,7 @@ async def bench(args: argparse.Namespace, before: Path, after: Path) -> None:
     url, stop_server = harness.open_server("side_by_side")
     try:
         for side in sides:
-            db = await harness.fresh_database(url, f"side_{side.name}", migrated=False)
-            await asyncio.to_thread(migrate, side.tree, db)
-            key = await admin_key(db)
-            side.process = serve(side, db)
-            side.client = httpx.AsyncClient(
-                base_url=f"http://127.0.0.1:{PORTS[side.name]}",
-                headers={"Authorization": f"Bearer {key}"},
-                timeout=60,
-            )
+            await start(side, url, f"side_{side.name}", PORTS[side.name])
         for side in sides:
             await wait_ready(PORTS[side.name], "/readyz")
             for i in range(4 * TICKETS_PER_PHASE):

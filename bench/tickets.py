@@ -408,20 +408,6 @@ def tree_seconds(roots: dict[str, int | None]) -> dict[str, float | None]:
     return used
 
 
-async def postmaster_pid(url: str) -> int | None:
-    """The PostgreSQL server's main process, when it runs on this machine (None otherwise)."""
-    conn = await asyncpg.connect(url)
-    try:
-        backend = await conn.fetchval("SELECT pg_backend_pid()")
-        # Read while the backend lives. Not found: the server runs elsewhere, its CPU unmeasured.
-        try:
-            return psutil.Process(backend).ppid()
-        except psutil.NoSuchProcess:
-            return None
-    finally:
-        await conn.close()
-
-
 def ticket_body(i: int) -> dict[str, object]:
     return {
         "subject": f"Printer {i} jams on every second page",
@@ -567,7 +553,7 @@ async def main(args: argparse.Namespace) -> None:
             {
                 "service": processes[0].pid,
                 "reference": processes[1].pid,
-                "database": await postmaster_pid(service_db),
+                "database": await harness.postmaster_pid(service_db),
             },
         )
         # Each Bench.run is blocking (wrk in a subprocess, or its own event loop for the Python
